@@ -1,0 +1,156 @@
+"""The one HTTP transport seam: sessions with the plugin's proxy/TLS settings, and the
+mapping of transport failures and HTTP statuses to the plugin's errors."""
+from __future__ import annotations
+
+import email.utils
+import json
+import threading
+import time
+from typing import Any, Dict, Optional
+
+import requests
+
+from . import errors
+from .redact import redact_text, redact_url
+
+USER_AGENT = "eo-scene-finder/0.1 (QGIS plugin)"
+DEFAULT_TIMEOUT = (10, 60)  # connect, read (seconds)
+
+_settings_lock = threading.Lock()
+_settings: Dict[str, Any] = {"proxies": {}, "verify": True, "timeout": DEFAULT_TIMEOUT}
+
+
+def configure(*, proxies: Optional[Dict[str, str]] = None, no_proxy: Optional[str] = None,
+              ca_bundle: Optional[str] = None, timeout: Optional[tuple] = None) -> None:
+    """Set process-wide network settings (the QGIS side maps its proxy settings here)."""
+    with _settings_lock:
+        if proxies is not None:
+            p = dict(proxies)
+            if no_proxy:
+                p["no_proxy"] = no_proxy
+            _settings["proxies"] = p
+        if ca_bundle is not None:
+            _settings["verify"] = ca_bundle or True
+        if timeout is not None:
+            _settings["timeout"] = timeout
+
+
+def default_timeout() -> tuple:
+    return _settings["timeout"]
+
+
+def new_session() -> requests.Session:
+    """A session honouring the configured proxy and CA bundle. TLS is always verified."""
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    with _settings_lock:
+        proxies = dict(_settings["proxies"])
+        session.verify = _settings["verify"]
+    if proxies:
+        no_proxy = proxies.pop("no_proxy", None)
+        session.proxies.update(proxies)
+        session.trust_env = False  # QGIS's settings win over the environment
+        if no_proxy:
+            session.proxies["no_proxy"] = no_proxy
+    adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=16)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def parse_retry_after(value: Optional[str]) -> Optional[float]:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def server_message(response: requests.Response) -> str:
+    """What the server said about an error, short and redacted."""
+    text = ""
+    try:
+        body = response.json()
+        if isinstance(body, dict):
+            for key in ("description", "detail", "message", "errorMessage", "error_description", "error"):
+                if body.get(key):
+                    val = body[key]
+                    text = val if isinstance(val, str) else json.dumps(val)
+                    break
+            else:
+                text = json.dumps(body)[:500]
+    except ValueError:
+        text = (response.text or "")[:500]
+    return redact_text(text.strip())
+
+
+def raise_for_status(response: requests.Response, what: str = "The service") -> requests.Response:
+    """Raise the plugin error matching an HTTP error status; return the response otherwise."""
+    status = response.status_code
+    if status < 400:
+        return response
+    url = redact_url(response.url)
+    msg = server_message(response)
+    kw = {"url": url, "status": status, "details": f"HTTP {status} from {url}" + (f": {msg}" if msg else "")}
+    if status in (401, 403):
+        raise errors.AuthenticationError(f"{what} refused access (HTTP {status}): check the credentials.", **kw)
+    if status == 404:
+        raise errors.NotFoundError(f"{what} says this does not exist (HTTP 404).", **kw)
+    if status == 429:
+        ra = parse_retry_after(response.headers.get("Retry-After"))
+        raise errors.RateLimitedError(
+            f"{what} is rate-limiting requests (HTTP 429)" + (f"; retry in {ra:.0f} s." if ra is not None else "."),
+            retry_after=ra, **kw)
+    if 400 <= status < 500:
+        raise errors.BadRequestError(f"{what} rejected the request: {msg or 'HTTP %d' % status}",
+                                     server_message=msg, **kw)
+    raise errors.ServerError(f"{what} had an internal error (HTTP {status}).", **kw)
+
+
+def map_transport_error(err: Exception, url: str, what: str = "The service") -> errors.ServiceError:
+    """A requests exception as the plugin error that tells the user what happened."""
+    safe = redact_url(url)
+    if isinstance(err, requests.exceptions.Timeout):
+        return errors.ServiceTimeoutError(f"{what} did not answer in time ({safe}).", url=safe,
+                                          details=redact_text(str(err)))
+    if isinstance(err, requests.exceptions.SSLError):
+        return errors.UnreachableError(f"The secure connection to {safe} failed (TLS certificate).",
+                                       url=safe, details=redact_text(str(err)))
+    if isinstance(err, requests.exceptions.ProxyError):
+        return errors.UnreachableError(f"The proxy refused or failed the connection to {safe}.",
+                                       url=safe, details=redact_text(str(err)))
+    if isinstance(err, (requests.exceptions.ConnectionError,)):
+        return errors.UnreachableError(f"{what} could not be reached ({safe}).", url=safe,
+                                       details=redact_text(str(err)))
+    return errors.ServiceError(f"{what} request failed ({safe}).", url=safe, details=redact_text(str(err)))
+
+
+def request(session: requests.Session, method: str, url: str, *, what: str = "The service",
+            timeout: Optional[tuple] = None, **kwargs: Any) -> requests.Response:
+    """Send a request and return a successful response, or raise a plugin error."""
+    try:
+        response = session.request(method, url, timeout=timeout or default_timeout(), **kwargs)
+    except requests.exceptions.RequestException as err:
+        raise map_transport_error(err, url, what) from err
+    return raise_for_status(response, what)
+
+
+def get_json(session: requests.Session, url: str, *, what: str = "The service", **kwargs: Any) -> Any:
+    response = request(session, "GET", url, what=what, **kwargs)
+    return response_json(response, what)
+
+
+def response_json(response: requests.Response, what: str = "The service") -> Any:
+    try:
+        return response.json()
+    except ValueError as err:
+        ctype = response.headers.get("Content-Type", "?")
+        raise errors.MalformedResponseError(
+            f"{what} answered with something that is not JSON ({ctype}).",
+            url=redact_url(response.url), details=redact_text(response.text[:300])) from err

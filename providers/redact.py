@@ -1,0 +1,67 @@
+"""Remove secrets (tokens, keys, signatures, passwords) from text, URLs and headers
+before anything reaches a log, an error message or a file."""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Mapping, Set
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+SECRET_QUERY_KEYS = {
+    "x-amz-signature", "x-amz-credential", "x-amz-security-token", "sig", "signature", "token",
+    "access_token", "refresh_token", "id_token", "api_key", "apikey", "key", "password", "pass",
+    "secret", "client_secret", "code", "skoid", "sktid", "skt", "ske", "sks", "skv", "se", "st",
+    "sp", "sv", "sr", "spr", "sip", "ss", "srt", "totp",
+}
+SECRET_HEADERS = {"authorization", "x-auth-token", "access-key", "secret-key", "ocp-apim-subscription-key",
+                  "cookie", "proxy-authorization", "x-api-key"}
+MASK = "***"
+
+_known_secrets: Set[str] = set()
+
+
+def register_secret(value: str) -> None:
+    """Remember a secret value so that it is masked wherever it appears."""
+    if value and len(value) >= 4:
+        _known_secrets.add(value)
+
+
+def redact_url(url: str) -> str:
+    if not url or "?" not in url and "@" not in url:
+        return _mask_known(url or "")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return redact_text(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = MASK + "@" + netloc.split("@", 1)[1]
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, MASK if k.lower() in SECRET_QUERY_KEYS else v) for k, v in pairs], safe="*:/,")
+    return _mask_known(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
+
+
+_URL_RE = re.compile(r"(?:https?|s3)://[^\s'\"<>]+")
+_KV_RE = re.compile(
+    r"(?i)\b(password|passwd|token|access_token|refresh_token|secret|api[_-]?key|authorization|"
+    r"x-amz-signature|sig)(\s*[=:]\s*)(\"?)(bearer\s+)?([^\s\"'&,}]+)")
+
+
+def redact_text(text: str) -> str:
+    if not text:
+        return text or ""
+    text = _URL_RE.sub(lambda m: redact_url(m.group(0)), text)
+    text = _KV_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{m.group(4) or ''}{MASK}", text)
+    return _mask_known(text)
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict:
+    return {k: (MASK if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+def _mask_known(text: str) -> str:
+    for secret in _known_secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
