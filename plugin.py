@@ -1,0 +1,138 @@
+"""The QGIS side of the plugin: toolbar button, menu entry, dock, Processing provider.
+
+Heavy modules (pystac-client, shapely, the dock's widgets) are imported only when the dock is
+first opened, so loading the plugin costs QGIS's start-up almost nothing.
+"""
+from __future__ import annotations
+
+import os
+from typing import List, Optional
+
+from qgis.core import Qgis, QgsApplication, QgsMessageLog
+from qgis.PyQt.QtCore import QCoreApplication, Qt
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction
+
+PLUGIN_DIR = os.path.dirname(__file__)
+LOG_TAG = "EO Scene Finder"
+DOCK_OBJECT_NAME = "EoSceneFinderDock"
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("EoSceneFinder", text)
+
+
+def missing_dependencies() -> List[str]:
+    """Messages for the packages the plugin cannot work without (empty when all is there)."""
+    missing = []
+    try:
+        import shapely.geometry  # noqa: F401
+    except Exception:  # noqa: BLE001 - any import failure means unusable
+        missing.append(tr("the Python package “shapely” (Debian/Ubuntu: sudo apt install python3-shapely; "
+                          "Windows/macOS: included in the official QGIS installers)"))
+    try:
+        import requests  # noqa: F401
+    except Exception:  # noqa: BLE001
+        missing.append(tr("the Python package “requests” (Debian/Ubuntu: sudo apt install python3-requests)"))
+    return missing
+
+
+class EoSceneFinderPlugin:
+    """Entry point QGIS instantiates through ``classFactory``."""
+
+    def __init__(self, iface):
+        self.iface = iface
+        self.action: Optional[QAction] = None
+        self.dock = None
+        self.processing_provider = None
+        self.tasks = set()  # running QgsTasks owned by the plugin, cancelled on unload
+
+    # QGIS plugin API -------------------------------------------------------------
+    def initProcessing(self):  # noqa: N802
+        try:
+            from .algorithms.provider import EoSceneFinderProcessingProvider
+        except ImportError:
+            return  # Processing algorithms not available in this build
+        if self.processing_provider is None:
+            self.processing_provider = EoSceneFinderProcessingProvider()
+            QgsApplication.processingRegistry().addProvider(self.processing_provider)
+
+    def initGui(self):  # noqa: N802
+        icon = QIcon(os.path.join(PLUGIN_DIR, "icons", "icon.svg"))
+        self.action = QAction(icon, tr("EO Scene Finder"), self.iface.mainWindow())
+        self.action.setObjectName("EoSceneFinderAction")
+        self.action.setCheckable(True)
+        self.action.setToolTip(tr("Find, preview and download satellite scenes"))
+        self.action.toggled.connect(self._toggle_dock)
+        self.iface.addToolBarIcon(self.action)
+        self.iface.addPluginToWebMenu(tr("&EO Scene Finder"), self.action)
+        self.initProcessing()
+
+    def unload(self):
+        for task in list(self.tasks):
+            try:
+                task.cancel()
+            except RuntimeError:  # already deleted by the task manager
+                pass
+        self.tasks.clear()
+        if self.dock is not None:
+            self.dock.shutdown()
+            self.iface.removeDockWidget(self.dock)
+            self.dock.setParent(None)
+            self.dock.deleteLater()
+            self.dock = None
+        if self.action is not None:
+            self.iface.removePluginWebMenu(tr("&EO Scene Finder"), self.action)
+            self.iface.removeToolBarIcon(self.action)
+            self.action.deleteLater()
+            self.action = None
+        if self.processing_provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.processing_provider)
+            self.processing_provider = None
+
+    # dock ------------------------------------------------------------------------
+    def show_dock(self):
+        """Open (creating on first use) and raise the dock."""
+        if self.action is not None and not self.action.isChecked():
+            self.action.setChecked(True)  # goes through _toggle_dock
+        else:
+            self._toggle_dock(True)
+        return self.dock
+
+    def _toggle_dock(self, visible: bool):
+        if visible and self.dock is None:
+            missing = missing_dependencies()
+            if missing:
+                self.iface.messageBar().pushMessage(
+                    LOG_TAG, tr("cannot start: missing ") + "; ".join(missing), Qgis.Critical, 0)
+                QgsMessageLog.logMessage("Missing: " + "; ".join(missing), LOG_TAG, Qgis.Critical)
+                if self.action is not None:
+                    self.action.blockSignals(True)
+                    self.action.setChecked(False)
+                    self.action.blockSignals(False)
+                return
+            from .ui.dock import SceneFinderDock
+
+            self.dock = SceneFinderDock(self.iface, self)
+            self.dock.setObjectName(DOCK_OBJECT_NAME)
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+            self.dock.visibilityChanged.connect(self._dock_visibility_changed)
+        if self.dock is not None:
+            self.dock.setVisible(visible)
+            if visible:
+                self.dock.raise_()
+
+    def _dock_visibility_changed(self, visible: bool):
+        if self.action is not None and self.action.isChecked() != visible:
+            self.action.blockSignals(True)
+            self.action.setChecked(visible)
+            self.action.blockSignals(False)
+
+    # tasks -----------------------------------------------------------------------
+    def track_task(self, task):
+        """Keep a reference to a running task until it ends; cancel it on unload."""
+        self.tasks.add(task)
+        task.taskCompleted.connect(lambda: self.tasks.discard(task))
+        task.taskTerminated.connect(lambda: self.tasks.discard(task))
+        QgsApplication.taskManager().addTask(task)
+        return task
