@@ -50,6 +50,7 @@ class SearchResults:
         self._limit = limit
         self.pages_fetched = 0
         self.matched: Optional[int] = None
+        self.truncated = False  # True when the cap stopped us before the server ran out
 
     def pages(self) -> Iterator[Page]:
         count = 0
@@ -58,8 +59,9 @@ class SearchResults:
             if page.matched is not None:
                 self.matched = page.matched
             if self._limit is not None and count + len(page.scenes) >= self._limit:
+                # stop at the cap; ``page.more`` still says whether the server had more
+                self.truncated = page.more or count + len(page.scenes) > self._limit
                 page.scenes = page.scenes[: self._limit - count]
-                page.more = False
                 yield page
                 return
             count += len(page.scenes)
