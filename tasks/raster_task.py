@@ -1,0 +1,115 @@
+"""Stream a remote COG/GeoTIFF as a QGIS raster layer without downloading it.
+
+Signing and GDAL's first reads (the network part) happen in a background task; the layer is
+created on the GUI thread afterwards and hits GDAL's in-process cache, so QGIS never waits on
+the network. GDAL options are set for the asset's host only (path-specific options), so a
+user's local rasters keep their sidecar files (.ovr, .aux.xml).
+"""
+from __future__ import annotations
+
+import traceback
+from typing import Callable, Optional
+from urllib.parse import urlsplit
+
+from qgis.core import QgsProject, QgsRasterLayer, QgsTask
+from qgis.PyQt.QtCore import pyqtSignal
+
+from ..providers.errors import EoSceneFinderError, ServiceError
+
+REMOTE_GDAL_OPTIONS = {
+    # no directory listing and no sidecar probes: opening costs a HEAD and one range read
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+    "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
+    "GDAL_HTTP_MULTIPLEX": "YES",
+    "GDAL_HTTP_VERSION": "2",
+    "VSI_CACHE": "TRUE",
+    "VSI_CACHE_SIZE": "67108864",
+    "GDAL_HTTP_MAX_RETRY": "3",
+    "GDAL_HTTP_RETRY_DELAY": "1",
+}
+
+
+def gdal_prefix(path: str) -> Optional[str]:
+    """The path prefix GDAL options are scoped to: ``/vsicurl/https://host/`` or ``/vsis3/bucket/``."""
+    if path.startswith("/vsicurl/"):
+        url = path[len("/vsicurl/"):]
+        parts = urlsplit(url)
+        if parts.scheme and parts.netloc:
+            return f"/vsicurl/{parts.scheme}://{parts.netloc}/"
+    for vsi in ("/vsis3/", "/vsigs/", "/vsiaz/"):
+        if path.startswith(vsi):
+            bucket = path[len(vsi):].split("/", 1)[0]
+            return f"{vsi}{bucket}/"
+    return None
+
+
+def configure_gdal_for(path: str, extra: Optional[dict] = None) -> None:
+    """Set the streaming options for the host/bucket of ``path`` (GDAL >= 3.6 path-specific
+    options; older GDAL: thread-local options for the current thread only)."""
+    from osgeo import gdal
+
+    options = dict(REMOTE_GDAL_OPTIONS)
+    options.update(extra or {})
+    prefix = gdal_prefix(path)
+    setter = getattr(gdal, "SetPathSpecificOption", None)
+    for key, value in options.items():
+        if prefix and setter is not None:
+            setter(prefix, key, value)
+        else:
+            gdal.SetThreadLocalConfigOption(key, value)
+
+
+class OpenRemoteRasterTask(QgsTask):
+    """Resolve (sign) an asset href, warm GDAL's cache, then add the raster layer."""
+
+    layerAdded = pyqtSignal(object)  # QgsRasterLayer
+    failed = pyqtSignal(object)  # EoSceneFinderError
+
+    def __init__(self, description: str, resolve: Callable[[], str], layer_name: str,
+                 project: Optional[QgsProject] = None, add_to_project: bool = True):
+        super().__init__(description, QgsTask.Flag.CanCancel)
+        self.resolve = resolve
+        self.layer_name = layer_name
+        self.project = project or QgsProject.instance()
+        self.add_to_project = add_to_project
+        self.path: Optional[str] = None
+        self.error: Optional[EoSceneFinderError] = None
+        self.layer: Optional[QgsRasterLayer] = None
+
+    def run(self) -> bool:
+        try:
+            self.path = self.resolve()
+            configure_gdal_for(self.path)
+            from osgeo import gdal
+
+            gdal.UseExceptions() if hasattr(gdal, "UseExceptions") else None
+            try:
+                ds = gdal.Open(self.path)
+            except RuntimeError as err:
+                raise ServiceError(f"GDAL could not open the asset: {err}") from err
+            if ds is None:
+                raise ServiceError("GDAL could not open the asset (not a raster, or access refused).")
+            ds = None
+            return not self.isCanceled()
+        except EoSceneFinderError as err:
+            self.error = err
+            return False
+        except Exception as err:  # noqa: BLE001
+            self.error = EoSceneFinderError("Opening the remote raster failed.",
+                                            details=f"{type(err).__name__}: {err}\n{traceback.format_exc()}")
+            return False
+
+    def finished(self, result: bool) -> None:
+        if not result or not self.path:
+            if self.error is None and self.isCanceled():
+                return
+            self.failed.emit(self.error or EoSceneFinderError("Opening the remote raster failed."))
+            return
+        layer = QgsRasterLayer(self.path, self.layer_name, "gdal")
+        if not layer.isValid():
+            self.failed.emit(EoSceneFinderError(f"QGIS could not open “{self.layer_name}” as a raster layer."))
+            return
+        if self.add_to_project:
+            self.project.addMapLayer(layer)
+        self.layer = layer
+        self.layerAdded.emit(layer)

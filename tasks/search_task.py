@@ -1,0 +1,67 @@
+"""Background search: pages stream to the GUI as they arrive; cancellation between pages."""
+from __future__ import annotations
+
+import traceback
+from typing import Callable, Optional
+
+from qgis.core import QgsTask
+from qgis.PyQt.QtCore import pyqtSignal
+
+from ..providers.errors import EoSceneFinderError
+from ..providers.model import SearchRequest
+
+
+class SearchTask(QgsTask):
+    """Runs ``provider.search(request)`` off the GUI thread.
+
+    ``pageReady(page)`` is emitted for every page (queued to the GUI thread);
+    ``searchFinished(task)`` once at the end (success, error or cancel) from ``finished()``.
+    """
+
+    pageReady = pyqtSignal(object)
+    searchFinished = pyqtSignal(object)
+
+    def __init__(self, description: str, provider_factory: Callable[[], object], request: SearchRequest):
+        super().__init__(description, QgsTask.Flag.CanCancel)
+        self.provider_factory = provider_factory
+        self.request = request
+        self.count = 0
+        self.pages = 0
+        self.more = False
+        self.truncated = False
+        self.matched: Optional[int] = None
+        self.error: Optional[EoSceneFinderError] = None
+        self.warnings = []
+
+    def run(self) -> bool:  # worker thread: no widgets here
+        try:
+            provider = self.provider_factory()
+            results = provider.search(self.request)
+            for page in results.pages():
+                if self.isCanceled():
+                    return False
+                self.pages += 1
+                self.count += len(page.scenes)
+                self.more = page.more
+                if page.matched is not None:
+                    self.matched = page.matched
+                self.pageReady.emit(page)
+                if self.matched:
+                    self.setProgress(min(99.0, 100.0 * self.count / max(self.matched, 1)))
+                elif self.request.limit:
+                    self.setProgress(min(99.0, 100.0 * self.count / self.request.limit))
+                if self.isCanceled():
+                    return False
+            self.truncated = results.truncated
+            self.warnings = list(getattr(provider, "warnings", []) or [])
+            return True
+        except EoSceneFinderError as err:
+            self.error = err
+            return False
+        except Exception as err:  # noqa: BLE001 - never let a traceback reach the user raw
+            self.error = EoSceneFinderError(
+                "The search failed unexpectedly.", details=f"{type(err).__name__}: {err}\n{traceback.format_exc()}")
+            return False
+
+    def finished(self, result: bool) -> None:  # GUI thread
+        self.searchFinished.emit(self)
