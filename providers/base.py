@@ -122,6 +122,13 @@ class Provider(abc.ABC):
             return "/vsicurl/" + resolved
         return resolved
 
+    def scene_from_record(self, record: Dict[str, Any]) -> Scene:
+        """Rebuild a scene from its stored ``record`` (a Processing layer's ``record`` field).
+        STAC providers store the item; other providers override this."""
+        from .stac_common import item_to_scene
+
+        return item_to_scene(record, self.connection.name)
+
     def request_headers(self, url: str) -> Dict[str, str]:
         """Headers (auth) to send when downloading ``url``; empty by default."""
         return {}
