@@ -1,0 +1,91 @@
+"""What the algorithms share: connection strings to providers, result-layer fields, and
+scenes rebuilt from a layer made by ``eoscenefinder:search``."""
+from __future__ import annotations
+
+import json
+from typing import Dict, List, Optional, Tuple
+
+from qgis.core import (QgsFeature, QgsFeatureRequest, QgsField, QgsFields, QgsProcessingException,
+                       QgsProcessingFeatureSource)
+from qgis.PyQt.QtCore import QVariant
+
+from ..providers.errors import EoSceneFinderError
+from ..providers.model import Scene
+
+RESULT_FIELDS = (
+    ("id", QVariant.String), ("collection", QVariant.String), ("datetime", QVariant.String),
+    ("cloud_cover", QVariant.Double), ("platform", QVariant.String), ("connection", QVariant.String),
+    ("scene_key", QVariant.String), ("thumbnail", QVariant.String), ("online", QVariant.Bool),
+    ("assets", QVariant.String), ("record", QVariant.String),
+)
+
+
+def result_fields() -> QgsFields:
+    fields = QgsFields()
+    for name, vtype in RESULT_FIELDS:
+        fields.append(QgsField(name, vtype))
+    return fields
+
+
+def scene_attributes(scene: Scene, connection_text: str) -> list:
+    """A scene as the attribute list of a result layer (record = full item/product JSON)."""
+    assets = {k: a.to_dict() for k, a in scene.assets.items()}
+    return [
+        scene.id, scene.collection or "", scene.date_text, scene.cloud_cover, scene.platform or "",
+        connection_text, str(scene.scene_key) if scene.scene_key else "", scene.thumbnail or "",
+        scene.online, json.dumps(assets), json.dumps(scene.record, default=str),
+    ]
+
+
+def open_connection(text: str, feedback=None):
+    """A provider for a connection string (saved name, preset id, URL/path, KIND+URL)."""
+    from ..providers.connections import open_provider, resolve_connection
+
+    saved = None
+    try:
+        from ..settings import ConnectionStore
+        saved = {c.name: c for c in ConnectionStore().list()}
+    except Exception:  # noqa: BLE001 - headless runs may have no saved connections
+        saved = None
+    try:
+        connection = resolve_connection(text, saved)
+    except EoSceneFinderError as err:
+        raise QgsProcessingException(str(err)) from err
+    creds = None
+    try:
+        from ..settings import credentials_for
+        creds = credentials_for(connection)
+    except ImportError:
+        pass
+    except EoSceneFinderError as err:
+        if feedback is not None:
+            feedback.pushWarning(f"Credentials for {connection.name}: {err}")
+    return open_provider(connection, credentials=creds) if creds is not None else open_provider(connection)
+
+
+def scenes_from_source(source: QgsProcessingFeatureSource, feedback=None):
+    """``([(connection string, scene)...], {connection string: provider})`` for every feature
+    of a layer made by the search algorithm (the selection only, when Processing says so)."""
+    names = source.fields().names()
+    for needed in ("record", "connection"):
+        if needed not in names:
+            raise QgsProcessingException(
+                f"The input layer has no “{needed}” field: use a layer made by “EO Scene Finder › Search”.")
+    providers: Dict[str, object] = {}
+    out = []
+    request = QgsFeatureRequest()
+    for feat in source.getFeatures(request):
+        conn = feat["connection"] or ""
+        try:
+            record = json.loads(feat["record"] or "{}")
+        except ValueError as err:
+            raise QgsProcessingException(f"Feature {feat.id()} has a broken “record” field: {err}") from err
+        if conn not in providers:
+            providers[conn] = open_connection(conn, feedback)
+        scene = providers[conn].scene_from_record(record)
+        out.append((conn, scene))
+    return out, providers
+
+
+def raise_processing(err: EoSceneFinderError) -> None:
+    raise QgsProcessingException(str(err)) from err

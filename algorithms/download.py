@@ -1,0 +1,126 @@
+"""``eoscenefinder:download``: download the scenes of a search layer with the resumable,
+verified engine; a re-run downloads nothing new."""
+from __future__ import annotations
+
+import threading
+
+from qgis.core import (QgsFeature, QgsFeatureSink, QgsField, QgsFields, QgsProcessing, QgsProcessingAlgorithm,
+                       QgsProcessingException, QgsProcessingOutputFolder, QgsProcessingOutputNumber,
+                       QgsProcessingParameterBoolean, QgsProcessingParameterFeatureSink,
+                       QgsProcessingParameterFeatureSource, QgsProcessingParameterFolderDestination,
+                       QgsProcessingParameterString, QgsWkbTypes)
+from qgis.PyQt.QtCore import QVariant
+
+from ..providers.errors import EoSceneFinderError
+from .common import scenes_from_source
+
+
+class DownloadAlgorithm(QgsProcessingAlgorithm):
+    INPUT, ASSETS, OUTPUT_FOLDER, UNPACK, OUTPUT = "INPUT", "ASSETS", "OUTPUT_FOLDER", "UNPACK", "OUTPUT"
+
+    def name(self):
+        return "download"
+
+    def displayName(self):  # noqa: N802
+        return "Download scenes"
+
+    def shortHelpString(self):  # noqa: N802
+        return ("Downloads the scenes of a layer made by “Search scenes” (the selected features only when "
+                "“Selected features only” is ticked) into <folder>/<collection>/<scene id>/. Parallel, resumable "
+                "(.part files), checksum-verified; files already downloaded and verified are skipped.\n\n"
+                "ASSETS: comma-separated asset keys; empty = the whole product for product catalogs, all data "
+                "assets for STAC.")
+
+    def createInstance(self):  # noqa: N802
+        return DownloadAlgorithm()
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Scenes (from Search scenes)",
+                                                              [QgsProcessing.TypeVector]))
+        self.addParameter(QgsProcessingParameterString(self.ASSETS, "Asset keys (comma-separated)", optional=True))
+        self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, "Output folder"))
+        self.addParameter(QgsProcessingParameterBoolean(self.UNPACK, "Unpack product archives", defaultValue=False))
+        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Download report",
+                                                            QgsProcessing.TypeVector, optional=True))
+        self.addOutput(QgsProcessingOutputFolder("FOLDER", "Folder"))
+        for name in ("DOWNLOADED", "SKIPPED", "FAILED"):
+            self.addOutput(QgsProcessingOutputNumber(name, name.title()))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        from ..providers.download import DownloadEngine, asset_jobs
+
+        source = self.parameterAsSource(parameters, self.INPUT, context)
+        if source is None:
+            raise QgsProcessingException("INPUT is not a readable layer.")
+        folder = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
+        keys_text = self.parameterAsString(parameters, self.ASSETS, context) or ""
+        keys = [k.strip() for k in keys_text.split(",") if k.strip()] or None
+        unpack = self.parameterAsBool(parameters, self.UNPACK, context)
+        scenes, providers = scenes_from_source(source, feedback)
+        if not scenes:
+            raise QgsProcessingException("The input layer has no scene to download.")
+        jobs = []
+        for conn, scene in scenes:
+            provider = providers[conn]
+            scene_keys = keys
+            if scene_keys is None and hasattr(provider, "default_download_assets"):
+                scene_keys = provider.default_download_assets(scene)
+            if scene_keys is not None:
+                missing = [k for k in scene_keys if k not in scene.assets]
+                if missing:
+                    feedback.pushWarning(f"{scene.id} has no asset {', '.join(missing)}; "
+                                         f"it has: {', '.join(sorted(scene.assets))}")
+                    scene_keys = [k for k in scene_keys if k in scene.assets]
+                    if not scene_keys:
+                        continue
+            try:
+                jobs.extend(asset_jobs(scene, scene_keys, folder, provider, unpack=unpack))
+            except EoSceneFinderError as err:
+                feedback.reportError(f"{scene.id}: {err}")
+        if not jobs:
+            raise QgsProcessingException("Nothing to download: no scene has the requested assets.")
+        feedback.pushInfo(f"{len(jobs)} file(s) to fetch into {folder}")
+
+        cancel = threading.Event()
+        feedback.canceled.connect(cancel.set)
+        last = {"pct": -1}
+
+        def progress(event):
+            pct = event.overall_percent
+            if pct is None and event.files_total:
+                pct = 100.0 * event.files_finished / event.files_total
+            if pct is not None and int(pct) != last["pct"]:
+                last["pct"] = int(pct)
+                feedback.setProgress(pct)
+            if event.result is not None:
+                r = event.result
+                line = f"{r.state}: {event.label}" + (f" — {r.reason}" if r.reason else "")
+                if r.state == "failed":
+                    feedback.reportError(line)
+                else:
+                    feedback.pushInfo(line)
+
+        results = DownloadEngine().run(jobs, progress, cancel)
+        fields = QgsFields()
+        for name, vtype in (("scene", QVariant.String), ("asset", QVariant.String), ("path", QVariant.String),
+                            ("state", QVariant.String), ("bytes", QVariant.LongLong), ("message", QVariant.String)):
+            fields.append(QgsField(name, vtype))
+        sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.NoGeometry)
+        counts = {"done": 0, "skipped": 0, "failed": 0}
+        for r in results:
+            scene_id, asset_key = (r.job.key.split("|") + ["", "", "", ""])[2:4]
+            counts[r.state if r.state in counts else "failed"] += 1
+            if sink is not None:
+                f = QgsFeature(fields)
+                f.setAttributes([scene_id, asset_key, r.path or r.job.dest_path, r.state,
+                                 r.bytes_transferred, r.reason])
+                sink.addFeature(f, QgsFeatureSink.FastInsert)
+        feedback.pushInfo(f"Downloaded {counts['done']}, skipped {counts['skipped']} (already present), "
+                          f"failed {counts['failed']}.")
+        if feedback.isCanceled():
+            feedback.pushInfo("Cancelled: partial files stay as .part and resume on the next run.")
+        out = {"FOLDER": folder, "DOWNLOADED": counts["done"], "SKIPPED": counts["skipped"],
+               "FAILED": counts["failed"]}
+        if sink is not None:
+            out[self.OUTPUT] = dest_id
+        return out

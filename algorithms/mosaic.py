@@ -1,0 +1,108 @@
+"""``eoscenefinder:mosaic``: a virtual mosaic (.vrt) of one asset of many scenes, streamed
+through /vsicurl/ with signed hrefs — nothing is downloaded."""
+from __future__ import annotations
+
+import os
+
+from qgis.core import (QgsCoordinateReferenceSystem, QgsProcessing, QgsProcessingAlgorithm, QgsProcessingException,
+                       QgsProcessingParameterExtent, QgsProcessingParameterFeatureSource,
+                       QgsProcessingParameterRasterDestination, QgsProcessingParameterString)
+
+from ..providers.errors import EoSceneFinderError
+from .common import scenes_from_source
+
+
+class MosaicAlgorithm(QgsProcessingAlgorithm):
+    INPUT, ASSET, EXTENT, OUTPUT = "INPUT", "ASSET", "EXTENT", "OUTPUT"
+
+    def name(self):
+        return "mosaic"
+
+    def displayName(self):  # noqa: N802
+        return "Virtual mosaic of an asset"
+
+    def shortHelpString(self):  # noqa: N802
+        return ("Builds a GDAL virtual mosaic (.vrt) of one asset (e.g. visual, B04, src_xs) of the scenes of a "
+                "layer made by “Search scenes” (selected features only when ticked), optionally clipped to an "
+                "extent. The imagery streams through /vsicurl/ with signed URLs; nothing is downloaded. Scenes in "
+                "different projections are warped on the fly to the first scene's CRS. Signed URLs inside the VRT "
+                "expire with the catalog's signatures (DINAMIS: 8 h; Planetary Computer: about 1 h): run the "
+                "algorithm again to refresh them.")
+
+    def createInstance(self):  # noqa: N802
+        return MosaicAlgorithm()
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Scenes (from Search scenes)",
+                                                              [QgsProcessing.TypeVector]))
+        self.addParameter(QgsProcessingParameterString(self.ASSET, "Asset key", defaultValue="visual"))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, "Clip to extent", optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Mosaic (VRT)",
+                                                                  defaultValue=None, optional=False,
+                                                                  createByDefault=True))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        from osgeo import gdal, osr
+
+        from ..tasks.raster_task import configure_gdal_for
+
+        source = self.parameterAsSource(parameters, self.INPUT, context)
+        if source is None:
+            raise QgsProcessingException("INPUT is not a readable layer.")
+        asset_key = (self.parameterAsString(parameters, self.ASSET, context) or "").strip()
+        if not asset_key:
+            raise QgsProcessingException("ASSET is empty: name the asset to mosaic (e.g. visual, B04).")
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        if not output.lower().endswith(".vrt"):
+            output = os.path.splitext(output)[0] + ".vrt"
+        scenes, providers = scenes_from_source(source, feedback)
+        paths = []
+        for conn, scene in scenes:
+            asset = scene.assets.get(asset_key)
+            if asset is None:
+                feedback.pushWarning(f"{scene.id} has no asset “{asset_key}” (it has {', '.join(sorted(scene.assets))})")
+                continue
+            try:
+                path = providers[conn].gdal_path(asset.href)
+            except EoSceneFinderError as err:
+                raise QgsProcessingException(f"{scene.id}: {err}") from err
+            configure_gdal_for(path)
+            paths.append((scene.id, path))
+            if feedback.isCanceled():
+                return {}
+        if not paths:
+            raise QgsProcessingException(f"No scene has the asset “{asset_key}”.")
+        feedback.pushInfo(f"Mosaicking {len(paths)} scene(s)")
+        gdal.UseExceptions()
+        # Group by CRS: BuildVRT needs one projection; warp the others (as VRTs) to the first one.
+        inputs, target_wkt = [], None
+        os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+        for n, (scene_id, path) in enumerate(paths):
+            try:
+                ds = gdal.Open(path)
+            except RuntimeError as err:
+                raise QgsProcessingException(f"GDAL could not open {scene_id} {asset_key}: {err}") from err
+            wkt = ds.GetProjection()
+            if target_wkt is None:
+                target_wkt = wkt
+            same = osr.SpatialReference(wkt=wkt).IsSame(osr.SpatialReference(wkt=target_wkt)) if wkt else True
+            if same:
+                inputs.append(path)
+            else:
+                warped = os.path.splitext(output)[0] + f"_part{n}.vrt"
+                gdal.Warp(warped, ds, format="VRT", dstSRS=target_wkt)
+                inputs.append(warped)
+            ds = None
+            feedback.setProgress(80.0 * (n + 1) / len(paths))
+        options = {}
+        if parameters.get(self.EXTENT):
+            crs = QgsCoordinateReferenceSystem.fromWkt(target_wkt)
+            rect = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
+            if not rect.isEmpty():
+                options["outputBounds"] = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
+        vrt = gdal.BuildVRT(output, inputs, **options)
+        if vrt is None:
+            raise QgsProcessingException("GDAL could not build the mosaic.")
+        vrt = None
+        feedback.pushInfo(f"Wrote {output}")
+        return {self.OUTPUT: output}

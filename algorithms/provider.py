@@ -1,0 +1,34 @@
+"""The ``eoscenefinder`` Processing provider."""
+from __future__ import annotations
+
+import os
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
+
+
+class EoSceneFinderProcessingProvider(QgsProcessingProvider):
+    """Search, download, mosaic and export algorithms sharing the panel's core."""
+
+    def id(self):
+        return "eoscenefinder"
+
+    def name(self):
+        return "EO Scene Finder"
+
+    def longName(self):  # noqa: N802
+        return "EO Scene Finder — satellite scene search and download"
+
+    def icon(self):
+        return QIcon(os.path.join(PLUGIN_DIR, "icons", "icon.svg"))
+
+    def loadAlgorithms(self):  # noqa: N802
+        from .download import DownloadAlgorithm
+        from .export import ExportAlgorithm
+        from .mosaic import MosaicAlgorithm
+        from .search import SearchAlgorithm
+
+        for alg in (SearchAlgorithm(), DownloadAlgorithm(), MosaicAlgorithm(), ExportAlgorithm()):
+            self.addAlgorithm(alg)

@@ -1,0 +1,143 @@
+"""``eoscenefinder:search``: search any connection; one polygon per scene in EPSG:4326."""
+from __future__ import annotations
+
+import json
+
+from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature, QgsFeatureSink,
+                       QgsGeometry, QgsProcessing, QgsProcessingAlgorithm, QgsProcessingException,
+                       QgsProcessingParameterExtent, QgsProcessingParameterFeatureSink,
+                       QgsProcessingParameterFeatureSource, QgsProcessingParameterNumber,
+                       QgsProcessingParameterString, QgsProcessingOutputNumber, QgsWkbTypes)
+
+from ..providers.errors import EoSceneFinderError
+from ..providers.model import SearchRequest
+from .common import open_connection, result_fields, scene_attributes
+
+WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
+
+
+class SearchAlgorithm(QgsProcessingAlgorithm):
+    CONNECTION, COLLECTIONS, EXTENT, AOI = "CONNECTION", "COLLECTIONS", "EXTENT", "AOI"
+    START, END, MAX_CLOUD, FILTER, SORTBY, LIMIT, OUTPUT = (
+        "START", "END", "MAX_CLOUD", "FILTER", "SORTBY", "LIMIT", "OUTPUT")
+
+    def name(self):
+        return "search"
+
+    def displayName(self):  # noqa: N802
+        return "Search scenes"
+
+    def shortHelpString(self):  # noqa: N802
+        return (
+            "Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, "
+            "date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work "
+            "from the layer alone.\n\nCONNECTION: a saved connection's name, a preset id (earth-search, "
+            "planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or "
+            "KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields "
+            "separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results.")
+
+    def createInstance(self):  # noqa: N802
+        return SearchAlgorithm()
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterString(self.CONNECTION, "Connection", defaultValue="demo"))
+        self.addParameter(QgsProcessingParameterString(self.COLLECTIONS, "Collections (comma-separated)",
+                                                       optional=True))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, "Extent", optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.AOI, "Area of interest (union of its polygons)", [QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterString(self.START, "Start (date or ISO datetime)", optional=True))
+        self.addParameter(QgsProcessingParameterString(self.END, "End (inclusive)", optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_CLOUD, "Maximum cloud cover (%)", QgsProcessingParameterNumber.Double, optional=True,
+            minValue=0, maxValue=100))
+        self.addParameter(QgsProcessingParameterString(self.FILTER, "CQL2 filter", optional=True))
+        self.addParameter(QgsProcessingParameterString(self.SORTBY, "Sort by", optional=True))
+        self.addParameter(QgsProcessingParameterNumber(self.LIMIT, "Maximum number of scenes (0 = all)",
+                                                       QgsProcessingParameterNumber.Integer, defaultValue=0,
+                                                       minValue=0))
+        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Scenes", QgsProcessing.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputNumber("COUNT", "Number of scenes"))
+
+    def _aoi(self, parameters, context, feedback):
+        geoms = []
+        if parameters.get(self.EXTENT):
+            extent_geom = self.parameterAsExtentGeometry(parameters, self.EXTENT, context, WGS84)
+            if extent_geom is not None and not extent_geom.isEmpty():
+                geoms.append(extent_geom)
+        source = self.parameterAsSource(parameters, self.AOI, context)
+        if source is not None:
+            xform = QgsCoordinateTransform(source.sourceCrs(), WGS84, context.transformContext())
+            parts = []
+            for feat in source.getFeatures():
+                g = QgsGeometry(feat.geometry())
+                if g.isEmpty():
+                    continue
+                g.transform(xform)
+                parts.append(g)
+            if not parts:
+                raise QgsProcessingException("The AOI layer has no polygon: nothing to search in.")
+            geoms.append(QgsGeometry.unaryUnion(parts))
+        if not geoms:
+            return None
+        aoi = geoms[0]
+        for g in geoms[1:]:
+            aoi = aoi.intersection(g)
+        if aoi.isEmpty():
+            raise QgsProcessingException("The extent and the AOI layer do not overlap: nothing to search in.")
+        return json.loads(aoi.asJson(7))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        conn_text = (self.parameterAsString(parameters, self.CONNECTION, context) or "").strip()
+        if not conn_text:
+            raise QgsProcessingException("CONNECTION is empty: give a preset id, a saved connection or a URL.")
+        max_cloud = parameters.get(self.MAX_CLOUD)
+        max_cloud = None if max_cloud in (None, "") else self.parameterAsDouble(parameters, self.MAX_CLOUD, context)
+        try:
+            request = SearchRequest.create(
+                aoi=self._aoi(parameters, context, feedback),
+                start=self.parameterAsString(parameters, self.START, context) or None,
+                end=self.parameterAsString(parameters, self.END, context) or None,
+                collections=self.parameterAsString(parameters, self.COLLECTIONS, context) or None,
+                max_cloud=max_cloud,
+                cql2=self.parameterAsString(parameters, self.FILTER, context) or None,
+                sortby=self.parameterAsString(parameters, self.SORTBY, context) or None,
+                limit=self.parameterAsInt(parameters, self.LIMIT, context) or None,
+            )
+        except EoSceneFinderError as err:
+            raise QgsProcessingException(str(err)) from err
+        (sink, dest_id) = self.parameterAsSink(parameters, self.OUTPUT, context, result_fields(),
+                                               QgsWkbTypes.MultiPolygon, WGS84)
+        if sink is None:
+            raise QgsProcessingException("Could not create the output layer.")
+        from ..ui.footprints import geometry_from_geojson
+
+        provider = open_connection(conn_text, feedback)
+        count = 0
+        try:
+            results = provider.search(request)
+            for page in results.pages():
+                if feedback.isCanceled():
+                    feedback.pushInfo(f"Cancelled after {count} scenes.")
+                    break
+                for scene in page.scenes:
+                    feat = QgsFeature(result_fields())
+                    geom = geometry_from_geojson(scene.geometry, scene.bbox)
+                    if not geom.isNull():
+                        geom.convertToMultiType()
+                        feat.setGeometry(geom)
+                    feat.setAttributes(scene_attributes(scene, conn_text))
+                    sink.addFeature(feat, QgsFeatureSink.FastInsert)
+                    count += 1
+                more = " (more pages follow)" if page.more else ""
+                feedback.pushInfo(f"{count} scenes so far{more}")
+                if request.limit:
+                    feedback.setProgress(min(100.0, 100.0 * count / request.limit))
+            if results.truncated:
+                feedback.pushInfo(f"Stopped at LIMIT={request.limit}; the catalog has more scenes.")
+            for warning in getattr(provider, "warnings", []) or []:
+                feedback.pushWarning(warning)
+        except EoSceneFinderError as err:
+            raise QgsProcessingException(str(err)) from err
+        feedback.pushInfo(f"Found {count} scenes.")
+        return {self.OUTPUT: dest_id, "COUNT": count}
