@@ -1,0 +1,71 @@
+# EO Scene Finder: development tasks. `make test` works on a fresh Debian 12 machine:
+# it installs the Debian packages, the two venvs, then runs every test headless.
+# Variables are overridable: `make test PYTHON=/usr/bin/python3 PYTEST_ARGS="-x -k stac"`.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= /usr/bin/python3
+VENV ?= .venv
+STAC_VENV ?= .venv-stac
+BUILD ?= .build
+STAMPS ?= $(BUILD)/stamps
+PYTEST_ARGS ?=
+# Debian packages the tests need (append with APT_PACKAGES += ... in your own target).
+APT_PACKAGES ?= qgis python3-qgis qgis-providers python3-gdal xvfb xauth \
+	postgresql-15 postgresql-15-postgis-3 nginx-light python3-shapely python3-venv \
+	tinyproxy xdotool
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+export STAC_VENV
+
+.PHONY: help test deps apt venv stac-venv stac-server stac-server-stop clean-test-cache
+
+help:
+	@echo "make test              install what is missing, then run all tests headless"
+	@echo "make deps              only install (Debian packages, $(VENV), $(STAC_VENV))"
+	@echo "make stac-server       start the real test STAC API in the background (prints URL)"
+	@echo "make stac-server-stop  stop it"
+	@echo "make clean-test-cache  drop the cached test database under $(BUILD)/"
+
+test: deps
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest $(PYTEST_ARGS) tests
+
+deps: apt venv stac-venv
+
+apt: $(STAMPS)/apt
+venv: $(VENV)/.stamp-requirements-dev
+stac-venv: $(STAC_VENV)/.requirements.sha256
+
+# Re-checked when this Makefile changes; apt-get runs only if something is missing.
+$(STAMPS)/apt: Makefile
+	@missing=""; \
+	for pkg in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$pkg" 2>/dev/null | grep -q "install ok installed" \
+	    || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+	@mkdir -p $(STAMPS) && touch $@
+
+$(VENV)/.stamp-requirements-dev: requirements-dev.txt | $(STAMPS)/apt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(VENV)
+	$(VENV)/bin/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+# The script keeps a hash of the requirements in this stamp and skips pip when unchanged.
+$(STAC_VENV)/.requirements.sha256: requirements-stac-server.txt | $(STAMPS)/apt
+	$(PYTHON) tests/servers/pgstac_server.py install --python $(PYTHON)
+
+stac-server: stac-venv
+	@$(PYTHON) tests/servers/pgstac_server.py start
+
+stac-server-stop:
+	@$(PYTHON) tests/servers/pgstac_server.py stop
+
+clean-test-cache:
+	rm -rf $(BUILD)/pgstac-cache $(BUILD)/stamps

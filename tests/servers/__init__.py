@@ -1,0 +1,1 @@
+"""Real servers for tests and benchmarks (standard library only; usable without pytest)."""
