@@ -122,7 +122,8 @@ def ensure_stac_venv(python: Optional[str] = None, quiet: bool = True) -> Path:
                 pip.insert(4, "-q")
             subprocess.run(pip, check=True)
             stamp.write_text(wanted + "\n")
-        os.utime(stamp)  # make's up-to-date check compares this file's mtime
+        with contextlib.suppress(OSError):  # e.g. a shared venv owned by someone else
+            os.utime(stamp)  # make's up-to-date check compares this file's mtime
     return STAC_VENV
 
 
@@ -284,18 +285,28 @@ def _build_cache(target: Path) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def ensure_cache() -> Path:
-    """The cached, loaded (stopped) cluster for the current data and pins."""
+def _ensure_cache_locked() -> Path:
     key = cache_key()
     target = CACHE_ROOT / key
-    with _build_lock():
-        if not (target / "meta.json").exists():
-            CACHE_ROOT.mkdir(parents=True, exist_ok=True)
-            for old in CACHE_ROOT.iterdir():  # keep one cache only
-                if old.name != key:
-                    shutil.rmtree(old, ignore_errors=True)
-            _build_cache(target)
+    if not (target / "meta.json").exists():
+        CACHE_ROOT.mkdir(parents=True, exist_ok=True)
+        for old in CACHE_ROOT.iterdir():  # keep one cache only
+            if old.name != key:
+                shutil.rmtree(old, ignore_errors=True)
+        _build_cache(target)
     return target
+
+
+def ensure_cache() -> Path:
+    """The cached, loaded (stopped) cluster for the current data and pins."""
+    with _build_lock():
+        return _ensure_cache_locked()
+
+
+def copy_cached_cluster(pgdata: Path) -> None:
+    """Copy the cached data directory (building it first if needed) to ``pgdata``."""
+    with _build_lock():  # no other session rebuilds or prunes the cache meanwhile
+        shutil.copytree(_ensure_cache_locked() / "pgdata", pgdata, symlinks=True)
 
 
 def _loadable_collections(records: Iterable[Mapping]) -> Iterator[Mapping]:
@@ -353,13 +364,13 @@ class PgstacServer:
     # lifecycle -------------------------------------------------------------------
     def start(self, timeout: float = START_TIMEOUT) -> "PgstacServer":
         ensure_stac_venv()
-        cache = ensure_cache()
+        ensure_cache()  # a first build is not part of the start-up budget
         started = time.monotonic()
         _clean_stale_workdirs()
         self.workdir = Path(tempfile.mkdtemp(prefix="eo-pgstac-"))
         (self.workdir / "owner.pid").write_text(str(os.getpid()))
         try:
-            shutil.copytree(cache / "pgdata", self.workdir / "pgdata", symlinks=True)
+            copy_cached_cluster(self.workdir / "pgdata")
             _chown_tree(self.workdir, PG_OS_USER)
             self.cluster = PostgresCluster(self.workdir)
             self.cluster.start(attached=self.attached, timeout=timeout)
