@@ -59,7 +59,7 @@ $(VENV)/.stamp-requirements-dev: requirements-dev.txt | $(STAMPS)/apt
 
 # The script keeps a hash of the requirements in this stamp and skips pip when unchanged.
 $(STAC_VENV)/.requirements.sha256: requirements-stac-server.txt | $(STAMPS)/apt
-	$(PYTHON) tests/servers/pgstac_server.py install --python $(PYTHON)
+	$(PYTHON) tests/servers/pgstac_server.py install --quiet --python $(PYTHON)
 
 stac-server: stac-venv
 	@$(PYTHON) tests/servers/pgstac_server.py start

@@ -383,13 +383,12 @@ class PgstacServer:
 
     def _start_api(self, timeout: float) -> None:
         assert self.cluster is not None and self.workdir is not None
-        sock = _proc.listening_socket()
+        sock = None
         if self.api_port:
-            sock.close()
-            sock = None
             bind = ["--host", "127.0.0.1", "--port", str(self.api_port)]
             port = self.api_port
-        else:
+        else:  # hand uvicorn a bound socket: no race for a free port
+            sock = _proc.listening_socket()
             bind = ["--fd", str(sock.fileno())]
             port = sock.getsockname()[1]
         db = {"PGUSER": DB_USER, "PGPASSWORD": DB_PASSWORD, "PGHOST": "127.0.0.1",
@@ -537,6 +536,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     inst = sub.add_parser("install", help="create/refresh the server venv")
     inst.add_argument("--python", default=None, help="base interpreter for the venv")
+    inst.add_argument("--quiet", action="store_true", help="less pip output")
     start = sub.add_parser("start", help="start in the background and print the URL")
     start.add_argument("--port", type=int, default=None, help="API port (default: free)")
     sub.add_parser("stop", help="stop the background server")
@@ -553,7 +553,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     running = bool(state) and _pid_alive(state["api_pid"]) and _pid_alive(state["db_pid"])
 
     if args.command == "install":
-        ensure_stac_venv(python=args.python, quiet=False)
+        ensure_stac_venv(python=args.python, quiet=args.quiet)
         print(STAC_VENV)
         return 0
     if args.command == "start":
