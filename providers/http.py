@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from typing import Any, Dict, Optional
+from urllib.parse import urlsplit
 
 import requests
 
@@ -39,19 +40,69 @@ def default_timeout() -> tuple:
     return _settings["timeout"]
 
 
+def bypasses_proxy(url: str, no_proxy: str) -> bool:
+    """Whether ``url`` skips the proxy. Entries (comma or ``|`` separated) are URL prefixes
+    when they contain ``://`` (QGIS's "excluded URLs": ``url.startswith(entry)``), else a host,
+    ``host:port``, ``.domain`` or ``*``."""
+    if not no_proxy:
+        return False
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        port = None
+    for entry in no_proxy.replace("|", ",").split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        if "://" in entry:
+            if url.startswith(entry):
+                return True
+            continue
+        name, _, entry_port = entry.lower().rpartition(":") if entry.count(":") == 1 else (entry.lower(), "", "")
+        if entry_port and str(port) != entry_port:
+            continue
+        name = name.lstrip("*")
+        if host == name.lstrip(".") or host.endswith("." + name.lstrip(".")):
+            return True
+    return False
+
+
+class _ProxySession(requests.Session):
+    """A session whose configured proxy is skipped for the excluded URLs (requests itself
+    ignores ``no_proxy`` once ``trust_env`` is off), redirects included."""
+
+    no_proxy = ""
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if bypasses_proxy(url, self.no_proxy):
+            merged["proxies"] = {}
+        return merged
+
+    def rebuild_proxies(self, prepared_request, proxies):
+        if bypasses_proxy(prepared_request.url, self.no_proxy):
+            prepared_request.headers.pop("Proxy-Authorization", None)
+            return {}
+        return super().rebuild_proxies(prepared_request, self.proxies)
+
+
 def new_session() -> requests.Session:
     """A session honouring the configured proxy and CA bundle. TLS is always verified."""
-    session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
     with _settings_lock:
         proxies = dict(_settings["proxies"])
-        session.verify = _settings["verify"]
+        verify = _settings["verify"]
+    no_proxy = proxies.pop("no_proxy", None)
+    session = _ProxySession() if proxies else requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.verify = verify
     if proxies:
-        no_proxy = proxies.pop("no_proxy", None)
         session.proxies.update(proxies)
         session.trust_env = False  # QGIS's settings win over the environment
-        if no_proxy:
-            session.proxies["no_proxy"] = no_proxy
+        session.no_proxy = no_proxy or ""
     adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=16)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
