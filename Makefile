@@ -69,3 +69,10 @@ stac-server-stop:
 
 clean-test-cache:
 	rm -rf $(BUILD)/pgstac-cache $(BUILD)/stamps
+
+# Rebuild the bundled offline demo catalog (demo_catalog/) from rio-tiler's real COGs.
+# DEMO_SOURCES defaults to ../shared/data/real/cog/rio-tiler next to the repository.
+DEMO_SOURCES ?=
+.PHONY: demo-catalog
+demo-catalog: apt
+	$(PYTHON) scripts/build_demo_catalog.py $(DEMO_SOURCES)
