@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 
-import keyring
-import keyring.backend
 import pytest
 from keyring.backends import chainer, fail, null
 
@@ -15,35 +13,6 @@ from eo_scene_finder.providers.credentials import (SERVICE, CredentialStore, Cre
                                                    is_totp_secret, running_in_qgis_process,
                                                    scheme_for, totp_code)
 from eo_scene_finder.providers.redact import redact_text
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An in-memory keyring backend for tests."""
-
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.entries = {}
-
-    def get_password(self, service, username):
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.entries.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring():
-    """The in-memory backend installed as *the* keyring for this test, then the previous one back."""
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 CDSE = Connection("Team CDSE", "cdse", "https://catalogue.dataspace.copernicus.eu/odata/v1")
