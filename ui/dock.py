@@ -379,12 +379,13 @@ class SceneFinderDock(QDockWidget):
         for name, conn in saved.items():
             self._connections[name] = conn
             self.connection_combo.addItem(name, name)
-        for pid, conn in conns.PRESETS.items():
+        for pid, preset in conns.PRESETS.items():
             if pid in self._connections:
                 continue
-            self._connections[pid] = conn
-            label = getattr(conn, "name", pid)
-            self.connection_combo.addItem(f"{label}" if label == pid else f"{label} ({pid})", pid)
+            self._connections[pid] = preset.connection()
+            self.connection_combo.addItem(preset.title, pid)
+            self.connection_combo.setItemData(self.connection_combo.count() - 1,
+                                              f"{preset.description}\n{preset.url}", Qt.ItemDataRole.ToolTipRole)
         self.connection_combo.blockSignals(False)
 
     def _connection_store(self):
@@ -489,6 +490,7 @@ class SceneFinderDock(QDockWidget):
         self._filter_collections_locally(self.collection_filter.text())
         self._set_status(f"{self.collections_model.rowCount()} collections on {cid}.")
         self._queryables_later()
+        self.search_demo_on_first_run()
 
     def selected_collections(self) -> List[str]:
         out = []
@@ -961,10 +963,6 @@ class SceneFinderDock(QDockWidget):
             self.start_search()
 
     # ------------------------------------------------------------------ lifecycle
-    def showEvent(self, event):  # noqa: N802
-        super().showEvent(event)
-        QTimer.singleShot(0, self.search_demo_on_first_run)
-
     def shutdown(self) -> None:
         """Cancel running work and remove what the dock drew (called on unload)."""
         for task in list(self._tasks):

@@ -1,0 +1,256 @@
+"""The dock panel driven like a user would: real widgets, real tasks, real catalogs
+(the bundled demo catalog, the stac-fastapi-pgstac fixture and nginx)."""
+import time
+
+import pytest
+from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer, QgsRectangle, QgsSettings
+from qgis.PyQt.QtCore import QCoreApplication, QPoint, Qt
+from qgis.PyQt.QtTest import QTest
+
+from eo_scene_finder.ui.dock import SETTINGS_PREFIX, SceneFinderDock
+from eo_scene_finder.ui.footprints import LAYER_NAME
+
+
+def wait_until(predicate, timeout=60.0, what="condition"):
+    """Process Qt events until ``predicate()`` is true (tasks report on the GUI thread)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        if predicate():
+            return
+        QgsApplication.taskManager()  # keep the manager alive
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture()
+def fresh_settings():
+    s = QgsSettings()
+    s.remove("eo_scene_finder")
+    yield s
+    s.remove("eo_scene_finder")
+
+
+@pytest.fixture()
+def dock(qgis_iface, qgis_new_project, fresh_settings):
+    qgis_iface.mapCanvas().setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
+    d = SceneFinderDock(qgis_iface)
+    d.show()
+    yield d
+    d.shutdown()
+    wait_until(lambda: not d._tasks or all(_finished(t) for t in list(d._tasks)), 30, "tasks to stop")
+    d.deleteLater()
+
+
+def _finished(task):
+    try:
+        return task.status() in (task.Complete, task.Terminated)
+    except RuntimeError:
+        return True
+
+
+def run_search(dock, timeout=90):
+    task = dock.start_search()
+    assert task is not None, dock.status_label.text()
+    wait_until(lambda: dock.search_task is None, timeout, "the search to finish")
+    return task
+
+
+def demo_item_count():
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "demo_catalog"
+    return sum(1 for p in root.rglob("*.json") if json.loads(p.read_text()).get("type") == "Feature")
+
+
+def test_first_run_selects_demo_and_shows_its_scenes(dock):
+    assert dock.current_connection_id() == "demo"
+    wait_until(lambda: dock.collections_model.rowCount() > 0, 30, "demo collections")
+    wait_until(lambda: dock.results_model.rowCount() > 0, 30, "demo scenes on first run")
+    wait_until(lambda: dock.search_task is None, 30, "the first-run search to finish")
+    assert dock.results_model.rowCount() == demo_item_count()
+    layers = QgsProject.instance().mapLayersByName(LAYER_NAME)
+    assert len(layers) == 1 and layers[0].featureCount() == dock.results_model.rowCount()
+    assert "scenes" in dock.status_label.text()
+
+
+def test_aoi_polygon_filters_by_true_footprint_and_is_drawn(dock):
+    wait_until(lambda: dock.search_task is None and dock.results_model.rowCount() > 0, 30, "first-run search")
+    everything = dock.results_model.rowCount()
+    first = dock.results_model.scene(0)
+    w, s, e, n = first.bbox
+    # a small box in the middle of one scene's footprint
+    cx, cy = (w + e) / 2, (s + n) / 2
+    dock.aoi.set_rectangle(QgsRectangle(cx - 0.01, cy - 0.01, cx + 0.01, cy + 0.01),
+                           QgsCoordinateReferenceSystem("EPSG:4326"))
+    assert "km²" in dock.aoi_label.text()
+    run_search(dock)
+    ids = [dock.results_model.scene(r).id for r in range(dock.results_model.rowCount())]
+    assert first.id in ids
+    assert 0 < len(ids) < everything or everything == 1
+    dock.aoi.clear()
+    assert dock.aoi.geometry is None
+
+
+def test_rectangle_tool_draws_the_aoi_with_mouse(dock, qgis_iface):
+    canvas = qgis_iface.mapCanvas()
+    canvas.resize(600, 400)
+    canvas.setExtent(QgsRectangle(-50, 60, -40, 70))
+    canvas.refresh()
+    dock.aoi_buttons["rect"].click()
+    assert canvas.mapTool() is dock.rect_tool
+    vp = canvas.viewport()
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(100, 100))
+    QTest.mouseMove(vp, QPoint(300, 250))
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(300, 250))
+    assert dock.aoi.geometry is not None and not dock.aoi.geometry.isEmpty()
+    box = dock.aoi.geometry.boundingBox()
+    to_map = canvas.getCoordinateTransform()
+    p1, p2 = to_map.toMapCoordinates(100, 100), to_map.toMapCoordinates(300, 250)
+    assert box.xMinimum() == pytest.approx(min(p1.x(), p2.x()), abs=1e-6)
+    assert box.xMaximum() == pytest.approx(max(p1.x(), p2.x()), abs=1e-6)
+    assert box.yMinimum() == pytest.approx(min(p1.y(), p2.y()), abs=1e-6)
+    assert "km²" in dock.aoi_label.text()
+    assert canvas.mapTool() is not dock.rect_tool  # the tool hands back the map after drawing
+
+
+def test_cloud_slider_and_invalid_dates_are_explained(dock):
+    wait_until(lambda: dock.search_task is None and dock.results_model.rowCount() > 0, 30, "first-run search")
+    dock.use_dates.setChecked(True)
+    dock.start_date.setDate(dock.end_date.date().addDays(10))
+    assert dock.start_search() is None
+    assert "before the start date" in dock.status_label.text()
+    dock.use_dates.setChecked(False)
+    dock.cloud_slider.setValue(0)
+    run_search(dock)
+    for r in range(dock.results_model.rowCount()):
+        cc = dock.results_model.scene(r).cloud_cover
+        assert cc is None or cc <= 0
+
+
+def test_table_and_footprint_selection_follow_each_other(dock):
+    wait_until(lambda: dock.search_task is None and dock.results_model.rowCount() > 1, 30, "first-run search")
+    dock.results_view.selectRow(0)
+    layer = dock.footprints.layer
+    assert len(layer.selectedFeatureIds()) == 1
+    scene_row0 = dock.results_proxy.mapToSource(dock.results_proxy.index(0, 0)).row()
+    assert layer.getFeature(layer.selectedFeatureIds()[0])["row"] == scene_row0
+    assert dock.current_scene is dock.results_model.scene(scene_row0)
+    # and the reverse: select a footprint on the map
+    other_fid = dock.footprints.fid_for_row(1 if scene_row0 != 1 else 0)
+    layer.selectByIds([other_fid])
+    selected = dock._selected_source_rows()
+    assert selected == [layer.getFeature(other_fid)["row"]]
+
+
+def test_results_table_sorts_and_filters(dock):
+    wait_until(lambda: dock.search_task is None and dock.results_model.rowCount() > 1, 30, "first-run search")
+    dock.results_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    dates = [dock.results_proxy.index(r, 0).data() for r in range(dock.results_proxy.rowCount())]
+    assert dates == sorted(dates)
+    target = dock.results_model.scene(0).id
+    dock.results_filter.setText(target)
+    assert dock.results_proxy.rowCount() == 1
+    dock.results_filter.setText("")
+
+
+def test_add_demo_asset_to_map_without_blocking(dock):
+    wait_until(lambda: dock.search_task is None and dock.results_model.rowCount() > 0, 30, "first-run search")
+    dock.results_view.selectRow(0)
+    before = len(QgsProject.instance().mapLayers())
+    tasks = dock.add_selected_to_map()
+    assert tasks
+    wait_until(lambda: len(QgsProject.instance().mapLayers()) > before, 30, "the raster layer")
+    rasters = [lyr for lyr in QgsProject.instance().mapLayers().values() if isinstance(lyr, QgsRasterLayer)]
+    assert rasters and rasters[-1].isValid()
+    assert dock.results_model.scene(dock._selected_source_rows()[0]).id in rasters[-1].name()
+
+
+def test_settings_are_remembered(dock, qgis_iface):
+    wait_until(lambda: dock.search_task is None and dock.results_model.rowCount() > 0, 30, "first-run search")
+    wait_until(lambda: dock.collections_model.rowCount() > 0, 30, "collections")
+    dock.collections_model.item(0).setCheckState(Qt.CheckState.Checked)
+    wanted = dock.selected_collections()
+    dock.cloud_slider.setValue(42)
+    run_search(dock)
+    dock2 = SceneFinderDock(qgis_iface)
+    try:
+        assert dock2.current_connection_id() == "demo"
+        assert dock2.cloud_slider.value() == 42
+        wait_until(lambda: dock2.collections_model.rowCount() > 0, 30, "collections")
+        assert dock2.selected_collections() == wanted
+    finally:
+        dock2.shutdown()
+
+
+def test_stac_api_search_streams_pages_and_cancels(dock, pgstac_api):
+    from eo_scene_finder.providers.base import Connection
+
+    conn = Connection(name="pgstac-test", kind="stac-api", url=pgstac_api.url, options={"page_size": 20})
+    dock._connections["pgstac-test"] = conn
+    dock.connection_combo.addItem("pgstac-test", "pgstac-test")
+    wait_until(lambda: dock.search_task is None, 30, "first-run search")
+    dock.select_connection("pgstac-test")
+    wait_until(lambda: dock.collections_model.rowCount() >= 3, 60, "pgstac collections")
+    dock.set_selected_collections(["sentinel-2-l2a"])
+    dock.use_dates.setChecked(False)
+    dock.limit_spin.setValue(0)
+    pages = []
+    task = dock.start_search()
+    task.pageReady.connect(lambda p: pages.append(len(p.scenes)))
+    wait_until(lambda: dock.search_task is None, 90, "the pgstac search")
+    assert dock.results_model.rowCount() == 283
+    assert len(pages) >= 10  # pages of 20 streamed in one by one
+    # cancel a second search after its first page
+    task = dock.start_search()
+    task.pageReady.connect(lambda _p: dock.cancel_search())
+    wait_until(lambda: dock.search_task is None, 60, "the cancelled search")
+    assert "cancelled" in dock.status_label.text().lower()
+    assert dock.results_model.rowCount() < 283
+
+
+def test_unreachable_server_is_reported_in_plain_words(dock):
+    from eo_scene_finder.providers.base import Connection
+
+    wait_until(lambda: dock.search_task is None, 30, "first-run search")
+    dock._connections["dead"] = Connection(name="dead", kind="stac-api", url="http://127.0.0.1:9/")
+    dock.connection_combo.addItem("dead", "dead")
+    dock.select_connection("dead")
+    dock.use_dates.setChecked(False)
+    run_search(dock)
+    text = dock.status_label.text()
+    assert "could not be reached" in text or "refused" in text.lower(), text
+    assert dock.search_button.isEnabled() and not dock.cancel_button.isEnabled()
+
+
+def test_polygon_tool_and_selected_features_union(dock, qgis_iface):
+    from qgis.core import QgsFeature, QgsGeometry, QgsVectorLayer, QgsWkbTypes
+
+    canvas = qgis_iface.mapCanvas()
+    dock.aoi_buttons["poly"].click()
+    assert canvas.mapTool() is dock.poly_tool
+    vp = canvas.viewport()
+    for pt in (QPoint(50, 50), QPoint(200, 60), QPoint(120, 180)):
+        QTest.mouseClick(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pt)
+    QTest.mouseClick(vp, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, QPoint(120, 180))
+    assert dock.aoi.geometry is not None
+    assert dock.aoi.geometry.type() == QgsWkbTypes.PolygonGeometry
+    assert dock.aoi.source == "polygon"
+
+    layer = QgsVectorLayer("Polygon?crs=EPSG:4326", "parcels", "memory")
+    feats = []
+    for wkt in ("POLYGON((0 0, 1 0, 1 1, 0 1, 0 0))", "POLYGON((5 5, 6 5, 6 6, 5 6, 5 5))",
+                "POLYGON((20 20, 21 20, 21 21, 20 21, 20 20))"):
+        f = QgsFeature()
+        f.setGeometry(QgsGeometry.fromWkt(wkt))
+        feats.append(f)
+    layer.dataProvider().addFeatures(feats)
+    QgsProject.instance().addMapLayer(layer)
+    qgis_iface.setActiveLayer(layer)
+    layer.selectByIds([f.id() for f in layer.getFeatures()][:2])
+    dock.aoi_buttons["selection"].click()
+    geom = dock.aoi.geometry
+    assert geom.isMultipart() and geom.area() == pytest.approx(2.0)  # the union, not the bbox (36)
+    request = dock.build_request()
+    assert request.aoi.geom_type == "MultiPolygon"
