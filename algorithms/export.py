@@ -76,7 +76,9 @@ class ExportAlgorithm(QgsProcessingAlgorithm):
             layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
             if layer is None:
                 raise QgsProcessingException("INPUT is not a vector layer that can be written to a GeoPackage.")
-            res = QgsVectorFileWriter.writeAsVectorFormatV2(layer, output, context.transformContext(), options)
+            writer = getattr(QgsVectorFileWriter, "writeAsVectorFormatV3", None) or \
+                QgsVectorFileWriter.writeAsVectorFormatV2
+            res = writer(layer, output, context.transformContext(), options)
             if res[0] != QgsVectorFileWriter.NoError:
                 raise QgsProcessingException(f"Writing the GeoPackage failed: {res[1]}")
             count = layer.featureCount()

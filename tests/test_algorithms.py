@@ -1,0 +1,170 @@
+"""The Processing algorithms run through ``processing.run`` against real catalogs (the demo
+catalog, the demo catalog served by nginx, the stac-fastapi-pgstac fixture)."""
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from qgis.core import QgsApplication, QgsVectorLayer
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def processing_ready(qgis_app):
+    from processing.core.Processing import Processing
+
+    from eo_scene_finder.algorithms.provider import EoSceneFinderProcessingProvider
+
+    Processing.initialize()
+    registry = QgsApplication.processingRegistry()
+    provider = registry.providerById("eoscenefinder")
+    if provider is None:
+        provider = EoSceneFinderProcessingProvider()
+        registry.addProvider(provider)
+    yield provider
+
+
+@pytest.fixture(scope="module")
+def demo_over_http(nginx_server, tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo-http")
+    shutil.copytree(REPO / "demo_catalog", root / "demo_catalog")
+    server = nginx_server(root)
+    return server, f"{server.url}/demo_catalog/catalog.json"
+
+
+def run(alg, params):
+    import processing
+
+    return processing.run(f"eoscenefinder:{alg}", params)
+
+
+def features(path):
+    layer = QgsVectorLayer(str(path), "out", "ogr")
+    assert layer.isValid(), path
+    return list(layer.getFeatures())
+
+
+def test_the_four_algorithms_are_registered(processing_ready):
+    ids = {a.id() for a in processing_ready.algorithms()}
+    assert ids == {"eoscenefinder:search", "eoscenefinder:download", "eoscenefinder:mosaic",
+                   "eoscenefinder:export"}
+
+
+def test_search_demo_writes_every_field_needed_downstream(processing_ready, tmp_path):
+    out = tmp_path / "demo.gpkg"
+    res = run("search", {"CONNECTION": "demo", "OUTPUT": str(out)})
+    feats = features(res["OUTPUT"])
+    assert res["COUNT"] == len(feats) == 8
+    names = feats[0].fields().names()
+    for field in ("id", "collection", "datetime", "cloud_cover", "platform", "connection", "scene_key",
+                  "thumbnail", "assets", "record"):
+        assert field in names
+    record = json.loads(feats[0]["record"])
+    assert record["id"] == feats[0]["id"] and record["type"] == "Feature"
+    assets = json.loads(feats[0]["assets"])
+    assert all("href" in a and "roles" in a for a in assets.values())
+
+
+def test_search_filters_dates_cloud_sort_and_limit(processing_ready, tmp_path):
+    res = run("search", {"CONNECTION": "demo", "COLLECTIONS": "demo-landsat-greenland", "START": "2023-06-01",
+                         "END": "2023-08-08", "SORTBY": "-datetime", "OUTPUT": str(tmp_path / "a.gpkg")})
+    feats = features(res["OUTPUT"])
+    dates = [f["datetime"] for f in feats]
+    assert dates == sorted(dates, reverse=True)
+    assert dates[0].startswith("2023-08-08")  # the end date is inclusive
+    assert all("2023-06-01" <= d[:10] <= "2023-08-08" for d in dates)
+    res = run("search", {"CONNECTION": "demo", "MAX_CLOUD": 20, "SORTBY": "eo:cloud_cover", "LIMIT": 2,
+                         "OUTPUT": str(tmp_path / "b.gpkg")})
+    feats = features(res["OUTPUT"])
+    assert len(feats) <= 2
+    clouds = [f["cloud_cover"] for f in feats]
+    assert clouds == sorted(clouds) and all(c <= 20 for c in clouds)
+
+
+def test_search_with_aoi_layer_uses_the_union_of_polygons(processing_ready, tmp_path):
+    from qgis.core import QgsFeature, QgsGeometry
+
+    everything = features(run("search", {"CONNECTION": "demo", "OUTPUT": str(tmp_path / "all.gpkg")})["OUTPUT"])
+    target = everything[0]
+    c = target.geometry().centroid().asPoint()
+    aoi = QgsVectorLayer("Polygon?crs=EPSG:4326", "aoi", "memory")
+    f = QgsFeature()
+    f.setGeometry(QgsGeometry.fromWkt(f"POLYGON(({c.x()-0.01} {c.y()-0.01}, {c.x()+0.01} {c.y()-0.01}, "
+                                      f"{c.x()+0.01} {c.y()+0.01}, {c.x()-0.01} {c.y()+0.01}, "
+                                      f"{c.x()-0.01} {c.y()-0.01}))"))
+    aoi.dataProvider().addFeatures([f])
+    res = run("search", {"CONNECTION": "demo", "AOI": aoi, "OUTPUT": str(tmp_path / "aoi.gpkg")})
+    ids = {f["id"] for f in features(res["OUTPUT"])}
+    assert target["id"] in ids and len(ids) < len(everything)
+
+
+def test_search_errors_say_what_to_fix(processing_ready, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match="before the start date"):
+        run("search", {"CONNECTION": "demo", "START": "2023-09-01", "END": "2023-01-01",
+                       "OUTPUT": str(tmp_path / "x.gpkg")})
+    with pytest.raises(QgsProcessingException, match="could not be reached"):
+        run("search", {"CONNECTION": "stac-api+http://127.0.0.1:9/", "OUTPUT": str(tmp_path / "y.gpkg")})
+
+
+def test_search_pgstac_by_bare_url_matches_the_server(processing_ready, pgstac_api, tmp_path):
+    res = run("search", {"CONNECTION": pgstac_api.url, "COLLECTIONS": "sentinel-2-l2a", "MAX_CLOUD": 10,
+                         "SORTBY": "eo:cloud_cover", "LIMIT": 0, "OUTPUT": str(tmp_path / "s2.gpkg")})
+    feats = features(res["OUTPUT"])
+    import requests
+
+    body = {"collections": ["sentinel-2-l2a"], "limit": 1000,
+            "query": {"eo:cloud_cover": {"lte": 10}}}
+    expected = {f["id"] for f in requests.post(f"{pgstac_api.url}/search", json=body, timeout=30).json()["features"]}
+    assert {f["id"] for f in feats} == expected and expected
+    clouds = [f["cloud_cover"] for f in feats]
+    assert clouds == sorted(clouds)
+
+
+def test_download_then_rerun_downloads_nothing(processing_ready, demo_over_http, tmp_path):
+    server, url = demo_over_http
+    layer_path = run("search", {"CONNECTION": url, "COLLECTIONS": "demo-aerial-colorado",
+                                "OUTPUT": str(tmp_path / "c.gpkg")})["OUTPUT"]
+    out = tmp_path / "downloads"
+    res = run("download", {"INPUT": layer_path, "ASSETS": "visual", "OUTPUT_FOLDER": str(out),
+                           "OUTPUT": str(tmp_path / "report1.csv")})
+    assert res["DOWNLOADED"] == 2 and res["FAILED"] == 0
+    files = sorted(out.rglob("*.tif"))
+    assert len(files) == 2 and all(f.parent.parent.name == "demo-aerial-colorado" for f in files)
+    assert not list(out.rglob("*.part"))
+    server.clear_log()
+    res = run("download", {"INPUT": layer_path, "ASSETS": "visual", "OUTPUT_FOLDER": str(out),
+                           "OUTPUT": str(tmp_path / "report2.csv")})
+    assert res["DOWNLOADED"] == 0 and res["SKIPPED"] == 2
+    assert not [r for r in server.requests() if r.get("uri", "").endswith(".tif")]
+
+
+def test_mosaic_builds_a_streamed_vrt(processing_ready, demo_over_http, tmp_path):
+    from osgeo import gdal
+
+    _server, url = demo_over_http
+    layer_path = run("search", {"CONNECTION": url, "COLLECTIONS": "demo-landsat-greenland",
+                                "OUTPUT": str(tmp_path / "g.gpkg")})["OUTPUT"]
+    out = tmp_path / "mosaic.vrt"
+    res = run("mosaic", {"INPUT": layer_path, "ASSET": "data", "OUTPUT": str(out)})
+    text = Path(res["OUTPUT"]).read_text()
+    assert "/vsicurl/http://127.0.0.1" in text
+    ds = gdal.Open(res["OUTPUT"])
+    assert ds is not None and ds.RasterXSize > 0
+    assert ds.GetRasterBand(1).Checksum() >= 0  # pixels stream through /vsicurl/
+
+
+def test_export_formats(processing_ready, tmp_path):
+    layer_path = run("search", {"CONNECTION": "demo", "OUTPUT": str(tmp_path / "d.gpkg")})["OUTPUT"]
+    stac = Path(run("export", {"INPUT": layer_path, "FORMAT": 0, "OUTPUT": str(tmp_path / "items.json")})["OUTPUT"])
+    doc = json.loads(stac.read_text())
+    assert doc["type"] == "FeatureCollection" and len(doc["features"]) == 8
+    assert all(f["type"] == "Feature" and f["assets"] for f in doc["features"])
+    listing = Path(run("export", {"INPUT": layer_path, "FORMAT": 1, "OUTPUT": str(tmp_path / "list.csv")})["OUTPUT"])
+    rows = list(csv.reader(listing.open()))
+    assert rows[0] == ["id", "name"] and len(rows) == 9
+    gpkg = run("export", {"INPUT": layer_path, "FORMAT": 2, "OUTPUT": str(tmp_path / "copy.gpkg")})["OUTPUT"]
+    assert len(features(gpkg)) == 8
