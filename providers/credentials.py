@@ -205,7 +205,7 @@ class SecretStore(abc.ABC):
 class MemorySecretStore(SecretStore):
     """Secrets kept in this process only (headless tools, tests)."""
 
-    label = "memory"
+    label = "memory of this session"
 
     def __init__(self):
         self._data: Dict[str, Dict[str, str]] = {}

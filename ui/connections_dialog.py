@@ -1,0 +1,841 @@
+"""The connection manager: add, edit, duplicate, remove, import/export, test connections.
+
+:class:`ConnectionsDialog` lists the saved connections (a :class:`settings.ConnectionStore`);
+:class:`ConnectionEditor` edits one: kind (endpoints pre-filled from the defaults, all
+editable), STAC signing choice, page size, credentials (kept in the OS keyring, never in
+the settings), **Test connection** (a QgsTask answering in plain words) and, for DINAMIS,
+a browser login. :func:`check_connection` is the test itself (no widgets).
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from qgis.core import QgsApplication, QgsTask
+from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer
+from qgis.PyQt.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                                 QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                                 QListWidgetItem, QMessageBox, QPushButton, QSpinBox, QVBoxLayout,
+                                 QWidget)
+
+from ..providers import errors, http
+from ..providers.base import Connection
+from ..providers.credentials import (CredentialStore, MemorySecretStore, is_totp_secret,
+                                     scheme_for)
+from ..providers.tokens import (CDSE_TOKEN_URL, CREODIAS_TOKEN_URL, SERVICE_NAMES,
+                                StaticHeadersSession, TokenManager)
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("EoSceneFinder", text)
+
+
+KIND_TITLES = {
+    "stac-api": "STAC API",
+    "static": "Static STAC catalog",
+    "cdse": "Copernicus Data Space (OData)",
+    "usgs": "USGS M2M (Landsat)",
+    "cmr": "NASA Earthdata / CMR",
+    "creodias": "CREODIAS (OData)",
+    "google": "Google public data",
+    "aws": "AWS open data",
+}
+
+# Default endpoints per kind (every one is editable; from the provider reference).
+KIND_DEFAULTS: Dict[str, Dict[str, Any]] = {
+    "stac-api": {"url": "https://earth-search.aws.element84.com/v1", "page_size": 100},
+    "static": {"url": "", "page_size": 100},
+    "cdse": {"url": "https://catalogue.dataspace.copernicus.eu/odata/v1", "page_size": 1000,
+             "token_url": CDSE_TOKEN_URL, "client_id": "cdse-public",
+             "download_url": "https://zipper.dataspace.copernicus.eu/odata/v1"},
+    "creodias": {"url": "https://datahub.creodias.eu/odata/v1", "page_size": 1000,
+                 "token_url": CREODIAS_TOKEN_URL, "client_id": "CLOUDFERRO_PUBLIC",
+                 "download_url": "https://zipper.creodias.eu/odata/v1"},
+    "usgs": {"url": "https://m2m.cr.usgs.gov/api/api/json/stable/", "page_size": 100},
+    "cmr": {"url": "https://cmr.earthdata.nasa.gov/search/", "page_size": 2000},
+    "google": {"url": "https://storage.googleapis.com/", "page_size": 100},
+    "aws": {"url": "https://earth-search.aws.element84.com/v1", "page_size": 100,
+            "region": "eu-central-1"},
+}
+
+# Endpoint options shown per kind: (option, label)
+KIND_ENDPOINTS: Dict[str, List[Tuple[str, str]]] = {
+    "cdse": [("token_url", "Token URL"), ("client_id", "Client id"), ("download_url", "Download URL")],
+    "creodias": [("token_url", "Token URL"), ("client_id", "Client id"), ("download_url", "Download URL")],
+    "aws": [("region", "Region")],
+}
+
+SIGNING_CHOICES = [("none", "None"), ("dinamis", "DINAMIS"), ("planetary-computer", "Planetary Computer")]
+SIGNING_ENDPOINTS = {"dinamis": [("signing_url", "Signing service"), ("storage_domain", "Storage domain")],
+                     "planetary-computer": [("signing_url", "SAS token endpoint")]}
+
+
+def _signing_defaults() -> Dict[str, Dict[str, str]]:
+    try:
+        from ..providers.connections import DINAMIS_SIGNING_URL, PC_SAS_ENDPOINT
+    except ImportError:  # pragma: no cover - connections.py ships with the plugin
+        DINAMIS_SIGNING_URL = "https://s3-signing-cdos.apps.okd.crocc.meso.umontpellier.fr/"
+        PC_SAS_ENDPOINT = "https://planetarycomputer.microsoft.com/api/sas/v1"
+    return {"dinamis": {"signing_url": DINAMIS_SIGNING_URL, "storage_domain": ".meso.umontpellier.fr"},
+            "planetary-computer": {"signing_url": PC_SAS_ENDPOINT}}
+
+
+def _presets() -> Dict[str, Any]:
+    try:
+        from ..providers.connections import PRESETS
+        return dict(PRESETS)
+    except ImportError:  # pragma: no cover
+        return {}
+
+
+# --------------------------------------------------------------------------------------
+# The test itself (runs in a task; no widgets)
+
+
+@dataclass
+class ConnectionCheck:
+    """What Test connection found: one plain sentence per step."""
+
+    lines: List[Tuple[bool, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.lines) and all(ok for ok, _ in self.lines)
+
+    def add(self, ok: bool, text: str) -> None:
+        self.lines.append((ok, text))
+
+    def text(self) -> str:
+        return "\n".join(("✓ " if ok else "✗ ") + text for ok, text in self.lines)
+
+
+_CONFORMANCE_WORDS = [("item-search#filter", "filter"), ("item-search#sort", "sort"),
+                      ("item-search#query", "query"), ("item-search#fields", "fields"),
+                      ("collection-search", "collection search"), ("item-search", "item search")]
+
+
+def _describe_conformance(classes: List[str]) -> str:
+    found = []
+    for needle, word in _CONFORMANCE_WORDS:
+        if any(str(c).rstrip("/").endswith(needle) for c in classes) and word not in found:
+            found.append(word)
+    return ", ".join(found) if found else "no search conformance declared"
+
+
+def check_connection(connection: Connection, manager: TokenManager,
+                     is_canceled: Callable[[], bool] = lambda: False) -> ConnectionCheck:
+    """Reach the service, read what it is, log in: each step as a plain sentence."""
+    result = ConnectionCheck()
+    scheme = scheme_for(connection)
+    session = http.new_session()
+    headers: Dict[str, str] = {}
+    try:
+        # 1. credentials (logging in gets a token: that is the proof they work)
+        if scheme.id != "none":
+            service = SERVICE_NAMES.get(scheme.id, "the service")
+            session_auth = manager.session_for(connection)
+            headers = manager.headers(connection)
+            if isinstance(session_auth, StaticHeadersSession):
+                if not headers:
+                    result.add(True, tr("No key set: public access only."))
+                elif scheme.id == "dinamis":
+                    _check_dinamis_signing(connection, session, headers)
+                    result.add(True, tr("Credentials accepted: the DINAMIS signing service took the API key."))
+                else:
+                    result.add(True, tr("Key set (the service checks it on first use)."))
+            elif scheme.id == "dinamis":
+                _check_dinamis_signing(connection, session, headers)
+                result.add(True, tr("Credentials accepted: logged in to DINAMIS and the signing service "
+                                    "took the token."))
+            else:
+                result.add(True, tr("Credentials accepted: logged in to {0}.").format(service))
+        if is_canceled():
+            return result
+        # 2. the service itself
+        _check_service(connection, session, headers if scheme.id in ("cdse", "creodias", "earthdata") else {},
+                       result)
+    except errors.EoSceneFinderError as err:
+        result.add(False, err.user_message)
+    finally:
+        session.close()
+    return result
+
+
+def _check_dinamis_signing(connection: Connection, session, headers: Dict[str, str]) -> None:
+    endpoint = connection.option("signing_url")
+    if not endpoint:
+        raise errors.InvalidRequestError(tr("The DINAMIS signing service URL is empty."))
+    endpoint = endpoint if endpoint.endswith("/") else endpoint + "/"
+    domain = str(connection.option("storage_domain", ".meso.umontpellier.fr")).lstrip(".")
+    probe = f"https://eosf-check.{domain}/connection-test"
+    http.request(session, "POST", endpoint + "sign_urls", params={"urls": [probe]}, headers=headers,
+                 what="The DINAMIS signing service")
+
+
+def _check_service(connection: Connection, session, headers: Dict[str, str], result: ConnectionCheck) -> None:
+    kind = connection.kind
+    url = connection.url
+    if kind == "stac-api":
+        landing = http.get_json(session, url, headers=headers, what="The STAC API")
+        if not isinstance(landing, dict):
+            raise errors.MalformedResponseError(tr("The address answered, but not with a STAC landing page."))
+        classes = landing.get("conformsTo")
+        if classes is None:
+            conf_link = next((l.get("href") for l in landing.get("links") or []
+                              if isinstance(l, dict) and l.get("rel") == "conformance"), None)
+            if conf_link:
+                classes = (http.get_json(session, conf_link, headers=headers, what="The STAC API") or {}).get("conformsTo")
+        title = landing.get("title") or landing.get("id") or url
+        result.add(True, tr("Reachable: STAC API “{0}” ({1}).").format(title, _describe_conformance(classes or [])))
+    elif kind == "static":
+        if url.startswith(("http://", "https://")):
+            doc = http.get_json(session, url, what="The catalog")
+        else:
+            import json
+            try:
+                with open(os.path.expanduser(url), encoding="utf-8") as fh:
+                    doc = json.load(fh)
+            except (OSError, ValueError) as err:
+                raise errors.InvalidRequestError(tr("The catalog file cannot be read: {0}").format(err)) from err
+        links = doc.get("links") or [] if isinstance(doc, dict) else []
+        children = sum(1 for l in links if isinstance(l, dict) and l.get("rel") == "child")
+        items = sum(1 for l in links if isinstance(l, dict) and l.get("rel") == "item")
+        result.add(True, tr("Reachable: static catalog “{0}” with {1} child and {2} item links.")
+                   .format(doc.get("id", url), children, items))
+    elif kind in ("cdse", "creodias"):
+        base = url.rstrip("/")
+        data = http.get_json(session, base + "/Products", params={"$top": 1}, headers=headers,
+                             what="The catalogue")
+        count = len(data.get("value") or []) if isinstance(data, dict) else 0
+        result.add(True, tr("Reachable: the OData catalogue answered ({0} product in a test query).").format(count))
+    elif kind == "cmr":
+        http.get_json(session, url.rstrip("/") + "/collections.json", params={"page_size": 1}, headers=headers,
+                      what="NASA CMR")
+        result.add(True, tr("Reachable: NASA CMR answered a test query."))
+    elif kind == "usgs":
+        result.add(True, tr("Reachable: USGS M2M gave an API key."))
+    else:
+        http.request(session, "GET", url, what="The service", stream=True).close()
+        result.add(True, tr("Reachable: {0} answered.").format(url))
+
+
+# --------------------------------------------------------------------------------------
+# The manager dialog
+
+
+class ConnectionsDialog(QDialog):
+    """Saved connections: New…, Edit…, Duplicate, Remove, Import…, Export…."""
+
+    def __init__(self, parent: Optional[QWidget] = None, store=None, token_manager: Optional[TokenManager] = None):
+        super().__init__(parent)
+        if store is None:
+            from ..settings import ConnectionStore
+            store = ConnectionStore()
+        self.store = store
+        self._token_manager = token_manager
+        self.editor: Optional[ConnectionEditor] = None
+        self.setObjectName("EoSceneFinderConnectionsDialog")
+        self.setWindowTitle(tr("EO Scene Finder connections"))
+        self.resize(640, 380)
+
+        layout = QHBoxLayout(self)
+        left = QVBoxLayout()
+        self.connection_list = QListWidget()
+        self.connection_list.setObjectName("connectionList")
+        self.connection_list.currentItemChanged.connect(lambda *_: self._update_details())
+        self.connection_list.itemDoubleClicked.connect(lambda *_: self.edit_selected())
+        left.addWidget(self.connection_list, 1)
+        self.details = QLabel()
+        self.details.setObjectName("connectionDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        left.addWidget(self.details)
+        layout.addLayout(left, 1)
+
+        buttons = QVBoxLayout()
+        self.new_button = self._button(buttons, tr("New…"), "newButton", self.new_connection)
+        self.edit_button = self._button(buttons, tr("Edit…"), "editButton", self.edit_selected)
+        self.duplicate_button = self._button(buttons, tr("Duplicate"), "duplicateButton", self.duplicate_selected)
+        self.remove_button = self._button(buttons, tr("Remove"), "removeButton", self.remove_selected)
+        buttons.addSpacing(12)
+        self.import_button = self._button(buttons, tr("Import…"), "importButton", self._import_clicked)
+        self.export_button = self._button(buttons, tr("Export…"), "exportButton", self._export_clicked)
+        buttons.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+
+        if hasattr(self.store, "changed"):
+            self.store.changed.connect(self.refresh)
+        self.refresh()
+
+    def _button(self, layout, text: str, name: str, slot) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.clicked.connect(lambda _checked=False: slot())
+        layout.addWidget(button)
+        return button
+
+    @property
+    def token_manager(self) -> TokenManager:
+        if self._token_manager is None:
+            from ..settings import token_manager
+            self._token_manager = token_manager()
+        return self._token_manager
+
+    # list -----------------------------------------------------------------------------
+    def refresh(self, select: Optional[str] = None) -> None:
+        current = select or self.selected_name()
+        self.connection_list.blockSignals(True)
+        self.connection_list.clear()
+        for conn in self.store.list():
+            item = QListWidgetItem(conn.name)
+            item.setData(Qt.ItemDataRole.UserRole, conn.name)
+            item.setToolTip(f"{KIND_TITLES.get(conn.kind, conn.kind)} — {conn.url}")
+            self.connection_list.addItem(item)
+            if conn.name == current:
+                self.connection_list.setCurrentItem(item)
+        if self.connection_list.currentItem() is None and self.connection_list.count():
+            self.connection_list.setCurrentRow(0)
+        self.connection_list.blockSignals(False)
+        self._update_details()
+
+    def selected_name(self) -> Optional[str]:
+        item = self.connection_list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def select(self, name: str) -> None:
+        self.refresh(select=name)
+
+    def _update_details(self) -> None:
+        name = self.selected_name()
+        conn = self.store.get(name) if name else None
+        for button in (self.edit_button, self.duplicate_button, self.remove_button):
+            button.setEnabled(conn is not None)
+        if conn is None:
+            self.details.setText(tr("No connection yet: click New… to add one."))
+            return
+        where = _credentials_location(self.store, conn)
+        self.details.setText(f"{KIND_TITLES.get(conn.kind, conn.kind)}\n{conn.url}\n{where}")
+
+    # actions -----------------------------------------------------------------------------
+    def new_connection(self) -> "ConnectionEditor":
+        return self._open_editor(None)
+
+    def edit_selected(self) -> Optional["ConnectionEditor"]:
+        name = self.selected_name()
+        return self._open_editor(self.store.get(name)) if name else None
+
+    def _open_editor(self, connection: Optional[Connection]) -> "ConnectionEditor":
+        self.editor = ConnectionEditor(self.store, connection, parent=self, token_manager=self._token_manager)
+        self.editor.accepted.connect(lambda: self.refresh(select=self.editor.saved_name))
+        self.editor.open()
+        return self.editor
+
+    def duplicate_selected(self) -> Optional[Connection]:
+        name = self.selected_name()
+        if not name:
+            return None
+        copy = self.store.duplicate(name)
+        self.refresh(select=copy.name)
+        return copy
+
+    def remove_selected(self) -> bool:
+        name = self.selected_name()
+        if not name:
+            return False
+        answer = QMessageBox.question(
+            self, tr("Remove connection"),
+            tr("Remove the connection “{0}” and its saved credentials?").format(name),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        if self._token_manager is not None:
+            self._token_manager.forget(name)
+        self.store.remove(name)
+        self.refresh()
+        return True
+
+    def _import_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("Import connections"), "", tr("JSON files (*.json)"))
+        if path:
+            self.import_from(path)
+
+    def import_from(self, path: str) -> List[str]:
+        try:
+            names = self.store.import_json(path)
+        except errors.EoSceneFinderError as err:
+            QMessageBox.warning(self, tr("Import connections"), err.user_message)
+            return []
+        self.refresh(select=names[0] if names else None)
+        self.details.setText(tr("Imported {0} connection(s). Add their credentials with Edit….").format(len(names)))
+        return names
+
+    def _export_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export connections"), "eo-scene-finder-connections.json",
+                                              tr("JSON files (*.json)"))
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path: str) -> int:
+        count = self.store.export_json(path)
+        self.details.setText(tr("Exported {0} connection(s) to {1} (without credentials).")
+                             .format(count, os.path.basename(path)))
+        return count
+
+
+def _credentials_location(store, conn: Connection) -> str:
+    scheme = scheme_for(conn)
+    if scheme.id == "none":
+        return tr("No credentials needed.")
+    creds: CredentialStore = store.credentials
+    try:
+        where = creds.location(conn.name)
+    except errors.EoSceneFinderError:
+        where = None
+    if where is not None:
+        return tr("Credentials saved in the {0}.").format(where.label)
+    env = [n for n in scheme.env_names() if os.environ.get(n)]
+    if env:
+        return tr("Credentials from environment variables ({0}).").format(", ".join(env))
+    return tr("No credentials saved.")
+
+
+# --------------------------------------------------------------------------------------
+# One connection
+
+
+class ConnectionEditor(QDialog):
+    """Edits one connection and its credentials; saves on OK."""
+
+    def __init__(self, store, connection: Optional[Connection] = None, parent: Optional[QWidget] = None,
+                 token_manager: Optional[TokenManager] = None):
+        super().__init__(parent)
+        self.store = store
+        self.original = connection
+        self.saved_name: Optional[str] = None
+        self._shared_manager = token_manager
+        self._task: Optional[QgsTask] = None
+        self._endpoint_edits: Dict[str, QLineEdit] = {}
+        self._credential_edits: Dict[str, QLineEdit] = {}
+        self._kept_refresh_token: Optional[str] = None   # from the saved credentials
+        self._fresh_refresh_token: Optional[str] = None  # from a login in this editor
+        self._stored_secrets: Dict[str, str] = {}
+        self._extra_options: Dict[str, Any] = {}
+        self._preset_id: Optional[str] = None
+        self._last_kind: Optional[str] = None
+        self._last_signing = "none"
+        self.setObjectName("EoSceneFinderConnectionEditor")
+        self.setWindowTitle(tr("Edit connection") if connection else tr("New connection"))
+        self.resize(580, 640)
+
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.preset_combo = QComboBox()
+        self.preset_combo.setObjectName("presetCombo")
+        self.preset_combo.addItem(tr("(choose to fill in everything)"), None)
+        for pid, preset in _presets().items():
+            self.preset_combo.addItem(getattr(preset, "title", pid), pid)
+        self.preset_combo.currentIndexChanged.connect(self._preset_chosen)
+        form.addRow(tr("Start from a preset"), self.preset_combo)
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("nameEdit")
+        form.addRow(tr("Name"), self.name_edit)
+        self.kind_combo = QComboBox()
+        self.kind_combo.setObjectName("kindCombo")
+        for kind, title in KIND_TITLES.items():
+            self.kind_combo.addItem(tr(title), kind)
+        form.addRow(tr("Kind"), self.kind_combo)
+        self.url_edit = QLineEdit()
+        self.url_edit.setObjectName("urlEdit")
+        form.addRow(tr("URL"), self.url_edit)
+        self.signing_combo = QComboBox()
+        self.signing_combo.setObjectName("signingCombo")
+        for value, title in SIGNING_CHOICES:
+            self.signing_combo.addItem(tr(title), value)
+        self.signing_label = QLabel(tr("Asset signing"))
+        form.addRow(self.signing_label, self.signing_combo)
+        self.page_size_spin = QSpinBox()
+        self.page_size_spin.setObjectName("pageSizeSpin")
+        self.page_size_spin.setRange(1, 10000)
+        self.page_size_spin.setValue(100)
+        form.addRow(tr("Results per page"), self.page_size_spin)
+        layout.addLayout(form)
+
+        self.endpoints_box = QGroupBox(tr("Endpoints"))
+        self.endpoints_form = QFormLayout(self.endpoints_box)
+        layout.addWidget(self.endpoints_box)
+
+        self.credentials_box = QGroupBox(tr("Credentials"))
+        cred_layout = QVBoxLayout(self.credentials_box)
+        self.credentials_form = QFormLayout()
+        cred_layout.addLayout(self.credentials_form)
+        self.credentials_note = QLabel()
+        self.credentials_note.setObjectName("credentialsNote")
+        self.credentials_note.setWordWrap(True)
+        cred_layout.addWidget(self.credentials_note)
+        login_row = QHBoxLayout()
+        self.login_button = QPushButton(tr("Log in with the browser…"))
+        self.login_button.setObjectName("loginButton")
+        self.login_button.clicked.connect(lambda _c=False: self.start_login())
+        self.logout_button = QPushButton(tr("Log out"))
+        self.logout_button.setObjectName("logoutButton")
+        self.logout_button.clicked.connect(lambda _c=False: self.log_out())
+        login_row.addWidget(self.login_button)
+        login_row.addWidget(self.logout_button)
+        login_row.addStretch(1)
+        cred_layout.addLayout(login_row)
+        layout.addWidget(self.credentials_box)
+
+        test_row = QHBoxLayout()
+        self.test_button = QPushButton(tr("Test connection"))
+        self.test_button.setObjectName("testButton")
+        self.test_button.clicked.connect(lambda _c=False: self.start_test())
+        test_row.addWidget(self.test_button)
+        test_row.addStretch(1)
+        layout.addLayout(test_row)
+        self.test_result = QLabel()
+        self.test_result.setObjectName("testResult")
+        self.test_result.setWordWrap(True)
+        self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.test_result)
+        layout.addStretch(1)
+
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorLabel")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b00020")
+        layout.addWidget(self.error_label)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+        self.kind_combo.currentIndexChanged.connect(lambda _i: self._kind_changed())
+        self.signing_combo.currentIndexChanged.connect(lambda _i: self._signing_changed())
+        self._load(connection)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to show every row at its natural height (rows change with the kind)."""
+        hint = self.sizeHint()
+        self.resize(max(self.width(), hint.width()), max(self.height(), hint.height()))
+
+    # state <-> widgets -------------------------------------------------------------------
+    def _load(self, connection: Optional[Connection]) -> None:
+        if connection is None:
+            self.kind_combo.setCurrentIndex(0)
+            self._kind_changed(force=True)
+            return
+        self.name_edit.setText(connection.name)
+        self._set_kind(connection.kind)
+        self._set_signing(str(connection.options.get("signing") or "none"))
+        self.url_edit.setText(connection.url)
+        self.page_size_spin.setValue(int(connection.options.get("page_size") or
+                                         KIND_DEFAULTS.get(connection.kind, {}).get("page_size", 100)))
+        for key, edit in self._endpoint_edits.items():
+            edit.setText(str(connection.options.get(key) or ""))
+        self._extra_options = {k: v for k, v in connection.options.items()
+                               if k not in self._endpoint_edits and k not in ("signing", "page_size")}
+        try:
+            self._stored_secrets = self.store.credentials.stored(connection.name).to_dict()
+        except errors.EoSceneFinderError as err:
+            self._stored_secrets = {}
+            self.credentials_note.setText(err.user_message)
+        self._kept_refresh_token = self._stored_secrets.get("refresh_token")
+        for key, edit in self._credential_edits.items():
+            edit.setText(self._stored_secrets.get(key, ""))
+        self._update_credentials_note()
+
+    def _set_kind(self, kind: str) -> None:
+        index = self.kind_combo.findData(kind)
+        self.kind_combo.blockSignals(True)
+        self.kind_combo.setCurrentIndex(max(0, index))
+        self.kind_combo.blockSignals(False)
+        self._kind_changed(force=True, prefill=False)
+
+    def _set_signing(self, signing: str) -> None:
+        index = self.signing_combo.findData(signing)
+        self.signing_combo.blockSignals(True)
+        self.signing_combo.setCurrentIndex(max(0, index))
+        self.signing_combo.blockSignals(False)
+        self._signing_changed(prefill=False)
+
+    def kind(self) -> str:
+        return self.kind_combo.currentData()
+
+    def signing(self) -> str:
+        return self.signing_combo.currentData() if self.kind() in ("stac-api", "static") else "none"
+
+    def _kind_changed(self, force: bool = False, prefill: bool = True) -> None:
+        kind = self.kind()
+        previous = self._last_kind
+        if kind == previous and not force:
+            return
+        defaults = KIND_DEFAULTS.get(kind, {})
+        old_defaults = KIND_DEFAULTS.get(previous, {}) if previous else {}
+        previous_endpoints = self._defaults_for(previous, self._last_signing)
+        if prefill and (not self.url_edit.text().strip() or self.url_edit.text() == old_defaults.get("url")):
+            self.url_edit.setText(defaults.get("url", ""))
+        if prefill and self.page_size_spin.value() in (100, old_defaults.get("page_size")):
+            self.page_size_spin.setValue(int(defaults.get("page_size", 100)))
+        stac = kind in ("stac-api", "static")
+        self.signing_label.setVisible(stac)
+        self.signing_combo.setVisible(stac)
+        self._last_kind = kind
+        self._rebuild_endpoints(prefill, previous_endpoints)
+        self._rebuild_credentials()
+
+    def _signing_changed(self, prefill: bool = True) -> None:
+        self._rebuild_endpoints(prefill, self._defaults_for(self._last_kind, self._last_signing))
+        self._rebuild_credentials()
+        self._last_signing = self.signing()
+
+    @staticmethod
+    def _defaults_for(kind: Optional[str], signing: str) -> Dict[str, Any]:
+        defaults = dict(KIND_DEFAULTS.get(kind, {})) if kind else {}
+        defaults.update(_signing_defaults().get(signing, {}))
+        return defaults
+
+    def _endpoint_fields(self) -> List[Tuple[str, str]]:
+        return list(KIND_ENDPOINTS.get(self.kind(), [])) + list(SIGNING_ENDPOINTS.get(self.signing(), []))
+
+    def _rebuild_endpoints(self, prefill: bool = True, previous: Optional[Dict[str, Any]] = None) -> None:
+        old_values = {k: e.text() for k, e in self._endpoint_edits.items()}
+        previous = previous or {}
+        while self.endpoints_form.rowCount():
+            self.endpoints_form.removeRow(0)
+        self._endpoint_edits = {}
+        defaults = self._defaults_for(self.kind(), self.signing())
+        for key, label in self._endpoint_fields():
+            edit = QLineEdit()
+            edit.setObjectName(f"endpoint_{key}")
+            value = old_values.get(key)
+            customised = value and value != str(previous.get(key, ""))
+            edit.setText(value if customised or (value and not prefill)
+                         else (str(defaults.get(key, "")) if prefill else ""))
+            if defaults.get(key):
+                edit.setPlaceholderText(str(defaults[key]))   # empty = the default
+            self.endpoints_form.addRow(tr(label), edit)
+            self._endpoint_edits[key] = edit
+        self.endpoints_box.setVisible(bool(self._endpoint_edits))
+
+    def _current_scheme(self):
+        return scheme_for(Connection("", self.kind(), "", {"signing": self.signing()}))
+
+    def _rebuild_credentials(self) -> None:
+        old = {k: e.text() for k, e in self._credential_edits.items()}
+        while self.credentials_form.rowCount():
+            self.credentials_form.removeRow(0)
+        self._credential_edits = {}
+        scheme = self._current_scheme()
+        for f in scheme.fields:
+            if f.key == "refresh_token":
+                continue
+            edit = QLineEdit()
+            edit.setObjectName(f"cred_{f.key}")
+            if f.secret:
+                edit.setEchoMode(QLineEdit.EchoMode.Password)
+            if f.help:
+                edit.setToolTip(tr(f.help))
+            edit.setText(old.get(f.key) or self._stored_secrets.get(f.key, ""))
+            self.credentials_form.addRow(tr(f.label), edit)
+            self._credential_edits[f.key] = edit
+        self.credentials_box.setVisible(scheme.id != "none")
+        device = scheme.id == "dinamis"
+        self.login_button.setVisible(device)
+        self.logout_button.setVisible(device)
+        self._update_credentials_note()
+        QTimer.singleShot(0, self._fit)
+
+    def _update_credentials_note(self) -> None:
+        scheme = self._current_scheme()
+        if scheme.id == "none":
+            return
+        parts = []
+        if scheme.id == "dinamis":
+            parts.append(tr("Give an API key, or leave it empty and log in with the browser (the login "
+                            "then renews itself for days)."))
+            if self._refresh_token_to_keep():
+                parts.append(tr("Logged in with the browser."))
+        if scheme.field("totp") is not None:
+            parts.append(tr("A 6-digit two-factor code is used once: click Test connection to log in "
+                            "with it."))
+        parts.append(tr("Kept in the OS keyring (or QGIS's authentication database), never in the settings."))
+        env = ", ".join(scheme.env_names())
+        self.credentials_note.setToolTip(tr("Headless runs (qgis_process, scripts) can set {0}.").format(env)
+                                         if env else "")
+        self.credentials_note.setText(" ".join(parts))
+
+    def connection(self) -> Connection:
+        """The connection as the widgets describe it (not saved)."""
+        options: Dict[str, Any] = dict(self._extra_options)
+        for key, edit in self._endpoint_edits.items():
+            if edit.text().strip():
+                options[key] = edit.text().strip()
+        if self.signing() != "none":
+            options["signing"] = self.signing()
+        options["page_size"] = self.page_size_spin.value()
+        preset = self.original.preset if self.original is not None else self._preset_id
+        return Connection(name=self.name_edit.text().strip(), kind=self.kind(), url=self.url_edit.text().strip(),
+                          options=options, preset=preset)
+
+    def secrets(self) -> Dict[str, str]:
+        """The credentials typed in (a one-time two-factor code is not kept)."""
+        values = {k: e.text().strip() for k, e in self._credential_edits.items() if e.text().strip()}
+        if values.get("totp") and not is_totp_secret(values["totp"]):
+            values.pop("totp")
+        return values
+
+    def _credentials_changed(self) -> bool:
+        stored = {k: v for k, v in self._stored_secrets.items() if k in self._credential_edits}
+        return self.secrets() != stored
+
+    def _refresh_token_to_keep(self) -> Optional[str]:
+        """A login made here, else the saved one while the credentials are unchanged."""
+        if self._fresh_refresh_token:
+            return self._fresh_refresh_token
+        return self._kept_refresh_token if not self._credentials_changed() else None
+
+    # presets ----------------------------------------------------------------------------
+    def _preset_chosen(self, _index: int) -> None:
+        pid = self.preset_combo.currentData()
+        preset = _presets().get(pid) if pid else None
+        if preset is None:
+            return
+        self._preset_id = pid
+        if not self.name_edit.text().strip():
+            self.name_edit.setText(self.store.unique_name(getattr(preset, "title", pid)))
+        self._set_kind(preset.kind)
+        options = dict(getattr(preset, "options", {}) or {})
+        self._set_signing(str(options.get("signing") or "none"))
+        self.url_edit.setText(preset.url)
+        for key, edit in self._endpoint_edits.items():
+            if key in options:
+                edit.setText(str(options[key]))
+        self._extra_options = {k: v for k, v in options.items()
+                               if k not in self._endpoint_edits and k not in ("signing", "page_size")}
+        if options.get("page_size"):
+            self.page_size_spin.setValue(int(options["page_size"]))
+
+    # test / login ------------------------------------------------------------------------
+    def _test_manager(self) -> TokenManager:
+        """A token manager over the credentials typed in (nothing saved yet)."""
+        memory = MemorySecretStore()
+        conn = self.connection()
+        values = {k: e.text().strip() for k, e in self._credential_edits.items() if e.text().strip()}
+        refresh = self._refresh_token_to_keep()
+        if refresh:
+            values["refresh_token"] = refresh
+        if values:
+            memory.save(conn.name or "connection", values)
+        from .device_code_dialog import DeviceCodePrompt
+        return TokenManager(CredentialStore(memory), device_prompt=DeviceCodePrompt.instance(),
+                            clock=time.monotonic)
+
+    def start_test(self) -> Optional[QgsTask]:
+        """Run Test connection in a QgsTask; the answer appears under the button."""
+        conn = self.connection()
+        if not conn.name:
+            conn.name = "connection"
+        if not conn.url:
+            self.test_result.setText(tr("✗ The URL is empty."))
+            return None
+        manager = self._test_manager()
+        self.test_button.setEnabled(False)
+        self.test_result.setText(tr("Testing {0}…").format(conn.url))
+
+        def run(task):
+            return check_connection(conn, manager, task.isCanceled), manager, conn
+
+        def finished(exception, value=None):
+            self.test_button.setEnabled(True)
+            if exception is not None or value is None:
+                self.test_result.setText(tr("✗ The test could not run: {0}").format(exception))
+                return
+            result, used_manager, used_conn = value
+            self.test_result.setText(result.text())
+            self._keep_login(used_manager, used_conn)
+            used_manager.close()
+
+        self._task = QgsTask.fromFunction(tr("Testing connection {0}").format(conn.name), run, on_finished=finished)
+        QgsApplication.taskManager().addTask(self._task)
+        return self._task
+
+    def _keep_login(self, manager: TokenManager, conn: Connection) -> None:
+        refresh = manager.credentials.stored(conn.name).get("refresh_token")
+        if refresh:
+            self._fresh_refresh_token = refresh
+            self._update_credentials_note()
+
+    def start_login(self) -> Optional[QgsTask]:
+        """Browser login (device code) now, in a task; the dialog shows the code."""
+        conn = self.connection()
+        if not conn.name:
+            conn.name = "connection"
+        manager = self._test_manager()
+        self.login_button.setEnabled(False)
+        self.test_result.setText(tr("Waiting for the browser login…"))
+
+        def run(task):
+            manager.login(conn)
+            return manager, conn
+
+        def finished(exception, value=None):
+            self.login_button.setEnabled(True)
+            if exception is not None or value is None:
+                text = getattr(exception, "user_message", None) or str(exception)
+                self.test_result.setText(tr("✗ {0}").format(text))
+                return
+            used_manager, used_conn = value
+            self._keep_login(used_manager, used_conn)
+            self.test_result.setText(tr("✓ Logged in. Click OK to keep the login."))
+            used_manager.close()
+
+        self._task = QgsTask.fromFunction(tr("Logging in to {0}").format(conn.name), run, on_finished=finished)
+        QgsApplication.taskManager().addTask(self._task)
+        return self._task
+
+    def log_out(self) -> None:
+        self._kept_refresh_token = None
+        self._fresh_refresh_token = None
+        if self.original is not None and self._shared_manager is not None:
+            self._shared_manager.logout(self.original)
+        elif self.original is not None:
+            try:
+                self.store.credentials.update(self.original.name, refresh_token=None)
+            except errors.EoSceneFinderError as err:
+                self.error_label.setText(err.user_message)
+                return
+        self._update_credentials_note()
+        self.test_result.setText(tr("Logged out."))
+
+    # saving ------------------------------------------------------------------------------
+    def save(self) -> bool:
+        """Validate and save; stays open with the reason when that fails."""
+        conn = self.connection()
+        secrets = self.secrets()
+        refresh = self._refresh_token_to_keep()
+        if refresh and self._current_scheme().field("refresh_token") is not None:
+            secrets["refresh_token"] = refresh
+        if self._current_scheme().id == "none":
+            secrets = {}
+        try:
+            self.store.save(conn, old_name=self.original.name if self.original else None, credentials=secrets)
+        except errors.EoSceneFinderError as err:
+            self.error_label.setText(err.user_message)
+            return False
+        self.saved_name = conn.name
+        self.accept()
+        return True
+
+    def reject(self) -> None:
+        if self._task is not None:
+            try:
+                self._task.cancel()
+            except RuntimeError:
+                pass
+        super().reject()
