@@ -247,3 +247,29 @@ def test_property_names():
                       "AND T_INTERSECTS(datetime, INTERVAL(start_datetime, '..')) AND CASEI(\"my prop\") = 'x'")
     assert cql2.property_names(expr) == {"eo:cloud_cover", "platform", "geometry", "datetime",
                                          "start_datetime", "my prop"}
+
+
+RANGED = make_scene(id="R", start_datetime="2024-01-10T00:00:00Z", end_datetime="2024-01-20T00:00:00Z",
+                    datetime=None)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("T_MEETS(datetime, INTERVAL('2024-01-20T00:00:00Z', '2024-02-01T00:00:00Z'))", True),
+    ("T_METBY(datetime, INTERVAL('2024-01-01T00:00:00Z', '2024-01-10T00:00:00Z'))", True),
+    ("T_OVERLAPS(datetime, INTERVAL('2024-01-15T00:00:00Z', '2024-01-25T00:00:00Z'))", True),
+    ("T_OVERLAPS(datetime, INTERVAL('2024-01-05T00:00:00Z', '2024-01-15T00:00:00Z'))", False),
+    ("T_OVERLAPPEDBY(datetime, INTERVAL('2024-01-05T00:00:00Z', '2024-01-15T00:00:00Z'))", True),
+    ("T_STARTS(datetime, INTERVAL('2024-01-10T00:00:00Z', '2024-01-25T00:00:00Z'))", True),
+    ("T_STARTEDBY(datetime, INTERVAL('2024-01-10T00:00:00Z', '2024-01-15T00:00:00Z'))", True),
+    ("T_FINISHES(datetime, INTERVAL('2024-01-05T00:00:00Z', '2024-01-20T00:00:00Z'))", True),
+    ("T_FINISHEDBY(datetime, INTERVAL('2024-01-15T00:00:00Z', '2024-01-20T00:00:00Z'))", True),
+    ("T_CONTAINS(datetime, TIMESTAMP('2024-01-15T00:00:00Z'))", True),
+    ("T_DURING(datetime, INTERVAL('2024-01-01', '2024-01-31'))", True),
+    ("T_EQUALS(datetime, INTERVAL('2024-01-10T00:00:00Z', '2024-01-20T00:00:00Z'))", True),
+    ("T_DISJOINT(datetime, INTERVAL('2024-01-21', '..'))", True),
+    ("T_INTERSECTS(datetime, INTERVAL('..', '2024-01-10'))", True),
+    ("T_BEFORE(datetime, DATE('2024-01-20'))", False),
+    ("T_AFTER(datetime, DATE('2024-01-09'))", True),
+])
+def test_temporal_operators_on_a_time_range(text, expected):
+    assert cql2.evaluate(cql2.parse(text), RANGED) is expected
