@@ -149,6 +149,10 @@ def raise_for_status(response: requests.Response, what: str = "The service") -> 
     url = redact_url(response.url)
     msg = server_message(response)
     kw = {"url": url, "status": status, "details": f"HTTP {status} from {url}" + (f": {msg}" if msg else "")}
+    if status == 407:
+        raise errors.AuthenticationError(
+            "The proxy asks for a user name and password (HTTP 407): check them in QGIS Settings → "
+            "Options → Network.", **kw)
     if status in (401, 403):
         raise errors.AuthenticationError(f"{what} refused access (HTTP {status}): check the credentials.", **kw)
     if status == 404:
