@@ -6,6 +6,8 @@
   secret store when no OS keyring is usable (the user is told once).
 - :func:`credential_store`, :func:`token_manager`, :func:`credentials_for`: the one
   credential store and token manager the panel, Processing and downloads share.
+- :func:`install_project_redaction`: URL signatures and tokens are stripped from layer
+  sources when a project is saved (signed asset URLs expire anyway).
 - :func:`apply_network_settings`: QGIS's proxy (Settings → Options → Network) and CA
   certificates mapped onto the plugin's ``requests`` sessions; :func:`watch_network_settings`
   re-applies them when the options change.
@@ -16,12 +18,14 @@ import base64
 import json
 import logging
 import os
+import re
 import ssl
 import threading
 from typing import Any, Callable, Dict, List, Mapping, Optional
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from qgis.core import Qgis, QgsApplication, QgsAuthMethodConfig, QgsMessageLog, QgsSettings
+from qgis.core import (Qgis, QgsApplication, QgsAuthMethodConfig, QgsMessageLog, QgsPathResolver,
+                       QgsSettings)
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from .providers import errors, http
@@ -237,6 +241,13 @@ def credentials_for(connection: Connection) -> Optional[Dict[str, Any]]:
     return token_manager().provider_credentials(connection)
 
 
+def startup() -> None:
+    """Plugin start (``initGui``): apply QGIS's network settings and follow their changes,
+    and keep URL secrets out of saved projects."""
+    watch_network_settings()
+    install_project_redaction()
+
+
 def shutdown() -> None:
     """Plugin unload: cancel pending logins, log out (USGS), stop watching the options."""
     global _token_manager
@@ -245,6 +256,7 @@ def shutdown() -> None:
     if manager is not None:
         manager.close()
     stop_watching_network_settings()
+    remove_project_redaction()
 
 
 # --------------------------------------------------------------------------------------
@@ -576,3 +588,51 @@ def stop_watching_network_settings() -> None:
         except (TypeError, RuntimeError):
             pass
         _watch_connection = None
+
+
+# --------------------------------------------------------------------------------------
+# Saved projects: no URL signatures or tokens in layer sources
+
+_URL_IN_SOURCE = re.compile(r"(?:https?|s3)://[^\s'\"<>|]+")
+
+
+def _strip_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        kept = [(k, v) for k, v in pairs if k.lower() not in SECRET_QUERY_KEYS and not k.lower().startswith("x-amz-")]
+        if len(kept) != len(pairs):
+            query = urlencode(kept, safe="/:,")
+    if netloc == parts.netloc and query == parts.query:
+        return url
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def strip_url_secrets(source: str) -> str:
+    """A data source as it may be saved: signatures, tokens and user info removed from every
+    URL in it (``/vsicurl/https://...?X-Amz-Signature=...`` -> ``/vsicurl/https://...``)."""
+    if not source or "://" not in source:
+        return source
+    return _URL_IN_SOURCE.sub(lambda m: _strip_url(m.group(0)), source)
+
+
+_path_writer_id: Optional[str] = None
+
+
+def install_project_redaction() -> None:
+    """Strip URL secrets from every path QGIS writes into a project (plugin start)."""
+    global _path_writer_id
+    if _path_writer_id is None:
+        _path_writer_id = QgsPathResolver.setPathWriter(strip_url_secrets)
+
+
+def remove_project_redaction() -> None:
+    global _path_writer_id
+    if _path_writer_id is not None:
+        QgsPathResolver.removePathWriter(_path_writer_id)
+        _path_writer_id = None

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import requests
 
 from . import errors
-from .redact import redact_text, redact_url
+from .redact import install_logging_redaction, redact_text, redact_url
 
 USER_AGENT = "eo-scene-finder/0.1 (QGIS plugin)"
 DEFAULT_TIMEOUT = (10, 60)  # connect, read (seconds)
@@ -92,6 +92,7 @@ class _ProxySession(requests.Session):
 
 def new_session() -> requests.Session:
     """A session honouring the configured proxy and CA bundle. TLS is always verified."""
+    install_logging_redaction()
     with _settings_lock:
         proxies = dict(_settings["proxies"])
         verify = _settings["verify"]

@@ -2,6 +2,7 @@
 before anything reaches a log, an error message or a file."""
 from __future__ import annotations
 
+import logging
 import re
 from typing import Iterable, Mapping, Set
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -65,3 +66,35 @@ def _mask_known(text: str) -> str:
         if secret in text:
             text = text.replace(secret, MASK)
     return text
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in the records of a third-party logger (urllib3 logs request lines with
+    their query strings, signatures included, at DEBUG level)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record is not ours to fix
+            return True
+        clean = redact_text(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+THIRD_PARTY_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.poolmanager",
+                       "requests", "pystac_client.stac_api_io")
+_logging_redaction_installed = False
+
+
+def install_logging_redaction() -> None:
+    """Add :class:`RedactingFilter` to the loggers of the HTTP libraries (idempotent)."""
+    global _logging_redaction_installed
+    if _logging_redaction_installed:
+        return
+    for name in THIRD_PARTY_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
+    _logging_redaction_installed = True

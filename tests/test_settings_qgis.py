@@ -12,7 +12,7 @@ from eo_scene_finder.providers import errors, http
 from eo_scene_finder.providers.base import Connection
 from eo_scene_finder.providers.credentials import CredentialStore, CredentialStoreError, KeyringSecretStore
 from eo_scene_finder.settings import (ConnectionStore, QgisAuthSecretStore, apply_network_settings,
-                                      notify_keyring_fallback, qgis_proxy_settings)
+                                      notify_keyring_fallback, qgis_proxy_settings, strip_url_secrets)
 from fixtures import token_servers as ts
 
 MASTER_PASSWORD = "eosf-test-master"
@@ -273,3 +273,18 @@ def test_proxy_password_never_reaches_the_log(ini, reset_network, message_log, c
     apply_network_settings(_proxy(ini[0], user="u", password="pw-Proxy-Log-77"))
     assert "pw-Proxy-Log-77" not in caplog.text
     assert not any("pw-Proxy-Log-77" in m for _t, m, _l in message_log)
+
+
+# ------------------------------------------------------------------ saved projects
+
+@pytest.mark.parametrize("source,expected", [
+    ("/vsicurl/https://s.meso.umontpellier.fr/a/b.tif?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK%2Fs"
+     "&X-Amz-Signature=abc123&X-Amz-Expires=28800", "/vsicurl/https://s.meso.umontpellier.fr/a/b.tif"),
+    ("/vsicurl/https://acct.blob.core.windows.net/c/x.tif?st=2030&se=2031&sp=rl&sv=2021&sr=c&sig=zz%3D",
+     "/vsicurl/https://acct.blob.core.windows.net/c/x.tif"),
+    ("https://user:pw@example.org/cat.json?page=2&token=t0k", "https://example.org/cat.json?page=2"),
+    ("/home/me/scene.tif", "/home/me/scene.tif"),
+    ("https://example.org/stac?collections=a,b", "https://example.org/stac?collections=a,b"),
+])
+def test_saved_layer_sources_lose_their_signatures(source, expected):
+    assert strip_url_secrets(source) == expected
