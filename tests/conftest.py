@@ -25,4 +25,5 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 pytest_plugins = [
     "fixtures.token_servers",
     "fixtures.servers",
+    "fixtures.download_servers",
 ]

@@ -1,0 +1,378 @@
+"""The Downloads tab: every product or asset queued for download with its state (queued,
+downloading n %, verifying, done, skipped as already present, failed with the reason,
+offline), speed and time left; Cancel selected / Cancel all.
+
+``DownloadsWidget.enqueue(jobs)`` starts a :class:`DownloadTask` in QGIS's task manager.
+All tasks started from one widget share one :class:`HostLimiter`, so the global and
+per-host limits hold across batches.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterable, List, Optional
+
+from qgis.core import QgsApplication
+from qgis.PyQt.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt, QUrl, pyqtSignal
+from qgis.PyQt.QtGui import QColor, QDesktopServices
+from qgis.PyQt.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QLabel,
+                                 QPushButton, QStyle, QStyledItemDelegate, QStyleOptionProgressBar,
+                                 QTableView, QVBoxLayout, QWidget)
+
+from ..providers.download import (CANCELLED, DONE, DOWNLOADING, FAILED, FINAL_STATES, OFFLINE, QUEUED,
+                                  SKIPPED, VERIFYING, DownloadEngine, DownloadJob, DownloadResult,
+                                  HostLimiter, ProgressEvent, size_text)
+from ..tasks.download_task import DownloadTask, duration_text, speed_text
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("DownloadsWidget", text)
+
+
+PERCENT_ROLE = Qt.ItemDataRole.UserRole + 1
+STATE_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+@dataclass
+class DownloadRow:
+    """What the table shows for one job."""
+
+    job: DownloadJob
+    state: str = QUEUED
+    done: int = 0
+    total: Optional[int] = None
+    speed: float = 0.0
+    eta: Optional[float] = None
+    message: str = ""
+    path: Optional[str] = None
+
+    @property
+    def percent(self) -> Optional[float]:
+        if self.state in (DONE, SKIPPED):
+            return 100.0
+        if not self.total:
+            return None
+        return min(100.0, 100.0 * self.done / self.total)
+
+    def state_text(self) -> str:
+        """``downloading 42 %``, ``failed: <reason>``..."""
+        if self.state == DOWNLOADING:
+            pct = self.percent
+            text = tr("downloading {} %").format(int(pct)) if pct is not None else tr("downloading")
+            return text + (f" — {self.message}" if self.message else "")
+        if self.state == VERIFYING:
+            return tr("verifying")
+        if self.state == DONE:
+            return tr("done")
+        if self.state == SKIPPED:
+            return tr("skipped: already present")
+        if self.state == FAILED:
+            return tr("failed: {}").format(self.message)
+        if self.state == OFFLINE:
+            return tr("offline: {}").format(self.message) if self.message else tr("offline (order it first)")
+        if self.state == CANCELLED:
+            return tr("cancelled (partial file kept)") if self.done else tr("cancelled")
+        return tr("queued")
+
+
+class DownloadsModel(QAbstractTableModel):
+    """Rows of :class:`DownloadRow`, updated from :class:`ProgressEvent` s by job key."""
+
+    NAME, STATE, PROGRESS, SIZE, SPEED, ETA, FILE = range(7)
+    HEADERS = ("Name", "State", "Progress", "Size", "Speed", "Time left", "File")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: List[DownloadRow] = []
+        self._index: Dict[str, int] = {}
+
+    # Qt API ------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()):  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()):  # noqa: N802
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return tr(self.HEADERS[section])
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.NAME:
+                return row.job.label
+            if col == self.STATE:
+                return row.state_text()
+            if col == self.PROGRESS:
+                pct = row.percent
+                return f"{pct:.0f} %" if pct is not None else ""
+            if col == self.SIZE:
+                return size_text(row.total) if row.total is not None else ""
+            if col == self.SPEED:
+                return speed_text(row.speed) if row.state == DOWNLOADING else ""
+            if col == self.ETA:
+                return duration_text(row.eta) if row.state == DOWNLOADING else ""
+            if col == self.FILE:
+                return row.path or row.job.dest_path
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [row.job.label, row.state_text(), row.path or row.job.dest_path]
+            return "\n".join(x for x in lines if x)
+        if role == Qt.ItemDataRole.ForegroundRole and col == self.STATE:
+            if row.state == FAILED:
+                return QColor("#b00020")
+            if row.state == OFFLINE:
+                return QColor("#a15c00")
+        if role == PERCENT_ROLE:
+            return row.percent
+        if role == STATE_ROLE:
+            return row.state
+        return None
+
+    # updates ------------------------------------------------------------------
+    def add_jobs(self, jobs: Iterable[DownloadJob]) -> None:
+        new = []
+        for job in jobs:
+            if job.key in self._index:  # the same file queued again: reuse its row
+                r = self._index[job.key]
+                self.rows[r] = DownloadRow(job, total=job.size)
+                self._changed(r)
+            else:
+                new.append(job)
+        if new:
+            first = len(self.rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            for job in new:
+                self._index[job.key] = len(self.rows)
+                self.rows.append(DownloadRow(job, total=job.size))
+            self.endInsertRows()
+
+    def apply(self, event: ProgressEvent) -> None:
+        r = self._index.get(event.key)
+        if r is None:
+            return
+        row = self.rows[r]
+        row.state = event.state
+        row.done = event.done
+        row.total = event.total if event.total is not None else row.total
+        row.speed = event.speed
+        row.eta = event.eta
+        row.message = event.message
+        if event.result is not None:
+            self._apply_result(row, event.result)
+        self._changed(r)
+
+    def apply_result(self, result: DownloadResult) -> None:
+        r = self._index.get(result.job.key)
+        if r is not None:
+            self._apply_result(self.rows[r], result)
+            self._changed(r)
+
+    @staticmethod
+    def _apply_result(row: DownloadRow, result: DownloadResult) -> None:
+        row.state = result.state
+        row.message = result.reason
+        row.path = result.path or row.path
+        if result.size is not None:
+            row.total = result.size
+            row.done = result.size if result.ok else row.done
+        row.speed, row.eta = 0.0, None
+
+    def remove_finished(self) -> None:
+        keep = [row for row in self.rows if row.state not in FINAL_STATES]
+        if len(keep) == len(self.rows):
+            return
+        self.beginResetModel()
+        self.rows = keep
+        self._index = {row.job.key: i for i, row in enumerate(self.rows)}
+        self.endResetModel()
+
+    def row_for_key(self, key: str) -> Optional[DownloadRow]:
+        r = self._index.get(key)
+        return self.rows[r] if r is not None else None
+
+    def _changed(self, r: int) -> None:
+        self.dataChanged.emit(self.index(r, 0), self.index(r, self.columnCount() - 1))
+
+
+class ProgressBarDelegate(QStyledItemDelegate):
+    """Draws the Progress column as a progress bar."""
+
+    def paint(self, painter, option, index):
+        pct = index.data(PERCENT_ROLE)
+        if pct is None:
+            super().paint(painter, option, index)
+            return
+        bar = QStyleOptionProgressBar()
+        bar.rect = option.rect.adjusted(2, 3, -2, -3)
+        bar.minimum, bar.maximum = 0, 100
+        bar.progress = int(pct)
+        bar.text = f"{pct:.0f} %"
+        bar.textVisible = True
+        style = option.widget.style() if option.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
+
+
+class DownloadsWidget(QWidget):
+    """The Downloads tab. ``enqueue(jobs)`` starts a download task and lists its jobs.
+
+    ``task_starter`` adds a task to QGIS (default: ``QgsApplication.taskManager().addTask``;
+    the plugin passes its ``track_task`` so unload cancels running downloads).
+    ``downloadsFinished(list of DownloadResult)`` is emitted when a task ends.
+    """
+
+    downloadsFinished = pyqtSignal(object)
+
+    def __init__(self, parent=None, *, max_total: int = 8, per_host: int = 4,
+                 engine_factory: Optional[Callable[[HostLimiter], DownloadEngine]] = None,
+                 task_starter: Optional[Callable[[DownloadTask], object]] = None):
+        super().__init__(parent)
+        self.limiter = HostLimiter(max_total, per_host)
+        self.engine_factory = engine_factory or (lambda limiter: DownloadEngine(
+            max_workers=limiter.max_total, limiter=limiter))
+        self.task_starter = task_starter
+        self.tasks: List[DownloadTask] = []
+
+        self.model = DownloadsModel(self)
+        self.view = QTableView(self)
+        self.view.setObjectName("downloadsTable")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # ids differ at the end
+        self.view.verticalHeader().setVisible(False)
+        self.view.setItemDelegateForColumn(DownloadsModel.PROGRESS, ProgressBarDelegate(self.view))
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(DownloadsModel.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(DownloadsModel.STATE, QHeaderView.ResizeMode.Stretch)
+        for col in (DownloadsModel.PROGRESS, DownloadsModel.SIZE, DownloadsModel.SPEED, DownloadsModel.ETA):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.view.setColumnHidden(DownloadsModel.FILE, True)
+        self.view.doubleClicked.connect(self._open_folder_of)
+
+        self.summary = QLabel(tr("No downloads yet."), self)
+        self.summary.setObjectName("downloadsSummary")
+        self.summary.setWordWrap(True)
+        self.cancel_selected_button = QPushButton(tr("Cancel selected"), self)
+        self.cancel_all_button = QPushButton(tr("Cancel all"), self)
+        self.clear_button = QPushButton(tr("Clear finished"), self)
+        self.open_button = QPushButton(tr("Open folder"), self)
+        self.cancel_selected_button.setToolTip(tr("Stop the selected downloads; partial files are kept "
+                                                  "and resume next time"))
+        self.cancel_all_button.setToolTip(tr("Stop every running download; partial files are kept"))
+        self.cancel_selected_button.clicked.connect(self.cancel_selected)
+        self.cancel_all_button.clicked.connect(self.cancel_all)
+        self.clear_button.clicked.connect(self.model.remove_finished)
+        self.open_button.clicked.connect(lambda: self._open_folder_of(self.view.currentIndex()))
+
+        buttons = QHBoxLayout()
+        for b in (self.cancel_selected_button, self.cancel_all_button, self.clear_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
+        self.model.dataChanged.connect(self._update_summary)
+        self.model.rowsInserted.connect(self._update_summary)
+        self.model.modelReset.connect(self._update_summary)
+
+    # ------------------------------------------------------------------ public
+    def enqueue(self, jobs: Iterable[DownloadJob], description: Optional[str] = None) -> Optional[DownloadTask]:
+        """Start downloading ``jobs`` (in a new task); return the task (None if no jobs)."""
+        jobs = list(jobs)
+        if not jobs:
+            return None
+        self.model.add_jobs(jobs)
+        task = DownloadTask(jobs, self.engine_factory(self.limiter), description)
+        task.jobProgress.connect(self.model.apply)
+        task.downloadsFinished.connect(lambda results, t=task: self._task_finished(t, results))
+        self.tasks.append(task)
+        if self.task_starter is not None:
+            self.task_starter(task)
+        else:
+            QgsApplication.taskManager().addTask(task)
+        return task
+
+    def set_limits(self, max_total: int, per_host: int) -> None:
+        """Limits for downloads started from now on."""
+        self.limiter = HostLimiter(max_total, per_host)
+
+    def cancel_selected(self) -> None:
+        rows = {index.row() for index in self.view.selectionModel().selectedRows()}
+        for r in rows:
+            self.model.rows[r].job.cancel()
+
+    def cancel_all(self) -> None:
+        for row in self.model.rows:
+            if row.state not in FINAL_STATES:
+                row.job.cancel()
+        for task in list(self.tasks):
+            try:
+                task.cancel()
+            except RuntimeError:  # already deleted by the task manager
+                self.tasks.remove(task)
+
+    def shutdown(self) -> None:
+        """Cancel everything (plugin unload)."""
+        self.cancel_all()
+
+    def running(self) -> bool:
+        return bool(self.tasks)
+
+    # ------------------------------------------------------------------ internals
+    def _task_finished(self, task: DownloadTask, results: List[DownloadResult]) -> None:
+        for result in results:
+            self.model.apply_result(result)
+        if task in self.tasks:
+            self.tasks.remove(task)
+        self._update_summary()
+        self.downloadsFinished.emit(results)
+
+    def _update_summary(self, *args) -> None:
+        rows = self.model.rows
+        if not rows:
+            self.summary.setText(tr("No downloads yet."))
+            return
+        counts: Dict[str, int] = {}
+        for row in rows:
+            counts[row.state] = counts.get(row.state, 0) + 1
+        active = counts.get(DOWNLOADING, 0) + counts.get(VERIFYING, 0)
+        parts = []
+        labels = ((DOWNLOADING, tr("downloading")), (QUEUED, tr("queued")), (DONE, tr("done")),
+                  (SKIPPED, tr("already present")), (FAILED, tr("failed")), (OFFLINE, tr("offline")),
+                  (CANCELLED, tr("cancelled")))
+        for state, label in labels:
+            n = counts.get(state, 0) + (counts.get(VERIFYING, 0) if state == DOWNLOADING else 0)
+            if n:
+                parts.append(f"{n} {label}")
+        text = " · ".join(parts)
+        if active:
+            speed = sum(row.speed for row in rows if row.state == DOWNLOADING)
+            left = [row for row in rows if row.state not in FINAL_STATES]
+            remaining = sum(max(0, (row.total or 0) - row.done) for row in left)
+            if speed > 0:
+                text += f" — {speed_text(speed)}"
+                if all(row.total is not None for row in left):
+                    eta = max([remaining / speed] + [row.eta for row in left if row.eta is not None])
+                    text += " · " + tr("{} left").format(duration_text(eta))
+        self.summary.setText(text)
+        self.cancel_all_button.setEnabled(any(row.state not in FINAL_STATES for row in rows))
+
+    def _open_folder_of(self, index) -> None:
+        if not index.isValid():
+            return
+        row = self.model.rows[index.row()]
+        target = row.path or row.job.dest_path
+        folder = target if os.path.isdir(target) else os.path.dirname(target)
+        if os.path.isdir(folder):
+            QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
