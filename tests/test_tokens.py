@@ -495,3 +495,33 @@ def test_tokens_never_show_in_reprs(auth_server, fake_clock):
     session = manager.session_for(conn)
     assert token not in repr(session.token)
     assert ts.PASSWORD not in repr(store.get(conn))
+
+
+# ------------------------------------------------------------------ the download engine's hook
+
+def test_download_engine_renews_an_expired_token_once_and_finishes(auth_server, fake_clock, tmp_path):
+    from eo_scene_finder.providers.download import DownloadEngine, DownloadJob
+    manager, _ = make_manager(auth_server, fake_clock, CDSE_SECRETS)
+    conn = cdse_connection(auth_server)
+    manager.headers(conn)
+    auth_server.state.revoke_access_tokens()     # the token dies while the download is queued
+    job = DownloadJob(url=auth_server.url + "/files/scene.tif", dest_path=str(tmp_path / "scene.tif"),
+                      headers_provider=manager.headers_provider(conn))
+    [result] = DownloadEngine(max_workers=1, retries=1, backoff=0.01).run([job])
+    assert result.ok, result.reason
+    assert (tmp_path / "scene.tif").read_bytes() == auth_server.state.files["scene.tif"]
+    assert auth_server.counts["token:refresh_token"] == 1
+
+
+def test_download_engine_gives_up_after_a_second_401(auth_server, fake_clock, tmp_path):
+    from eo_scene_finder.providers.download import DownloadEngine, DownloadJob
+    manager, _ = make_manager(auth_server, fake_clock, CDSE_SECRETS)
+    conn = cdse_connection(auth_server)
+    auth_server.state.fail_status["/files/"] = 401
+    job = DownloadJob(url=auth_server.url + "/files/scene.tif", dest_path=str(tmp_path / "scene.tif"),
+                      headers_provider=manager.headers_provider(conn))
+    [result] = DownloadEngine(max_workers=1, retries=1, backoff=0.01).run([job])
+    assert not result.ok
+    assert "credentials rejected" in result.reason.lower()
+    downloads = [r for r in auth_server.state.requests if r["path"].startswith("/files/")]
+    assert len(downloads) == 2
