@@ -1,0 +1,326 @@
+"""Presets, connection strings and the provider registry.
+
+A user names a catalog in one of these ways (:func:`resolve_connection`):
+
+- the name of a saved connection;
+- a preset id (``earth-search``, ``planetary-computer``, ``dinamis``, ``isdeform``,
+  ``cdse-stac``, ``demo``), optionally with option overrides: ``earth-search?page_size=200``;
+- a bare ``http(s)`` URL or a local path: a ``.json`` document or a Catalog/Collection without
+  item-search conformance is a static catalog, a landing page with item-search conformance is a
+  STAC API (one GET decides);
+- ``KIND+URL?option=value&...``, e.g.
+  ``stac-api+http://127.0.0.1:8081/?page_size=500&signing=dinamis&signing_url=http://...``.
+
+Connection strings never carry secrets: a query key that looks like one (``token``,
+``password``, ``key``, ``secret``...) is refused, and credentials go to the connection
+manager (OS keyring) or the ``EOSF_*`` environment variables instead.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from . import errors
+from .base import Connection, Provider
+
+PLUGIN_DIR = Path(__file__).resolve().parents[1]
+DEMO_CATALOG = PLUGIN_DIR / "demo_catalog" / "catalog.json"
+
+PC_SAS_ENDPOINT = "https://planetarycomputer.microsoft.com/api/sas/v1"
+DINAMIS_SIGNING_URL = "https://s3-signing-cdos.apps.okd.crocc.meso.umontpellier.fr/"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A catalog the plugin knows out of the box; every endpoint is an overridable option."""
+
+    id: str
+    title: str
+    kind: str
+    url: str
+    description: str = ""
+    options: Dict[str, Any] = field(default_factory=dict)
+
+    def connection(self, name: Optional[str] = None, url: Optional[str] = None, **options: Any) -> Connection:
+        """A connection for this preset; ``url`` and ``options`` override the defaults."""
+        merged = dict(self.options)
+        merged.update({k: v for k, v in options.items() if v is not None})
+        return Connection(name=name or self.id, kind=self.kind, url=url or self.url, options=merged,
+                          preset=self.id)
+
+
+PRESETS: Dict[str, Preset] = {p.id: p for p in (
+    Preset("earth-search", "Earth Search v1 (Element 84, AWS)", "stac-api",
+           "https://earth-search.aws.element84.com/v1",
+           "Sentinel-1/2, Landsat, Copernicus DEM and NAIP on AWS open data; public COGs."),
+    Preset("planetary-computer", "Microsoft Planetary Computer", "stac-api",
+           "https://planetarycomputer.microsoft.com/api/stac/v1",
+           "Sentinel, Landsat, MODIS and more on Azure; asset URLs are signed with SAS tokens.",
+           {"signing": "planetary-computer", "signing_url": PC_SAS_ENDPOINT}),
+    Preset("dinamis", "DINAMIS (THEIA / Data Terra)", "stac-api",
+           "https://stacapi-cdos.apps.okd.crocc.meso.umontpellier.fr",
+           "Very high resolution SPOT 6/7 and Sentinel-2 products for French public research; "
+           "asset URLs are signed by the DINAMIS signing service (API key or device-code login).",
+           {"signing": "dinamis", "signing_url": DINAMIS_SIGNING_URL,
+            "storage_domain": ".meso.umontpellier.fr"}),
+    Preset("isdeform", "ISDeform (OPGC)", "stac-api", "http://isdeform.opgc.fr/pgstac/",
+           "InSAR deformation products (interferograms, coherence) of the ISDeform service."),
+    Preset("cdse-stac", "Copernicus Data Space Ecosystem STAC", "stac-api",
+           "https://stac.dataspace.copernicus.eu/v1",
+           "The Copernicus Data Space Ecosystem STAC catalogue (Sentinel missions)."),
+    Preset("demo", "Demo catalog (bundled, offline)", "static", str(DEMO_CATALOG),
+           "A small static STAC catalog shipped with the plugin; works without a network."),
+)}
+
+# ------------------------------------------------------------------------------ registry
+ProviderFactory = Callable[..., Provider]
+_registry: Dict[str, ProviderFactory] = {}
+_registry_lock = threading.Lock()
+
+
+def _stac_api_factory():
+    from .stac_api import StacApiProvider
+    return StacApiProvider
+
+
+def _static_factory():
+    from .static_catalog import StaticCatalogProvider
+    return StaticCatalogProvider
+
+
+_builtin_loaders: Dict[str, Callable[[], ProviderFactory]] = {
+    "stac-api": _stac_api_factory,
+    "static": _static_factory,
+}
+
+
+# modules that register further kinds when imported (``register_provider`` at import time)
+_KIND_MODULES: Dict[str, str] = {
+    "cdse": ".cdse", "creodias": ".cdse", "usgs": ".usgs", "cmr": ".cmr", "google": ".google", "aws": ".aws",
+}
+
+
+def register_provider(kind: str, cls: ProviderFactory) -> None:
+    """Make :func:`open_provider` build ``cls(connection[, credentials=...])`` for ``kind``."""
+    if not re.fullmatch(r"[a-z][a-z0-9-]*", kind or ""):
+        raise ValueError(f"Invalid provider kind {kind!r}")
+    with _registry_lock:
+        _registry[kind] = cls
+
+
+def provider_kinds() -> Tuple[str, ...]:
+    """Every kind :func:`open_provider` knows."""
+    return tuple(sorted(set(_registry) | set(_builtin_loaders) | set(_KIND_MODULES)))
+
+
+def _factory(kind: str) -> ProviderFactory:
+    with _registry_lock:
+        factory = _registry.get(kind)
+    if factory is None and kind in _builtin_loaders:
+        factory = _builtin_loaders[kind]()
+        register_provider(kind, factory)
+    if factory is None and kind in _KIND_MODULES:
+        import importlib
+        try:
+            importlib.import_module(_KIND_MODULES[kind], __package__)
+        except ImportError:
+            pass  # that provider is not part of this build
+        with _registry_lock:
+            factory = _registry.get(kind)
+    if factory is None:
+        raise errors.InvalidRequestError(
+            f"Unknown catalog kind “{kind}”; known kinds: {', '.join(provider_kinds())}.")
+    return factory
+
+
+def _accepts_credentials(factory: ProviderFactory) -> bool:
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return True
+    return "credentials" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
+def open_provider(connection: Connection, credentials: Any = None) -> Provider:
+    """The provider for a connection (by its kind). ``credentials`` is a mapping or object
+    with the connection's secrets (e.g. ``access_key``/``secret_key``, ``token_provider``,
+    ``subscription_key``); providers that take none ignore it."""
+    factory = _factory(connection.kind)
+    if _accepts_credentials(factory):
+        return factory(connection, credentials=credentials)
+    return factory(connection)
+
+
+# ------------------------------------------------------------------------------ resolving
+_SECRET_EXACT = {"key", "sig", "pass", "pwd", "auth", "code", "se", "st", "sp", "skoid", "sktid", "skt", "ske",
+                 "sks", "skv", "sv", "sr"}
+_SECRET_WORDS = ("password", "passwd", "token", "secret", "apikey", "api_key", "api-key", "access_key",
+                 "access-key", "subscription", "signature", "credential", "totp", "authorization",
+                 "x-amz-", "private", "cookie", "session")
+
+_INT_OPTIONS = {"page_size", "duration_seconds", "max_concurrency", "timeout"}
+
+
+def looks_secret(name: str) -> bool:
+    """Whether a query / option name looks like it carries a secret."""
+    low = (name or "").strip().lower()
+    return low in _SECRET_EXACT or any(word in low for word in _SECRET_WORDS) or low.endswith("_key") \
+        or low.endswith("-key")
+
+
+def _no_secrets(keys, where: str) -> None:
+    bad = [k for k in keys if looks_secret(k)]
+    if bad:
+        raise errors.InvalidRequestError(
+            f"The connection string {where} contains “{bad[0]}”, which looks like a secret. Connection "
+            "strings are stored and shared in plain text: put credentials in the connection manager "
+            "(kept in the OS keyring) or in the EOSF_* environment variables instead.")
+
+
+def _option_value(name: str, value: str) -> Any:
+    if name in _INT_OPTIONS:
+        try:
+            return int(value)
+        except ValueError as err:
+            raise errors.InvalidRequestError(f"The option {name}={value!r} must be a whole number.") from err
+    low = value.lower()
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    return value
+
+
+def _split_options(text: str, where: str) -> Tuple[str, Dict[str, Any]]:
+    """``base?opt=v&...`` -> (base, options) (secrets refused)."""
+    if "?" not in text:
+        return text, {}
+    base, query = text.split("?", 1)
+    pairs = parse_qsl(query, keep_blank_values=True)
+    _no_secrets([k for k, _v in pairs], where)
+    return base, {k: _option_value(k, v) for k, v in pairs}
+
+
+def _check_url_secrets(url: str, where: str) -> None:
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        raise errors.InvalidRequestError(
+            f"The connection string {where} contains a user name or password in the URL. Put "
+            "credentials in the connection manager (kept in the OS keyring) or in the EOSF_* "
+            "environment variables instead.")
+    if parts.query:
+        _no_secrets([k for k, _v in parse_qsl(parts.query, keep_blank_values=True)], where)
+
+
+def _where(raw: str) -> str:
+    """The connection string as it may appear in a message: no query, no user info."""
+    base = raw.split("?", 1)[0]
+    base = re.sub(r"//[^/@]*@", "//", base)
+    return f"“{base}”"
+
+
+def _name_for(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https"):
+        return (parts.netloc + parts.path).rstrip("/")
+    return url
+
+
+def detect_kind(url: str, session=None) -> str:
+    """``static`` or ``stac-api`` for a bare URL or path (one GET for an http URL that does
+    not end in ``.json``)."""
+    if not url.startswith(("http://", "https://")):
+        return "static"
+    path = urlsplit(url).path.lower()
+    if path.endswith(".json"):
+        return "static"
+    from . import http
+    own = session is None
+    session = session or http.new_session()
+    try:
+        doc = http.get_json(session, url, what=f"The catalog at {url}")
+    finally:
+        if own:
+            session.close()
+    if not isinstance(doc, dict):
+        raise errors.MalformedResponseError(f"{url} did not answer with a STAC document.")
+    conforms = [str(u) for u in doc.get("conformsTo") or []]
+    if any(re.search(r"/item-search/?$", u) for u in conforms):
+        return "stac-api"
+    links = doc.get("links") or []
+    if any(isinstance(l, dict) and l.get("rel") == "search" and "json" in str(l.get("type", "json"))
+           for l in links) and doc.get("conformsTo") is not None:
+        return "stac-api"
+    if doc.get("type") in ("Catalog", "Collection") or "links" in doc:
+        return "static"
+    raise errors.MalformedResponseError(
+        f"{url} is neither a STAC API landing page nor a STAC catalog or collection.")
+
+
+def resolve_connection(text: str, saved: Optional[Mapping[str, Connection]] = None, *,
+                       probe: bool = True, session=None) -> Connection:
+    """A connection from what a user typed (see the module docstring for the forms).
+
+    ``probe`` allows one GET to tell a STAC API from a static catalog for a bare URL; with
+    ``probe=False`` a bare URL not ending in ``.json`` is taken as a STAC API.
+    """
+    raw = (text or "").strip()
+    if not raw:
+        raise errors.InvalidRequestError("No catalog given: name a saved connection, a preset or a URL.")
+    saved = saved or {}
+    # 1. saved connection names (exact, then case-insensitive)
+    if raw in saved:
+        return saved[raw]
+    lowered = {name.lower(): conn for name, conn in saved.items()}
+    if raw.lower() in lowered:
+        return lowered[raw.lower()]
+    # 2. presets, optionally with overrides
+    head, options = (raw.split("?", 1)[0], None)
+    preset = PRESETS.get(head.lower()) or next(
+        (p for p in PRESETS.values() if p.title.lower() == head.lower()), None)
+    if preset is not None:
+        _base, options = _split_options(raw, _where(raw))
+        url = options.pop("url", None)
+        name = options.pop("name", None)
+        return preset.connection(name=name, url=url, **options)
+    # 3. KIND+URL?options
+    match = re.match(r"^([a-z][a-z0-9-]*)\+(.+)$", raw)
+    if match and match.group(1) in set(provider_kinds()):
+        kind, rest = match.group(1), match.group(2)
+        base, options = _split_options(rest, _where(raw))
+        _check_url_secrets(base, _where(raw))
+        name = options.pop("name", None) or _name_for(base)
+        if kind == "static" and not base.startswith(("http://", "https://")):
+            base = str(Path(base).expanduser())
+        return Connection(name=str(name), kind=kind, url=base, options=options)
+    # 4. bare URL
+    if re.match(r"^https?://", raw, re.IGNORECASE):
+        _check_url_secrets(raw, _where(raw))
+        kind = detect_kind(raw, session) if probe else (
+            "static" if urlsplit(raw).path.lower().endswith(".json") else "stac-api")
+        return Connection(name=_name_for(raw), kind=kind, url=raw)
+    # 5. local path
+    path = Path(os.path.expanduser(raw))
+    if path.exists():
+        return Connection(name=path.name if path.is_file() else str(path), kind="static", url=str(path.resolve()))
+    raise errors.InvalidRequestError(
+        f"{_where(raw)} is not a saved connection, a preset ({', '.join(PRESETS)}), an http(s) URL or an "
+        "existing catalog file.")
+
+
+def connection_string(connection: Connection) -> str:
+    """The ``KIND+URL?options`` text that :func:`resolve_connection` turns back into
+    ``connection`` (options only; there are never secrets in a connection)."""
+    opts = {k: ("true" if v is True else "false" if v is False else v)
+            for k, v in sorted(connection.options.items()) if v not in (None, "")}
+    _no_secrets(opts, f"of “{connection.name}”")
+    if connection.name != _name_for(connection.url):
+        opts["name"] = connection.name
+    query = urlencode(opts, safe="/:,")
+    return f"{connection.kind}+{connection.url}" + (f"?{query}" if query else "")
