@@ -24,6 +24,7 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 # Each module registers fixtures; a missing one is a bug, not something to skip.
 pytest_plugins = [
     "fixtures.token_servers",
+    "fixtures.signing_servers",
     "fixtures.servers",
     "fixtures.download_servers",
 ]
