@@ -27,4 +27,6 @@ pytest_plugins = [
     "fixtures.signing_servers",
     "fixtures.servers",
     "fixtures.download_servers",
+    "fixtures.cdse_servers",
+    "fixtures.qgis_real",
 ]

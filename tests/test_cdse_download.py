@@ -1,0 +1,176 @@
+"""HTTPS downloads of Copernicus Data Space products: zipper + bearer tokens from the token
+manager + the shared download engine, against the loopback CDSE (catalogue, Keycloak
+realm, zipper, and a download host on 127.0.0.2)."""
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+
+import pytest
+import requests
+
+from eo_scene_finder.providers import errors
+from eo_scene_finder.providers.cdse import CdseODataProvider
+from eo_scene_finder.providers.credentials import CredentialStore, MemorySecretStore
+from eo_scene_finder.providers.download import DONE, FAILED, OFFLINE, DownloadEngine
+from eo_scene_finder.providers.model import SearchRequest
+from eo_scene_finder.providers.tokens import TokenManager
+from fixtures.cdse_servers import CDSE_PASSWORD, CDSE_USER
+from servers._proc import wait_until
+
+
+def logged_in_provider(cdse, password=CDSE_PASSWORD, **options):
+    connection = cdse.connection(**options)
+    store = CredentialStore(MemorySecretStore(), environ={})
+    store.save(connection.name, {"username": CDSE_USER, "password": password})
+    return CdseODataProvider(connection, credentials=TokenManager(store))
+
+
+def scenes_named(provider, names):
+    return provider.search(SearchRequest.create(ids=names)).all()
+
+
+def pick(cdse, n=3, online="true"):
+    """``n`` generated Sentinel-2 products from the loopback catalogue."""
+    return cdse.products(collection="SENTINEL-2", online=online, generated=1, limit=n)
+
+
+def md5(path):
+    return hashlib.md5(open(path, "rb").read()).hexdigest()
+
+
+def engine():
+    return DownloadEngine(max_workers=4, per_host=4, backoff=0.2, backoff_max=1.0)
+
+
+def test_products_download_over_https_verified_with_md5(cdse, tmp_path):
+    provider = logged_in_provider(cdse)
+    picked = pick(cdse, 3)
+    scenes = scenes_named(provider, [p["Name"] for p in picked])
+    assert len(scenes) == 3
+    jobs = provider.download_jobs(scenes, str(tmp_path))
+    results = engine().run(jobs)
+    assert [r.state for r in results] == [DONE] * 3
+    for scene, result in zip(scenes, results):
+        stem = scene.properties["Name"][:-len(".SAFE")]
+        assert result.path == str(tmp_path / "SENTINEL-2" / f"{stem}.zip")
+        assert result.verified_by == "md5"
+        assert md5(result.path) == scene.assets["product"].checksum.hexdigest
+        with zipfile.ZipFile(result.path) as zf:
+            assert f"{scene.properties['Name']}/manifest.safe" in zf.namelist()
+    stats = cdse.stats()
+    assert stats["grants"] == {"password": 1}  # one login shared by every job
+    # a second run transfers nothing
+    again = engine().run(provider.download_jobs(scenes, str(tmp_path)))
+    assert {r.state for r in again} == {"skipped"}
+
+
+def test_the_zipper_needs_a_bearer_token(cdse):
+    pid = pick(cdse, 1)[0]["Id"]
+    response = requests.get(f"{cdse.odata_url}/Products({pid})/$value", timeout=30)
+    assert response.status_code == 401
+
+
+def test_a_wrong_password_is_reported_as_rejected_credentials(cdse, tmp_path):
+    provider = logged_in_provider(cdse, password="wrong")
+    scenes = scenes_named(provider, [pick(cdse, 1)[0]["Name"]])
+    [result] = engine().run(provider.download_jobs(scenes, str(tmp_path)))
+    assert result.state == FAILED
+    assert isinstance(result.error, errors.AuthenticationError)
+    assert "rejected" in result.reason.lower()
+    assert not any(tmp_path.rglob("*.zip"))
+
+
+def test_redirects_to_the_download_host_never_carry_the_token(cdse, tmp_path):
+    cdse.configure(redirect_downloads=True)
+    provider = logged_in_provider(cdse)
+    scenes = scenes_named(provider, [p["Name"] for p in pick(cdse, 2)])
+    results = engine().run(provider.download_jobs(scenes, str(tmp_path)))
+    assert [r.state for r in results] == [DONE, DONE]
+    stats = cdse.stats()
+    assert stats["download_requests"] >= 2
+    assert stats["download_auth_headers"] == 0
+    assert stats["statuses"].get("zipper:307", 0) >= 2
+
+
+def test_an_expiring_token_is_refreshed_during_a_long_transfer_and_the_download_resumes(cdse, tmp_path):
+    product = pick(cdse, 1)[0]
+    size = cdse.set_product(product["Id"], payload_size=3_000_000)["ContentLength"]
+    # 3 s tokens, a transfer of ~6 s; the zipper drops the connection when the token expires
+    cdse.configure(access_token_lifetime=3, throttle_bps=500_000, cut_on_token_expiry=True)
+    try:
+        provider = logged_in_provider(cdse)
+        scenes = scenes_named(provider, [product["Name"]])
+        [result] = engine().run(provider.download_jobs(scenes, str(tmp_path)))
+    finally:
+        cdse.set_product(product["Id"], payload_size=2048)
+    assert result.state == DONE, result.reason
+    assert os.path.getsize(result.path) == size
+    stats = cdse.stats()
+    assert stats["zipper_ranges"], "the transfer resumed with a Range request"
+    assert stats["grants"].get("refresh_token", 0) + stats["grants"].get("password", 0) >= 2
+    assert stats["bytes_served"] < size * 1.2  # resumed, not restarted
+
+
+def test_an_offline_product_is_reported_as_in_the_long_term_archive(cdse, tmp_path):
+    offline = pick(cdse, 1, online="false")[0]
+    provider = logged_in_provider(cdse)
+    [scene] = scenes_named(provider, [offline["Name"]])
+    assert scene.online is False
+    [result] = engine().run(provider.download_jobs([scene], str(tmp_path)))
+    assert result.state == OFFLINE
+    assert isinstance(result.error, errors.OfflineProductError)
+    assert "long-term archive" in result.reason
+    assert "Browser" in result.reason  # what to do instead: this service has no ordering API
+    assert cdse.stats()["counts"].get("zipper", 0) == 0
+
+
+def test_a_product_that_went_offline_after_the_search_is_reported_offline_too(cdse, tmp_path):
+    product = pick(cdse, 1)[0]
+    provider = logged_in_provider(cdse)
+    [scene] = scenes_named(provider, [product["Name"]])
+    cdse.set_product(product["Id"], online=False)
+    try:
+        [result] = engine().run(provider.download_jobs([scene], str(tmp_path)))
+    finally:
+        cdse.set_product(product["Id"], online=True)
+    assert result.state == OFFLINE
+    assert "long-term archive" in result.reason
+    assert not any(tmp_path.rglob("*.zip"))
+
+
+def test_ordering_an_offline_product_where_the_service_offers_it(cdse, tmp_path):
+    offline = pick(cdse, 1, online="false")[0]
+    plain = logged_in_provider(cdse)
+    [scene] = scenes_named(plain, [offline["Name"]])
+    with pytest.raises(errors.InvalidRequestError, match="no product ordering"):
+        plain.order_products([scene])
+    cdse.configure(ordering=True, order_delay=1.0)
+    provider = logged_in_provider(cdse, ordering="csc")
+    try:
+        [order] = provider.order_products([scene])
+        assert order["status"] == "queued" and order["estimated"]
+        wait_until(lambda: requests.get(f"{cdse.odata_url}/Products({offline['Id']})", timeout=30).json()["Online"],
+                   timeout=15, what="the ordered product to be restored")
+        [restored] = scenes_named(provider, [offline["Name"]])
+        [result] = engine().run(provider.download_jobs([restored], str(tmp_path)))
+        assert result.state == DONE and result.verified_by == "md5"
+    finally:
+        cdse.set_product(offline["Id"], online=False)
+
+
+def test_a_checksum_mismatch_leaves_no_file_under_the_final_name(cdse, tmp_path):
+    product = pick(cdse, 1)[0]
+    cdse.set_product(product["Id"], corrupt=True)
+    try:
+        provider = logged_in_provider(cdse)
+        scenes = scenes_named(provider, [product["Name"]])
+        [result] = engine().run(provider.download_jobs(scenes, str(tmp_path)))
+    finally:
+        cdse.set_product(product["Id"], corrupt=False)
+    assert result.state == FAILED
+    assert isinstance(result.error, errors.ChecksumMismatchError)
+    assert not os.path.exists(result.job.dest_path)
+    assert not any(p.name.endswith(".zip") for p in tmp_path.rglob("*"))
+    assert cdse.stats()["counts"]["zipper"] == 2  # retried once from scratch, then reported
