@@ -28,5 +28,4 @@ pytest_plugins = [
     "fixtures.servers",
     "fixtures.download_servers",
     "fixtures.cdse_servers",
-    "fixtures.qgis_real",
 ]
