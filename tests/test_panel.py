@@ -135,13 +135,15 @@ def test_table_and_footprint_selection_follow_each_other(dock):
     layer = dock.footprints.layer
     assert len(layer.selectedFeatureIds()) == 1
     scene_row0 = dock.results_proxy.mapToSource(dock.results_proxy.index(0, 0)).row()
-    assert layer.getFeature(layer.selectedFeatureIds()[0])["row"] == scene_row0
+    assert layer.getFeature(layer.selectedFeatureIds()[0])["row"] == dock.results_model.serial(scene_row0)
     assert dock.current_scene is dock.results_model.scene(scene_row0)
     # and the reverse: select a footprint on the map
-    other_fid = dock.footprints.fid_for_row(1 if scene_row0 != 1 else 0)
+    other_serial = 1 if dock.results_model.serial(scene_row0) != 1 else 0
+    other_fid = dock.footprints.fid_for_row(other_serial)
     layer.selectByIds([other_fid])
     selected = dock._selected_source_rows()
-    assert selected == [layer.getFeature(other_fid)["row"]]
+    assert [dock.results_model.serial(r) for r in selected] == [other_serial]
+    assert dock.current_scene is dock.results_model.scene_by_serial(other_serial)
 
 
 def test_results_table_sorts_and_filters(dock):
@@ -149,6 +151,16 @@ def test_results_table_sorts_and_filters(dock):
     dock.results_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     dates = [dock.results_proxy.index(r, 0).data() for r in range(dock.results_proxy.rowCount())]
     assert dates == sorted(dates)
+    dock.results_view.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+    clouds = [dock.results_model.scene(dock.results_proxy.mapToSource(dock.results_proxy.index(r, 0)).row()).cloud_cover
+              for r in range(dock.results_proxy.rowCount())]
+    known = [c for c in clouds if c is not None]
+    assert known == sorted(known, reverse=True) and clouds[:len(known)] == known  # missing values last
+    # a row stays selected across a re-sort
+    dock.results_view.selectRow(0)
+    chosen = dock.current_scene
+    dock.results_view.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+    assert dock.selected_scenes() == [chosen]
     target = dock.results_model.scene(0).id
     dock.results_filter.setText(target)
     assert dock.results_proxy.rowCount() == 1

@@ -284,8 +284,9 @@ class SceneFinderDock(QDockWidget):
         self.results_view = QTableView()
         self.results_view.setObjectName("resultsView")
         self.results_view.setModel(self.results_proxy)
+        # server order until the user clicks a header (the server already sorted)
+        self.results_view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.results_view.setSortingEnabled(True)
-        self.results_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.results_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.results_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.results_view.verticalHeader().setVisible(False)
@@ -680,11 +681,12 @@ class SceneFinderDock(QDockWidget):
 
     def _results_selection_changed(self, *_args) -> None:
         rows = self._selected_source_rows()
-        self.footprints.select_rows(rows)
+        self.footprints.select_rows([self.results_model.serial(r) for r in rows])
         if len(rows) >= 1:
             self.show_scene(self.results_model.scene(rows[-1]))
 
-    def _select_rows_from_map(self, rows: List[int]) -> None:
+    def _select_rows_from_map(self, serials: List[int]) -> None:
+        rows = [self.results_model.row_of(s) for s in serials]
         sel = self.results_view.selectionModel()
         sel.blockSignals(True)
         try:

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Benchmark the dock against a real stac-fastapi-pgstac collection of 10,000 items.
+
+Reports time to first row, time to all rows, the longest stall of the GUI thread (a 10 ms
+QTimer heartbeat), time to draw 10,000 footprints, and the HTTP requests needed to open one
+remote COG (counted in nginx's access log). Not a test: run it with
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/ui_search.py [--items 10000]
+
+Targets: first rows < 1 s, no stall > 50 ms, 10,000 footprints < 1 s, ≤ 3 requests per COG.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+PKGROOT = REPO / ".build" / "pkgroot"
+PKGROOT.mkdir(parents=True, exist_ok=True)
+if not (PKGROOT / "eo_scene_finder").exists():
+    (PKGROOT / "eo_scene_finder").symlink_to(REPO, target_is_directory=True)
+sys.path.insert(0, str(PKGROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+COLLECTION = "bench-sentinel-2-l2a"
+
+
+def derived_items(n: int):
+    """``n`` items made from the real Planetary Computer Sentinel-2 items by varying id and date."""
+    src = [json.loads(line) for line in (REPO / "tests/data/stac/items_sentinel-2-l2a.ndjson").read_text().splitlines()
+           if line.strip()]
+    base = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+    for i in range(n):
+        item = copy.deepcopy(src[i % len(src)])
+        item["id"] = f"{item['id']}-bench{i:05d}"
+        item["collection"] = COLLECTION
+        when = base + dt.timedelta(hours=7 * i)
+        item["properties"]["datetime"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        item["links"] = []
+        yield item
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--page-size", type=int, default=1000)
+    args = parser.parse_args()
+
+    from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject
+    from qgis.gui import QgsMapCanvas
+    from qgis.PyQt.QtCore import QCoreApplication, QElapsedTimer, QTimer
+    from qgis.PyQt.QtWidgets import QMainWindow
+
+    app = QgsApplication([], True)
+    app.initQgis()
+
+    from servers.nginx_server import NginxServer
+    from servers.pgstac_server import PgstacServer
+
+    from eo_scene_finder.providers.base import Connection
+    from eo_scene_finder.ui.dock import SceneFinderDock
+    from eo_scene_finder.ui.footprints import FootprintLayer
+
+    print(f"Loading {args.items} derived items into pgstac…", flush=True)
+    server = PgstacServer().start()
+    nginx = None
+    try:
+        coll = json.loads((REPO / "tests/data/stac/collections.ndjson").read_text().splitlines()[0])
+        coll = dict(coll, id=COLLECTION, title="Benchmark: Sentinel-2 L2A (derived)")
+        server.load_collections([coll])
+        server.load_items(derived_items(args.items))
+
+        class Iface:  # the parts of QgisInterface the dock uses
+            def __init__(self):
+                self.window = QMainWindow()
+                self.canvas = QgsMapCanvas(self.window)
+                self.canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
+
+            def mapCanvas(self):  # noqa: N802
+                return self.canvas
+
+            def mainWindow(self):  # noqa: N802
+                return self.window
+
+            def messageBar(self):  # noqa: N802
+                from qgis.gui import QgsMessageBar
+                return QgsMessageBar()
+
+            def activeLayer(self):  # noqa: N802
+                return None
+
+        iface = Iface()
+        dock = SceneFinderDock(iface)
+        name = "bench"
+        dock._connections[name] = Connection(name=name, kind="stac-api", url=server.url,
+                                             options={"page_size": args.page_size})
+        dock.connection_combo.addItem(name, name)
+        dock.select_connection(name)
+        deadline = time.monotonic() + 60
+        while dock.collections_model.rowCount() == 0 and time.monotonic() < deadline:
+            QCoreApplication.processEvents()
+            time.sleep(0.005)
+        dock.set_selected_collections([COLLECTION])
+        dock.use_dates.setChecked(False)
+        dock.cloud_slider.setValue(100)
+        dock.limit_spin.setValue(0)
+        dock.sort_combo.setCurrentIndex(3)  # server order
+
+        # heartbeat: the longest gap between 10 ms ticks is the longest GUI stall
+        beat = {"last": time.perf_counter(), "max": 0.0}
+
+        def tick():
+            now = time.perf_counter()
+            beat["max"] = max(beat["max"], now - beat["last"])
+            beat["last"] = now
+
+        timer = QTimer()
+        timer.setInterval(10)
+        timer.timeout.connect(tick)
+        first_row = {"t": None}
+        if os.environ.get("BENCH_TRACE"):
+            orig = dock._page_arrived
+            def traced(page, _orig=orig):
+                s = time.perf_counter(); _orig(page)
+                print(f"page of {len(page.scenes)} handled in {1000*(time.perf_counter()-s):.0f} ms; max gap so far {1000*beat['max']:.0f} ms", flush=True)
+            dock._page_arrived = traced
+        t0 = time.perf_counter()
+        task = dock.start_search()
+        task.pageReady.connect(lambda _p: first_row.__setitem__("t", first_row["t"] or time.perf_counter()))
+        beat["last"] = time.perf_counter()
+        timer.start()
+        while dock.search_task is not None and time.perf_counter() - t0 < 600:
+            app.processEvents()
+            time.sleep(0.001)
+        t_all = time.perf_counter() - t0
+        timer.stop()
+        rows = dock.results_model.rowCount()
+        stall_ms = beat["max"] * 1000
+
+        # footprints alone: 10,000 polygons into a fresh layer
+        scenes = dock.results_model.scenes()
+        fl = FootprintLayer(QgsProject.instance())
+        t1 = time.perf_counter()
+        fl.add_scenes(0, scenes)
+        t_fp = time.perf_counter() - t1
+
+        # requests to open one remote COG through the panel's streaming task
+        cog_root = Path(tempfile.mkdtemp(prefix="bench-cog-"))
+        (cog_root / "cog.tif").write_bytes((REPO / "tests/data/cog/cog.tif").read_bytes())
+        nginx = NginxServer(cog_root).start()
+        nginx.clear_log()
+        from eo_scene_finder.tasks.raster_task import OpenRemoteRasterTask
+
+        href = f"/vsicurl/{nginx.url}/cog.tif"
+        rt = OpenRemoteRasterTask("bench open", lambda: href, "bench cog", QgsProject.instance())
+        QgsApplication.taskManager().addTask(rt)
+        deadline = time.monotonic() + 60
+        while rt.layer is None and rt.error is None and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.005)
+        cog_requests = [r for r in nginx.requests() if r.uri.startswith("/cog")]
+
+        def row(label, value, target, ok):
+            print(f"| {label:<34} | {value:>12} | {target:>10} | {'yes' if ok else 'NO':>4} |")
+
+        print()
+        print(f"Dock benchmark: {rows} scenes from stac-fastapi-pgstac, page size {args.page_size}")
+        print("| measure                            |        value |     target | met  |")
+        print("|------------------------------------|--------------|------------|------|")
+        first = (first_row["t"] - t0) if first_row["t"] else float("nan")
+        row("time to first row", f"{first * 1000:.0f} ms", "< 1000 ms", first < 1)
+        row("time to all rows", f"{t_all:.2f} s", "-", True)
+        row("longest GUI stall (10 ms heartbeat)", f"{stall_ms:.0f} ms", "< 50 ms", stall_ms < 50)
+        row(f"draw {len(scenes)} footprints", f"{t_fp * 1000:.0f} ms", "< 1000 ms", t_fp < 1)
+        row("HTTP requests to open one COG", f"{len(cog_requests)}", "<= 3", len(cog_requests) <= 3)
+        dock.shutdown()
+        return 0
+    finally:
+        if nginx is not None:
+            nginx.stop()
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
