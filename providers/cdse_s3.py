@@ -445,6 +445,8 @@ class S3Downloader:
                 finished[0] += 1
                 remaining[0] -= 1
                 cond.notify_all()
+            report(product=result.product.name, account=result.account or "", files_done=result.files,
+                   files_total=result.files, bytes_done=result.bytes_transferred, state=result.state)
 
         def worker(slot: _Slot) -> None:
             client = S3Client(self.endpoint, slot.account, self.region, session=self.session_factory())
@@ -548,8 +550,6 @@ class S3Downloader:
             dest = os.path.join(output_folder, product.name)
             transferred = client.get_object(product.bucket, objects[0].key, dest, objects[0], on_bytes,
                                             cancel, self.chunk_size)
-            report(product=product.name, account=client.account.name, files_done=1, files_total=1,
-                   bytes_done=bytes_done[0], state=DONE)
             return S3Result(product, DONE, path=dest, files=1, bytes_transferred=transferred)
         part_dir = os.path.join(output_folder, "." + product.name + ".part")
         base = product.prefix + "/"
@@ -572,6 +572,4 @@ class S3Downloader:
         if os.path.isdir(final):
             shutil.rmtree(final)
         os.replace(part_dir, final)
-        report(product=product.name, account=client.account.name, files_done=done_files[0],
-               files_total=total_files, bytes_done=bytes_done[0], state=DONE)
         return S3Result(product, DONE, path=final, files=done_files[0], bytes_transferred=transferred)
