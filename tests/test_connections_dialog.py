@@ -248,6 +248,15 @@ def test_browser_login_shows_link_and_code_and_keeps_the_login(dialog, store, au
     kept = store.credentials.stored("DINAMIS")
     assert kept.get("refresh_token") and "access_key" not in kept
     assert auth_server.counts["device_authorization"] == 1
+    # Log out forgets the kept login
+    dialog.refresh(select="DINAMIS")
+    click(dialog.edit_button)
+    editor = dialog.editor
+    assert editor.logout_button.isEnabled()
+    click(editor.logout_button)
+    assert not editor.logout_button.isEnabled() and "Logged out" in editor.test_result.text()
+    ok(editor)
+    assert not store.credentials.stored("DINAMIS").get("refresh_token")
 
 
 def test_browser_login_cancel(dialog, auth_server):

@@ -656,6 +656,7 @@ class ConnectionEditor(QDialog):
         if scheme.id == "none":
             return
         parts = []
+        self.logout_button.setEnabled(bool(self._refresh_token_to_keep()))
         if scheme.id == "dinamis":
             parts.append(tr("Give an API key, or leave it empty and log in with the browser (the login "
                             "then renews itself for days)."))
