@@ -54,7 +54,7 @@ _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
 MAX_TOP = 1000          # the service refuses $top > 1000 (HTTP 422)
 MAX_SKIP = 10000        # ... and $skip > 10000 (HTTP 422; no nextLink past it)
 MAX_CONCURRENCY = 5     # polite ceiling on simultaneous catalogue requests
-DEFAULT_CONCURRENCY = 4
+DEFAULT_CONCURRENCY = 5
 DEFAULT_RPS = 10.0
 DEFAULT_MAX_URL = 7000  # the service sits behind a proxy with ~8 kB request lines
 DEFAULT_START = _dt.datetime(1980, 1, 1, tzinfo=UTC)
@@ -622,8 +622,8 @@ class _SlicedSearch:
         self.concurrency = max(1, min(MAX_CONCURRENCY, int(opts.option("max_concurrency", DEFAULT_CONCURRENCY))))
         # a slice is sized to about one page; a slice that overflows is not wasted (its full
         # page is kept up to where it ended), an empty one is: so fewer, larger slices
-        self.target = max(1, int(self.page_size * float(opts.option("slice_fill", 0.9))))
-        self.max_pieces = 2 * self.concurrency
+        self.target = max(1, int(self.page_size * float(opts.option("slice_fill", 0.8))))
+        self.max_pieces = 3 * self.concurrency
         self.limiter = provider.rate_limiter()
         self._local = threading.local()
         # what to ask
@@ -1175,6 +1175,11 @@ class CdseODataProvider(Provider):
                 self.last_progress = run.progress.snapshot()
         return SearchResults(pages, limit=request.limit)
 
+    def scene_from_record(self, record: Dict[str, Any]) -> Scene:
+        """Rebuild a scene from its stored product record (a Processing layer's ``record``)."""
+        return record_to_scene(record, connection=self.connection.name, download_url=self.download_url,
+                               s3_bucket=self.s3_bucket)
+
     # ------------------------------------------------------------------ downloads
     def _auth_source(self):
         """Something with ``__call__() -> headers`` and ``refresh() -> headers`` (the token
@@ -1270,12 +1275,32 @@ class CdseODataProvider(Provider):
             out.append(S3Product.from_s3path(s3path, bucket=self.s3_bucket, name=scene.properties.get("Name")))
         return out
 
-    def s3_downloader(self, accounts, **kwargs):
+    def s3_accounts(self) -> list:
+        """S3 keys for this connection: ``credentials["s3_accounts"]`` (a list of
+        :class:`.cdse_s3.S3Account`, mappings or ``(access, secret)`` pairs), else
+        ``credentials["s3_access_key"]``/``["s3_secret_key"]``, else ``EOSF_CDSE_S3_*``."""
+        from .cdse_s3 import S3Account, accounts_from_env
+        creds = self.credentials if isinstance(self.credentials, Mapping) else {}
+        out = []
+        for i, item in enumerate(creds.get("s3_accounts") or (), start=1):
+            if isinstance(item, S3Account):
+                out.append(item)
+            elif isinstance(item, Mapping):
+                out.append(S3Account(str(item.get("name") or f"account {i}"), str(item["access_key"]),
+                                     str(item["secret_key"])))
+            else:
+                access, secret = item
+                out.append(S3Account(f"account {i}", str(access), str(secret)))
+        if not out and creds.get("s3_access_key") and creds.get("s3_secret_key"):
+            out.append(S3Account("account 1", str(creds["s3_access_key"]), str(creds["s3_secret_key"])))
+        return out or accounts_from_env()
+
+    def s3_downloader(self, accounts=None, **kwargs):
         """An :class:`.cdse_s3.S3Downloader` on this connection's S3 endpoint."""
         from .cdse_s3 import S3Downloader
         return S3Downloader(endpoint=str(self.connection.option("s3_endpoint")),
                             bucket=self.s3_bucket, region=str(self.connection.option("s3_region")),
-                            accounts=accounts, **kwargs)
+                            accounts=accounts if accounts is not None else self.s3_accounts(), **kwargs)
 
     def close(self) -> None:
         session = getattr(self._local, "session", None)
@@ -1449,12 +1474,21 @@ def _alias_properties(expr: Any) -> Any:
 
 # ------------------------------------------------------------------------------ registry
 def _register() -> None:
+    """Make ``open_provider`` build these providers for kinds ``cdse``/``creodias`` and offer
+    the two presets (the connections module may also load them lazily)."""
     try:
-        from .connections import register_provider
+        from .connections import PRESETS, Preset, register_provider
     except ImportError:  # pragma: no cover - connections is part of the package
         return
     register_provider("cdse", CdseODataProvider)
     register_provider("creodias", CreodiasODataProvider)
+    PRESETS.setdefault("cdse", Preset(
+        "cdse", "Copernicus Data Space Ecosystem (OData)", "cdse", CDSE_ENDPOINTS["url"],
+        "Every Sentinel mission and the complementary data of CDSE; searches past the 10,000-result "
+        "limit; downloads need a free CDSE account (HTTPS) or S3 keys."))
+    PRESETS.setdefault("creodias", Preset(
+        "creodias", "CREODIAS (OData)", "creodias", CREODIAS_ENDPOINTS["url"],
+        "The CREODIAS copy of the Copernicus catalogue (same OData interface); a CREODIAS account downloads."))
 
 
 _register()

@@ -66,6 +66,18 @@ def test_products_download_over_https_verified_with_md5(cdse, tmp_path):
     assert {r.state for r in again} == {"skipped"}
 
 
+def test_scenes_rebuilt_from_stored_records_download_too(cdse, tmp_path):
+    """Processing keeps each scene's record in its layer and rebuilds the scene later."""
+    provider = logged_in_provider(cdse)
+    [scene] = scenes_named(provider, [pick(cdse, 1)[0]["Name"]])
+    rebuilt = provider.scene_from_record(scene.record)
+    assert rebuilt.id == scene.id and rebuilt.assets["product"].href == scene.assets["product"].href
+    assert rebuilt.assets["product"].checksum == scene.assets["product"].checksum
+    from eo_scene_finder.providers.download import asset_jobs
+    [result] = engine().run(asset_jobs(rebuilt, None, str(tmp_path), provider))
+    assert result.state == DONE and result.verified_by == "md5"
+
+
 def test_the_zipper_needs_a_bearer_token(cdse):
     pid = pick(cdse, 1)[0]["Id"]
     response = requests.get(f"{cdse.odata_url}/Products({pid})/$value", timeout=30)

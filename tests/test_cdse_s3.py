@@ -202,3 +202,11 @@ def test_accounts_from_environment_variables():
     assert "SK1" not in repr(accounts[0])
     with pytest.raises(errors.InvalidRequestError, match="No S3 keys"):
         S3Downloader("http://127.0.0.1:1", accounts=[])
+
+
+def test_s3_keys_come_from_the_connection_credentials(cdse):
+    provider = CdseODataProvider(cdse.connection(), credentials={
+        "s3_accounts": [{"name": "main", "access_key": "AK1", "secret_key": "SK1"}, ("AK2", "SK2")]})
+    assert [(a.name, a.access_key) for a in provider.s3_accounts()] == [("main", "AK1"), ("account 2", "AK2")]
+    single = CdseODataProvider(cdse.connection(), credentials={"s3_access_key": "AK", "s3_secret_key": "SK"})
+    assert [a.access_key for a in single.s3_accounts()] == ["AK"]

@@ -393,6 +393,20 @@ def test_connection_string_opens_the_provider_with_loopback_endpoints(cdse):
     assert len(provider.search(france_request(limit=3)).all()) == 3
 
 
+def test_cdse_and_creodias_presets_point_at_the_real_services():
+    import eo_scene_finder.providers.cdse  # noqa: F401 - registers the kinds and presets
+    cdse_conn = resolve_connection("cdse")
+    provider = open_provider(cdse_conn)
+    assert isinstance(provider, CdseODataProvider) and provider.kind == "cdse"
+    assert cdse_conn.url == "https://catalogue.dataspace.copernicus.eu/odata/v1"
+    assert cdse_conn.options["download_url"] == "https://zipper.dataspace.copernicus.eu/odata/v1"
+    assert cdse_conn.options["token_url"].startswith("https://identity.dataspace.copernicus.eu/auth/realms/CDSE/")
+    assert cdse_conn.options["s3_endpoint"] == "https://eodata.dataspace.copernicus.eu"
+    creo = open_provider(resolve_connection("creodias"))
+    assert creo.kind == "creodias" and creo.download_url == "https://zipper.creodias.eu/odata/v1"
+    assert creo.connection.options["client_id"] == "CLOUDFERRO_PUBLIC"
+
+
 def test_the_cache_makes_a_repeated_search_free_and_can_be_cleared(cdse, tmp_path):
     cache_dir = tmp_path / "cache"
     provider = CdseODataProvider(cdse.connection(cache_dir=str(cache_dir), cache_max_age=3600))

@@ -1148,45 +1148,76 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _route(self, method: str) -> None:
+    def send_response(self, code, message=None):  # noqa: D401 - count before the body goes out
+        super().send_response(code, message)
+        self._status = code
+        self._account()
+
+    def _account(self) -> None:
+        """Count this request once, when its status line is sent (so a client that has
+        its answer always finds it in /_admin/stats)."""
+        if getattr(self, "_accounted", True) or self._route_name == "admin":
+            return
+        self._accounted = True
         st = self.state
+        with st.stats.lock:
+            s = st.stats
+            route = self._route_name
+            s.counts[route] = s.counts.get(route, 0) + 1
+            key = f"{route}:{self._status}"
+            s.statuses[key] = s.statuses.get(key, 0) + 1
+            now = time.monotonic()
+            s.first_request = s.first_request or self._t0
+            s.last_request = now
+            if len(s.log) < 200000:
+                s.log.append({"route": route, "query": self._query if route == "products" else "",
+                              "status": self._status, "t0": self._t0, "t1": now,
+                              "range": self.headers.get("Range") if route in ("zipper", "download") else None})
+
+    def _route(self, method: str) -> None:
         self._status = 0
-        started = time.monotonic()
+        self._accounted = False
+        self._t0 = time.monotonic()
+        self._route_name = "other"
         parts = urlsplit(self.path)
+        self._query = parts.query
         path = unquote(parts.path)
-        route = "other"
+        st = self.state
+
+        def route(name: str) -> None:
+            self._route_name = name
         try:
             if self.download_host:
-                route = "download"
+                route("download")
                 self.serve_download_host(path, parts.query)
             elif path.startswith("/_admin/"):
-                route = "admin"
+                route("admin")
                 self.admin(method, path, parts.query)
             elif path == REALM_PATH:
-                route = "token"
+                route("token")
                 if method != "POST":
                     self.send_json(405, {"error": "method_not_allowed"})
                 else:
                     self.token()
             elif path == "/odata/v1/Products":
-                route = "products"
+                route("products")
                 self.catalogue_request(lambda: self.products(parts.query))
             else:
                 m = _PRODUCT_PATH.match(path)
                 if m and m.group(2) == "/$value":
-                    route = "zipper"
+                    route("zipper")
                     self.zipper(m.group(1))
                 elif m and m.group(2) == "/OData.CSC.Order":
-                    route = "order"
+                    route("order")
                     self.order(m.group(1), method)
                 elif m:
-                    route = "product"
+                    route("product")
                     self.catalogue_request(lambda: self.product(m.group(1)))
                 elif _ASSET_PATH.match(path):
-                    route = "quicklook"
+                    route("quicklook")
                     self.quicklook(_ASSET_PATH.match(path).group(1))
                 elif _ATTRS_PATH.match(path):
-                    route = "attributes"
+                    route("attributes")
                     self.catalogue_request(lambda: self.send_json(
                         200, st.catalogue.attributes_of(_ATTRS_PATH.match(path).group(1).strip("'"))))
                 else:
@@ -1195,19 +1226,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._status = self._status or 499
         finally:
-            if route != "admin":
-                with st.stats.lock:
-                    s = st.stats
-                    s.counts[route] = s.counts.get(route, 0) + 1
-                    key = f"{route}:{self._status}"
-                    s.statuses[key] = s.statuses.get(key, 0) + 1
-                    now = time.monotonic()
-                    s.first_request = s.first_request or started
-                    s.last_request = now
-                    if len(s.log) < 200000:
-                        s.log.append({"route": route, "query": parts.query if route == "products" else "",
-                                      "status": self._status, "t0": started, "t1": now,
-                                      "range": self.headers.get("Range") if route in ("zipper", "download") else None})
+            self._account()
 
     def do_GET(self):  # noqa: N802
         self._route("GET")
