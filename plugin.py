@@ -54,6 +54,7 @@ class EoSceneFinderPlugin:
         except ImportError:
             return  # Processing algorithms not available in this build
         if self.processing_provider is None:
+            self._apply_network_settings()
             self.processing_provider = EoSceneFinderProcessingProvider()
             QgsApplication.processingRegistry().addProvider(self.processing_provider)
 
@@ -67,6 +68,21 @@ class EoSceneFinderPlugin:
         self.iface.addToolBarIcon(self.action)
         self.iface.addPluginToWebMenu(tr("&EO Scene Finder"), self.action)
         self.initProcessing()
+        try:
+            from . import settings
+
+            settings.startup()  # QGIS proxy/CA settings followed, URL secrets kept out of projects
+        except Exception as err:  # noqa: BLE001 - never block QGIS's start
+            QgsMessageLog.logMessage(f"Network settings not applied: {err}", LOG_TAG, Qgis.Warning)
+
+    def _apply_network_settings(self):
+        """qgis_process has no GUI start: apply QGIS's proxy settings for the algorithms."""
+        try:
+            from . import settings
+
+            settings.apply_network_settings()
+        except Exception as err:  # noqa: BLE001
+            QgsMessageLog.logMessage(f"Network settings not applied: {err}", LOG_TAG, Qgis.Warning)
 
     def unload(self):
         for task in list(self.tasks):
@@ -89,6 +105,12 @@ class EoSceneFinderPlugin:
         if self.processing_provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.processing_provider)
             self.processing_provider = None
+        try:
+            from . import settings
+
+            settings.shutdown()
+        except Exception:  # noqa: BLE001 - unloading must finish
+            pass
 
     # dock ------------------------------------------------------------------------
     def show_dock(self):

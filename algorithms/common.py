@@ -11,6 +11,7 @@ from qgis.PyQt.QtCore import QVariant
 
 from ..providers.errors import EoSceneFinderError
 from ..providers.model import Scene
+from ..providers.redact import strip_signature, strip_signatures
 
 RESULT_FIELDS = (
     ("id", QVariant.String), ("collection", QVariant.String), ("datetime", QVariant.String),
@@ -29,11 +30,14 @@ def result_fields() -> QgsFields:
 
 def scene_attributes(scene: Scene, connection_text: str) -> list:
     """A scene as the attribute list of a result layer (record = full item/product JSON)."""
-    assets = {k: a.to_dict() for k, a in scene.assets.items()}
+    # signed hrefs expire and must never be written to files: store the published ones;
+    # download and mosaic sign again when they use them
+    assets = strip_signatures({k: a.to_dict() for k, a in scene.assets.items()})
     return [
         scene.id, scene.collection or "", scene.date_text, scene.cloud_cover, scene.platform or "",
-        connection_text, str(scene.scene_key) if scene.scene_key else "", scene.thumbnail or "",
-        scene.online, json.dumps(assets), json.dumps(scene.record, default=str),
+        connection_text, str(scene.scene_key) if scene.scene_key else "",
+        strip_signature(scene.thumbnail or ""), scene.online, json.dumps(assets),
+        json.dumps(strip_signatures(scene.record), default=str),
     ]
 
 

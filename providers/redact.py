@@ -98,3 +98,30 @@ def install_logging_redaction() -> None:
         if not any(isinstance(f, RedactingFilter) for f in logger.filters):
             logger.addFilter(RedactingFilter())
     _logging_redaction_installed = True
+
+
+def strip_signature(url: str) -> str:
+    """``url`` without signature/token query parameters (an S3 presigned or SAS-signed href
+    back to the plain href a catalog published), for anything written to disk or shown."""
+    if not isinstance(url, str) or "?" not in url or "://" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if k.lower() not in SECRET_QUERY_KEYS and not k.lower().startswith("x-amz-")]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))
+
+
+def strip_signatures(value):
+    """A copy of a JSON-like value with every signed URL string unsigned."""
+    if isinstance(value, str):
+        return strip_signature(value)
+    if isinstance(value, dict):
+        return {k: strip_signatures(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [strip_signatures(v) for v in value]
+    return value

@@ -272,6 +272,8 @@ class DinamisSigner(Signer):
             raise errors.InvalidRequestError("The DINAMIS signing service URL is empty.")
         self.endpoint = endpoint if endpoint.endswith("/") else endpoint + "/"
         self.token_provider = token_provider
+        # anonymous until the service says 401, when the provider allows it
+        self._use_token = not getattr(token_provider, "login_on_demand", False)
         self._api_headers = self._api_key_headers(api_key)
         self.storage_domain = (storage_domain or DINAMIS_STORAGE_DOMAIN).strip().lower()
         self.duration_seconds = int(duration_seconds) if duration_seconds else None
@@ -317,12 +319,20 @@ class DinamisSigner(Signer):
     def _headers(self) -> Dict[str, str]:
         if self._api_headers:
             return dict(self._api_headers)
-        if self.token_provider is not None:
+        if self.token_provider is not None and self._use_token:
             token = self.token_provider()
             if token:
                 register_secret(str(token))
                 return {"Authorization": f"Bearer {token}"}
         return {}
+
+    def _on_unauthorized(self) -> Any:
+        """A 401: start sending the token (logging in if needed), or renew it."""
+        if not self._use_token:
+            self._use_token = True
+            return True
+        refresh = getattr(self.token_provider, "refresh", None)
+        return refresh() if refresh is not None else None
 
     def _sign(self, hrefs: List[str]) -> Dict[str, str]:
         result: Dict[str, str] = {}
@@ -341,7 +351,9 @@ class DinamisSigner(Signer):
         params: List[Tuple[str, Any]] = [("urls", u) for u in batch]
         if self.duration_seconds:
             params.append(("duration_seconds", self.duration_seconds))
-        refresh = getattr(self.token_provider, "refresh", None) if not self._api_headers else None
+        can_retry = self.token_provider is not None and not self._api_headers and (
+            not self._use_token or hasattr(self.token_provider, "refresh"))
+        refresh = self._on_unauthorized if can_retry else None
         url = self.endpoint + "sign_urls"
         response = self._client.call("POST", url, params=params, headers_factory=self._headers,
                                       refresh=refresh)

@@ -34,6 +34,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from . import errors, http
+from . import jsonstream
 from .base import Connection, Provider, SearchResults
 from .model import CollectionInfo, Page, Scene, SearchRequest
 from .redact import redact_text, redact_url
@@ -42,6 +43,7 @@ from .stac_common import collection_to_info, item_to_scene
 
 log = logging.getLogger(__name__)
 
+FIRST_PAGE_SIZE = 100  # rows on screen fast; later pages use page_size
 DEFAULT_PAGE_SIZE = 1000
 FALLBACK_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 10000  # pystac-client's bound
@@ -162,7 +164,7 @@ def _make_stac_io(session: requests.Session, what: str):
         def read_json(self, source: Any, *args: Any, **kwargs: Any) -> Dict[str, Any]:
             text = self.read_text(source, *args, **kwargs)
             try:
-                data = json.loads(text)
+                data = jsonstream.loads(text)
             except ValueError as err:
                 href = getattr(source, "href", source)
                 raise _plugin_api_error(errors.MalformedResponseError(
@@ -218,6 +220,7 @@ class _Plan:
     check_cql2: bool = False
     sort_locally: bool = False
     notes: List[str] = field(default_factory=list)
+    page_size: int = 0  # from the second page on (the first is smaller)
 
     @property
     def filters_locally(self) -> bool:
@@ -266,6 +269,12 @@ class StacApiProvider(Provider):
         if not 1 <= size <= MAX_PAGE_SIZE:
             raise errors.InvalidRequestError(f"The page size must be between 1 and {MAX_PAGE_SIZE}, not {size}.")
         return size
+
+    def _first_page_size(self) -> int:
+        try:
+            return max(1, int(self.connection.option("first_page_size", FIRST_PAGE_SIZE)))
+        except (TypeError, ValueError):
+            return FIRST_PAGE_SIZE
 
     @contextlib.contextmanager
     def _errors(self, url: str = ""):
@@ -429,7 +438,11 @@ class StacApiProvider(Provider):
         page_size = self._page_size
         if request.limit:
             page_size = max(1, min(page_size, request.limit))
-        plan = _Plan(method=self._search_method(), params={"limit": page_size})
+        # A small first page shows rows at once (servers spend time per item); later pages
+        # are as large as the server accepts.
+        first = min(page_size, self._first_page_size())
+        plan = _Plan(method=self._search_method(), params={"limit": first})
+        plan.page_size = page_size
         if request.collections:
             plan.params["collections"] = list(request.collections)
         if request.ids:
@@ -512,13 +525,14 @@ class StacApiProvider(Provider):
             try:
                 with self._errors(search_href):
                     first = next(pages, None)
-                return first, pages
+                return first, item_search
             except errors.BadRequestError as err:
                 message = (err.server_message or err.user_message or "").lower()
                 if "limit" in message and "limit" not in adapted and plan.params["limit"] > FALLBACK_PAGE_SIZE:
                     adapted.add("limit")
                     log.info("%s refused a page of %d; using %d", self.what, plan.params["limit"], FALLBACK_PAGE_SIZE)
                     plan.params["limit"] = FALLBACK_PAGE_SIZE
+                    plan.page_size = min(plan.page_size, FALLBACK_PAGE_SIZE)
                     self._page_size = FALLBACK_PAGE_SIZE
                     continue
                 if ("intersects" in plan.params and "intersects" not in adapted
@@ -542,7 +556,7 @@ class StacApiProvider(Provider):
     def _pages(self, request: SearchRequest) -> Iterator[Page]:
         plan = self._plan(request)
         search_href = self._search_href()
-        first, pages = self._first_page(plan)
+        first, item_search = self._first_page(plan)
         if first is None:
             yield Page([], more=False, matched=0 if not plan.filters_locally else None, number=1)
             return
@@ -553,9 +567,22 @@ class StacApiProvider(Provider):
             page = first
             while page is not None:
                 number += 1
+                grow = number == 1 and plan.page_size > plan.params["limit"]
+                if grow:
+                    _set_next_limit(page, plan.page_size)
                 yield self._to_page(page, number, keep, plan.filters_locally)
-                with self._errors(search_href):
-                    page = next(pages, None)
+                try:
+                    page = self._next_page(page, item_search, search_href)
+                except errors.BadRequestError as err:
+                    message = (err.server_message or err.user_message or "").lower()
+                    if not (grow and "limit" in message):
+                        raise
+                    # the server refuses the larger page: keep the first page's size
+                    log.info("%s refused a page of %d; using %d", self.what, plan.page_size,
+                             plan.params["limit"])
+                    self._page_size = plan.page_size = plan.params["limit"]
+                    _set_next_limit(page, plan.page_size)
+                    page = self._next_page(page, item_search, search_href)
 
         if not plan.sort_locally:
             yield from converted()
@@ -565,10 +592,26 @@ class StacApiProvider(Provider):
         for page in converted():
             everything.extend(page.scenes)
         ordered = sort_scenes(everything, request.sortby)
-        size = plan.params["limit"]
+        size = max(plan.page_size, plan.params["limit"])
         chunks = [ordered[i:i + size] for i in range(0, len(ordered), size)] or [[]]
         for number, chunk in enumerate(chunks, start=1):
             yield Page(chunk, more=number < len(chunks), matched=len(ordered), number=number)
+
+    def _next_page(self, page: Dict[str, Any], item_search, search_href: str) -> Optional[Dict[str, Any]]:
+        """Follow the page's ``next`` link once (GET, or POST with its body), as pystac-client
+        does; None at the end."""
+        link = next((lk for lk in page.get("links") or [] if isinstance(lk, dict) and lk.get("rel") == "next"), None)
+        if link is None:
+            return None
+        from pystac import Link
+
+        with self._errors(search_href):
+            nxt = self.client._stac_io.read_json(Link.from_dict(link), parameters=item_search.get_parameters())
+            if not nxt.get("features"):
+                return None
+            if item_search.modifier is not None:  # sign every page, as pages_as_dicts does
+                item_search.modifier(nxt)
+        return nxt
 
     def _local_check(self, plan: _Plan, request: SearchRequest) -> Optional[Callable[[Scene], bool]]:
         if not plan.filters_locally:
@@ -649,3 +692,24 @@ class StacApiProvider(Provider):
 
     def close(self) -> None:
         self.session.close()
+
+
+def _set_next_limit(page: Dict[str, Any], size: int) -> None:
+    """Ask for ``size`` items per page from the next page on, by editing the page's ``next``
+    link before pystac-client follows it (POST body ``limit``, or the GET ``limit`` parameter)."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    for link in page.get("links") or []:
+        if not isinstance(link, dict) or link.get("rel") != "next":
+            continue
+        if str(link.get("method", "GET")).upper() == "POST":
+            body = link.get("body")
+            if isinstance(body, dict):
+                body["limit"] = size
+            elif link.get("merge"):
+                link["body"] = {"limit": size}
+        else:
+            parts = urlsplit(link.get("href", ""))
+            query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "limit"]
+            query.append(("limit", str(size)))
+            link["href"] = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))

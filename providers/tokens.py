@@ -722,7 +722,13 @@ class HeadersProvider:
 
 class TokenProvider:
     """The bearer token of one connection: ``provider()`` -> token, ``provider.refresh()``
-    -> a renewed token (after a 401). For signers that want a bare token."""
+    -> a renewed token (after a 401). For signers that want a bare token.
+
+    ``login_on_demand``: a service that works anonymously (a DINAMIS signing service with
+    authentication disabled) is called without a token until it answers 401, so nobody is
+    asked to log in for nothing."""
+
+    login_on_demand = True
 
     def __init__(self, manager: "TokenManager", connection):
         self.manager = manager

@@ -15,6 +15,7 @@ from qgis.core import QgsProject, QgsRasterLayer, QgsTask
 from qgis.PyQt.QtCore import pyqtSignal
 
 from ..providers.errors import EoSceneFinderError, ServiceError
+from ..providers.redact import redact_text
 
 REMOTE_GDAL_OPTIONS = {
     # no directory listing and no sidecar probes: opening costs a HEAD and one range read
@@ -86,7 +87,7 @@ class OpenRemoteRasterTask(QgsTask):
             try:
                 ds = gdal.Open(self.path)
             except RuntimeError as err:
-                raise ServiceError(f"GDAL could not open the asset: {err}") from err
+                raise ServiceError("GDAL could not open the asset.", details=redact_text(str(err))) from err
             if ds is None:
                 raise ServiceError("GDAL could not open the asset (not a raster, or access refused).")
             ds = None
@@ -96,7 +97,7 @@ class OpenRemoteRasterTask(QgsTask):
             return False
         except Exception as err:  # noqa: BLE001
             self.error = EoSceneFinderError("Opening the remote raster failed.",
-                                            details=f"{type(err).__name__}: {err}\n{traceback.format_exc()}")
+                                            details=redact_text(f"{type(err).__name__}: {err}\n{traceback.format_exc()}"))
             return False
 
     def finished(self, result: bool) -> None:

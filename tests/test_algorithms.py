@@ -169,3 +169,51 @@ def test_export_formats(processing_ready, tmp_path):
     assert rows[0] == ["id", "name"] and len(rows) == 9
     gpkg = run("export", {"INPUT": layer_path, "FORMAT": 2, "OUTPUT": str(tmp_path / "copy.gpkg")})["OUTPUT"]
     assert len(features(gpkg)) == 8
+
+
+@pytest.fixture
+def camargue_spot_collection(pgstac_api, storage_server):
+    """SPOT-like items over the Camargue whose ``src_xs`` COGs sit on signed-only storage."""
+    import uuid
+
+    cid = "spot-6-7-drs-" + uuid.uuid4().hex[:6]
+    pgstac_api.load_collections([{
+        "type": "Collection", "stac_version": "1.0.0", "id": cid, "description": "SPOT 6/7 DRS (test copy)",
+        "license": "proprietary", "links": [],
+        "extent": {"spatial": {"bbox": [[4.0, 42.99, 5.0, 44.05]]},
+                   "temporal": {"interval": [["2020-01-01T00:00:00Z", None]]}}}])
+    items = []
+    for i, (x, y) in enumerate([(4.1, 43.4), (4.4, 43.5), (4.7, 43.6), (6.5, 45.5)]):
+        items.append({
+            "type": "Feature", "stac_version": "1.0.0", "id": f"SPOT6_{i}", "collection": cid,
+            "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + .2, y], [x + .2, y + .2], [x, y + .2],
+                                                             [x, y]]]},
+            "bbox": [x, y, x + .2, y + .2],
+            "properties": {"datetime": f"2021-0{i + 1}-15T10:30:00Z", "platform": "SPOT-6"},
+            "links": [],
+            "assets": {"src_xs": {"href": storage_server.href("dinamis", f"SPOT6_{i}", "cog.tif"),
+                                  "type": "image/tiff; application=geotiff; profile=cloud-optimized",
+                                  "roles": ["data"]}}})
+    pgstac_api.load_items(items, cid)
+    return cid
+
+
+def test_camargue_mosaic_on_dinamis_is_one_run_and_leaks_no_signature(
+        processing_ready, pgstac_api, camargue_spot_collection, dinamis_signing_server, tmp_path):
+    from osgeo import gdal
+
+    conn = (f"stac-api+{pgstac_api.url}?signing=dinamis&signing_url={dinamis_signing_server.endpoint}"
+            f"&storage_domain=127.0.0.1")
+    layer_path = run("search", {"CONNECTION": conn, "COLLECTIONS": camargue_spot_collection,
+                                "EXTENT": "4,5,42.99,44.05 [EPSG:4326]", "START": "2020-01-01", "END": "2022-01-02",
+                                "OUTPUT": str(tmp_path / "camargue.gpkg")})["OUTPUT"]
+    feats = features(layer_path)
+    assert sorted(f["id"] for f in feats) == ["SPOT6_0", "SPOT6_1", "SPOT6_2"]  # not the one near the Alps
+    for f in feats:  # signatures expire and are secrets: the layer keeps the published hrefs
+        assert "X-Amz-Signature" not in f["assets"] and "X-Amz-Signature" not in f["record"]
+    out = tmp_path / "camargue.vrt"
+    res = run("mosaic", {"INPUT": layer_path, "ASSET": "src_xs", "OUTPUT": str(out)})
+    text = Path(res["OUTPUT"]).read_text()
+    assert text.count("X-Amz-Signature") >= 3  # streamed with signed /vsicurl/ hrefs
+    ds = gdal.Open(res["OUTPUT"])
+    assert ds is not None and ds.GetRasterBand(1).Checksum() >= 0

@@ -203,3 +203,11 @@ def test_public_api_of_the_package():
     assert providers.open_provider is open_provider
     assert providers.resolve_connection is resolve_connection
     assert providers.PRESETS is PRESETS
+
+
+def test_endpoint_overrides_named_like_secrets_are_accepted():
+    """The connection-string example of the credentials issue: endpoints are not secrets."""
+    from eo_scene_finder.providers.connections import looks_secret
+
+    assert not looks_secret("token_url") and not looks_secret("download_url") and not looks_secret("client_id")
+    assert looks_secret("token") and looks_secret("client_secret") and looks_secret("api_key")

@@ -259,8 +259,6 @@ def test_http_library_debug_lines_are_masked(auth_server, capture):
     assert not any(auth_server.state.signature in line for line in lines)
 
 
-@pytest.mark.xfail(strict=True, reason="tasks/raster_task.py puts GDAL's error text, which holds the signed "
-                                       "/vsicurl/ path, into the error unredacted (fix: redact_text(str(err)))")
 def test_a_failed_cog_open_does_not_show_the_signed_url(auth_server, qgis_app):
     from eo_scene_finder.tasks.raster_task import OpenRemoteRasterTask
     path = "/vsicurl/" + auth_server.url + "/public/scene.tif?X-Amz-Signature=" + auth_server.state.signature

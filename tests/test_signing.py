@@ -393,3 +393,32 @@ def test_planetary_computer_items_from_the_real_api_are_signed_per_container(pgs
     # the records keep the signed hrefs too (what a Processing layer stores)
     assert all("sig=" in a["href"] for a in scenes[0].record["assets"].values()
                if ".blob.core.windows.net/" in a["href"])
+
+
+def test_dinamis_login_only_when_the_service_asks(dinamis_signing_server, storage_server):
+    """With a login-on-demand token provider, an open signing service is used anonymously
+    (nobody is asked to log in), and a protected one gets the token after its first 401."""
+    class OnDemand:
+        login_on_demand = True
+
+        def __init__(self):
+            self.calls = 0
+
+        def __call__(self):
+            self.calls += 1
+            return "the-only-good-token"
+
+        def refresh(self):
+            return "the-only-good-token"
+
+    provider = OnDemand()
+    _dinamis(dinamis_signing_server, token_provider=provider).sign_href(storage_server.href("b", "open", "cog.tif"))
+    assert provider.calls == 0 and "authorization" not in dinamis_signing_server.sign_calls[0].headers
+
+    dinamis_signing_server.reset()
+    dinamis_signing_server.auth = "bearer"
+    dinamis_signing_server.tokens = {"the-only-good-token"}
+    signed = _dinamis(dinamis_signing_server, token_provider=provider).sign_href(
+        storage_server.href("b", "closed", "cog.tif"))
+    assert "X-Amz-Signature=" in signed
+    assert [c.status for c in dinamis_signing_server.sign_calls] == [401, 200]

@@ -17,6 +17,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QComboBox, QCompleter, QDate
 
 from ..providers.errors import EoSceneFinderError, InvalidRequestError
 from ..providers.model import Scene, SearchRequest
+from ..providers.redact import strip_signature
 from ..tasks.function_task import FunctionTask
 from ..tasks.raster_task import OpenRemoteRasterTask
 from ..tasks.search_task import SearchTask
@@ -827,7 +828,7 @@ class SceneFinderDock(QDockWidget):
     def _copy_current_asset(self) -> None:
         asset = self._current_asset()
         if asset is not None:
-            QGuiApplication.clipboard().setText(asset.href)
+            QGuiApplication.clipboard().setText(strip_signature(asset.href))
             self._set_status(f"Copied the link of {asset.key} (unsigned; streaming signs it on use).")
 
     def _download_current_asset(self) -> None:
