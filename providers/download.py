@@ -475,12 +475,13 @@ class DownloadEngine:
     """Downloads jobs in parallel (``max_workers`` threads, at most ``per_host`` per host),
     resumably and verified. Safe to reuse; one :meth:`run` per batch.
 
-    ``chunk_size`` is the largest read (and the most a killed process re-transfers);
+    ``chunk_size`` is the largest read (and the most a killed process re-transfers); 1 MiB
+    measured fastest here (the buffer stays in the CPU cache between socket and file);
     ``retries`` the consecutive transient failures tolerated per job (a failure after
     progress starts the count again); ``retry_after_cap`` the longest Retry-After honoured.
     """
 
-    def __init__(self, max_workers: int = 8, per_host: int = 4, chunk_size: int = 4 << 20,
+    def __init__(self, max_workers: int = 8, per_host: int = 4, chunk_size: int = 1 << 20,
                  retries: int = 5, backoff: float = 0.5, backoff_max: float = 30.0,
                  retry_after_cap: float = 60.0, timeout: Optional[Tuple[float, float]] = None,
                  session_factory: Callable[[], requests.Session] = eohttp.new_session,
@@ -1224,7 +1225,8 @@ def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder:
             raise InvalidRequestError(f"The scene {scene.id} has no asset “{key}”.")
         href = http_url(provider.resolve_href(asset.href) if provider is not None else asset.href)
         if not href.startswith(("http://", "https://")):
-            raise InvalidRequestError(f"The asset “{key}” of {scene.id} is not downloadable over HTTP ({redact_url(href)}).")
+            raise InvalidRequestError(
+                f"The asset “{key}” of {scene.id} is not downloadable over HTTP ({redact_url(href)}).")
         archive = is_product_archive(asset)
         extra = asset.extra or {}
         if archive:  # the provider may name the archive (CDSE: "<product stem>.zip")
