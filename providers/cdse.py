@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import io
 import json
 import logging
 import math
@@ -42,7 +41,7 @@ import requests
 from . import errors
 from . import http as eohttp
 from .base import Connection, Provider, SearchResults
-from .model import Asset, Checksum, CollectionInfo, Page, Scene, SearchRequest
+from .model import Asset, CollectionInfo, Page, Scene, SearchRequest
 from .redact import redact_text, redact_url
 from .response_cache import ResponseCache
 from .scene_ids import parse_scene_key
@@ -1108,7 +1107,14 @@ class CdseODataProvider(Provider):
         residual = None
         if request.cql2:
             from . import cql2
-            expr = cql2.parse(request.cql2) if isinstance(request.cql2, str) else request.cql2
+            text = request.cql2
+            if isinstance(text, str) and text.lstrip().startswith("{"):
+                try:
+                    expr = json.loads(text)  # CQL2-JSON
+                except ValueError as err:
+                    raise errors.InvalidRequestError("The filter looks like CQL2-JSON but is not valid JSON.") from err
+            else:
+                expr = cql2.parse(text) if isinstance(text, str) else text
             server, residual = cql2_to_odata(expr, types)
             if server:
                 clauses.append(server)

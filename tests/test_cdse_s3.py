@@ -2,7 +2,6 @@
 loopback with IAM users and SigV4 signatures checked (``/moto-api/reset-auth``)."""
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 from urllib.parse import unquote

@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import base64
 import bisect
-import calendar
 import datetime as _dt
 import hashlib
 import hmac
@@ -55,8 +54,8 @@ import uuid
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data" / "cdse"
