@@ -186,3 +186,48 @@ def test_a_checksum_mismatch_leaves_no_file_under_the_final_name(cdse, tmp_path)
     assert not os.path.exists(result.job.dest_path)
     assert not any(p.name.endswith(".zip") for p in tmp_path.rglob("*"))
     assert cdse.stats()["counts"]["zipper"] == 2  # retried once from scratch, then reported
+
+
+# ------------------------------------------------------------------ through Processing
+@pytest.fixture
+def processing_ready(qgis_app):
+    from processing.core.Processing import Processing
+    from qgis.core import QgsApplication
+
+    import eo_scene_finder.providers.cdse  # noqa: F401 - registers the cdse kind
+    from eo_scene_finder.algorithms.provider import EoSceneFinderProcessingProvider
+
+    Processing.initialize()
+    registry = QgsApplication.processingRegistry()
+    if registry.providerById("eoscenefinder") is None:
+        registry.addProvider(EoSceneFinderProcessingProvider())
+    yield
+
+
+def test_processing_search_then_download_with_a_cdse_connection_string(processing_ready, cdse, tmp_path,
+                                                                       monkeypatch):
+    import processing
+    from qgis.core import QgsVectorLayer
+
+    monkeypatch.setenv("EOSF_CDSE_USERNAME", CDSE_USER)
+    monkeypatch.setenv("EOSF_CDSE_PASSWORD", CDSE_PASSWORD)
+    found = processing.run("eoscenefinder:search", {
+        "CONNECTION": cdse.connection_string(), "COLLECTIONS": "SENTINEL-2", "START": "2023-01-01",
+        "END": "2023-12-31", "EXTENT": "-5.0,8.5,42.0,51.5 [EPSG:4326]", "OUTPUT": str(tmp_path / "year.gpkg")})
+    year = cdse.count("Collection/Name eq 'SENTINEL-2' and ContentDate/Start ge 2023-01-01T00:00:00Z and "
+                      "ContentDate/Start lt 2024-01-01T00:00:00Z")["distinct_names"]
+    assert found["COUNT"] == year > 11000
+    two = processing.run("eoscenefinder:search", {
+        "CONNECTION": cdse.connection_string(), "COLLECTIONS": "SENTINEL-2", "START": "2023-06-01",
+        "END": "2023-06-02", "LIMIT": 2, "OUTPUT": str(tmp_path / "two.gpkg")})
+    layer = QgsVectorLayer(two["OUTPUT"], "two", "ogr")
+    assert layer.featureCount() == 2
+    done = processing.run("eoscenefinder:download", {
+        "INPUT": two["OUTPUT"], "OUTPUT_FOLDER": str(tmp_path / "out"), "OUTPUT": str(tmp_path / "report.gpkg")})
+    zips = sorted((tmp_path / "out").rglob("*.zip"))
+    assert len(zips) == 2
+    for z in zips:
+        with zipfile.ZipFile(z) as zf:
+            assert zf.testzip() is None
+    report = QgsVectorLayer(done["OUTPUT"], "report", "ogr")
+    assert [f["state"] for f in report.getFeatures()] == ["done", "done"]
