@@ -34,7 +34,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
-from urllib.parse import quote, quote_plus, urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
@@ -306,6 +306,14 @@ def geometry_wkt(geom) -> str:
     return "MULTIPOLYGON(" + ",".join(parts) + ")"
 
 
+_URL_SAFE = "/:,()$"  # left as they are in query values; everything else is %-encoded
+
+
+def encoded_length(text: str) -> int:
+    """Length of ``text`` once %-encoded in a catalogue URL (as :class:`_SlicedSearch` sends it)."""
+    return len(quote(text, safe=_URL_SAFE))
+
+
 def intersects_clause(wkt: str) -> str:
     return f"OData.CSC.Intersects(area=geography'SRID=4326;{wkt}')"
 
@@ -317,7 +325,7 @@ def fit_aoi(aoi, max_chars: int) -> Tuple[str, bool]:
     it still covers the true AOI: nothing is lost, and the client keeps only products that
     really intersect the true polygon. Returns (wkt, simplified)."""
     wkt = geometry_wkt(aoi)
-    if len(quote_plus(intersects_clause(wkt))) <= max_chars:
+    if encoded_length(intersects_clause(wkt)) <= max_chars:
         return wkt, False
     w, s, e, n = aoi.bounds
     tol = max(e - w, n - s, 1e-6) / 2000.0
@@ -325,7 +333,7 @@ def fit_aoi(aoi, max_chars: int) -> Tuple[str, bool]:
         simple = aoi.simplify(tol, preserve_topology=True).buffer(tol, join_style=2, mitre_limit=3.0)
         if not simple.is_empty:
             wkt = geometry_wkt(simple)
-            if len(quote_plus(intersects_clause(wkt))) <= max_chars:
+            if encoded_length(intersects_clause(wkt)) <= max_chars:
                 return wkt, True
         tol *= 1.6
     from shapely.geometry import box
@@ -624,7 +632,6 @@ class _SlicedSearch:
         self.target = max(1, int(self.page_size * float(opts.option("slice_fill", 0.8))))
         self.max_pieces = 3 * self.concurrency
         self.limiter = provider.rate_limiter()
-        self._local = threading.local()
         # what to ask
         sortby = request.sortby
         date_sort = not sortby or sortby[0].field in ("datetime", "start_datetime", "ContentDate/Start")
@@ -651,7 +658,7 @@ class _SlicedSearch:
         if skip:
             params.append(("$skip", str(skip)))
         params.append(("$expand", ",".join(self.expand)))
-        return self.p.catalogue_url + "/Products?" + urlencode(params, quote_via=quote, safe="/:,'()$=;")
+        return self.p.catalogue_url + "/Products?" + urlencode(params, quote_via=quote, safe=_URL_SAFE)
 
     def fetch(self, url: str) -> dict:
         data = self.p.fetch_json(url, self.limiter, self.cancel, self._count)
@@ -1120,7 +1127,7 @@ class CdseODataProvider(Provider):
                 clauses.append(server)
         exact = False
         if request.aoi is not None:
-            rest_len = len(self.catalogue_url) + 400 + len(quote_plus(" and ".join(clauses)))
+            rest_len = len(self.catalogue_url) + 400 + encoded_length(" and ".join(clauses))
             budget = int(self.connection.option("max_url_length", DEFAULT_MAX_URL)) - rest_len
             if budget < 400:
                 raise errors.InvalidRequestError(

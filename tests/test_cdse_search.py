@@ -286,6 +286,10 @@ def test_a_detailed_area_is_simplified_to_fit_the_url_then_filtered_exactly(cdse
     scenes = provider.search(request).all()
     statuses = {e["status"] for e in products_log(cdse)}
     assert statuses == {200}  # never a 414
+    from eo_scene_finder.providers.cdse import encoded_length, geometry_wkt, intersects_clause
+    assert encoded_length(intersects_clause(geometry_wkt(detailed))) > 7000  # the true polygon does not fit
+    longest = max(len(cdse.odata_url + "/Products?" + e["query"]) for e in products_log(cdse))
+    assert longest <= 7000
     # exactly the products whose footprint meets the true polygon
     everything = CdseODataProvider(cdse.connection()).search(SearchRequest.create(
         aoi=[-6, 41, 10, 52], start="2023-08-01", end="2023-08-20", collections=["SENTINEL-2"])).all()
