@@ -1186,15 +1186,17 @@ def is_product_archive(asset: Asset) -> bool:
             or path.endswith("/$value") or path.endswith("$value"))
 
 
-def _file_name(asset: Asset, href: str) -> str:
-    path = unquote(urlsplit(href).path).rstrip("/")
-    name = path.rsplit("/", 1)[-1]
-    if not name or name == "$value" or "." not in name:
-        ext = _EXTENSIONS.get((asset.media_type or "").split(";")[0].strip().lower(), "")
-        if name and name != "$value" and not ext:
+def _file_name(asset: Asset, *hrefs: str) -> str:
+    """The asset's file name: the last path part of its href (or of the resolved href)
+    if it has an extension, else the asset key with an extension from its media type."""
+    names = [unquote(urlsplit(h).path).rstrip("/").rsplit("/", 1)[-1] for h in hrefs]
+    for name in names:
+        if name and name != "$value" and "." in name:
             return safe_name(name)
-        return safe_name(asset.key) + ext
-    return safe_name(name)
+    ext = _EXTENSIONS.get((asset.media_type or "").split(";")[0].strip().lower(), "")
+    if not ext and names and names[0] and names[0] != "$value":
+        return safe_name(names[0])
+    return safe_name(asset.key) + ext
 
 
 def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder: str,
@@ -1234,7 +1236,7 @@ def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder:
             name = name if name.lower().endswith(".zip") else name + ".zip"
             dest = os.path.join(collection_dir, name)
         else:
-            name = _file_name(asset, asset.href)
+            name = _file_name(asset, asset.href, href)
             if name in used and used[name] != key:
                 name = safe_name(f"{key}_{name}")
             used[name] = key

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Iterable, List, Optional
+from typing import Callable, Iterable, List, Optional, Tuple
 
 from qgis.core import Qgis, QgsMessageLog, QgsTask
 from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
 
 from ..providers.download import (CANCELLED, DONE, FAILED, OFFLINE, SKIPPED, DownloadEngine, DownloadJob,
                                   DownloadResult, ProgressEvent, size_text, summarize)
+from ..providers.errors import EoSceneFinderError
 
 LOG_TAG = "EO Scene Finder"
 
@@ -49,14 +50,24 @@ class DownloadTask(QgsTask):
     """
 
     jobProgress = pyqtSignal(object)  # ProgressEvent
+    jobsReady = pyqtSignal(object)  # List[DownloadJob], once built (job_builder)
     downloadsFinished = pyqtSignal(object)  # List[DownloadResult]
 
-    def __init__(self, jobs: Iterable[DownloadJob], engine: Optional[DownloadEngine] = None,
-                 description: Optional[str] = None):
-        self.jobs: List[DownloadJob] = list(jobs)
+    def __init__(self, jobs: Optional[Iterable[DownloadJob]] = None, engine: Optional[DownloadEngine] = None,
+                 description: Optional[str] = None,
+                 job_builder: Optional[Callable[[], Tuple[List[DownloadJob], List[str]]]] = None):
+        """``job_builder`` (instead of ``jobs``) makes the jobs in the background, where
+        resolving or signing hrefs may use the network; it returns (jobs, problems)."""
+        self.jobs: List[DownloadJob] = list(jobs or [])
+        self.job_builder = job_builder
+        self.problems: List[str] = []
         count = len(self.jobs)
-        self.title = description or (tr("Downloading {} files").format(count) if count != 1
-                                     else tr("Downloading {}").format(self.jobs[0].label))
+        if description:
+            self.title = description
+        elif job_builder is not None or count != 1:
+            self.title = tr("Downloading {} files").format(count) if job_builder is None else tr("Downloading")
+        else:
+            self.title = tr("Downloading {}").format(self.jobs[0].label)
         super().__init__(self.title, QgsTask.Flag.CanCancel)
         self.engine = engine or DownloadEngine()
         self.results: List[DownloadResult] = []
@@ -66,6 +77,14 @@ class DownloadTask(QgsTask):
 
     # ------------------------------------------------------------------ QgsTask
     def run(self) -> bool:  # background thread
+        if self.job_builder is not None:
+            try:
+                self.jobs, self.problems = self.job_builder()
+            except Exception as err:  # noqa: BLE001 - reported in finished()
+                self.error = err if isinstance(err, EoSceneFinderError) else EoSceneFinderError(
+                    tr("Could not prepare the downloads: {}").format(err))
+                return False
+            self.jobsReady.emit(list(self.jobs))
         events: "queue.SimpleQueue[Optional[ProgressEvent]]" = queue.SimpleQueue()
 
         def download():
@@ -112,6 +131,8 @@ class DownloadTask(QgsTask):
     def finished(self, result: bool) -> None:  # main thread
         if self.error is not None:
             QgsMessageLog.logMessage(tr("Download task failed: {}").format(self.error), LOG_TAG, Qgis.Critical)
+        for problem in self.problems:
+            QgsMessageLog.logMessage(tr("Not downloaded: {}").format(problem), LOG_TAG, Qgis.Warning)
         counts = summarize(self.results)
         if self.results:
             parts = [f"{counts[s]} {s}" for s in (DONE, SKIPPED, FAILED, OFFLINE, CANCELLED) if counts.get(s)]

@@ -11,7 +11,7 @@ from qgis.PyQt.QtCore import QEventLoop, QItemSelectionModel, QTimer
 
 from eo_scene_finder.providers.download import (CANCELLED, DONE, DOWNLOADING, FAILED, OFFLINE, SKIPPED,
                                                 DownloadEngine, DownloadJob)
-from eo_scene_finder.providers.model import Checksum
+from eo_scene_finder.providers.model import Asset, Checksum, Scene
 from eo_scene_finder.tasks.download_task import DownloadTask
 from eo_scene_finder.ui.downloads_widget import DownloadsModel, DownloadsWidget
 
@@ -123,6 +123,40 @@ def test_downloads_tab_shows_each_state_and_cancels_one(task_manager, qgis_app, 
     assert row.state == SKIPPED and widget.model.rowCount() == 4
     widget.model.remove_finished()
     assert widget.model.rowCount() == 0
+    widget.close()
+
+
+def test_downloads_tab_downloads_scenes_from_a_provider(task_manager, nginx_downloads, download_files, tmp_path):
+    class Provider:  # the provider API the tab uses (resolving is done in the task)
+        def resolve_href(self, href):
+            return href.replace("catalog://", nginx_downloads.url + "/")
+
+        def request_headers(self, url):
+            return {}
+
+    small, medium = download_files / "small.bin", download_files / "medium.bin"
+    scene = Scene(id="S2B_T31TFJ_20230115T103411_L2A", collection="sentinel-2-c1-l2a", datetime=None,
+                  geometry=None, bbox=None, assets={
+                      "red": Asset("red", "catalog://small.bin", roles=("data",), checksum=sha256(small)),
+                      "nir": Asset("nir", "catalog://medium.bin", roles=("data",), checksum=sha256(medium)),
+                      "thumbnail": Asset("thumbnail", "catalog://small.bin", roles=("thumbnail",))})
+    other = Scene(id="S2B_T31TFK_20230115T103411_L2A", collection="sentinel-2-c1-l2a", datetime=None,
+                  geometry=None, bbox=None, assets={})
+    widget = DownloadsWidget()
+
+    widget.download_scenes(Provider(), [scene, other], None, str(tmp_path))
+    wait_for(widget.downloadsFinished)
+
+    assert {row.job.label: row.state for row in widget.model.rows} == {
+        f"{scene.id} · red": DONE, f"{scene.id} · nir": DONE}
+    folder = tmp_path / "sentinel-2-c1-l2a" / scene.id
+    assert sorted(p.name for p in folder.iterdir()) == ["medium.bin", "small.bin"]
+    assert widget.problems == [] and "2 done" in widget.summary.text()
+
+    widget.download_scenes(Provider(), [other], ["red"], str(tmp_path))
+    wait_for(widget.downloadsFinished)
+    assert len(widget.problems) == 1 and "has no asset" in widget.problems[0]
+    assert "Not downloaded" in widget.summary.text()
     widget.close()
 
 

@@ -2,7 +2,8 @@
 downloading n %, verifying, done, skipped as already present, failed with the reason,
 offline), speed and time left; Cancel selected / Cancel all.
 
-``DownloadsWidget.enqueue(jobs)`` starts a :class:`DownloadTask` in QGIS's task manager.
+``DownloadsWidget.enqueue(jobs)`` starts a :class:`DownloadTask` in QGIS's task manager;
+``download_scenes(provider, scenes, asset_keys, folder)`` builds the jobs in the task.
 All tasks started from one widget share one :class:`HostLimiter`, so the global and
 per-host limits hold across batches.
 """
@@ -15,13 +16,15 @@ from typing import Callable, Dict, Iterable, List, Optional
 from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QDesktopServices
-from qgis.PyQt.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QLabel,
+from qgis.PyQt.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QHBoxLayout, QHeaderView, QLabel,
                                  QPushButton, QStyle, QStyledItemDelegate, QStyleOptionProgressBar,
                                  QTableView, QVBoxLayout, QWidget)
 
 from ..providers.download import (CANCELLED, DONE, DOWNLOADING, FAILED, FINAL_STATES, OFFLINE, QUEUED,
                                   SKIPPED, VERIFYING, DownloadEngine, DownloadJob, DownloadResult,
-                                  HostLimiter, ProgressEvent, size_text)
+                                  HostLimiter, ProgressEvent, asset_jobs, size_text)
+from ..providers.errors import EoSceneFinderError
+from ..providers.model import Scene
 from ..tasks.download_task import DownloadTask, duration_text, speed_text
 
 
@@ -236,6 +239,7 @@ class DownloadsWidget(QWidget):
             max_workers=limiter.max_total, limiter=limiter))
         self.task_starter = task_starter
         self.tasks: List[DownloadTask] = []
+        self.problems: List[str] = []  # scenes the last task could not download, and why
 
         self.model = DownloadsModel(self)
         self.view = QTableView(self)
@@ -264,6 +268,9 @@ class DownloadsWidget(QWidget):
         self.cancel_all_button = QPushButton(tr("Cancel all"), self)
         self.clear_button = QPushButton(tr("Clear finished"), self)
         self.open_button = QPushButton(tr("Open folder"), self)
+        self.unpack_check = QCheckBox(tr("Unpack archives"), self)
+        self.unpack_check.setObjectName("downloadsUnpack")
+        self.unpack_check.setToolTip(tr("Extract product archives (.zip) next to them once verified"))
         self.cancel_selected_button.setToolTip(tr("Stop the selected downloads; partial files are kept "
                                                   "and resume next time"))
         self.cancel_all_button.setToolTip(tr("Stop every running download; partial files are kept"))
@@ -276,6 +283,7 @@ class DownloadsWidget(QWidget):
         for b in (self.cancel_selected_button, self.cancel_all_button, self.clear_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        buttons.addWidget(self.unpack_check)
         buttons.addWidget(self.open_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -293,7 +301,9 @@ class DownloadsWidget(QWidget):
         if not jobs:
             return None
         self.model.add_jobs(jobs)
-        task = DownloadTask(jobs, self.engine_factory(self.limiter), description)
+        return self._start(DownloadTask(jobs, self.engine_factory(self.limiter), description))
+
+    def _start(self, task: DownloadTask) -> DownloadTask:
         task.jobProgress.connect(self.model.apply)
         task.downloadsFinished.connect(lambda results, t=task: self._task_finished(t, results))
         self.tasks.append(task)
@@ -302,6 +312,31 @@ class DownloadsWidget(QWidget):
         else:
             QgsApplication.taskManager().addTask(task)
         return task
+
+    def download_scenes(self, provider, scenes: Iterable[Scene], asset_keys: Optional[Iterable[str]],
+                        folder: str, unpack: Optional[bool] = None) -> DownloadTask:
+        """Download ``asset_keys`` (None: the data assets) of ``scenes`` into
+        ``<folder>/<collection>/<scene id>/``. Jobs are built in the task (resolving or
+        signing hrefs may use the network); scenes that cannot be downloaded are reported."""
+        scenes = list(scenes)
+        keys = list(asset_keys) if asset_keys is not None else None
+        unpack = self.unpack_check.isChecked() if unpack is None else unpack
+
+        def build():
+            jobs, problems = [], []
+            for scene in scenes:
+                try:
+                    jobs.extend(asset_jobs(scene, keys, folder, provider, unpack=unpack))
+                except EoSceneFinderError as err:
+                    problems.append(f"{scene.id}: {err.user_message}")
+            return jobs, problems
+
+        count = len(scenes)
+        description = (tr("Downloading {} scenes").format(count) if count != 1
+                       else tr("Downloading {}").format(scenes[0].id if scenes else ""))
+        task = DownloadTask(None, self.engine_factory(self.limiter), description, job_builder=build)
+        task.jobsReady.connect(self.model.add_jobs)
+        return self._start(task)
 
     def set_limits(self, max_total: int, per_host: int) -> None:
         """Limits for downloads started from now on."""
@@ -335,13 +370,17 @@ class DownloadsWidget(QWidget):
             self.model.apply_result(result)
         if task in self.tasks:
             self.tasks.remove(task)
+        self.problems = list(task.problems) + ([str(task.error)] if task.error is not None else [])
         self._update_summary()
         self.downloadsFinished.emit(results)
 
     def _update_summary(self, *args) -> None:
         rows = self.model.rows
+        problems = ""
+        if self.problems:
+            problems = "\n" + tr("Not downloaded: {}").format("; ".join(self.problems))
         if not rows:
-            self.summary.setText(tr("No downloads yet."))
+            self.summary.setText(tr("No downloads yet.") + problems)
             return
         counts: Dict[str, int] = {}
         for row in rows:
@@ -365,7 +404,7 @@ class DownloadsWidget(QWidget):
                 if all(row.total is not None for row in left):
                     eta = max([remaining / speed] + [row.eta for row in left if row.eta is not None])
                     text += " · " + tr("{} left").format(duration_text(eta))
-        self.summary.setText(text)
+        self.summary.setText(text + problems)
         self.cancel_all_button.setEnabled(any(row.state not in FINAL_STATES for row in rows))
 
     def _open_folder_of(self, index) -> None:
