@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any, Tuple
 
 _decoder = json.JSONDecoder()
 _WS = re.compile(r"[ \t\n\r]*")
 _SPLIT_ABOVE = 256 * 1024  # smaller documents: plain json.loads is fine
+
+
+def breathe() -> None:
+    """Hand the GIL to a waiting thread now. A CPU-bound worker otherwise keeps it for the
+    whole switch interval each time QGIS's GUI thread comes back from C++ into Python, and
+    the GUI thread, which does that many times per event loop turn, crawls."""
+    time.sleep(0)
 
 
 def loads(text: str) -> Any:
@@ -69,6 +77,8 @@ def _array(text: str, pos: int, depth: int) -> Tuple[list, int]:
     while True:
         item, pos = _decoder.raw_decode(text, pos)  # one element (a whole STAC item) at a time
         out.append(item)
+        if len(out) % 16 == 0:
+            breathe()
         pos = _WS.match(text, pos).end()
         if text.startswith(",", pos):
             pos = _WS.match(text, pos + 1).end()

@@ -629,7 +629,9 @@ class StacApiProvider(Provider):
     def _to_page(self, page: Dict[str, Any], number: int, keep: Optional[Callable[[Scene], bool]],
                  filtered: bool) -> Page:
         scenes: List[Scene] = []
-        for feature in page.get("features") or []:
+        for n, feature in enumerate(page.get("features") or []):
+            if n % 16 == 15:
+                jsonstream.breathe()  # let the GUI thread run between items
             if not isinstance(feature, dict):
                 continue
             try:

@@ -20,7 +20,7 @@ from ..providers.model import Scene, SearchRequest
 from ..providers.redact import strip_signature
 from ..tasks.function_task import FunctionTask
 from ..tasks.raster_task import OpenRemoteRasterTask
-from ..tasks.search_task import SearchTask
+from ..tasks.search_task import SearchTask, release_results
 from .aoi import AoiManager, PolygonAoiTool, RectangleAoiTool
 from .footprints import FootprintLayer
 from .results_model import SCENE_ROLE, ResultsFilterProxy, ResultsTableModel
@@ -620,6 +620,7 @@ class SceneFinderDock(QDockWidget):
         self.cancel_search()
         self._save_settings()
         self.results_model.clear()
+        release_results()
         self.footprints.clear()
         self._clear_error()
         provider_factory = self.provider
@@ -979,6 +980,8 @@ class SceneFinderDock(QDockWidget):
                 self.canvas.unsetMapTool(tool)
         self.aoi.remove()
         self.footprints.remove()
+        self.results_model.clear()
+        release_results()
         for prov in self._providers.values():
             try:
                 prov.close()
