@@ -28,6 +28,9 @@ help:
 	@echo "make stac-server       start the real test STAC API in the background (prints URL)"
 	@echo "make stac-server-stop  stop it"
 	@echo "make clean-test-cache  drop the cached test database under $(BUILD)/"
+	@echo "make package           dist/eo_scene_finder-<version>.zip (dependencies vendored)"
+	@echo "make demo              QGIS on a dedicated profile with the plugin and the demo catalog (DEV=1: symlink)"
+	@echo "make demo-shot         the same under Xvfb, saves docs/screenshots/demo.png"
 
 test: deps
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest $(PYTEST_ARGS) tests
@@ -76,3 +79,38 @@ DEMO_SOURCES ?=
 .PHONY: demo-catalog
 demo-catalog: apt
 	$(PYTHON) scripts/build_demo_catalog.py $(DEMO_SOURCES)
+
+# --- release zip and demo (scripts/package.py, scripts/demo.py, scripts/qgis_profile.py) ---
+# `make package`: dist/eo_scene_finder-<version>.zip; the pure-Python dependencies pinned in
+# requirements-vendor.txt are vendored under eo_scene_finder/_vendor with rewritten imports.
+# `make vendor` stops at the staged tree (.build/package/eo_scene_finder) for inspection.
+# `make demo` opens QGIS on a dedicated profile under DEMO_ROOT (never your default profile);
+# `make demo DEV=1` links the working tree instead of installing the zip.
+# `make demo-shot` does it under Xvfb in a fresh profile and saves docs/screenshots/demo.png.
+DEMO_ROOT ?= $(HOME)/.local/share/eo_scene_finder/qgis-profiles
+DEMO_PROFILE ?= eo-scene-finder-demo
+DEV ?=
+.PHONY: vendor-wheels vendor package demo demo-shot
+deps: vendor-wheels
+
+vendor-wheels: $(BUILD)/vendor-cache/.stamp-requirements-vendor
+$(BUILD)/vendor-cache/.stamp-requirements-vendor: requirements-vendor.txt
+	@$(PYTHON) -m pip --version >/dev/null 2>&1 || { \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-pip; }
+	$(PYTHON) scripts/package.py --download-only
+	touch $@
+
+vendor: vendor-wheels
+	$(PYTHON) scripts/package.py --offline --vendor-only
+
+package: vendor-wheels
+	$(PYTHON) scripts/package.py --offline
+
+demo:
+	$(PYTHON) scripts/demo.py --root "$(DEMO_ROOT)" --profile "$(DEMO_PROFILE)" $(if $(DEV),--dev)
+
+demo-shot:
+	rm -rf "$(BUILD)/qgis-profiles/profiles/$(DEMO_PROFILE)"
+	$(PYTHON) scripts/demo.py --root "$(BUILD)/qgis-profiles" --profile "$(DEMO_PROFILE)" \
+	  --screenshot docs/screenshots/demo.png

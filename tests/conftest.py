@@ -28,4 +28,5 @@ pytest_plugins = [
     "fixtures.servers",
     "fixtures.download_servers",
     "fixtures.cdse_servers",
+    "fixtures.qgis_real",
 ]
