@@ -106,6 +106,7 @@ def startup_script(screenshot: Optional[Path], wait_s: float) -> str:
         def _shoot():
             ok = iface.mainWindow().grab().save(SCREENSHOT)
             print(("saved " if ok else "FAILED to save ") + SCREENSHOT, flush=True)
+            QgsProject.instance().clear()  # no "lose temporary layers?" question on the way out
             QgsProject.instance().setDirty(False)
             iface.actionExit().trigger()
 
