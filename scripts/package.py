@@ -47,6 +47,9 @@ EXCLUDED_DIRS = ("tests", "benchmarks", "scripts", "docs", "dist", "_vendor", "b
 EXCLUDED_FILE_SUFFIXES = (".pyc", ".pyo", ".part", "~", ".orig", ".rej", ".swp")
 EXCLUDED_NAMES = ("__pycache__", ".DS_Store", "Thumbs.db")
 
+# Oldest Python a QGIS that should run the zip has (Ubuntu 22.04: 3.10; Debian 12: 3.11).
+MIN_PYTHON = (3, 10)
+
 # Dropped from the unpacked wheels.
 WHEEL_DROPPED_FILES = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
 WHEEL_DROPPED_DIRS = ("tests", "test")
@@ -197,6 +200,24 @@ def unpack_wheels(wheels: Sequence[Path], vendor_dir: Path) -> None:
                 target.write_bytes(zf.read(info))
 
 
+def required_python(metadata_text: str) -> Optional[Tuple[int, int]]:
+    """The lower bound of a ``Requires-Python: >=3.N`` header (None when there is none)."""
+    meta = email.parser.Parser().parsestr(metadata_text)
+    match = re.search(r">=\s*(\d+)\.(\d+)", meta.get("Requires-Python") or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def check_python_support(vendor_dir: Path, oldest: Tuple[int, int] = MIN_PYTHON) -> None:
+    too_new = []
+    for metadata in sorted(vendor_dir.glob("*.dist-info/METADATA")):
+        needed = required_python(metadata.read_text(encoding="utf-8"))
+        if needed and needed > oldest:
+            too_new.append(f"{metadata.parent.name} needs Python {needed[0]}.{needed[1]}")
+    if too_new:
+        raise PackagingError(f"the zip must run on Python {oldest[0]}.{oldest[1]}: " + "; ".join(too_new)
+                             + " (pin an older version in requirements-vendor.txt)")
+
+
 def write_shim(vendor_dir: Path, names: vendor_rewrite.VendoredNames) -> None:
     template = (HERE / "vendor_shim.py").read_text(encoding="utf-8")
     marker = "VENDORED_MODULES = ()  # @VENDORED_MODULES@"
@@ -311,6 +332,7 @@ def build(repo: Path = REPO, dist: Optional[Path] = None, build_dir: Optional[Pa
     stage_plugin(repo, plugin_dir, log=log)
     vendor_dir = plugin_dir / "_vendor"
     unpack_wheels(wheels, vendor_dir)
+    check_python_support(vendor_dir)
     names = vendor_rewrite.VendoredNames.from_vendor_dir(vendor_dir)
     log(f"vendored {len(wheels)} wheels: {', '.join(sorted(names.modules))}")
     write_shim(vendor_dir, names)

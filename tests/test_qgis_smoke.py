@@ -70,10 +70,6 @@ def dock_visible():
 '''
 
 SMOKE = COMMON + r'''
-VENDORED_TOPS = ("pystac", "pystac_client", "dateutil", "six", "keyring", "jaraco", "more_itertools",
-                 "importlib_metadata", "zipp", "lazy_importer", "backports", "jeepney", "secretstorage")
-
-
 def vendoring_report():
     plugin_dir = os.path.dirname(sys.modules[PLUGIN].__file__)
     vendor_dir = os.path.join(plugin_dir, "_vendor") + os.sep
