@@ -3,6 +3,8 @@ results table with footprints, scene details with quicklook and assets, download
 from __future__ import annotations
 
 import json
+from collections import deque
+from dataclasses import dataclass
 from typing import Dict, List, Optional
 
 from qgis.core import (Qgis, QgsApplication, QgsCoordinateTransform, QgsMessageLog, QgsProject, QgsSettings,
@@ -28,6 +30,7 @@ from .results_model import SCENE_ROLE, ResultsFilterProxy, ResultsTableModel
 LOG_TAG = "EO Scene Finder"
 SETTINGS_PREFIX = "eo_scene_finder/panel/"
 DEFAULT_CONNECTION = "demo"
+ROWS_PER_SLICE = 200  # rows added to the table per event-loop turn
 
 SORT_CHOICES = (
     ("Newest first", "-datetime"),
@@ -57,6 +60,19 @@ def pick_view_asset(scene: Scene):
     return None
 
 
+@dataclass
+class SearchOutcome:
+    """How a search ended, copied off its task (which the task manager deletes)."""
+
+    error: Optional[EoSceneFinderError]
+    cancelled: bool
+    more: bool
+    truncated: bool
+    matched: Optional[int]
+    limit: Optional[int]
+    warnings: List[str]
+
+
 class SceneFinderDock(QDockWidget):
     """Dock widget hosting the whole search workflow."""
 
@@ -77,6 +93,12 @@ class SceneFinderDock(QDockWidget):
         self._collections_loaded_for: Optional[str] = None
         self._pending_collections: List[str] = []
         self._first_run = False
+        self._pending_scenes = deque()
+        self._pending_more = False
+        self._finish_after_rows: Optional[SearchOutcome] = None
+        self._row_pump = QTimer(self)
+        self._row_pump.setInterval(0)
+        self._row_pump.timeout.connect(self._pump_rows)
 
         self.aoi = AoiManager(self.canvas, self.project, self)
         self.aoi.aoiChanged.connect(self._update_aoi_label)
@@ -618,6 +640,7 @@ class SceneFinderDock(QDockWidget):
             self._show_error(err)
             return None
         self.cancel_search()
+        self._drop_pending_rows()
         self._save_settings()
         self.results_model.clear()
         release_results()
@@ -645,33 +668,65 @@ class SceneFinderDock(QDockWidget):
     def _page_arrived(self, page) -> None:
         if self.sender() is not self.search_task:
             return  # a page from a search that was replaced
-        rows = self.results_model.append_scenes(page.scenes)
-        self.footprints.add_scenes(rows.start, page.scenes)
-        more = " — more are loading…" if page.more else ""
+        # rows go in by slices, one per event-loop turn, so a page of 1,000 never freezes QGIS
+        self._pending_scenes.extend(page.scenes)
+        self._pending_more = page.more
+        if not self._row_pump.isActive():
+            self._row_pump.start(0)
+
+    def _pump_rows(self) -> None:
+        batch = [self._pending_scenes.popleft()
+                 for _ in range(min(ROWS_PER_SLICE, len(self._pending_scenes)))]
+        if batch:
+            rows = self.results_model.append_scenes(batch)
+            self.footprints.add_scenes(rows.start, batch)
+        if self._pending_scenes:
+            return
+        self._row_pump.stop()
+        if self._finish_after_rows is not None:
+            outcome, self._finish_after_rows = self._finish_after_rows, None
+            self._report_search(outcome)
+            return
+        more = " — more are loading…" if self._pending_more else ""
         self._set_status(f"{self.results_model.rowCount()} scenes{more}")
+
+    def _drop_pending_rows(self) -> None:
+        self._row_pump.stop()
+        self._pending_scenes.clear()
+        self._finish_after_rows = None
 
     def _search_finished(self, task: SearchTask) -> None:
         if task is not self.search_task:
             return
+        # the task manager deletes the task soon: keep what the report needs as plain data
+        outcome = SearchOutcome(error=task.error, cancelled=task.isCanceled(), more=task.more,
+                                truncated=task.truncated, matched=task.matched, limit=task.request.limit,
+                                warnings=list(task.warnings))
+        if self._pending_scenes:
+            self._finish_after_rows = outcome  # report once every row is in the table
+            return
+        self._report_search(outcome)
+
+    def _report_search(self, outcome: "SearchOutcome") -> None:
         self.search_task = None
         self.search_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         n = self.results_model.rowCount()
-        if task.error is not None:
-            self._show_error(task.error, f"Search failed after {n} scenes" if n else "Search failed")
+        if outcome.error is not None:
+            self._show_error(outcome.error, f"Search failed after {n} scenes" if n else "Search failed")
             return
-        if task.isCanceled():
-            self._set_status(f"Search cancelled: {n} scenes" + (" (more exist on the server)" if task.more else ""))
+        if outcome.cancelled:
+            self._set_status(f"Search cancelled: {n} scenes" + (" (more exist on the server)" if outcome.more else ""))
             return
         tail = ""
-        if task.truncated or (task.more and task.request.limit):
-            tail = f" (stopped at your cap of {task.request.limit}; more exist on the server)"
-        elif task.matched is not None:
-            tail = f" of {task.matched} matching"
-        warn = f" — {len(task.warnings)} document(s) could not be read" if task.warnings else ""
+        if outcome.truncated or (outcome.more and outcome.limit):
+            tail = f" (stopped at your cap of {outcome.limit}; more exist on the server)"
+        elif outcome.matched is not None:
+            tail = f" of {outcome.matched} matching"
+        warn = f" — {len(outcome.warnings)} document(s) could not be read" if outcome.warnings else ""
         self._set_status(f"{n} scenes{tail}{warn}." if n else "No scene matches these filters." + warn)
-        if task.warnings:
-            _log("\n".join(task.warnings[:50]), Qgis.Warning)
+        if outcome.warnings:
+            _log("\n".join(outcome.warnings[:50]), Qgis.Warning)
 
     # ------------------------------------------------------------------ results
     def _selected_source_rows(self) -> List[int]:
@@ -969,6 +1024,7 @@ class SceneFinderDock(QDockWidget):
     # ------------------------------------------------------------------ lifecycle
     def shutdown(self) -> None:
         """Cancel running work and remove what the dock drew (called on unload)."""
+        self._drop_pending_rows()
         for task in list(self._tasks):
             try:
                 task.cancel()
