@@ -74,6 +74,12 @@ PRESETS: Dict[str, Preset] = {p.id: p for p in (
     Preset("cdse-stac", "Copernicus Data Space Ecosystem STAC", "stac-api",
            "https://stac.dataspace.copernicus.eu/v1",
            "The Copernicus Data Space Ecosystem STAC catalogue (Sentinel missions)."),
+    Preset("cdse", "Copernicus Data Space Ecosystem (OData)", "cdse",
+           "https://catalogue.dataspace.copernicus.eu/odata/v1",
+           "Every Sentinel mission and the complementary data of CDSE; searches past the 10,000-result "
+           "limit; downloads need a free CDSE account (HTTPS) or S3 keys."),
+    Preset("creodias", "CREODIAS (OData)", "creodias", "https://datahub.creodias.eu/odata/v1",
+           "The CREODIAS copy of the Copernicus catalogue (same OData interface); a CREODIAS account downloads."),
     Preset("demo", "Demo catalog (bundled, offline)", "static", str(DEMO_CATALOG),
            "A small static STAC catalog shipped with the plugin; works without a network."),
 )}
