@@ -265,20 +265,26 @@ class KeyringSecretStore(SecretStore):
         except Exception:  # noqa: BLE001 - a broken backend configuration is "no keyring"
             return None
 
+    @staticmethod
+    def _class_path(obj) -> str:
+        """``module.Class`` of a backend, without the release zip's ``…_vendor.`` prefix."""
+        cls = type(obj)
+        path = f"{cls.__module__}.{cls.__qualname__}"
+        return path.split("._vendor.", 1)[-1]
+
     def usable(self) -> bool:
         backend = self.backend()
         if backend is None:
             return False
         cls = type(backend)
-        if f"{cls.__module__}.{cls.__qualname__}" in _INSECURE_BACKENDS:
+        if self._class_path(backend) in _INSECURE_BACKENDS:
             return False
         if cls.__name__ == "ChainerBackend":
             try:
                 chained = list(backend.backends)
             except Exception:  # noqa: BLE001
                 return False
-            return any(f"{type(b).__module__}.{type(b).__qualname__}" not in _INSECURE_BACKENDS
-                       for b in chained)
+            return any(self._class_path(b) not in _INSECURE_BACKENDS for b in chained)
         try:
             return float(backend.priority) > 0
         except Exception:  # noqa: BLE001 - priority may raise when the backend is not viable

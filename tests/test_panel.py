@@ -4,7 +4,7 @@ import time
 
 import pytest
 from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer, QgsRectangle, QgsSettings
-from qgis.PyQt.QtCore import QCoreApplication, QPoint, Qt
+from qgis.PyQt.QtCore import QCoreApplication, QDate, QPoint, Qt
 from qgis.PyQt.QtTest import QTest
 
 from eo_scene_finder.ui.dock import SETTINGS_PREFIX, SceneFinderDock
@@ -266,3 +266,36 @@ def test_polygon_tool_and_selected_features_union(dock, qgis_iface):
     assert geom.isMultipart() and geom.area() == pytest.approx(2.0)  # the union, not the bbox (36)
     request = dock.build_request()
     assert request.aoi.geom_type == "MultiPolygon"
+
+
+def test_cdse_in_the_panel_with_attribute_filters_and_slice_progress(dock, cdse):
+    """Copernicus Data Space through the panel: per-collection attribute filters and a
+    search past the catalogue limits reporting its progress."""
+    wait_until(lambda: dock.search_task is None, 30, "first-run search")
+    conn = cdse.connection("cdse-loopback")
+    dock._connections["cdse-loopback"] = conn
+    dock.connection_combo.addItem("cdse-loopback", "cdse-loopback")
+    dock.select_connection("cdse-loopback")
+    wait_until(lambda: dock.collections_model.rowCount() > 3, 30, "CDSE collections")
+    dock.set_selected_collections(["SENTINEL-2"])
+    dock._load_queryables()
+    wait_until(lambda: "productType" in dock.attribute_widgets, 30, "SENTINEL-2 attribute filters")
+    assert dock.attributes_box.isVisibleTo(dock)
+    combo = dock.attribute_widgets["productType"]
+    combo.setCurrentIndex(combo.findData("S2MSI2A"))
+    dock.use_dates.setChecked(True)
+    dock.start_date.setDate(QDate(2023, 6, 1))
+    dock.end_date.setDate(QDate(2023, 6, 30))
+    dock.limit_spin.setValue(0)
+    statuses = []
+    original = dock._set_status
+    dock._set_status = lambda text, error=False: (statuses.append(text), original(text, error))
+    task = dock.start_search()
+    wait_until(lambda: dock.search_task is None, 120, "the CDSE search")
+    n = dock.results_model.rowCount()
+    assert n > 0, dock.status_label.text()
+    for r in range(n):
+        scene = dock.results_model.scene(r)
+        assert scene.properties.get("productType") == "S2MSI2A"
+        assert "2023-06-01" <= scene.date_text[:10] <= "2023-06-30"
+    assert any("Copernicus Data Space: slice" in s for s in statuses), statuses

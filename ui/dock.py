@@ -95,6 +95,7 @@ class SceneFinderDock(QDockWidget):
         self._first_run = False
         self._pending_scenes = deque()
         self._pending_more = False
+        self._progress_text = ""
         self._finish_after_rows: Optional[SearchOutcome] = None
         self._row_pump = QTimer(self)
         self._row_pump.setInterval(0)
@@ -239,6 +240,15 @@ class SceneFinderDock(QDockWidget):
         self.queryables_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.filter_edit.setCompleter(self.queryables_completer)
         form.addRow("Filter", self.filter_edit)
+
+        # per-collection attribute filters, for catalogs that declare common ones (CDSE)
+        self.attributes_box = QGroupBox("Attributes")
+        self.attributes_box.setObjectName("attributesBox")
+        self.attributes_form = QFormLayout(self.attributes_box)
+        self.attributes_form.setContentsMargins(4, 4, 4, 4)
+        self.attribute_widgets: Dict[str, QWidget] = {}
+        self.attributes_box.setVisible(False)
+        form.addRow(self.attributes_box)
 
         opt_row = QHBoxLayout()
         self.sort_combo = QComboBox()
@@ -475,6 +485,7 @@ class SceneFinderDock(QDockWidget):
             return
         self.collections_model.clear()
         self._collections_loaded_for = None
+        self._build_attribute_filters({})
         self._load_collections()
 
     # ------------------------------------------------------------------ collections
@@ -567,6 +578,40 @@ class SceneFinderDock(QDockWidget):
         names = sorted(task.result.keys())
         self.queryables_completer.setModel(QStringListModel(names, self.queryables_completer))
         self.filter_edit.setToolTip("Properties you can filter on: " + ", ".join(names[:60]))
+        self._build_attribute_filters(task.result)
+
+    def _build_attribute_filters(self, queryables: dict) -> None:
+        """A combo (declared values) or a text field per common attribute of the collection."""
+        previous = self.attribute_filters()
+        while self.attributes_form.rowCount():
+            self.attributes_form.removeRow(0)
+        self.attribute_widgets = {}
+        common = [(n, s) for n, s in queryables.items() if isinstance(s, dict) and s.get("x-common")]
+        for name, schema in common:
+            if schema.get("enum"):
+                w = QComboBox()
+                w.addItem("any", None)
+                for value in schema["enum"]:
+                    w.addItem(str(value), value)
+                if name in previous:
+                    w.setCurrentIndex(max(0, w.findData(previous[name])))
+            else:
+                w = QLineEdit()
+                w.setPlaceholderText("any" if schema.get("type") != "number" else "any (a number)")
+                w.setText(str(previous.get(name, "")))
+            w.setObjectName(f"attr_{name}")
+            self.attribute_widgets[name] = w
+            self.attributes_form.addRow(schema.get("title") or name, w)
+        self.attributes_box.setVisible(bool(common))
+
+    def attribute_filters(self) -> dict:
+        """The attribute filters the user set (provider-specific, e.g. CDSE productType)."""
+        out = {}
+        for name, w in self.attribute_widgets.items():
+            value = w.currentData() if isinstance(w, QComboBox) else (w.text().strip() or None)
+            if value not in (None, ""):
+                out[name] = value
+        return out
 
     # ------------------------------------------------------------------ AOI
     def _draw_rectangle(self) -> None:
@@ -624,6 +669,7 @@ class SceneFinderDock(QDockWidget):
             cql2=self.filter_edit.text(),
             sortby=self.sort_combo.currentData() or None,
             limit=self.limit_spin.value() or None,
+            provider_filters=self.attribute_filters() or None,
         )
 
     def start_search(self) -> Optional[SearchTask]:
@@ -641,6 +687,7 @@ class SceneFinderDock(QDockWidget):
             return None
         self.cancel_search()
         self._drop_pending_rows()
+        self._progress_text = ""
         self._save_settings()
         self.results_model.clear()
         release_results()
@@ -671,6 +718,8 @@ class SceneFinderDock(QDockWidget):
         # rows go in by slices, one per event-loop turn, so a page of 1,000 never freezes QGIS
         self._pending_scenes.extend(page.scenes)
         self._pending_more = page.more
+        progress = getattr(page, "progress", None)  # e.g. CDSE date slices
+        self._progress_text = progress.text() if progress is not None else ""
         if not self._row_pump.isActive():
             self._row_pump.start(0)
 
@@ -688,7 +737,8 @@ class SceneFinderDock(QDockWidget):
             self._report_search(outcome)
             return
         more = " — more are loading…" if self._pending_more else ""
-        self._set_status(f"{self.results_model.rowCount()} scenes{more}")
+        progress = f" ({self._progress_text})" if self._progress_text else ""
+        self._set_status(f"{self.results_model.rowCount()} scenes{more}{progress}")
 
     def _drop_pending_rows(self) -> None:
         self._row_pump.stop()
@@ -724,7 +774,8 @@ class SceneFinderDock(QDockWidget):
         elif outcome.matched is not None:
             tail = f" of {outcome.matched} matching"
         warn = f" — {len(outcome.warnings)} document(s) could not be read" if outcome.warnings else ""
-        self._set_status(f"{n} scenes{tail}{warn}." if n else "No scene matches these filters." + warn)
+        progress = f" ({self._progress_text})" if self._progress_text else ""
+        self._set_status(f"{n} scenes{tail}{warn}{progress}." if n else "No scene matches these filters." + warn)
         if outcome.warnings:
             _log("\n".join(outcome.warnings[:50]), Qgis.Warning)
 
@@ -1013,11 +1064,13 @@ class SceneFinderDock(QDockWidget):
             self.select_connection(DEFAULT_CONNECTION)
         if self.connection_combo.currentIndex() < 0 and self.connection_combo.count():
             self.connection_combo.setCurrentIndex(0)
-        self._first_run = first_run
+        # search the demo at once when the dock opens on it (first run, or demo last used)
+        self._first_run = first_run or self.current_connection_id() == DEFAULT_CONNECTION
 
     def search_demo_on_first_run(self) -> None:
-        """On first use, search the demo catalog straight away so scenes show at once."""
-        if getattr(self, "_first_run", False) and self.current_connection_id() == DEFAULT_CONNECTION:
+        """When the dock opens on the bundled demo catalog (a newcomer's first run, or
+        ``make demo``), search it straight away: it is local, so scenes show at once."""
+        if self._first_run and self.current_connection_id() == DEFAULT_CONNECTION and self.search_task is None:
             self._first_run = False
             self.start_search()
 
@@ -1026,11 +1079,20 @@ class SceneFinderDock(QDockWidget):
         """Cancel running work and remove what the dock drew (called on unload)."""
         self._drop_pending_rows()
         for task in list(self._tasks):
+            # a cancelled task still reports when it ends: nothing of this dock may answer
+            for name in ("done", "pageReady", "searchFinished", "layerAdded", "failed"):
+                signal = getattr(task, name, None)
+                if signal is not None:
+                    try:
+                        signal.disconnect()
+                    except (TypeError, RuntimeError):
+                        pass
             try:
                 task.cancel()
             except RuntimeError:
                 pass
         self._tasks.clear()
+        self.search_task = None
         for tool in (self.rect_tool, self.poly_tool):
             if self.canvas.mapTool() is tool:
                 self.canvas.unsetMapTool(tool)
