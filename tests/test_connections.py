@@ -19,7 +19,9 @@ PLUGIN_DIR = Path(__file__).resolve().parents[1]
 
 
 def test_presets_and_their_endpoints():
-    assert list(PRESETS) == ["earth-search", "planetary-computer", "dinamis", "isdeform", "cdse-stac", "demo"]
+    assert list(PRESETS) == ["earth-search", "planetary-computer", "dinamis", "isdeform", "cdse-stac", "cdse",
+                            "creodias", "demo"]
+    assert PRESETS["cdse"].kind == "cdse" and PRESETS["cdse"].url.endswith("/odata/v1")
     assert PRESETS["earth-search"].url == "https://earth-search.aws.element84.com/v1"
     pc = PRESETS["planetary-computer"].connection()
     assert pc.url == "https://planetarycomputer.microsoft.com/api/stac/v1"
