@@ -114,3 +114,11 @@ demo-shot:
 	rm -rf "$(BUILD)/qgis-profiles/profiles/$(DEMO_PROFILE)"
 	$(PYTHON) scripts/demo.py --root "$(BUILD)/qgis-profiles" --profile "$(DEMO_PROFILE)" \
 	  --screenshot docs/screenshots/demo.png
+
+# Refresh the README's screenshots from a real QGIS window (Xvfb): the demo, a search on the
+# real STAC API fixture, a COG streamed from nginx.
+.PHONY: screenshots
+screenshots: deps demo-shot
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q tests/test_qgis_screenshots.py
+	cp tests/.artifacts/qgis/panel-results/panel-results.png tests/.artifacts/qgis/panel-results/panel-scene.png \
+	   tests/.artifacts/qgis/panel-cog/panel-cog.png docs/screenshots/

@@ -343,6 +343,7 @@ class SceneFinderDock(QDockWidget):
         scl = QVBoxLayout(scene_tab)
         self.scene_title = QLabel("Select a scene in the results.")
         self.scene_title.setWordWrap(True)
+        self.scene_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.scene_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         scl.addWidget(self.scene_title)
         self.quicklook = QLabel()
@@ -350,6 +351,8 @@ class SceneFinderDock(QDockWidget):
         self.quicklook.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.quicklook.setMinimumHeight(160)
         self.quicklook.setMaximumHeight(260)
+        self.quicklook.setWordWrap(True)  # a long error must not widen the dock
+        self.quicklook.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         scl.addWidget(self.quicklook)
         asset_box = QGroupBox("Assets")
         al = QVBoxLayout(asset_box)
@@ -773,11 +776,33 @@ class SceneFinderDock(QDockWidget):
             tail = f" (stopped at your cap of {outcome.limit}; more exist on the server)"
         elif outcome.matched is not None:
             tail = f" of {outcome.matched} matching"
+        if n:
+            self._show_results_on_map()
         warn = f" — {len(outcome.warnings)} document(s) could not be read" if outcome.warnings else ""
         progress = f" ({self._progress_text})" if self._progress_text else ""
         self._set_status(f"{n} scenes{tail}{warn}{progress}." if n else "No scene matches these filters." + warn)
         if outcome.warnings:
             _log("\n".join(outcome.warnings[:50]), Qgis.Warning)
+
+    def _show_results_on_map(self) -> None:
+        """Zoom to the footprints when none of them is in view (never when one already is)."""
+        layer = self.footprints.layer
+        if layer is None or layer.featureCount() == 0:
+            return
+        from .aoi import WGS84
+
+        extent = layer.extent()
+        dest = self.canvas.mapSettings().destinationCrs()
+        try:
+            if dest.isValid() and dest != WGS84:
+                extent = QgsCoordinateTransform(WGS84, dest, self.project).transformBoundingBox(extent)
+        except Exception:  # noqa: BLE001 - a footprint outside the map's CRS domain
+            return
+        if self.canvas.extent().intersects(extent) and self.project.count() > 1:
+            return
+        extent.scale(1.1)
+        self.canvas.setExtent(extent)
+        self.canvas.refresh()
 
     # ------------------------------------------------------------------ results
     def _selected_source_rows(self) -> List[int]:
@@ -902,7 +927,9 @@ class SceneFinderDock(QDockWidget):
     def _quicklook_loaded(self, scene: Scene, cache_key: str, task: FunctionTask) -> None:
         if task.error is not None or not task.result:
             if self.current_scene is scene:
-                self.quicklook.setText("Quicklook unavailable" + (f": {task.error.user_message}" if task.error else ""))
+                reason = task.error.user_message if task.error else ""
+                self.quicklook.setText("Quicklook unavailable" + (f": {reason[:160]}" if reason else ""))
+                self.quicklook.setToolTip(reason)
             return
         image = QImage.fromData(task.result)
         if image.isNull():

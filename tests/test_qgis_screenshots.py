@@ -1,0 +1,145 @@
+"""The panel in a real QGIS window (qgis.bin under Xvfb, plugin installed from the release zip),
+used as a user would: a search on the real Planetary Computer items of the STAC API fixture
+with footprints on the map, and a Cloud Optimized GeoTIFF streamed from nginx.
+
+The screenshots land in ``tests/.artifacts/qgis/<run>/``; ``make screenshots`` copies them to
+``docs/screenshots/`` for the README.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.qgis_window
+
+REPO = Path(__file__).resolve().parents[1]
+
+COMMON = r'''
+import os, time
+import qgis.utils
+from qgis.core import QgsApplication, QgsProject, QgsRasterLayer
+from qgis.PyQt.QtCore import Qt
+
+PLUGIN = "eo_scene_finder"
+
+
+def open_dock():
+    plugin = qgis.utils.plugins[PLUGIN]
+    return plugin.show_dock()
+
+
+def use_connection(dock, text):
+    from eo_scene_finder.providers.connections import resolve_connection
+    conn = resolve_connection(text)
+    dock._connections[conn.name] = conn
+    dock.connection_combo.addItem(conn.name, conn.name)
+    dock.select_connection(conn.name)
+    return conn.name
+'''
+
+PGSTAC_RESULTS = COMMON + r'''
+def scenario():
+    R = harness.result
+    dock = open_dock()
+    yield (lambda: dock.search_task is None and dock.results_model.rowCount() > 0, 30000)  # the demo first
+    use_connection(dock, "stac-api+" + os.environ["EOSF_PGSTAC_URL"])
+    yield (lambda: dock.collections_model.rowCount() >= 3, 30000)
+    dock.set_selected_collections(["landsat-8-c2-l2"])
+    dock.use_dates.setChecked(False)
+    dock.cloud_slider.setValue(30)
+    dock.limit_spin.setValue(0)
+    dock.start_search()
+    yield (lambda: dock.search_task is None, 60000)
+    R["rows"] = dock.results_model.rowCount()
+    R["status"] = dock.status_label.text()
+    layer = dock.footprints.layer
+    R["footprints"] = layer.featureCount() if layer is not None else 0
+    R["clouds"] = [dock.results_model.scene(r).cloud_cover for r in range(dock.results_model.rowCount())]
+    dock.results_view.selectRow(2)
+    R["selected_footprints"] = len(layer.selectedFeatureIds())
+    dock.tabs.setCurrentIndex(0)
+    yield 1500
+    harness.screenshot(os.path.join(harness.workdir, "panel-results.png"))
+    dock.tabs.setCurrentIndex(1)
+    yield 800
+    harness.screenshot(os.path.join(harness.workdir, "panel-scene.png"))
+'''
+
+NGINX_COG = COMMON + r'''
+def scenario():
+    R = harness.result
+    dock = open_dock()
+    yield (lambda: dock.search_task is None and dock.results_model.rowCount() > 0, 30000)
+    use_connection(dock, "static+" + os.environ["EOSF_DEMO_URL"])
+    yield (lambda: dock.collections_model.rowCount() >= 2, 30000)
+    dock.set_selected_collections(["demo-landsat-greenland"])
+    dock.use_dates.setChecked(False)
+    dock.cloud_slider.setValue(100)
+    dock.start_search()
+    yield (lambda: dock.search_task is None, 60000)
+    R["rows"] = dock.results_model.rowCount()
+    dock.results_view.sortByColumn(3, Qt.SortOrder.AscendingOrder)  # least cloudy first
+    dock.results_view.selectRow(0)
+    R["scene"] = dock.current_scene.id
+    before = len(QgsProject.instance().mapLayers())
+    started = time.monotonic()
+    dock.add_selected_to_map()
+    R["gui_returned_in_s"] = time.monotonic() - started  # the open runs in a task
+    yield (lambda: len(QgsProject.instance().mapLayers()) > before, 30000)
+    rasters = [l for l in QgsProject.instance().mapLayers().values() if isinstance(l, QgsRasterLayer)]
+    R["raster_sources"] = [l.source() for l in rasters]
+    R["raster_valid"] = [l.isValid() for l in rasters]
+    if rasters:
+        extent = iface.mapCanvas().mapSettings().layerExtentToOutputExtent(rasters[0], rasters[0].extent())
+        extent.scale(1.3)
+        iface.mapCanvas().setExtent(extent)
+        iface.mapCanvas().refresh()
+    yield (lambda: not iface.mapCanvas().isDrawing(), 20000)
+    yield 1000
+    harness.screenshot(os.path.join(harness.workdir, "panel-cog.png"))
+'''
+
+
+def _run(run_qgis_window, qgis_profile_factory, body, name, env):
+    profile = qgis_profile_factory(name)
+    run = run_qgis_window(body, profile.root, name, env=env, timeout=180)
+    assert not run.timed_out, run.describe()
+    assert run.result.get("finished"), run.describe()
+    assert not run.result["errors"] and not run.result["excepthook"], run.describe()
+    assert not run.python_errors(), run.describe()
+    return run
+
+
+def _keep(run, name):
+    shot = run.workdir / name
+    assert shot.is_file() and shot.stat().st_size > 20_000, f"{shot} missing or blank"
+    return shot
+
+
+def test_panel_search_on_real_items_with_footprints(qgis_profile_factory, run_qgis_window, pgstac_api):
+    run = _run(run_qgis_window, qgis_profile_factory, PGSTAC_RESULTS, "panel-results",
+               {"EOSF_PGSTAC_URL": pgstac_api.url})
+    r = run.result
+    assert r["rows"] > 0 and r["footprints"] == r["rows"], r
+    assert all(c is None or c <= 30 for c in r["clouds"])
+    assert r["selected_footprints"] == 1
+    for name in ("panel-results.png", "panel-scene.png"):
+        _keep(run, name)
+
+
+def test_panel_streams_a_cog_from_nginx(qgis_profile_factory, run_qgis_window, nginx_server, tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo-www")
+    shutil.copytree(REPO / "demo_catalog", root / "demo_catalog")
+    server = nginx_server(root)
+    run = _run(run_qgis_window, qgis_profile_factory, NGINX_COG, "panel-cog",
+               {"EOSF_DEMO_URL": f"{server.url}/demo_catalog/catalog.json"})
+    r = run.result
+    assert r["rows"] == 6
+    assert r["raster_valid"] == [True]
+    assert r["raster_sources"][0].startswith(f"/vsicurl/{server.url}/demo_catalog/")
+    assert r["gui_returned_in_s"] < 0.5  # opening waits in a task, not on the GUI thread
+    tif_requests = [q for q in server.requests() if q.uri.endswith(".tif")]
+    assert tif_requests and all(q.status in (200, 206) for q in tif_requests)
+    _keep(run, "panel-cog.png")
