@@ -123,4 +123,6 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
                "FAILED": counts["failed"]}
         if sink is not None:
             out[self.OUTPUT] = dest_id
+            sink.flushBuffer()
+            del sink  # commit the report now (see the search algorithm)
         return out

@@ -140,4 +140,8 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         except EoSceneFinderError as err:
             raise QgsProcessingException(str(err)) from err
         feedback.pushInfo(f"Found {count} scenes.")
+        # A GeoPackage sink commits when it is deleted: do it now, not whenever Python's
+        # collector gets to it (qgis_process may exit first and lose the layer).
+        sink.flushBuffer()
+        del sink
         return {self.OUTPUT: dest_id, "COUNT": count}

@@ -344,7 +344,9 @@ def qgis_process_env(root: Path, extra: Optional[Dict[str, str]] = None) -> Dict
 
 
 def run_qgis_process(args: Sequence[str], root: Path, *, timeout: float = 300,
-                     env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
-    """``qgis_process.bin <args>`` with the plugin profile ``root/profiles/default``."""
+                     env: Optional[Dict[str, str]] = None,
+                     cwd: Optional[Path] = None) -> subprocess.CompletedProcess:
+    """``qgis_process.bin <args>`` with the plugin profile ``root/profiles/default``
+    (relative paths in ``args`` are relative to ``cwd``)."""
     return subprocess.run([QGIS_PROCESS_BIN, *args], capture_output=True, text=True, timeout=timeout,
-                          env=qgis_process_env(root, env))
+                          env=qgis_process_env(root, env), cwd=cwd)

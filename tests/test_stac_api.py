@@ -280,22 +280,13 @@ def numerically_sorted_s2(pgstac_api):
     clouds = [f["properties"]["eo:cloud_cover"] for f in probe["features"]]
     if clouds == sorted(clouds):
         return "sentinel-2-l2a"
-    import subprocess
-    import tempfile
-    from servers.pgstac_server import stac_venv_bin
-
     cid = "sentinel-2-l2a-typed-" + uuid.uuid4().hex[:6]
     with open(DATA / "collections.ndjson") as handle:
         record = next(json.loads(l) for l in handle if json.loads(l)["id"] == "sentinel-2-l2a")
     record["id"] = cid
     pgstac_api.load_collections([record])
     pgstac_api.load_items(_items("sentinel-2-l2a"), cid)
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump({"type": "object", "properties": {"eo:cloud_cover": {"type": "number"}}}, handle)
-    subprocess.run([str(stac_venv_bin("pypgstac")), "load_queryables", handle.name,
-                    "--collection_ids", json.dumps([cid]), "--dsn", pgstac_api.dsn],
-                   check=True, capture_output=True)
-    Path(handle.name).unlink()
+    pgstac_api.load_queryables({"eo:cloud_cover": {"type": "number"}}, [cid])
     return cid
 
 

@@ -469,6 +469,19 @@ class PgstacServer:
             _pypgstac(["load", "items", str(path), "--method", method], self.dsn)
         return count
 
+    def load_queryables(self, properties: Mapping[str, Mapping], collections: Iterable[str]) -> None:
+        """Declare typed queryables (``{"eo:cloud_cover": {"type": "number"}}``) for
+        ``collections``, as Planetary Computer does: pgstac sorts and compares a property it
+        has no queryable for as text ("10.07" before "2.03")."""
+        assert self.workdir is not None
+        fd, tmp = tempfile.mkstemp(suffix=".json", dir=self.workdir)
+        with os.fdopen(fd, "w") as handle:
+            json.dump({"type": "object", "properties": dict(properties)}, handle)
+        try:
+            _pypgstac(["load_queryables", tmp, "--collection_ids", json.dumps(list(collections))], self.dsn)
+        finally:
+            os.unlink(tmp)
+
     @contextlib.contextmanager
     def _ndjson(self, source: ItemSource, collection: Optional[str]) -> Iterator[Path]:
         if isinstance(source, (str, os.PathLike)):

@@ -1,0 +1,204 @@
+"""The README's "Headless and batch use" commands, run for real with ``qgis_process.bin`` and
+the plugin installed from the release zip into a temporary profile, against the loopback
+servers: only the connection and collection names are replaced (Earth Search → the real
+stac-fastapi-pgstac fixture, DINAMIS → the same API with a DINAMIS-like signing server and
+signed-only storage)."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import shlex
+import uuid
+from pathlib import Path
+
+import pytest
+
+import qgis_env
+
+REPO = Path(__file__).resolve().parents[1]
+S2_ITEMS = REPO / "tests" / "data" / "stac" / "items_sentinel-2-l2a.ndjson"
+COG = REPO / "tests" / "data" / "cog" / "cog_rgb.tif"
+
+
+def readme_commands():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text.split("<!-- headless:start -->", 1)[1].split("<!-- headless:end -->", 1)[0]
+    joined = re.sub(r"\\\n\s*", " ", block)
+    return [line.strip() for line in joined.splitlines() if line.strip().startswith("qgis_process run")]
+
+
+def test_the_readme_shows_all_four_algorithms():
+    algs = [cmd.split()[2] for cmd in readme_commands()]
+    assert set(algs) == {"eoscenefinder:search", "eoscenefinder:download", "eoscenefinder:mosaic",
+                         "eoscenefinder:export"}
+
+
+@pytest.fixture(scope="module")
+def cog_server(nginx_server, tmp_path_factory):
+    root = tmp_path_factory.mktemp("s2-cogs")
+    (root / "cogs").mkdir()
+    (root / "cogs" / "visual.tif").write_bytes(COG.read_bytes())
+    return nginx_server(root)
+
+
+@pytest.fixture(scope="module")
+def earth_search_like(pgstac_api, cog_server):
+    """Real Sentinel-2 L2A items of May 2024 whose ``visual`` COG is served by nginx (with its
+    sha256 published as ``file:checksum``), cloud cover typed as a number like on the real
+    services."""
+    cid = "sentinel-2-l2a-" + uuid.uuid4().hex[:6]
+    pgstac_api.load_collections([{
+        "type": "Collection", "stac_version": "1.0.0", "id": cid, "description": "Sentinel-2 L2A (test copy)",
+        "license": "proprietary", "links": [],
+        "extent": {"spatial": {"bbox": [[-180, -90, 180, 90]]},
+                   "temporal": {"interval": [["2015-06-27T00:00:00Z", None]]}}}])
+    digest = "1220" + hashlib.sha256(COG.read_bytes()).hexdigest()
+    items = []
+    for line in S2_ITEMS.read_text().splitlines():
+        item = json.loads(line)
+        if not item["properties"]["datetime"].startswith("2024-05"):
+            continue
+        item["collection"] = cid
+        item["links"] = []
+        item["assets"]["visual"]["href"] = f"{cog_server.url}/cogs/visual.tif"
+        item["assets"]["visual"]["file:checksum"] = digest
+        items.append(item)
+    pgstac_api.load_items(items, cid)
+    pgstac_api.load_queryables({"eo:cloud_cover": {"type": "number"}}, [cid])
+    return cid, items
+
+
+def _parcels(path: Path, items):
+    """A polygon layer with two small parcels inside two of the items' footprints."""
+    from osgeo import ogr, osr
+
+    from eo_scene_finder.providers.stac_common import item_to_scene
+    from shapely.geometry import shape
+
+    clear = [i for i in items if (i["properties"].get("eo:cloud_cover") or 100) <= 20][:2]
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4326)
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    layer = ds.CreateLayer("parcels", srs, ogr.wkbPolygon)
+    for item in clear:
+        p = shape(item["geometry"]).representative_point()
+        feat = ogr.Feature(layer.GetLayerDefn())
+        feat.SetGeometry(ogr.CreateGeometryFromWkt(
+            f"POLYGON(({p.x - .01} {p.y - .01},{p.x + .01} {p.y - .01},{p.x + .01} {p.y + .01},"
+            f"{p.x - .01} {p.y + .01},{p.x - .01} {p.y - .01}))"))
+        layer.CreateFeature(feat)
+    del layer, feat
+    ds = None  # closes the file (the layer must be released first)
+    return [item_to_scene(i).id for i in clear]
+
+
+@pytest.fixture
+def spot_camargue(pgstac_api, storage_server):
+    cid = "spot-6-7-drs-" + uuid.uuid4().hex[:6]
+    pgstac_api.load_collections([{
+        "type": "Collection", "stac_version": "1.0.0", "id": cid, "description": "SPOT 6/7 DRS (test copy)",
+        "license": "proprietary", "links": [],
+        "extent": {"spatial": {"bbox": [[-5, 41, 10, 51]]},
+                   "temporal": {"interval": [["2020-01-01T00:00:00Z", None]]}}}])
+    items = []
+    for i, (x, y, day) in enumerate([(4.1, 43.4, "2020-03-01"), (4.5, 43.5, "2021-07-14"),
+                                     (4.2, 43.2, "2022-05-01"), (6.5, 45.5, "2021-01-01")]):
+        items.append({
+            "type": "Feature", "stac_version": "1.0.0", "id": f"SPOT7_{i}", "collection": cid,
+            "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + .3, y], [x + .3, y + .3],
+                                                             [x, y + .3], [x, y]]]},
+            "bbox": [x, y, x + .3, y + .3], "links": [],
+            "properties": {"datetime": f"{day}T10:30:00Z", "platform": "SPOT-7"},
+            "assets": {"src_xs": {"href": storage_server.href("dinamis-bucket", f"SPOT7_{i}", "cog.tif"),
+                                  "type": "image/tiff; application=geotiff; profile=cloud-optimized",
+                                  "roles": ["data"]}}})
+    pgstac_api.load_items(items, cid)
+    return cid
+
+
+def read_features(path: Path):
+    from osgeo import ogr
+
+    ds = ogr.Open(str(path))  # keep the data source alive while its layer is read
+    layer = ds.GetLayer(0)
+    feats = [f.Clone() for f in layer]
+    del layer
+    ds = None
+    return feats
+
+
+def run_command(cmd: str, replacements, profile, cwd: Path):
+    for old, new in replacements:
+        cmd = cmd.replace(old, new)
+    args = shlex.split(cmd)
+    assert args[0] == "qgis_process"
+    proc = qgis_env.run_qgis_process(args[1:], profile.root, timeout=300, cwd=cwd)
+    assert proc.returncode == 0, f"{cmd}\n--- stdout ---\n{proc.stdout[-3000:]}\n--- stderr ---\n{proc.stderr[-3000:]}"
+    return proc
+
+
+def test_readme_commands_run_headless_against_loopback_servers(
+        qgis_profile_factory, pgstac_api, earth_search_like, cog_server, spot_camargue,
+        dinamis_signing_server, tmp_path):
+    from osgeo import gdal
+
+    profile = qgis_profile_factory("qgis-process")
+    cid, items = earth_search_like
+    parcel_ids = _parcels(tmp_path / "parcels.gpkg", items)
+    dinamis = (f"dinamis?url={pgstac_api.url}&signing_url={dinamis_signing_server.endpoint}"
+               f"&storage_domain=127.0.0.1")
+    replacements = [("CONNECTION=earth-search", f"CONNECTION=earth-search?url={pgstac_api.url}"),
+                    ("COLLECTIONS=sentinel-2-l2a", f"COLLECTIONS={cid}"),
+                    ("CONNECTION=dinamis", f"CONNECTION={dinamis}"),
+                    ("COLLECTIONS=spot-6-7-drs", f"COLLECTIONS={spot_camargue}")]
+    commands = readme_commands()
+    search, download, camargue, mosaic, export = commands
+
+    run_command(search, replacements, profile, tmp_path)
+    feats = read_features(tmp_path / "scenes.gpkg")
+    ids = [f.GetField("id") for f in feats]
+    clouds = [f.GetField("cloud_cover") for f in feats]
+    assert set(parcel_ids) <= set(ids) and all(c <= 20 for c in clouds) and clouds == sorted(clouds)
+    assert all(f.GetField("datetime")[:7] == "2024-05" for f in feats)
+    assert len(ids) <= 20
+
+    run_command(download, replacements, profile, tmp_path)
+    tifs = sorted((tmp_path / "downloads" / cid).glob("*/visual.tif"))
+    assert len(tifs) == len(ids)
+    assert all(t.read_bytes() == COG.read_bytes() for t in tifs)
+    assert not list((tmp_path / "downloads").rglob("*.part"))
+    rows = list(csv.DictReader((tmp_path / "report.csv").open()))
+    assert {r["state"] for r in rows} == {"done"}
+    cog_server.clear_log()
+    run_command(download, replacements, profile, tmp_path)  # the same command again
+    assert not [r for r in cog_server.requests() if r.uri.endswith(".tif")]
+    assert {r["state"] for r in csv.DictReader((tmp_path / "report.csv").open())} == {"skipped"}
+
+    proc = run_command(camargue, replacements, profile, tmp_path)
+    assert "Found 2 scenes" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-2000:]
+    spots = sorted(f.GetField("id") for f in read_features(tmp_path / "camargue.gpkg"))
+    assert spots == ["SPOT7_0", "SPOT7_1"]  # not 2022 (after END), not the one near the Alps
+    run_command(mosaic, replacements, profile, tmp_path)
+    vrt = (tmp_path / "camargue.vrt").read_text()
+    assert vrt.count("X-Amz-Signature") >= 2
+    ds = gdal.Open(str(tmp_path / "camargue.vrt"))
+    assert ds is not None and ds.GetRasterBand(1).Checksum() >= 0
+
+    run_command(export, replacements, profile, tmp_path)
+    listing = list(csv.reader((tmp_path / "scenes.csv").open()))
+    assert listing[0] == ["id", "name"] and [r[0] for r in listing[1:]] == ids
+
+    for path in (tmp_path / "scenes.gpkg", tmp_path / "camargue.gpkg", tmp_path / "scenes.csv"):
+        assert b"X-Amz-Signature" not in path.read_bytes()
+
+
+def test_algorithm_errors_say_what_to_fix(qgis_profile_factory, tmp_path):
+    profile = qgis_profile_factory("qgis-process-errors")
+    proc = qgis_env.run_qgis_process(
+        ["run", "eoscenefinder:search", "--", "CONNECTION=demo", "START=2023-09-01", "END=2023-01-01",
+         f"OUTPUT={tmp_path / 'x.gpkg'}"], profile.root, timeout=120)
+    assert proc.returncode != 0
+    assert "before the start date" in proc.stdout + proc.stderr
