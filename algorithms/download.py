@@ -2,11 +2,12 @@
 verified engine; a re-run downloads nothing new."""
 from __future__ import annotations
 
+import os
 import threading
 
 from qgis.core import (QgsFeature, QgsFeatureSink, QgsField, QgsFields, QgsProcessing, QgsProcessingAlgorithm,
                        QgsProcessingException, QgsProcessingOutputFolder, QgsProcessingOutputNumber,
-                       QgsProcessingParameterBoolean, QgsProcessingParameterFeatureSink,
+                       QgsProcessingParameterBoolean, QgsProcessingParameterEnum, QgsProcessingParameterFeatureSink,
                        QgsProcessingParameterFeatureSource, QgsProcessingParameterFolderDestination,
                        QgsProcessingParameterString, QgsWkbTypes)
 from qgis.PyQt.QtCore import QVariant
@@ -17,6 +18,8 @@ from .common import scenes_from_source
 
 class DownloadAlgorithm(QgsProcessingAlgorithm):
     INPUT, ASSETS, OUTPUT_FOLDER, UNPACK, OUTPUT = "INPUT", "ASSETS", "OUTPUT_FOLDER", "UNPACK", "OUTPUT"
+    TRANSFER = "TRANSFER"
+    TRANSFERS = ("HTTPS (the catalog's links)", "S3 (Copernicus Data Space eodata, several accounts)")
 
     def name(self):
         return "download"
@@ -40,6 +43,8 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterString(self.ASSETS, "Asset keys (comma-separated)", optional=True))
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, "Output folder"))
         self.addParameter(QgsProcessingParameterBoolean(self.UNPACK, "Unpack product archives", defaultValue=False))
+        self.addParameter(QgsProcessingParameterEnum(self.TRANSFER, "Transfer", options=list(self.TRANSFERS),
+                                                     defaultValue=0))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Download report",
                                                             QgsProcessing.TypeVector, optional=True))
         self.addOutput(QgsProcessingOutputFolder("FOLDER", "Folder"))
@@ -59,6 +64,9 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
         scenes, providers = scenes_from_source(source, feedback)
         if not scenes:
             raise QgsProcessingException("The input layer has no scene to download.")
+        if self.parameterAsEnum(parameters, self.TRANSFER, context) == 1:
+            rows = self._download_s3(scenes, providers, folder, feedback)
+            return self._report(parameters, context, folder, rows, feedback)
         jobs = []
         for conn, scene in scenes:
             provider = providers[conn]
@@ -101,24 +109,60 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
                     feedback.pushInfo(line)
 
         results = DownloadEngine().run(jobs, progress, cancel)
+        rows = []
+        for r in results:
+            scene_id, asset_key = (r.job.key.split("|") + ["", "", "", ""])[2:4]
+            rows.append((scene_id, asset_key, r.path or r.job.dest_path, r.state, r.bytes_transferred, r.reason))
+        if feedback.isCanceled():
+            feedback.pushInfo("Cancelled: partial files stay as .part and resume on the next run.")
+        return self._report(parameters, context, folder, rows, feedback)
+
+    def _download_s3(self, scenes, providers, folder, feedback):
+        """Products copied from the S3 ``eodata`` bucket, as SAFE folders, into
+        ``<folder>/<collection>/``; several accounts share the work (Copernicus Data Space)."""
+        by_target = {}
+        for conn, scene in scenes:
+            provider = providers[conn]
+            if not hasattr(provider, "s3_downloader"):
+                raise QgsProcessingException(
+                    f"TRANSFER=S3 works with Copernicus Data Space connections; {scene.id} comes from “{conn}”.")
+            by_target.setdefault((conn, scene.collection or "no-collection"), []).append(scene)
+        cancel = threading.Event()
+        feedback.canceled.connect(cancel.set)
+        rows = []
+        for (conn, collection), group in by_target.items():
+            provider = providers[conn]
+            try:
+                products = provider.s3_products(group)
+                results = provider.s3_downloader().run(products, os.path.join(folder, collection),
+                                                       cancel_event=cancel)
+            except EoSceneFinderError as err:
+                raise QgsProcessingException(str(err)) from err
+            for scene, r in zip(group, results):
+                line = f"{r.state}: {scene.id}" + (f" — {r.message or (r.error.user_message if r.error else '')}"
+                                                   if (r.message or r.error) else "")
+                (feedback.reportError if r.state == "failed" else feedback.pushInfo)(line)
+                rows.append((scene.id, "S3", r.path or "", r.state, r.bytes_transferred,
+                             r.message or (r.error.user_message if r.error else "")))
+        return rows
+
+    def _report(self, parameters, context, folder, rows, feedback=None):
         fields = QgsFields()
         for name, vtype in (("scene", QVariant.String), ("asset", QVariant.String), ("path", QVariant.String),
                             ("state", QVariant.String), ("bytes", QVariant.LongLong), ("message", QVariant.String)):
             fields.append(QgsField(name, vtype))
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.NoGeometry)
         counts = {"done": 0, "skipped": 0, "failed": 0}
-        for r in results:
-            scene_id, asset_key = (r.job.key.split("|") + ["", "", "", ""])[2:4]
-            counts[r.state if r.state in counts else "failed"] += 1
+        for row in rows:
+            state = row[3]
+            counts[state if state in counts else "failed"] += 1
             if sink is not None:
                 f = QgsFeature(fields)
-                f.setAttributes([scene_id, asset_key, r.path or r.job.dest_path, r.state,
-                                 r.bytes_transferred, r.reason])
+                f.setAttributes(list(row))
                 sink.addFeature(f, QgsFeatureSink.FastInsert)
-        feedback.pushInfo(f"Downloaded {counts['done']}, skipped {counts['skipped']} (already present), "
-                          f"failed {counts['failed']}.")
-        if feedback.isCanceled():
-            feedback.pushInfo("Cancelled: partial files stay as .part and resume on the next run.")
+        if feedback is not None:
+            feedback.pushInfo(f"Downloaded {counts['done']}, skipped {counts['skipped']} (already present), "
+                              f"failed {counts['failed']}.")
         out = {"FOLDER": folder, "DOWNLOADED": counts["done"], "SKIPPED": counts["skipped"],
                "FAILED": counts["failed"]}
         if sink is not None:

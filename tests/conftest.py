@@ -29,4 +29,5 @@ pytest_plugins = [
     "fixtures.download_servers",
     "fixtures.cdse_servers",
     "fixtures.qgis_real",
+    "fixtures.processing_algs",
 ]

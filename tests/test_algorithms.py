@@ -12,21 +12,6 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def processing_ready(qgis_app):
-    from processing.core.Processing import Processing
-
-    from eo_scene_finder.algorithms.provider import EoSceneFinderProcessingProvider
-
-    Processing.initialize()
-    registry = QgsApplication.processingRegistry()
-    provider = registry.providerById("eoscenefinder")
-    if provider is None:
-        provider = EoSceneFinderProcessingProvider()
-        registry.addProvider(provider)
-    yield provider
-
-
-@pytest.fixture(scope="module")
 def demo_over_http(nginx_server, tmp_path_factory):
     root = tmp_path_factory.mktemp("demo-http")
     shutil.copytree(REPO / "demo_catalog", root / "demo_catalog")

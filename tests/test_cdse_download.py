@@ -189,21 +189,6 @@ def test_a_checksum_mismatch_leaves_no_file_under_the_final_name(cdse, tmp_path)
 
 
 # ------------------------------------------------------------------ through Processing
-@pytest.fixture
-def processing_ready(qgis_app):
-    from processing.core.Processing import Processing
-    from qgis.core import QgsApplication
-
-    import eo_scene_finder.providers.cdse  # noqa: F401 - registers the cdse kind
-    from eo_scene_finder.algorithms.provider import EoSceneFinderProcessingProvider
-
-    Processing.initialize()
-    registry = QgsApplication.processingRegistry()
-    if registry.providerById("eoscenefinder") is None:
-        registry.addProvider(EoSceneFinderProcessingProvider())
-    yield
-
-
 def test_processing_search_then_download_with_a_cdse_connection_string(processing_ready, cdse, tmp_path,
                                                                        monkeypatch):
     import processing

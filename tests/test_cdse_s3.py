@@ -209,3 +209,32 @@ def test_s3_keys_come_from_the_connection_credentials(cdse):
     assert [(a.name, a.access_key) for a in provider.s3_accounts()] == [("main", "AK1"), ("account 2", "AK2")]
     single = CdseODataProvider(cdse.connection(), credentials={"s3_access_key": "AK", "s3_secret_key": "SK"})
     assert [a.access_key for a in single.s3_accounts()] == ["AK"]
+
+
+def test_processing_download_over_s3_with_keys_from_the_environment(processing_ready, s3, cdse, tmp_path,
+                                                                    monkeypatch):
+    """``eoscenefinder:download TRANSFER=1`` copies the SAFE folders from the S3 bucket; a
+    second run skips them."""
+    import processing
+
+    moto, proxy, good = s3
+    monkeypatch.setenv("EOSF_CDSE_S3_ACCESS_KEY", good[0].access_key)
+    monkeypatch.setenv("EOSF_CDSE_S3_SECRET_KEY", good[0].secret_key)
+    found = processing.run("eoscenefinder:search", {
+        "CONNECTION": cdse.connection_string(s3_endpoint=proxy.endpoint), "COLLECTIONS": "SENTINEL-2",
+        "START": "2023-04-01", "END": "2023-04-30", "LIMIT": 2, "OUTPUT": str(tmp_path / "two.gpkg")})
+    provider = CdseODataProvider(cdse.connection(s3_endpoint=proxy.endpoint))
+    scenes = provider.search(SearchRequest.create(collections=["SENTINEL-2"], start="2023-04-01",
+                                                  end="2023-04-30", limit=2)).all()
+    moto.set_auth(False)
+    for i, p in enumerate(provider.s3_products(scenes)):
+        moto.put_product(p.prefix, safe_files(200 + i))
+    moto.set_auth(True)
+    params = {"INPUT": found["OUTPUT"], "TRANSFER": 1, "OUTPUT_FOLDER": str(tmp_path / "out"),
+              "OUTPUT": str(tmp_path / "report.csv")}
+    done = processing.run("eoscenefinder:download", params)
+    assert done["DOWNLOADED"] == 2 and done["FAILED"] == 0
+    for i, scene in enumerate(scenes):
+        check_safe(str(tmp_path / "out" / "SENTINEL-2" / scene.properties["Name"]), 200 + i)
+    again = processing.run("eoscenefinder:download", dict(params, OUTPUT=str(tmp_path / "report2.csv")))
+    assert again["SKIPPED"] == 2 and again["DOWNLOADED"] == 0
