@@ -299,3 +299,49 @@ def test_cdse_in_the_panel_with_attribute_filters_and_slice_progress(dock, cdse)
         assert scene.properties.get("productType") == "S2MSI2A"
         assert "2023-06-01" <= scene.date_text[:10] <= "2023-06-30"
     assert any("Copernicus Data Space: slice" in s for s in statuses), statuses
+
+
+def test_quicklook_shows_without_blocking_and_is_cached(dock):
+    wait_until(lambda: dock.search_task is None and dock.results_model.rowCount() > 0, 30, "first-run search")
+    dock.results_view.selectRow(0)
+    scene = dock.current_scene
+    assert scene.thumbnail
+    wait_until(lambda: dock.quicklook.pixmap() is not None and not dock.quicklook.pixmap().isNull(), 30,
+               "the quicklook")
+    assert f"{scene.connection}|{scene.thumbnail}" in dock._quicklook_cache
+    assert scene.id in dock.scene_title.text()
+    assert dock.assets_tree.topLevelItemCount() == len(scene.assets)
+
+
+def test_download_from_the_panel_into_the_downloads_tab(dock, nginx_server, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    root = tmp_path / "www"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "demo_catalog", root / "demo_catalog")
+    server = nginx_server(root)
+    wait_until(lambda: dock.search_task is None, 30, "first-run search")
+    from eo_scene_finder.providers.connections import resolve_connection
+
+    conn = resolve_connection(f"static+{server.url}/demo_catalog/catalog.json")
+    dock._connections[conn.name] = conn
+    dock.connection_combo.addItem(conn.name, conn.name)
+    dock.select_connection(conn.name)
+    wait_until(lambda: dock.collections_model.rowCount() == 2, 30, "collections over HTTP")
+    dock.set_selected_collections(["demo-aerial-colorado"])
+    dock.use_dates.setChecked(False)
+    run_search(dock)
+    assert dock.results_model.rowCount() == 2
+    dock.results_view.selectAll()
+    out = tmp_path / "out"
+    tasks = dock.download_scenes(dock.selected_scenes(), None, str(out))
+    assert tasks and dock.tabs.currentWidget() is dock.downloads_widget
+    wait_until(lambda: len(list(out.rglob("*.tif"))) == 2 and not dock.downloads_widget.running(), 60,
+               "the downloads")
+    model = dock.downloads_widget.model
+    wait_until(lambda: all(r.state == "done" for r in model.rows) and model.rowCount() == 2, 30, "done rows")
+    assert [model.index(r, model.STATE).data() for r in range(model.rowCount())] == [
+        model.rows[0].state_text()] * 2
+    assert not list(out.rglob("*.part"))
+    files = sorted(out.rglob("*.tif"))
+    assert [f.parent.parent.name for f in files] == ["demo-aerial-colorado"] * 2

@@ -999,20 +999,28 @@ class SceneFinderDock(QDockWidget):
         if scenes:
             self.download_scenes(scenes, None)
 
-    def download_scenes(self, scenes: List[Scene], asset_keys: Optional[List[str]]) -> None:
+    def download_scenes(self, scenes: List[Scene], asset_keys: Optional[List[str]], folder: Optional[str] = None):
+        """Queue downloads in the Downloads tab (asks for the folder when none is given)."""
         if self.downloads_widget is None:
             self._set_status("Downloads are not available in this build.", error=True)
-            return
-        from qgis.PyQt.QtWidgets import QFileDialog
+            return None
+        if folder is None:
+            from qgis.PyQt.QtWidgets import QFileDialog
 
-        folder = self.settings.value(SETTINGS_PREFIX + "download_folder", "", type=str)
-        folder = QFileDialog.getExistingDirectory(self, "Download to folder", folder)
-        if not folder:
-            return
+            folder = self.settings.value(SETTINGS_PREFIX + "download_folder", "", type=str)
+            folder = QFileDialog.getExistingDirectory(self, "Download to folder", folder)
+            if not folder:
+                return None
         self.settings.setValue(SETTINGS_PREFIX + "download_folder", folder)
-        cid = scenes[0].connection if scenes[0].connection in self._connections else self.current_connection_id()
-        self.downloads_widget.download_scenes(self.provider(cid), scenes, asset_keys, folder)
+        tasks = []
+        by_connection: Dict[str, List[Scene]] = {}
+        for scene in scenes:
+            cid = scene.connection if scene.connection in self._connections else self.current_connection_id()
+            by_connection.setdefault(cid, []).append(scene)
+        for cid, group in by_connection.items():
+            tasks.append(self.downloads_widget.download_scenes(self.provider(cid), group, asset_keys, folder))
         self.tabs.setCurrentWidget(self.downloads_widget)
+        return tasks
 
     # ------------------------------------------------------------------ messages
     def _set_status(self, text: str, error: bool = False) -> None:
@@ -1105,6 +1113,8 @@ class SceneFinderDock(QDockWidget):
     def shutdown(self) -> None:
         """Cancel running work and remove what the dock drew (called on unload)."""
         self._drop_pending_rows()
+        if self.downloads_widget is not None:
+            self.downloads_widget.shutdown()  # cancels downloads; .part files stay for a resume
         for task in list(self._tasks):
             # a cancelled task still reports when it ends: nothing of this dock may answer
             for name in ("done", "pageReady", "searchFinished", "layerAdded", "failed"):
