@@ -73,6 +73,12 @@ def test_first_run_selects_demo_and_shows_its_scenes(dock):
     layers = QgsProject.instance().mapLayersByName(LAYER_NAME)
     assert len(layers) == 1 and layers[0].featureCount() == dock.results_model.rowCount()
     assert "scenes" in dock.status_label.text()
+    # the welcome: the clearest scene streams onto the map
+    wait_until(lambda: any(isinstance(l, QgsRasterLayer) for l in QgsProject.instance().mapLayers().values()),
+               30, "the demo's clearest scene on the map")
+    raster = next(l for l in QgsProject.instance().mapLayers().values() if isinstance(l, QgsRasterLayer))
+    clearest = min((s for s in dock.results_model.scenes() if s.cloud_cover is not None), key=lambda s: s.cloud_cover)
+    assert raster.name().startswith(clearest.id)
 
 
 def test_aoi_polygon_filters_by_true_footprint_and_is_drawn(dock):
@@ -169,14 +175,17 @@ def test_results_table_sorts_and_filters(dock):
 
 def test_add_demo_asset_to_map_without_blocking(dock):
     wait_until(lambda: dock.search_task is None and dock.results_model.rowCount() > 0, 30, "first-run search")
-    dock.results_view.selectRow(0)
-    before = len(QgsProject.instance().mapLayers())
+    dock.results_view.selectRow(dock.results_model.rowCount() - 1)
+    wanted = dock.selected_scenes()[0].id
+    started = time.monotonic()
     tasks = dock.add_selected_to_map()
-    assert tasks
-    wait_until(lambda: len(QgsProject.instance().mapLayers()) > before, 30, "the raster layer")
-    rasters = [lyr for lyr in QgsProject.instance().mapLayers().values() if isinstance(lyr, QgsRasterLayer)]
-    assert rasters and rasters[-1].isValid()
-    assert dock.results_model.scene(dock._selected_source_rows()[0]).id in rasters[-1].name()
+    assert tasks and time.monotonic() - started < 0.5  # the opening waits in a task
+
+    def layer():
+        return next((lyr for lyr in QgsProject.instance().mapLayers().values()
+                     if isinstance(lyr, QgsRasterLayer) and lyr.name().startswith(wanted)), None)
+    wait_until(lambda: layer() is not None, 30, "the raster layer")
+    assert layer().isValid() and layer().source().endswith(".tif")
 
 
 def test_settings_are_remembered(dock, qgis_iface):

@@ -93,6 +93,7 @@ class SceneFinderDock(QDockWidget):
         self._collections_loaded_for: Optional[str] = None
         self._pending_collections: List[str] = []
         self._first_run = False
+        self._showcase_demo = False
         self._pending_scenes = deque()
         self._pending_more = False
         self._progress_text = ""
@@ -778,11 +779,29 @@ class SceneFinderDock(QDockWidget):
             tail = f" of {outcome.matched} matching"
         if n:
             self._show_results_on_map()
+            if self._showcase_demo:
+                self._showcase_demo = False
+                self._stream_clearest_scene()
         warn = f" — {len(outcome.warnings)} document(s) could not be read" if outcome.warnings else ""
         progress = f" ({self._progress_text})" if self._progress_text else ""
         self._set_status(f"{n} scenes{tail}{warn}{progress}." if n else "No scene matches these filters." + warn)
         if outcome.warnings:
             _log("\n".join(outcome.warnings[:50]), Qgis.Warning)
+
+    def _stream_clearest_scene(self) -> None:
+        """The demo's welcome: stream its least cloudy scene and zoom to it."""
+        scenes = [s for s in self.results_model.scenes() if pick_view_asset(s) is not None]
+        if not scenes:
+            return
+        scene = min(scenes, key=lambda s: s.cloud_cover if s.cloud_cover is not None else 101)
+        task = self.add_asset_to_map(scene, pick_view_asset(scene))
+        task.layerAdded.connect(self._zoom_to_layer)
+
+    def _zoom_to_layer(self, layer) -> None:
+        extent = self.canvas.mapSettings().layerExtentToOutputExtent(layer, layer.extent())
+        extent.scale(1.5)
+        self.canvas.setExtent(extent)
+        self.canvas.refresh()
 
     def _show_results_on_map(self) -> None:
         """Zoom to the footprints when none of them is in view (never when one already is)."""
@@ -1107,7 +1126,7 @@ class SceneFinderDock(QDockWidget):
         ``make demo``), search it straight away: it is local, so scenes show at once."""
         if self._first_run and self.current_connection_id() == DEFAULT_CONNECTION and self.search_task is None:
             self._first_run = False
-            self.start_search()
+            self._showcase_demo = self.start_search() is not None
 
     # ------------------------------------------------------------------ lifecycle
     def shutdown(self) -> None:
