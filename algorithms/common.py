@@ -41,9 +41,29 @@ def scene_attributes(scene: Scene, connection_text: str) -> list:
     ]
 
 
+_network_ready = False
+
+
+def _apply_network_settings(feedback=None) -> None:
+    """QGIS's proxy/CA settings, once per process (qgis_process has no GUI start-up)."""
+    global _network_ready
+    if _network_ready:
+        return
+    _network_ready = True
+    try:
+        from .. import settings
+
+        settings.apply_network_settings()
+    except Exception as err:  # noqa: BLE001 - a broken proxy setting is reported, not fatal
+        if feedback is not None:
+            feedback.pushWarning(f"QGIS's network settings could not be applied: {err}")
+
+
 def open_connection(text: str, feedback=None):
     """A provider for a connection string (saved name, preset id, URL/path, KIND+URL)."""
     from ..providers.connections import open_provider, resolve_connection
+
+    _apply_network_settings(feedback)
 
     saved = None
     try:
