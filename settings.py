@@ -227,12 +227,24 @@ def _default_device_prompt() -> Optional[Callable]:
         return None
 
 
+def _default_totp_prompt() -> Optional[Callable]:
+    """Asks for a new two-factor code in the QGIS desktop; None headless (a clear error)."""
+    if QgsApplication.platform() != "desktop":
+        return None
+    try:
+        from .ui.device_code_dialog import TotpCodePrompt
+        return TotpCodePrompt.instance()
+    except Exception:  # noqa: BLE001 - no GUI available
+        return None
+
+
 def token_manager() -> TokenManager:
     """The token manager shared by searches, signing and downloads."""
     global _token_manager
     with _shared_lock:
         if _token_manager is None:
-            _token_manager = TokenManager(credential_store(), device_prompt=_default_device_prompt())
+            _token_manager = TokenManager(credential_store(), device_prompt=_default_device_prompt(),
+                                          totp_prompt=_default_totp_prompt())
         return _token_manager
 
 

@@ -525,3 +525,59 @@ def test_download_engine_gives_up_after_a_second_401(auth_server, fake_clock, tm
     assert "credentials rejected" in result.reason.lower()
     downloads = [r for r in auth_server.state.requests if r["path"].startswith("/files/")]
     assert len(downloads) == 2
+
+
+def test_the_qgis_two_factor_prompt_asks_in_a_dialog_from_a_worker_thread(qgis_app, auth_server, fake_clock):
+    """A search or download task (a worker thread) needs a new code: the dialog shows on the
+    GUI thread, the worker waits, the code typed in logs in."""
+    import time
+
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    from eo_scene_finder.ui.device_code_dialog import TotpCodePrompt
+
+    auth_server.state.refresh_lifetime = 900
+    code = ts.totp_at(ts.TOTP_SECRET, auth_server.state.wall_clock())
+    manager, _ = make_manager(auth_server, fake_clock,
+                              {TOTP_CONN: {"username": ts.TOTP_USER, "password": ts.TOTP_PASSWORD, "totp": code}})
+    conn = cdse_connection(auth_server, TOTP_CONN)
+    manager.headers(conn)
+    fake_clock.advance(1000)
+    prompt = TotpCodePrompt(timeout=30)
+    manager.totp_prompt = prompt
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(headers=manager.headers(conn)))
+    worker.start()
+    deadline = time.monotonic() + 30
+    while not prompt.dialogs and time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+    dialog = next(iter(prompt.dialogs))
+    assert TOTP_CONN in dialog.labelText()
+    dialog.setTextValue(ts.totp_at(ts.TOTP_SECRET, auth_server.state.wall_clock()))
+    dialog.accept()
+    while worker.is_alive() and time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        worker.join(0.01)
+    assert auth_server.state.valid_bearer(result["headers"]["Authorization"]) == ts.TOTP_USER
+
+    # cancelling the dialog ends in a clear error, not a hang
+    fake_clock.advance(1000)
+    failure = {}
+
+    def login():
+        try:
+            manager.headers(conn)
+        except errors.EoSceneFinderError as err:
+            failure["error"] = err
+
+    worker = threading.Thread(target=login)
+    worker.start()
+    while not prompt.dialogs and time.monotonic() < deadline + 30:
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+    next(iter(prompt.dialogs)).reject()
+    while worker.is_alive():
+        QCoreApplication.processEvents()
+        worker.join(0.01)
+    assert "two-factor code" in str(failure["error"])

@@ -6,11 +6,12 @@ thread, which closes by itself when the login is approved, refused or expires.
 """
 from __future__ import annotations
 
+import threading
 from typing import Optional, Set
 
 from qgis.PyQt.QtCore import QCoreApplication, QObject, Qt, QTimer, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QDesktopServices, QFont, QGuiApplication
-from qgis.PyQt.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton,
+from qgis.PyQt.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton,
                                  QVBoxLayout, QWidget)
 
 from ..providers.tokens import DeviceAuthorization
@@ -162,3 +163,53 @@ class DeviceCodePrompt(QObject):
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.show()
         dialog.raise_()
+
+
+class TotpCodePrompt(QObject):
+    """The token manager's ``totp_prompt`` for the QGIS GUI: asks for a new two-factor code
+    when a one-time code has been used up. Callable from any thread; the worker waits (at
+    most ``timeout`` seconds) while the GUI thread shows the question."""
+
+    requested = pyqtSignal(object)
+    _instance: Optional["TotpCodePrompt"] = None
+
+    def __init__(self, parent: Optional[QObject] = None, timeout: float = 300.0):
+        super().__init__(parent)
+        self.timeout = timeout
+        self.dialogs: Set[QInputDialog] = set()
+        self.requested.connect(self._show)
+
+    @classmethod
+    def instance(cls) -> "TotpCodePrompt":
+        if cls._instance is None:
+            prompt = cls()
+            app = QCoreApplication.instance()
+            if app is not None:
+                prompt.moveToThread(app.thread())
+            cls._instance = prompt
+        return cls._instance
+
+    def __call__(self, connection_name: str) -> Optional[str]:
+        request = {"name": connection_name, "code": None, "done": threading.Event()}
+        self.requested.emit(request)
+        request["done"].wait(self.timeout)
+        return request["code"]
+
+    def _show(self, request: dict) -> None:
+        dialog = QInputDialog(DeviceCodePrompt.instance()._parent_widget())
+        dialog.setObjectName("TotpCodeDialog")
+        dialog.setWindowTitle("EO Scene Finder — two-factor code")
+        dialog.setLabelText(f"The session of “{request['name']}” ended.\n"
+                            "Enter the 6-digit code of your authenticator app to log in again:")
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        self.dialogs.add(dialog)
+
+        def finished(result, d=dialog):
+            if result == QDialog.DialogCode.Accepted and d.textValue().strip():
+                request["code"] = d.textValue().strip()
+            request["done"].set()
+            self.dialogs.discard(d)
+
+        dialog.finished.connect(finished)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.open()
