@@ -293,3 +293,35 @@ def test_test_connection_with_dinamis_logs_in_once(dialog, store, auth_server):
     assert "logged in to DINAMIS and the signing service took the token" in text
     ok(editor)
     assert store.credentials.stored("DINAMIS").get("refresh_token")
+
+
+def test_cdse_catalogue_cache_setting_and_clear_action(dialog, store, cdse):
+    """Off by default; ticked, the connection caches catalogue answers on disk, a repeated
+    search costs no request, and Clear cache empties it."""
+    from eo_scene_finder.providers.connections import open_provider
+    from eo_scene_finder.providers.model import SearchRequest
+
+    editor = new_editor(dialog)
+    type_into(editor.name_edit, "Cached CDSE")
+    choose(editor.kind_combo, "cdse")
+    assert editor.cache_box.isVisible() and not editor.cache_check.isChecked()
+    editor.url_edit.setText(cdse.odata_url)
+    editor.cache_check.setChecked(True)
+    editor.cache_hours.setValue(2)
+    ok(editor)
+    saved = store.get("Cached CDSE")
+    assert saved.options["cache_max_age"] == 7200 and saved.options["cache_dir"].endswith("Cached_CDSE")
+
+    request = SearchRequest.create(collections=["SENTINEL-2"], start="2023-05-01", end="2023-05-03")
+    first = open_provider(saved).search(request).all()
+    before = cdse.stats()["counts"].get("products", 0)
+    again = open_provider(saved).search(request).all()
+    assert [s.id for s in again] == [s.id for s in first] and first
+    assert cdse.stats()["counts"].get("products", 0) == before  # every answer came from the cache
+
+    dialog.select("Cached CDSE")
+    editor = dialog.edit_selected()
+    assert editor.cache_check.isChecked() and editor.cache_hours.value() == 2
+    assert editor.clear_cache() > 0
+    assert editor.clear_cache() == 0
+    editor.reject()

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from qgis.core import QgsApplication, QgsTask
 from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer
-from qgis.PyQt.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+from qgis.PyQt.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                  QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                  QListWidgetItem, QMessageBox, QPushButton, QSpinBox, QVBoxLayout,
                                  QWidget)
@@ -408,6 +408,9 @@ def _credentials_location(store, conn: Connection) -> str:
 # One connection
 
 
+CACHED_KINDS = ("cdse", "creodias")
+
+
 class ConnectionEditor(QDialog):
     """Edits one connection and its credentials; saves on OK."""
 
@@ -464,6 +467,26 @@ class ConnectionEditor(QDialog):
         self.page_size_spin.setValue(100)
         form.addRow(tr("Results per page"), self.page_size_spin)
         layout.addLayout(form)
+
+        # raw-answer cache of OData catalogues (off by default)
+        self.cache_box = QGroupBox(tr("Catalogue cache"))
+        cache_row = QHBoxLayout(self.cache_box)
+        self.cache_check = QCheckBox(tr("Keep answers on disk for"))
+        self.cache_check.setObjectName("cacheCheck")
+        self.cache_check.setToolTip(tr("Repeating a large search then costs no request."))
+        self.cache_hours = QSpinBox()
+        self.cache_hours.setObjectName("cacheHours")
+        self.cache_hours.setRange(1, 24 * 30)
+        self.cache_hours.setValue(24)
+        self.cache_hours.setSuffix(tr(" h"))
+        self.clear_cache_button = QPushButton(tr("Clear cache"))
+        self.clear_cache_button.setObjectName("clearCacheButton")
+        self.clear_cache_button.clicked.connect(lambda _c=False: self.clear_cache())
+        cache_row.addWidget(self.cache_check)
+        cache_row.addWidget(self.cache_hours)
+        cache_row.addStretch(1)
+        cache_row.addWidget(self.clear_cache_button)
+        layout.addWidget(self.cache_box)
 
         self.endpoints_box = QGroupBox(tr("Endpoints"))
         self.endpoints_form = QFormLayout(self.endpoints_box)
@@ -539,7 +562,11 @@ class ConnectionEditor(QDialog):
         for key, edit in self._endpoint_edits.items():
             edit.setText(str(connection.options.get(key) or ""))
         self._extra_options = {k: v for k, v in connection.options.items()
-                               if k not in self._endpoint_edits and k not in ("signing", "page_size")}
+                               if k not in self._endpoint_edits
+                               and k not in ("signing", "page_size", "cache_dir", "cache_max_age")}
+        self.cache_check.setChecked(bool(connection.options.get("cache_dir")))
+        if connection.options.get("cache_max_age"):
+            self.cache_hours.setValue(max(1, round(float(connection.options["cache_max_age"]) / 3600)))
         try:
             self._stored_secrets = self.store.credentials.stored(connection.name).to_dict()
         except errors.EoSceneFinderError as err:
@@ -583,6 +610,7 @@ class ConnectionEditor(QDialog):
         if prefill and self.page_size_spin.value() in (100, old_defaults.get("page_size")):
             self.page_size_spin.setValue(int(defaults.get("page_size", 100)))
         stac = kind in ("stac-api", "static")
+        self.cache_box.setVisible(kind in CACHED_KINDS)
         self.signing_label.setVisible(stac)
         self.signing_combo.setVisible(stac)
         self._last_kind = kind
@@ -680,9 +708,25 @@ class ConnectionEditor(QDialog):
         if self.signing() != "none":
             options["signing"] = self.signing()
         options["page_size"] = self.page_size_spin.value()
+        if self.kind() in CACHED_KINDS and self.cache_check.isChecked():
+            options["cache_dir"] = self.cache_dir()
+            options["cache_max_age"] = self.cache_hours.value() * 3600
         preset = self.original.preset if self.original is not None else self._preset_id
         return Connection(name=self.name_edit.text().strip(), kind=self.kind(), url=self.url_edit.text().strip(),
                           options=options, preset=preset)
+
+    def cache_dir(self) -> str:
+        """Where this connection's catalogue answers are kept (the QGIS profile's folder)."""
+        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in (self.name_edit.text().strip() or "unnamed"))
+        return os.path.join(QgsApplication.qgisSettingsDirPath(), "eo_scene_finder", "cache", name)
+
+    def clear_cache(self) -> int:
+        """Empty this connection's catalogue cache; returns how many answers were removed."""
+        from ..providers.response_cache import ResponseCache
+
+        removed = ResponseCache(self.cache_dir()).clear()
+        self.test_result.setText(tr("Cache cleared: {0} stored answers removed.").format(removed))
+        return removed
 
     def secrets(self) -> Dict[str, str]:
         """The credentials typed in (a one-time two-factor code is not kept)."""
