@@ -22,7 +22,7 @@ import re
 import ssl
 import threading
 from typing import Any, Callable, Dict, List, Mapping, Optional
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from qgis.core import (Qgis, QgsApplication, QgsAuthMethodConfig, QgsMessageLog, QgsPathResolver,
                        QgsSettings)
@@ -32,7 +32,7 @@ from .providers import errors, http
 from .providers.base import Connection
 from .providers.credentials import (CredentialStore, CredentialStoreError, KeyringSecretStore,
                                     SecretStore)
-from .providers.redact import SECRET_QUERY_KEYS, redact_url, register_secret
+from .providers.redact import SECRET_QUERY_KEYS, redact_url, register_secret, strip_signature
 from .providers.tokens import TokenManager
 
 LOG = logging.getLogger(__name__)
@@ -608,29 +608,12 @@ def stop_watching_network_settings() -> None:
 _URL_IN_SOURCE = re.compile(r"(?:https?|s3)://[^\s'\"<>|]+")
 
 
-def _strip_url(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        kept = [(k, v) for k, v in pairs if k.lower() not in SECRET_QUERY_KEYS and not k.lower().startswith("x-amz-")]
-        if len(kept) != len(pairs):
-            query = urlencode(kept, safe="/:,")
-    if netloc == parts.netloc and query == parts.query:
-        return url
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
 def strip_url_secrets(source: str) -> str:
     """A data source as it may be saved: signatures, tokens and user info removed from every
     URL in it (``/vsicurl/https://...?X-Amz-Signature=...`` -> ``/vsicurl/https://...``)."""
     if not source or "://" not in source:
         return source
-    return _URL_IN_SOURCE.sub(lambda m: _strip_url(m.group(0)), source)
+    return _URL_IN_SOURCE.sub(lambda m: strip_signature(m.group(0)), source)
 
 
 _path_writer_id: Optional[str] = None

@@ -3,9 +3,9 @@ scenes rebuilt from a layer made by ``eoscenefinder:search``."""
 from __future__ import annotations
 
 import json
-from typing import Dict, List, Optional, Tuple
+from typing import Dict
 
-from qgis.core import (QgsFeature, QgsFeatureRequest, QgsField, QgsFields, QgsProcessingException,
+from qgis.core import (QgsFeatureRequest, QgsField, QgsFields, QgsProcessingException,
                        QgsProcessingFeatureSource)
 from qgis.PyQt.QtCore import QVariant
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Iterable, Mapping, Set
+from typing import Mapping, Set
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 SECRET_QUERY_KEYS = {
@@ -103,17 +103,19 @@ def install_logging_redaction() -> None:
 def strip_signature(url: str) -> str:
     """``url`` without signature/token query parameters (an S3 presigned or SAS-signed href
     back to the plain href a catalog published), for anything written to disk or shown."""
-    if not isinstance(url, str) or "?" not in url or "://" not in url:
+    if not isinstance(url, str) or "://" not in url or ("?" not in url and "@" not in url):
         return url
     try:
         parts = urlsplit(url)
     except ValueError:
         return url
+    netloc = parts.netloc.rsplit("@", 1)[-1]  # no user:password@ either
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     kept = [(k, v) for k, v in pairs if k.lower() not in SECRET_QUERY_KEYS and not k.lower().startswith("x-amz-")]
-    if len(kept) == len(pairs):
+    if len(kept) == len(pairs) and netloc == parts.netloc:
         return url
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))
+    query = urlencode(kept, safe="/:,") if len(kept) != len(pairs) else parts.query
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def strip_signatures(value):

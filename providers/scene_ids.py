@@ -15,8 +15,8 @@ _S1 = re.compile(r"^(S1[A-D])_([A-Z0-9]{2})_(GRD[HMF_]|SLC_|RAW_|OCN_|ETA_)_?_?(
                  r"(\d{8})T\d{6}_\d{8}T\d{6}_(\d{6})_")
 _LANDSAT = re.compile(r"^(L[COTEM]0[4-9])_(L1TP|L1GT|L1GS|L2SP|L2SR)_(\d{6})_(\d{8})(?:_\d{8})?_\d{2}_(T1|T2|RT)")
 _MODIS = re.compile(r"^(M[OY]D\w+?)\.A(\d{4})(\d{3})\.(h\d{2}v\d{2})\.(\d{3})")
-_S3 = re.compile(r"^(S3[A-D])_(OL|SL|SR|SY|DO|MW|GN|AX)_(\d)_(\w{6})_+(\d{8})T\d{6}_\d{8}T\d{6}_\d{8}T\d{6}_"
-                 r"[\w_]{17}_(\d{3})_(\d{3})_")
+_S3 = re.compile(r"^(S3[A-D])_(OL|SL|SR|SY|DO|MW|GN|AX)_(\d)_([A-Z0-9_]{6})_(\d{8})T\d{6}_\d{8}T\d{6}_"
+                 r"\d{8}T\d{6}_(?:\d{4}|_{4})_(?:\d{3}|_{3})_(\d{3}|_{3})_")
 
 
 def _date(yyyymmdd: str) -> str:
@@ -54,6 +54,6 @@ def parse_scene_key(scene_id: Optional[str]) -> Optional[SceneKey]:
         return SceneKey(product, tile, day.isoformat(), product[3:] or product)
     m = _S3.match(name)
     if m:
-        mission, instr, level, ptype, day, _orb, rel_orbit = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), m.group(6), m.group(7)
+        mission, instr, level, ptype, day, rel_orbit = m.groups()
         return SceneKey(mission, f"{instr}-R{rel_orbit}", _date(day), f"L{level}-{ptype.strip('_')}")
     return None
