@@ -1306,7 +1306,10 @@ class CdseODataProvider(Provider):
                 out.append(S3Account(f"account {i}", str(access), str(secret)))
         if not out and creds.get("s3_access_key") and creds.get("s3_secret_key"):
             out.append(S3Account("account 1", str(creds["s3_access_key"]), str(creds["s3_secret_key"])))
-        return out or accounts_from_env()
+        known = {a.access_key for a in out}
+        # further accounts from EOSF_CDSE_S3_ACCESS_KEY_2, _3... (and the first, when not stored)
+        out.extend(a for a in accounts_from_env() if a.access_key not in known)
+        return out
 
     def s3_downloader(self, accounts=None, **kwargs):
         """An :class:`.cdse_s3.S3Downloader` on this connection's S3 endpoint."""

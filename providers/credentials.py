@@ -80,7 +80,13 @@ _REFRESH = CredentialField("refresh_token", "Refresh token (kept after logging i
 SCHEMES: Dict[str, AuthScheme] = {
     "none": AuthScheme("none", "No credentials", "", ()),
     "cdse": AuthScheme("cdse", "Copernicus Data Space account", "EOSF_CDSE_",
-                       (_USER, _PASSWORD, _TOTP, _REFRESH), required=("username", "password")),
+                       (_USER, _PASSWORD, _TOTP,
+                        CredentialField("s3_access_key", "S3 access key (optional, for S3 downloads)",
+                                        secret=False, env_suffix="S3_ACCESS_KEY",
+                                        help="From the CDSE S3 credentials manager. More accounts: "
+                                             "EOSF_CDSE_S3_ACCESS_KEY_2 / _SECRET_KEY_2, ..."),
+                        CredentialField("s3_secret_key", "S3 secret key", env_suffix="S3_SECRET_KEY"),
+                        _REFRESH), required=("username", "password")),
     "creodias": AuthScheme("creodias", "CREODIAS account", "EOSF_CREODIAS_",
                            (_USER, _PASSWORD, _TOTP, _REFRESH), required=("username", "password")),
     "dinamis": AuthScheme(

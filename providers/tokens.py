@@ -914,7 +914,7 @@ class TokenManager:
             return None
         creds = self.credentials_for(connection)
         out: Dict[str, Any] = {"headers_provider": self.headers_provider(connection), "token_manager": self}
-        for key in ("access_key", "secret_key", "subscription_key"):
+        for key in ("access_key", "secret_key", "subscription_key", "s3_access_key", "s3_secret_key"):
             if creds.get(key):
                 out[key] = creds[key]
         if scheme.id in ("cdse", "creodias") or (

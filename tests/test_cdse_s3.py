@@ -238,3 +238,20 @@ def test_processing_download_over_s3_with_keys_from_the_environment(processing_r
         check_safe(str(tmp_path / "out" / "SENTINEL-2" / scene.properties["Name"]), 200 + i)
     again = processing.run("eoscenefinder:download", dict(params, OUTPUT=str(tmp_path / "report2.csv")))
     assert again["SKIPPED"] == 2 and again["DOWNLOADED"] == 0
+
+
+def test_s3_keys_stored_with_the_connection_reach_the_downloader(cdse, monkeypatch):
+    """Keys typed in the connection manager (keyring) come first; numbered environment
+    variables add further accounts."""
+    from eo_scene_finder.providers.connections import open_provider
+    from eo_scene_finder.providers.credentials import CredentialStore, MemorySecretStore
+    from eo_scene_finder.providers.tokens import TokenManager
+
+    store = CredentialStore(MemorySecretStore(), environ={})
+    conn = cdse.connection("stored-s3")
+    store.save(conn.name, {"username": "u", "password": "p", "s3_access_key": "AKSTORED", "s3_secret_key": "SK1"})
+    monkeypatch.setenv("EOSF_CDSE_S3_ACCESS_KEY_2", "AKENV2")
+    monkeypatch.setenv("EOSF_CDSE_S3_SECRET_KEY_2", "SKENV2")
+    creds = TokenManager(store).provider_credentials(conn)
+    provider = open_provider(conn, credentials=creds)
+    assert [a.access_key for a in provider.s3_accounts()] == ["AKSTORED", "AKENV2"]
