@@ -45,6 +45,7 @@ class EoSceneFinderPlugin:
         self.action: Optional[QAction] = None
         self.dock = None
         self.processing_provider = None
+        self.layer_refresher = None
         self.tasks = set()  # running QgsTasks owned by the plugin, cancelled on unload
 
     # QGIS plugin API -------------------------------------------------------------
@@ -77,6 +78,11 @@ class EoSceneFinderPlugin:
             settings.startup()  # QGIS proxy/CA settings followed, URL secrets kept out of projects
         except Exception as err:  # noqa: BLE001 - never block QGIS's start
             QgsMessageLog.logMessage(f"Network settings not applied: {err}", LOG_TAG, Qgis.Warning)
+        if self.layer_refresher is None:
+            from .tasks.raster_task import StreamedLayerRefresher
+
+            # streamed layers of a reopened project get fresh signatures
+            self.layer_refresher = StreamedLayerRefresher()
 
     def unload(self):
         for task in list(self.tasks):
@@ -99,6 +105,9 @@ class EoSceneFinderPlugin:
         if self.processing_provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.processing_provider)
             self.processing_provider = None
+        if self.layer_refresher is not None:
+            self.layer_refresher.close()
+            self.layer_refresher = None
         try:
             from . import settings
 

@@ -11,11 +11,11 @@ import traceback
 from typing import Callable, Optional
 from urllib.parse import urlsplit
 
-from qgis.core import QgsProject, QgsRasterLayer, QgsTask
-from qgis.PyQt.QtCore import pyqtSignal
+from qgis.core import QgsApplication, QgsDataProvider, QgsProject, QgsRasterLayer, QgsTask
+from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from ..providers.errors import EoSceneFinderError, ServiceError
-from ..providers.redact import redact_text
+from ..providers.redact import redact_text, strip_signature
 
 REMOTE_GDAL_OPTIONS = {
     # no directory listing and no sidecar probes: opening costs a HEAD and one range read
@@ -67,7 +67,8 @@ class OpenRemoteRasterTask(QgsTask):
     failed = pyqtSignal(object)  # EoSceneFinderError
 
     def __init__(self, description: str, resolve: Callable[[], str], layer_name: str,
-                 project: Optional[QgsProject] = None, add_to_project: bool = True):
+                 project: Optional[QgsProject] = None, add_to_project: bool = True,
+                 source: Optional[tuple] = None):
         super().__init__(description, QgsTask.Flag.CanCancel)
         self.resolve = resolve
         self.layer_name = layer_name
@@ -76,6 +77,7 @@ class OpenRemoteRasterTask(QgsTask):
         self.path: Optional[str] = None
         self.error: Optional[EoSceneFinderError] = None
         self.layer: Optional[QgsRasterLayer] = None
+        self.source = source  # (connection string, published href), kept on the layer
 
     def run(self) -> bool:
         try:
@@ -110,7 +112,100 @@ class OpenRemoteRasterTask(QgsTask):
         if not layer.isValid():
             self.failed.emit(EoSceneFinderError(f"QGIS could not open “{self.layer_name}” as a raster layer."))
             return
+        if self.source is not None:
+            mark_streamed_layer(layer, *self.source)
         if self.add_to_project:
             self.project.addMapLayer(layer)
         self.layer = layer
         self.layerAdded.emit(layer)
+
+
+# ------------------------------------------------------------------ saved projects
+CONNECTION_PROPERTY = "eo_scene_finder/connection"
+HREF_PROPERTY = "eo_scene_finder/href"
+
+
+def mark_streamed_layer(layer, connection_text: str, href: str) -> None:
+    """Remember where a streamed layer comes from (the published href, never a signed one),
+    so that a saved project can sign it again when it is reopened."""
+    layer.setCustomProperty(CONNECTION_PROPERTY, connection_text)
+    layer.setCustomProperty(HREF_PROPERTY, strip_signature(href))
+
+
+class StreamedLayerRefresher(QObject):
+    """Signs the streamed layers of a project again after it is read.
+
+    Projects keep layer sources without signatures (they expire and are secrets), so a
+    layer from a catalog that signs its URLs (DINAMIS, Planetary Computer) cannot open when
+    the project is reopened. For every raster layer marked by :func:`mark_streamed_layer`,
+    a background task signs its href again and the layer gets its new source."""
+
+    refreshed = pyqtSignal(object)  # the layer
+
+    def __init__(self, project: Optional[QgsProject] = None, provider_for=None, parent=None):
+        super().__init__(parent)
+        self.project = project or QgsProject.instance()
+        self.provider_for = provider_for or _provider_for
+        self.tasks = set()
+        self.project.readProject.connect(self.refresh_all)
+
+    def refresh_all(self, *_args) -> int:
+        count = 0
+        for layer in list(self.project.mapLayers().values()):
+            if isinstance(layer, QgsRasterLayer) and layer.customProperty(HREF_PROPERTY):
+                self.refresh(layer)
+                count += 1
+        return count
+
+    def refresh(self, layer) -> None:
+        from .function_task import FunctionTask
+
+        conn_text = layer.customProperty(CONNECTION_PROPERTY) or ""
+        href = layer.customProperty(HREF_PROPERTY)
+        provider_for = self.provider_for
+
+        def sign():
+            path = provider_for(conn_text).gdal_path(href)
+            configure_gdal_for(path)
+            return path
+
+        layer_id = layer.id()
+        task = FunctionTask(f"EO Scene Finder: sign {layer.name()}", sign, hidden=True)
+        task.done.connect(lambda t: self._signed(layer_id, t))
+        self.tasks.add(task)
+        task.taskCompleted.connect(lambda: self.tasks.discard(task))
+        task.taskTerminated.connect(lambda: self.tasks.discard(task))
+        QgsApplication.taskManager().addTask(task)
+
+    def _signed(self, layer_id: str, task) -> None:
+        layer = self.project.mapLayer(layer_id)
+        if layer is None or task.error is not None or not task.result:
+            return
+        layer.setDataSource(task.result, layer.name(), "gdal", QgsDataProvider.ProviderOptions())
+        layer.triggerRepaint()
+        self.refreshed.emit(layer)
+
+    def close(self) -> None:
+        try:
+            self.project.readProject.disconnect(self.refresh_all)
+        except (TypeError, RuntimeError):
+            pass
+        for task in list(self.tasks):
+            try:
+                task.cancel()
+            except RuntimeError:
+                pass
+
+
+def _provider_for(conn_text: str):
+    from ..providers.connections import open_provider, resolve_connection
+
+    saved = None
+    try:
+        from ..settings import ConnectionStore, credentials_for
+        saved = {c.name: c for c in ConnectionStore().list()}
+    except Exception:  # noqa: BLE001 - no saved connections available
+        credentials_for = None
+    conn = resolve_connection(conn_text, saved)
+    creds = credentials_for(conn) if credentials_for is not None else None
+    return open_provider(conn, credentials=creds) if creds is not None else open_provider(conn)

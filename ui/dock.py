@@ -464,6 +464,20 @@ class SceneFinderDock(QDockWidget):
             self.connection_combo.setCurrentIndex(idx)
         return True
 
+    def connection_text(self, cid: str) -> str:
+        """How a saved project names this connection (a saved name, a preset id, or the
+        ``KIND+URL?options`` string of an ad-hoc one; never a secret)."""
+        from ..providers.connections import PRESETS, connection_string
+
+        store = self._connection_store()
+        try:
+            saved = store is not None and store.get(cid) is not None
+        except Exception:  # noqa: BLE001
+            saved = False
+        if saved or cid in PRESETS:
+            return cid
+        return connection_string(self._connections[cid])
+
     def provider(self, cid: Optional[str] = None):
         """The provider for a connection (created once, reused: it caches conformance and signatures).
         Creating it does no network I/O."""
@@ -1006,7 +1020,8 @@ class SceneFinderDock(QDockWidget):
         href = asset.href
         task = OpenRemoteRasterTask(f"EO Scene Finder: open {scene.id} {asset.key}",
                                     lambda: provider_factory(cid).gdal_path(href),
-                                    f"{scene.id} · {asset.key}", self.project)
+                                    f"{scene.id} · {asset.key}", self.project,
+                                    source=(self.connection_text(cid), href))
         task.layerAdded.connect(lambda layer: self._set_status(f"Added {layer.name()} to the map."))
         task.failed.connect(lambda err: self._show_error(err, f"Could not add {scene.id} {asset.key}"))
         self._run_task(task)
