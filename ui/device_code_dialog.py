@@ -118,21 +118,21 @@ class DeviceCodeDialog(QDialog):
         super().reject()
 
 
-class DeviceCodePrompt(QObject):
-    """The token manager's ``device_prompt`` for the QGIS GUI (callable from any thread)."""
+class _GuiPrompt(QObject):
+    """A callable living in the GUI thread that workers call to ask the user something."""
 
     requested = pyqtSignal(object)
-    _instance: Optional["DeviceCodePrompt"] = None
+    _instance = None
 
     def __init__(self, parent: Optional[QObject] = None):
         super().__init__(parent)
-        self.dialogs: Set[DeviceCodeDialog] = set()
+        self.dialogs: Set[QDialog] = set()
         self.requested.connect(self._show)
 
     @classmethod
-    def instance(cls) -> "DeviceCodePrompt":
-        """The prompt living in the GUI thread (create it there first)."""
-        if cls._instance is None:
+    def instance(cls):
+        """The prompt of this kind living in the GUI thread (one per kind)."""
+        if cls.__dict__.get("_instance") is None:
             prompt = cls()
             app = QCoreApplication.instance()
             if app is not None:
@@ -140,10 +140,8 @@ class DeviceCodePrompt(QObject):
             cls._instance = prompt
         return cls._instance
 
-    def __call__(self, auth: DeviceAuthorization) -> None:
-        self.requested.emit(auth)
-
-    def _parent_widget(self) -> Optional[QWidget]:
+    @staticmethod
+    def _parent_widget() -> Optional[QWidget]:
         from qgis.PyQt.QtWidgets import QApplication
         active = QApplication.activeModalWidget() or QApplication.activeWindow()
         if active is not None:
@@ -154,40 +152,38 @@ class DeviceCodePrompt(QObject):
         except Exception:  # noqa: BLE001
             return None
 
+    def _keep(self, dialog: QDialog) -> None:
+        self.dialogs.add(dialog)
+        dialog.finished.connect(lambda _result, d=dialog: self.dialogs.discard(d))
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+
+    def _show(self, request) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class DeviceCodePrompt(_GuiPrompt):
+    """The token manager's ``device_prompt`` for the QGIS GUI (callable from any thread)."""
+
+    def __call__(self, auth: DeviceAuthorization) -> None:
+        self.requested.emit(auth)
+
     def _show(self, auth: DeviceAuthorization) -> None:
         if auth.done:
             return
         dialog = DeviceCodeDialog(auth, self._parent_widget())
-        self.dialogs.add(dialog)
-        dialog.finished.connect(lambda _result, d=dialog: self.dialogs.discard(d))
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self._keep(dialog)
         dialog.show()
         dialog.raise_()
 
 
-class TotpCodePrompt(QObject):
+class TotpCodePrompt(_GuiPrompt):
     """The token manager's ``totp_prompt`` for the QGIS GUI: asks for a new two-factor code
     when a one-time code has been used up. Callable from any thread; the worker waits (at
     most ``timeout`` seconds) while the GUI thread shows the question."""
 
-    requested = pyqtSignal(object)
-    _instance: Optional["TotpCodePrompt"] = None
-
     def __init__(self, parent: Optional[QObject] = None, timeout: float = 300.0):
         super().__init__(parent)
         self.timeout = timeout
-        self.dialogs: Set[QInputDialog] = set()
-        self.requested.connect(self._show)
-
-    @classmethod
-    def instance(cls) -> "TotpCodePrompt":
-        if cls._instance is None:
-            prompt = cls()
-            app = QCoreApplication.instance()
-            if app is not None:
-                prompt.moveToThread(app.thread())
-            cls._instance = prompt
-        return cls._instance
 
     def __call__(self, connection_name: str) -> Optional[str]:
         request = {"name": connection_name, "code": None, "done": threading.Event()}
@@ -196,20 +192,18 @@ class TotpCodePrompt(QObject):
         return request["code"]
 
     def _show(self, request: dict) -> None:
-        dialog = QInputDialog(DeviceCodePrompt.instance()._parent_widget())
+        dialog = QInputDialog(self._parent_widget())
         dialog.setObjectName("TotpCodeDialog")
         dialog.setWindowTitle("EO Scene Finder — two-factor code")
         dialog.setLabelText(f"The session of “{request['name']}” ended.\n"
                             "Enter the 6-digit code of your authenticator app to log in again:")
         dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
-        self.dialogs.add(dialog)
 
         def finished(result, d=dialog):
             if result == QDialog.DialogCode.Accepted and d.textValue().strip():
                 request["code"] = d.textValue().strip()
             request["done"].set()
-            self.dialogs.discard(d)
 
         dialog.finished.connect(finished)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self._keep(dialog)
         dialog.open()
