@@ -26,13 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-PKGROOT = REPO / ".build" / "pkgroot"
-PKGROOT.mkdir(parents=True, exist_ok=True)
-if not (PKGROOT / "eo_scene_finder").exists():
-    (PKGROOT / "eo_scene_finder").symlink_to(REPO, target_is_directory=True)
-sys.path.insert(0, str(PKGROOT))
+import _setup  # noqa: E402,F401 - puts eo_scene_finder and the test servers on sys.path
 
 import requests  # noqa: E402
 

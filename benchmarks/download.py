@@ -31,13 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-PKGROOT = REPO / ".build" / "pkgroot"
-PKGROOT.mkdir(parents=True, exist_ok=True)
-if not (PKGROOT / "eo_scene_finder").exists():
-    (PKGROOT / "eo_scene_finder").symlink_to(REPO, target_is_directory=True)
-sys.path.insert(0, str(PKGROOT))
-sys.path.insert(0, str(REPO / "tests"))
+import _setup  # noqa: E402,F401 - puts eo_scene_finder and the test servers on sys.path
 
 from eo_scene_finder.providers.download import DownloadEngine, DownloadJob  # noqa: E402
 from eo_scene_finder.providers.model import Checksum  # noqa: E402

@@ -21,13 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-PKGROOT = REPO / ".build" / "pkgroot"
-PKGROOT.mkdir(parents=True, exist_ok=True)
-if not (PKGROOT / "eo_scene_finder").exists():
-    (PKGROOT / "eo_scene_finder").symlink_to(REPO, target_is_directory=True)
-sys.path.insert(0, str(PKGROOT))
+from _setup import REPO  # noqa: E402 - puts eo_scene_finder and the test servers on sys.path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 COLLECTION = "bench-sentinel-2-l2a"
@@ -56,7 +50,7 @@ def main() -> int:
 
     from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject
     from qgis.gui import QgsMapCanvas
-    from qgis.PyQt.QtCore import QCoreApplication, QElapsedTimer, QTimer
+    from qgis.PyQt.QtCore import QCoreApplication, QTimer
     from qgis.PyQt.QtWidgets import QMainWindow
 
     app = QgsApplication([], True)
