@@ -57,6 +57,11 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+try:  # imported as servers.odata_server by the tests, run as a script by the fixture
+    from ._http import write_response
+except ImportError:
+    from _http import write_response
+
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data" / "cdse"
 UTC = _dt.timezone.utc
@@ -1132,15 +1137,7 @@ class Handler(BaseHTTPRequestHandler):
         return f"http://{host}"
 
     def send_json(self, status: int, body: Any, headers: Optional[Dict[str, str]] = None) -> None:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+        write_response(self, status, body, headers=headers)
         self._status = status
 
     def read_body(self) -> bytes:
