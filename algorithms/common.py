@@ -5,26 +5,25 @@ from __future__ import annotations
 import json
 from typing import Dict
 
-from qgis.core import (QgsFeatureRequest, QgsField, QgsFields, QgsProcessingException,
+from qgis.core import (QgsFeatureRequest, QgsFields, QgsProcessingException,
                        QgsProcessingFeatureSource)
-from qgis.PyQt.QtCore import QVariant
 
 from ..providers.errors import EoSceneFinderError
+from ..qgis_compat import field
 from ..providers.model import Scene
 from ..providers.redact import strip_signature, strip_signatures
 
 RESULT_FIELDS = (
-    ("id", QVariant.String), ("collection", QVariant.String), ("datetime", QVariant.String),
-    ("cloud_cover", QVariant.Double), ("platform", QVariant.String), ("connection", QVariant.String),
-    ("scene_key", QVariant.String), ("thumbnail", QVariant.String), ("online", QVariant.Bool),
-    ("assets", QVariant.String), ("record", QVariant.String),
+    ("id", "string"), ("collection", "string"), ("datetime", "string"), ("cloud_cover", "double"),
+    ("platform", "string"), ("connection", "string"), ("scene_key", "string"), ("thumbnail", "string"),
+    ("online", "bool"), ("assets", "string"), ("record", "string"),
 )
 
 
 def result_fields() -> QgsFields:
     fields = QgsFields()
-    for name, vtype in RESULT_FIELDS:
-        fields.append(QgsField(name, vtype))
+    for name, kind in RESULT_FIELDS:
+        fields.append(field(name, kind))
     return fields
 
 

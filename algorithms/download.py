@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import threading
 
-from qgis.core import (QgsFeature, QgsFeatureSink, QgsField, QgsFields, QgsProcessing, QgsProcessingAlgorithm,
+from qgis.core import (QgsFeature, QgsFeatureSink, QgsFields, QgsProcessing, QgsProcessingAlgorithm,
                        QgsProcessingException, QgsProcessingOutputFolder, QgsProcessingOutputNumber,
                        QgsProcessingParameterBoolean, QgsProcessingParameterEnum, QgsProcessingParameterFeatureSink,
                        QgsProcessingParameterFeatureSource, QgsProcessingParameterFolderDestination,
                        QgsProcessingParameterString, QgsWkbTypes)
-from qgis.PyQt.QtCore import QVariant
 
 from ..providers.errors import EoSceneFinderError
+from ..qgis_compat import field
 from .common import scenes_from_source
 
 
@@ -148,9 +148,9 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
 
     def _report(self, parameters, context, folder, rows, feedback=None):
         fields = QgsFields()
-        for name, vtype in (("scene", QVariant.String), ("asset", QVariant.String), ("path", QVariant.String),
-                            ("state", QVariant.String), ("bytes", QVariant.LongLong), ("message", QVariant.String)):
-            fields.append(QgsField(name, vtype))
+        for name, kind in (("scene", "string"), ("asset", "string"), ("path", "string"), ("state", "string"),
+                           ("bytes", "int64"), ("message", "string")):
+            fields.append(field(name, kind))
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.NoGeometry)
         counts = {"done": 0, "skipped": 0, "failed": 0}
         for row in rows:

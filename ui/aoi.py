@@ -5,16 +5,18 @@ import json
 from typing import List, Optional
 
 from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsDistanceArea, QgsGeometry,
-                       QgsPointXY, QgsProject, QgsRectangle, QgsVectorLayer, QgsWkbTypes)
+                       QgsPointXY, QgsProject, QgsRectangle, QgsVectorLayer)
 from qgis.gui import QgsMapTool, QgsRubberBand
 from qgis.PyQt.QtCore import QObject, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor
+
+from ..qgis_compat import POLYGON_GEOMETRY
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 
 
 def _polygon_band(canvas, color: QColor, fill_alpha: int = 40) -> QgsRubberBand:
-    band = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
+    band = QgsRubberBand(canvas, POLYGON_GEOMETRY)
     band.setStrokeColor(color)
     fill = QColor(color)
     fill.setAlpha(fill_alpha)
@@ -36,7 +38,7 @@ class RectangleAoiTool(QgsMapTool):
 
     def canvasPressEvent(self, event):  # noqa: N802
         self._start = self.toMapCoordinates(event.pos())
-        self._band.reset(QgsWkbTypes.PolygonGeometry)
+        self._band.reset(POLYGON_GEOMETRY)
 
     def canvasMoveEvent(self, event):  # noqa: N802
         if self._start is None:
@@ -50,12 +52,12 @@ class RectangleAoiTool(QgsMapTool):
         end = self.toMapCoordinates(event.pos())
         rect = QgsRectangle(self._start, end)
         self._start = None
-        self._band.reset(QgsWkbTypes.PolygonGeometry)
+        self._band.reset(POLYGON_GEOMETRY)
         if rect.width() > 0 and rect.height() > 0:
             self.rectangleDrawn.emit(rect)
 
     def deactivate(self):
-        self._band.reset(QgsWkbTypes.PolygonGeometry)
+        self._band.reset(POLYGON_GEOMETRY)
         super().deactivate()
 
 
@@ -72,7 +74,7 @@ class PolygonAoiTool(QgsMapTool):
 
     def _redraw(self, moving: Optional[QgsPointXY] = None):
         pts = self._points + ([moving] if moving else [])
-        self._band.reset(QgsWkbTypes.PolygonGeometry)
+        self._band.reset(POLYGON_GEOMETRY)
         for p in pts:
             self._band.addPoint(p, False)
         self._band.show()
@@ -97,14 +99,14 @@ class PolygonAoiTool(QgsMapTool):
     def keyPressEvent(self, event):  # noqa: N802
         if event.key() == Qt.Key.Key_Escape:
             self._points = []
-            self._band.reset(QgsWkbTypes.PolygonGeometry)
+            self._band.reset(POLYGON_GEOMETRY)
         elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._finish()
 
     def _finish(self):
         pts = self._dedupe(self._points)
         self._points = []
-        self._band.reset(QgsWkbTypes.PolygonGeometry)
+        self._band.reset(POLYGON_GEOMETRY)
         if len(pts) >= 3:
             self.polygonDrawn.emit(QgsGeometry.fromPolygonXY([pts + [pts[0]]]))
 
@@ -118,7 +120,7 @@ class PolygonAoiTool(QgsMapTool):
 
     def deactivate(self):
         self._points = []
-        self._band.reset(QgsWkbTypes.PolygonGeometry)
+        self._band.reset(POLYGON_GEOMETRY)
         super().deactivate()
 
 
@@ -141,7 +143,7 @@ class AoiManager(QObject):
     def _to_wgs84(self, geom: QgsGeometry, crs: QgsCoordinateReferenceSystem) -> QgsGeometry:
         g = QgsGeometry(geom)
         if crs.isValid() and crs != WGS84:
-            if g.type() == QgsWkbTypes.PolygonGeometry:
+            if g.type() == POLYGON_GEOMETRY:
                 g = g.densifyByCount(16)  # straight edges in a projected CRS are curves in 4326
             g.transform(QgsCoordinateTransform(crs, WGS84, self.project))
         return g
@@ -170,7 +172,7 @@ class AoiManager(QObject):
         would change meaning, so they are refused). Returns the number of features used."""
         feats = list(layer.getSelectedFeatures())
         geoms = [f.geometry() for f in feats if f.hasGeometry()]
-        geoms = [g for g in geoms if g.type() == QgsWkbTypes.PolygonGeometry]
+        geoms = [g for g in geoms if g.type() == POLYGON_GEOMETRY]
         if not geoms:
             return 0
         union = QgsGeometry.unaryUnion(geoms)
@@ -180,7 +182,7 @@ class AoiManager(QObject):
     def clear(self) -> None:
         self.geometry = None
         self.source = ""
-        self._band.reset(QgsWkbTypes.PolygonGeometry)
+        self._band.reset(POLYGON_GEOMETRY)
         self.aoiChanged.emit()
 
     # reading it ---------------------------------------------------------------------
@@ -198,7 +200,7 @@ class AoiManager(QObject):
         return da.measureArea(self.geometry) / 1e6
 
     def _redraw(self, *_args) -> None:
-        self._band.reset(QgsWkbTypes.PolygonGeometry)
+        self._band.reset(POLYGON_GEOMETRY)
         if self.geometry is None:
             return
         g = QgsGeometry(self.geometry)
@@ -211,7 +213,7 @@ class AoiManager(QObject):
         self._band.setToGeometry(g, None)
 
     def remove(self) -> None:
-        self._band.reset(QgsWkbTypes.PolygonGeometry)
+        self._band.reset(POLYGON_GEOMETRY)
         try:
             self.canvas.scene().removeItem(self._band)
         except RuntimeError:

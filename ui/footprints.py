@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, List, Optional
 
-from qgis.core import (QgsFeature, QgsField, QgsFields, QgsFillSymbol, QgsGeometry, QgsJsonUtils,
+from qgis.core import (QgsFeature, QgsFields, QgsFillSymbol, QgsGeometry, QgsJsonUtils,
                        QgsPointXY, QgsProject, QgsVectorLayer)
-from qgis.PyQt.QtCore import QObject, QVariant, pyqtSignal
+from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from ..providers.model import Scene
+from ..qgis_compat import field
 
 GROUP_NAME = "EO Scene Finder"
 LAYER_NAME = "Scene footprints"
@@ -61,10 +62,9 @@ class FootprintLayer(QObject):
                 pass
         layer = QgsVectorLayer("Polygon?crs=EPSG:4326", LAYER_NAME, "memory")
         fields = QgsFields()
-        for name, vtype in (("row", QVariant.Int), ("id", QVariant.String), ("collection", QVariant.String),
-                            ("datetime", QVariant.String), ("cloud_cover", QVariant.Double),
-                            ("platform", QVariant.String), ("connection", QVariant.String)):
-            fields.append(QgsField(name, vtype))
+        for name, kind in (("row", "int"), ("id", "string"), ("collection", "string"), ("datetime", "string"),
+                           ("cloud_cover", "double"), ("platform", "string"), ("connection", "string")):
+            fields.append(field(name, kind))
         layer.dataProvider().addAttributes(fields)
         layer.updateFields()
         layer.setCustomProperty(LAYER_PROPERTY, True)
