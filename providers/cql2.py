@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from .errors import InvalidRequestError
 
@@ -265,12 +265,7 @@ class _Parser:
             self.expect_kw("AND")
             node = {"op": "between", "args": [left, low, self.scalar_expression()]}
         elif self.accept_kw("IN"):
-            self.expect_punct("(")
-            values = [self.scalar_expression()]
-            while self.is_punct(","):
-                self.advance()
-                values.append(self.scalar_expression())
-            self.expect_punct(")")
+            values = self.parenthesized(self.scalar_expression)
             node = {"op": "in", "args": [left, values]}
         elif self.accept_kw("IS"):
             is_not = self.accept_kw("NOT")
@@ -447,43 +442,31 @@ class _Parser:
             pos.append(self.number())
         return pos
 
-    def coord_list(self) -> List[List[float]]:
+    def parenthesized(self, item: Callable[[], Any]) -> List[Any]:
+        """``( item, item, ... )``: one or more items between parentheses."""
         self.expect_punct("(")
-        out = [self.coords()]
+        out = [item()]
         while self.is_punct(","):
             self.advance()
-            out.append(self.coords())
+            out.append(item())
         self.expect_punct(")")
         return out
 
+    def coord_list(self) -> List[List[float]]:
+        return self.parenthesized(self.coords)
+
     def ring_list(self) -> List[List[List[float]]]:
-        self.expect_punct("(")
-        out = [self.coord_list()]
-        while self.is_punct(","):
-            self.advance()
-            out.append(self.coord_list())
-        self.expect_punct(")")
-        return out
+        return self.parenthesized(self.coord_list)
 
     def geometry(self) -> Dict[str, Any]:
         word = self.advance().upper
         if word == "BBOX":
-            self.expect_punct("(")
-            values = [self.number()]
-            while self.is_punct(","):
-                self.advance()
-                values.append(self.number())
-            self.expect_punct(")")
+            values = self.parenthesized(self.number)
             if len(values) not in (4, 6):
                 raise _syntax_error("BBOX needs 4 numbers (west, south, east, north) or 6 with heights.")
             return {"bbox": values}
         if word == "ENVELOPE":  # older CQL drafts: ENVELOPE(west, east, north, south)
-            self.expect_punct("(")
-            values = [self.number()]
-            while self.is_punct(","):
-                self.advance()
-                values.append(self.number())
-            self.expect_punct(")")
+            values = self.parenthesized(self.number)
             if len(values) != 4:
                 raise _syntax_error("ENVELOPE needs 4 numbers: west, east, north, south.")
             w, e, n, s = values
@@ -517,12 +500,7 @@ class _Parser:
         if word == "MULTILINESTRING":
             return {"type": "MultiLineString", "coordinates": self.ring_list()}
         if word == "MULTIPOLYGON":
-            self.expect_punct("(")
-            polys = [self.ring_list()]
-            while self.is_punct(","):
-                self.advance()
-                polys.append(self.ring_list())
-            self.expect_punct(")")
+            polys = self.parenthesized(self.ring_list)
             return {"type": "MultiPolygon", "coordinates": polys}
         if word == "GEOMETRYCOLLECTION":
             self.expect_punct("(")
