@@ -390,7 +390,8 @@ class SceneFinderDock(QDockWidget):
         self.downloads_widget = None
         try:
             from .downloads_widget import DownloadsWidget
-            self.downloads_widget = DownloadsWidget(self)
+            starter = self.plugin.track_task if self.plugin is not None else None
+            self.downloads_widget = DownloadsWidget(self, task_starter=starter)
             self.tabs.addTab(self.downloads_widget, "Downloads")
         except ImportError:
             self.download_button.setEnabled(False)
@@ -1087,10 +1088,8 @@ class SceneFinderDock(QDockWidget):
         self._tasks.add(task)
         task.taskCompleted.connect(lambda: self._tasks.discard(task))
         task.taskTerminated.connect(lambda: self._tasks.discard(task))
-        if self.plugin is not None and hasattr(self.plugin, "tasks"):
-            self.plugin.tasks.add(task)
-            task.taskCompleted.connect(lambda: self.plugin.tasks.discard(task))
-            task.taskTerminated.connect(lambda: self.plugin.tasks.discard(task))
+        if self.plugin is not None:
+            return self.plugin.track_task(task)  # held and cancelled on unload by the plugin
         QgsApplication.taskManager().addTask(task)
         return task
 
