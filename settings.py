@@ -30,6 +30,7 @@ from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from .providers import errors, http
 from .providers.base import Connection
+from .providers.connections import looks_secret
 from .providers.credentials import (CredentialStore, CredentialStoreError, KeyringSecretStore,
                                     SecretStore)
 from .providers.redact import SECRET_QUERY_KEYS, redact_url, register_secret, strip_signature
@@ -46,20 +47,10 @@ EXPORT_VERSION = 1
 KINDS = ("stac-api", "static", "cdse", "usgs", "cmr", "creodias", "google", "aws")
 
 # Option names that would hold a secret. Endpoints (``*_url``) and ids are fine.
-_SECRET_OPTION_WORDS = ("password", "passwd", "secret", "token", "apikey", "api_key", "api-key",
-                        "access_key", "subscription_key", "totp", "authorization", "cookie", "signature")
-_SAFE_OPTION_SUFFIXES = ("_url", "_endpoint", "_domain", "_id", "_size", "_pattern", "_seconds")
 
 
 def _log(message: str, level=Qgis.Info) -> None:
     QgsMessageLog.logMessage(message, LOG_TAG, level)
-
-
-def option_looks_secret(name: str) -> bool:
-    low = (name or "").lower()
-    if low.endswith(_SAFE_OPTION_SUFFIXES):
-        return False
-    return low in ("key", "pass", "sig") or any(word in low for word in _SECRET_OPTION_WORDS)
 
 
 def check_no_secrets(connection: Connection) -> None:
@@ -68,12 +59,12 @@ def check_no_secrets(connection: Connection) -> None:
         if "://" not in value:
             continue
         parts = urlsplit(value)
-        if "@" in parts.netloc or any(k.lower() in SECRET_QUERY_KEYS or option_looks_secret(k)
+        if "@" in parts.netloc or any(k.lower() in SECRET_QUERY_KEYS or looks_secret(k)
                                       for k, _v in parse_qsl(parts.query, keep_blank_values=True)):
             raise errors.InvalidRequestError(
                 f"The connection “{connection.name}” has a password, token or signature in a URL. "
                 "URLs are saved in plain text: put credentials in the credentials fields instead.")
-    bad = [k for k in connection.options if option_looks_secret(k)]
+    bad = [k for k in connection.options if looks_secret(k)]
     if bad:
         raise errors.InvalidRequestError(
             f"The connection option “{bad[0]}” looks like a secret; secrets go to the credentials "
