@@ -28,13 +28,13 @@ from qgis.core import (Qgis, QgsApplication, QgsAuthMethodConfig, QgsMessageLog,
                        QgsSettings)
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
-from .providers import errors, http
+from .providers import errors
+from .providers.net import http
 from .providers.base import Connection
 from .providers.connections import looks_secret
-from .providers.credentials import (CredentialStore, CredentialStoreError, KeyringSecretStore,
-                                    SecretStore)
-from .providers.redact import SECRET_QUERY_KEYS, redact_url, register_secret, strip_signature
-from .providers.tokens import TokenManager
+from .providers.auth.credentials import CredentialStore, CredentialStoreError, KeyringSecretStore, SecretStore
+from .providers.net.redact import SECRET_QUERY_KEYS, redact_url, register_secret, strip_signature
+from .providers.auth.tokens import TokenManager
 
 LOG = logging.getLogger(__name__)
 LOG_TAG = "EO Scene Finder"

@@ -11,7 +11,7 @@ from qgis.core import (QgsFeatureRequest, QgsFields, QgsProcessingException,
 from ..providers.errors import EoSceneFinderError
 from ..qgis_compat import field
 from ..providers.model import Scene
-from ..providers.redact import strip_signature, strip_signatures
+from ..providers.net.redact import strip_signature, strip_signatures
 
 RESULT_FIELDS = (
     ("id", "string"), ("collection", "string"), ("datetime", "string"), ("cloud_cover", "double"),

@@ -19,7 +19,14 @@ from .common import scenes_from_source
 class DownloadAlgorithm(QgsProcessingAlgorithm):
     INPUT, ASSETS, OUTPUT_FOLDER, UNPACK, OUTPUT = "INPUT", "ASSETS", "OUTPUT_FOLDER", "UNPACK", "OUTPUT"
     TRANSFER = "TRANSFER"
-    TRANSFERS = ("HTTPS (the catalog's links)", "S3 (Copernicus Data Space eodata, several accounts)")
+
+    @staticmethod
+    def transfers():
+        """TRANSFER's choices: 0 HTTPS; 1 S3, for the kinds whose spec declares S3 transfers."""
+        from ..providers.catalogs import specs
+
+        s3 = [spec.transfer_label for spec in specs().values() if spec.capabilities.s3_transfer]
+        return ("HTTPS (the catalog's links)", f"S3 ({'; '.join(s3)})")
 
     def name(self):
         return "download"
@@ -43,7 +50,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterString(self.ASSETS, "Asset keys (comma-separated)", optional=True))
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, "Output folder"))
         self.addParameter(QgsProcessingParameterBoolean(self.UNPACK, "Unpack product archives", defaultValue=False))
-        self.addParameter(QgsProcessingParameterEnum(self.TRANSFER, "Transfer", options=list(self.TRANSFERS),
+        self.addParameter(QgsProcessingParameterEnum(self.TRANSFER, "Transfer", options=list(self.transfers()),
                                                      defaultValue=0))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Download report",
                                                             QgsProcessing.TypeVector, optional=True))
@@ -52,7 +59,8 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, name.title()))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..providers.download import DownloadEngine, asset_jobs
+        from ..providers.download.engine import DownloadEngine
+        from ..providers.download.jobs import asset_jobs
 
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
@@ -71,7 +79,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
         for conn, scene in scenes:
             provider = providers[conn]
             scene_keys = keys
-            if scene_keys is None and hasattr(provider, "default_download_assets"):
+            if scene_keys is None:
                 scene_keys = provider.default_download_assets(scene)
             if scene_keys is not None:
                 missing = [k for k in scene_keys if k not in scene.assets]
@@ -120,12 +128,15 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
     def _download_s3(self, scenes, providers, folder, feedback):
         """Products copied from the S3 ``eodata`` bucket, as SAFE folders, into
         ``<folder>/<collection>/``; several accounts share the work (Copernicus Data Space)."""
+        from ..providers.catalogs import specs
+
         by_target = {}
         for conn, scene in scenes:
             provider = providers[conn]
-            if not hasattr(provider, "s3_downloader"):
+            if not provider.spec.capabilities.s3_transfer:
+                able = [s.title for s in specs().values() if s.capabilities.s3_transfer]
                 raise QgsProcessingException(
-                    f"TRANSFER=S3 works with Copernicus Data Space connections; {scene.id} comes from “{conn}”.")
+                    f"TRANSFER=S3 works with {', '.join(able)} connections; {scene.id} comes from “{conn}”.")
             by_target.setdefault((conn, scene.collection or "no-collection"), []).append(scene)
         cancel = threading.Event()
         feedback.canceled.connect(cancel.set)

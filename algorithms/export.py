@@ -10,7 +10,7 @@ from qgis.core import (QgsProcessing, QgsProcessingAlgorithm, QgsProcessingExcep
                        QgsProcessingParameterEnum, QgsProcessingParameterFeatureSource,
                        QgsProcessingParameterFileDestination, QgsVectorFileWriter)
 
-from ..providers.redact import redact_url
+from ..providers.net.redact import redact_url
 
 FORMATS = ("STAC ItemCollection (GeoJSON)", "CSV listing (id,name)", "GeoPackage")
 EXTENSIONS = (".json", ".csv", ".gpkg")

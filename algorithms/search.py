@@ -135,7 +135,7 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
                     feedback.setProgress(min(100.0, 100.0 * count / request.limit))
             if results.truncated:
                 feedback.pushInfo(f"Stopped at LIMIT={request.limit}; the catalog has more scenes.")
-            for warning in getattr(provider, "warnings", []) or []:
+            for warning in provider.warnings:
                 feedback.pushWarning(warning)
         except EoSceneFinderError as err:
             raise QgsProcessingException(str(err)) from err

@@ -30,7 +30,8 @@ import _setup  # noqa: E402,F401 - puts eo_scene_finder and the test servers on 
 
 import requests  # noqa: E402
 
-from eo_scene_finder.providers.cdse import CdseODataProvider, intersects_clause, geometry_wkt  # noqa: E402
+from eo_scene_finder.providers.catalogs.odata.provider import CdseODataProvider
+from eo_scene_finder.providers.catalogs.odata.query import intersects_clause, geometry_wkt  # noqa: E402
 from eo_scene_finder.providers.model import SearchRequest  # noqa: E402
 from fixtures.cdse_servers import start_cdse_server  # noqa: E402
 from servers.odata_server import FRANCE  # noqa: E402

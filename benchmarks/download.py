@@ -33,7 +33,8 @@ from pathlib import Path
 
 import _setup  # noqa: E402,F401 - puts eo_scene_finder and the test servers on sys.path
 
-from eo_scene_finder.providers.download import DownloadEngine, DownloadJob  # noqa: E402
+from eo_scene_finder.providers.download.engine import DownloadEngine
+from eo_scene_finder.providers.download.jobs import DownloadJob  # noqa: E402
 from eo_scene_finder.providers.model import Checksum  # noqa: E402
 from servers.nginx_server import NginxServer  # noqa: E402
 

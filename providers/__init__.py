@@ -2,17 +2,17 @@
 
 Public entry points (imported lazily so that ``providers.errors`` and friends stay cheap):
 ``open_provider(connection, credentials=None)``, ``resolve_connection(text, saved=None)``,
-``register_provider(kind, cls)``, ``PRESETS``, ``Connection``, ``SearchRequest``.
+``PRESETS``, ``Connection``, ``SearchRequest``.
 """
 from typing import Any
 
 _EXPORTS = {
     "open_provider": ".connections",
     "resolve_connection": ".connections",
-    "register_provider": ".connections",
     "connection_string": ".connections",
     "PRESETS": ".connections",
-    "Preset": ".connections",
+    "Preset": ".spec",
+    "ProviderSpec": ".spec",
     "Connection": ".base",
     "Provider": ".base",
     "SearchResults": ".base",

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional
 
 from .model import CollectionInfo, Page, Scene, SearchRequest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .spec import ProviderSpec
 
 
 @dataclass
@@ -77,14 +80,36 @@ class SearchResults:
         return list(self.scenes())
 
 
+@dataclass(frozen=True)
+class SearchWarning:
+    """Something a search skipped without failing (an unreadable document, a date slice that
+    could not be read), in plain words; ``href`` says where, without secrets."""
+
+    message: str
+    href: str = ""
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class Provider(abc.ABC):
     """A catalog. Subclasses must not import qgis and must raise only
-    :class:`~eo_scene_finder.providers.errors.EoSceneFinderError` subclasses."""
+    :class:`~eo_scene_finder.providers.errors.EoSceneFinderError` subclasses.
+
+    ``warnings`` lists what the last search or collection listing skipped."""
 
     kind: str = ""
 
     def __init__(self, connection: Connection):
         self.connection = connection
+        self.warnings: List[SearchWarning] = []
+
+    @property
+    def spec(self) -> "ProviderSpec":
+        """The kind's declaration: title, capabilities, endpoints, auth scheme."""
+        from .catalogs import spec_for
+
+        return spec_for(self.kind or self.connection.kind)
 
     @abc.abstractmethod
     def list_collections(self) -> List[CollectionInfo]:
@@ -125,13 +150,25 @@ class Provider(abc.ABC):
     def scene_from_record(self, record: Dict[str, Any]) -> Scene:
         """Rebuild a scene from its stored ``record`` (a Processing layer's ``record`` field).
         STAC providers store the item; other providers override this."""
-        from .stac_common import item_to_scene
+        from .catalogs.stac.items import item_to_scene
 
         return item_to_scene(record, self.connection.name)
 
     def request_headers(self, url: str) -> Dict[str, str]:
         """Headers (auth) to send when downloading ``url``; empty by default."""
         return {}
+
+    def refresh_credentials(self) -> bool:
+        """Renew the download credentials after a 401/403; True when new ones were obtained."""
+        return False
+
+    def order_hint(self, scene: Scene) -> Optional[str]:
+        """How to get an offline (archived) product, in plain words; None when not applicable."""
+        return None
+
+    def default_download_assets(self, scene: Scene) -> Optional[List[str]]:
+        """The asset keys a download takes when the user names none; None = every data asset."""
+        return None
 
     def close(self) -> None:
         """Release sessions; optional."""

@@ -17,150 +17,59 @@ manager (OS keyring) or the ``EOSF_*`` environment variables instead.
 """
 from __future__ import annotations
 
-import inspect
 import os
 import re
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from . import errors
 from .base import Connection, Provider
-
-PLUGIN_DIR = Path(__file__).resolve().parents[1]
-DEMO_CATALOG = PLUGIN_DIR / "demo_catalog" / "catalog.json"
-
-PC_SAS_ENDPOINT = "https://planetarycomputer.microsoft.com/api/sas/v1"
-DINAMIS_SIGNING_URL = "https://s3-signing-cdos.apps.okd.crocc.meso.umontpellier.fr/"
+from .catalogs import kinds, spec_for, specs
+from .catalogs.stac import DEMO_CATALOG  # noqa: F401  (the bundled demo catalog's path)
+from .spec import Preset
 
 
-@dataclass(frozen=True)
-class Preset:
-    """A catalog the plugin knows out of the box; every endpoint is an overridable option."""
 
-    id: str
-    title: str
-    kind: str
-    url: str
-    description: str = ""
-    options: Dict[str, Any] = field(default_factory=dict)
+class _Presets(Mapping):
+    """Every preset the catalog kinds declare, ``{id: Preset}`` in list order (built on
+    first use from the specs)."""
 
-    def connection(self, name: Optional[str] = None, url: Optional[str] = None, **options: Any) -> Connection:
-        """A connection for this preset; ``url`` and ``options`` override the defaults."""
-        merged = dict(self.options)
-        merged.update({k: v for k, v in options.items() if v is not None})
-        return Connection(name=name or self.id, kind=self.kind, url=url or self.url, options=merged,
-                          preset=self.id)
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: Optional[Dict[str, Preset]] = None
 
+    def _all(self) -> Dict[str, Preset]:
+        with self._lock:
+            if self._items is None:
+                found = [p for spec in specs().values() for p in spec.presets]
+                self._items = {p.id: p for p in sorted(found, key=lambda p: p.order)}
+            return self._items
 
-PRESETS: Dict[str, Preset] = {p.id: p for p in (
-    Preset("earth-search", "Earth Search v1 (Element 84, AWS)", "stac-api",
-           "https://earth-search.aws.element84.com/v1",
-           "Sentinel-1/2, Landsat, Copernicus DEM and NAIP on AWS open data; public COGs."),
-    Preset("planetary-computer", "Microsoft Planetary Computer", "stac-api",
-           "https://planetarycomputer.microsoft.com/api/stac/v1",
-           "Sentinel, Landsat, MODIS and more on Azure; asset URLs are signed with SAS tokens.",
-           {"signing": "planetary-computer", "signing_url": PC_SAS_ENDPOINT}),
-    Preset("dinamis", "DINAMIS (THEIA / Data Terra)", "stac-api",
-           "https://stacapi-cdos.apps.okd.crocc.meso.umontpellier.fr",
-           "Very high resolution SPOT 6/7 and Sentinel-2 products for French public research; "
-           "asset URLs are signed by the DINAMIS signing service (API key or device-code login).",
-           {"signing": "dinamis", "signing_url": DINAMIS_SIGNING_URL,
-            "storage_domain": ".meso.umontpellier.fr"}),
-    Preset("isdeform", "ISDeform (OPGC)", "stac-api", "http://isdeform.opgc.fr/pgstac/",
-           "InSAR deformation products (interferograms, coherence) of the ISDeform service."),
-    Preset("cdse-stac", "Copernicus Data Space Ecosystem STAC", "stac-api",
-           "https://stac.dataspace.copernicus.eu/v1",
-           "The Copernicus Data Space Ecosystem STAC catalogue (Sentinel missions)."),
-    Preset("cdse", "Copernicus Data Space Ecosystem (OData)", "cdse",
-           "https://catalogue.dataspace.copernicus.eu/odata/v1",
-           "Every Sentinel mission and the complementary data of CDSE; searches past the 10,000-result "
-           "limit; downloads need a free CDSE account (HTTPS) or S3 keys."),
-    Preset("creodias", "CREODIAS (OData)", "creodias", "https://datahub.creodias.eu/odata/v1",
-           "The CREODIAS copy of the Copernicus catalogue (same OData interface); a CREODIAS account downloads."),
-    Preset("demo", "Demo catalog (bundled, offline)", "static", str(DEMO_CATALOG),
-           "A small static STAC catalog shipped with the plugin; works without a network."),
-)}
+    def __getitem__(self, key: str) -> Preset:
+        return self._all()[key]
 
-# ------------------------------------------------------------------------------ registry
-ProviderFactory = Callable[..., Provider]
-_registry: Dict[str, ProviderFactory] = {}
-_registry_lock = threading.Lock()
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
-def _stac_api_factory():
-    from .stac_api import StacApiProvider
-    return StacApiProvider
-
-
-def _static_factory():
-    from .static_catalog import StaticCatalogProvider
-    return StaticCatalogProvider
-
-
-_builtin_loaders: Dict[str, Callable[[], ProviderFactory]] = {
-    "stac-api": _stac_api_factory,
-    "static": _static_factory,
-}
-
-
-# modules that register further kinds when imported (``register_provider`` at import time)
-_KIND_MODULES: Dict[str, str] = {
-    "cdse": ".cdse", "creodias": ".cdse", "usgs": ".usgs", "cmr": ".cmr", "google": ".google", "aws": ".aws",
-}
-
-
-def register_provider(kind: str, cls: ProviderFactory) -> None:
-    """Make :func:`open_provider` build ``cls(connection[, credentials=...])`` for ``kind``."""
-    if not re.fullmatch(r"[a-z][a-z0-9-]*", kind or ""):
-        raise ValueError(f"Invalid provider kind {kind!r}")
-    with _registry_lock:
-        _registry[kind] = cls
+PRESETS: Mapping[str, Preset] = _Presets()
 
 
 def provider_kinds() -> Tuple[str, ...]:
-    """Every kind :func:`open_provider` knows."""
-    return tuple(sorted(set(_registry) | set(_builtin_loaders) | set(_KIND_MODULES)))
-
-
-def _factory(kind: str) -> ProviderFactory:
-    with _registry_lock:
-        factory = _registry.get(kind)
-    if factory is None and kind in _builtin_loaders:
-        factory = _builtin_loaders[kind]()
-        register_provider(kind, factory)
-    if factory is None and kind in _KIND_MODULES:
-        import importlib
-        try:
-            importlib.import_module(_KIND_MODULES[kind], __package__)
-        except ImportError:
-            pass  # that provider is not part of this build
-        with _registry_lock:
-            factory = _registry.get(kind)
-    if factory is None:
-        raise errors.InvalidRequestError(
-            f"Unknown catalog kind “{kind}”; known kinds: {', '.join(provider_kinds())}.")
-    return factory
-
-
-def _accepts_credentials(factory: ProviderFactory) -> bool:
-    try:
-        params = inspect.signature(factory).parameters
-    except (TypeError, ValueError):
-        return True
-    return "credentials" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+    """Every kind that has a working provider (from the catalog specs)."""
+    return kinds()
 
 
 def open_provider(connection: Connection, credentials: Any = None) -> Provider:
     """The provider for a connection (by its kind). ``credentials`` is a mapping or object
     with the connection's secrets (e.g. ``access_key``/``secret_key``, ``token_provider``,
     ``subscription_key``); providers that take none ignore it."""
-    factory = _factory(connection.kind)
-    if _accepts_credentials(factory):
-        return factory(connection, credentials=credentials)
-    return factory(connection)
+    return spec_for(connection.kind).open(connection, credentials=credentials)
 
 
 # ------------------------------------------------------------------------------ resolving
@@ -248,7 +157,7 @@ def detect_kind(url: str, session=None) -> str:
     path = urlsplit(url).path.lower()
     if path.endswith(".json"):
         return "static"
-    from . import http
+    from .net import http
     own = session is None
     session = session or http.new_session()
     try:

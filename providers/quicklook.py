@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from urllib.parse import unquote, urlsplit
 
-from . import http
+from .net import http
 from .errors import NotFoundError, ServiceError
 
 MAX_QUICKLOOK_BYTES = 20 * 1024 * 1024

@@ -14,8 +14,9 @@ from typing import Callable, Iterable, List, Optional, Tuple
 from qgis.core import Qgis, QgsMessageLog, QgsTask
 from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
 
-from ..providers.download import (CANCELLED, DONE, FAILED, OFFLINE, SKIPPED, DownloadEngine, DownloadJob,
-                                  DownloadResult, ProgressEvent, size_text, summarize)
+from ..providers.download.jobs import CANCELLED, DONE, FAILED, OFFLINE, SKIPPED, DownloadJob, DownloadResult, ProgressEvent, summarize
+from ..providers.download.engine import DownloadEngine
+from ..providers.download.transfer import size_text
 from ..providers.errors import EoSceneFinderError
 
 LOG_TAG = "EO Scene Finder"

@@ -15,7 +15,7 @@ from qgis.core import QgsApplication, QgsDataProvider, QgsProject, QgsRasterLaye
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from ..providers.errors import EoSceneFinderError, ServiceError
-from ..providers.redact import redact_text, strip_signature
+from ..providers.net.redact import redact_text, strip_signature
 
 REMOTE_GDAL_OPTIONS = {
     # no directory listing and no sidecar probes: opening costs a HEAD and one range read

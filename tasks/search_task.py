@@ -65,7 +65,7 @@ class SearchTask(QgsTask):
                 if self.isCanceled():
                     return False
             self.truncated = results.truncated
-            self.warnings = list(getattr(provider, "warnings", []) or [])
+            self.warnings = [str(w) for w in provider.warnings]
             return True
         except EoSceneFinderError as err:
             self.error = err

@@ -11,11 +11,12 @@ import pytest
 import requests
 
 from eo_scene_finder.providers import errors
-from eo_scene_finder.providers.cdse import CdseODataProvider
-from eo_scene_finder.providers.credentials import CredentialStore, MemorySecretStore
-from eo_scene_finder.providers.download import DONE, FAILED, OFFLINE, DownloadEngine
+from eo_scene_finder.providers.catalogs.odata.provider import CdseODataProvider
+from eo_scene_finder.providers.auth.credentials import CredentialStore, MemorySecretStore
+from eo_scene_finder.providers.download.jobs import DONE, FAILED, OFFLINE
+from eo_scene_finder.providers.download.engine import DownloadEngine
 from eo_scene_finder.providers.model import SearchRequest
-from eo_scene_finder.providers.tokens import TokenManager
+from eo_scene_finder.providers.auth.tokens import TokenManager
 from fixtures.cdse_servers import CDSE_PASSWORD, CDSE_USER
 from servers._proc import wait_until
 
@@ -73,7 +74,7 @@ def test_scenes_rebuilt_from_stored_records_download_too(cdse, tmp_path):
     rebuilt = provider.scene_from_record(scene.record)
     assert rebuilt.id == scene.id and rebuilt.assets["product"].href == scene.assets["product"].href
     assert rebuilt.assets["product"].checksum == scene.assets["product"].checksum
-    from eo_scene_finder.providers.download import asset_jobs
+    from eo_scene_finder.providers.download.jobs import asset_jobs
     [result] = engine().run(asset_jobs(rebuilt, None, str(tmp_path), provider))
     assert result.state == DONE and result.verified_by == "md5"
 

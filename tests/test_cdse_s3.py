@@ -10,9 +10,9 @@ import pytest
 import requests
 
 from eo_scene_finder.providers import errors
-from eo_scene_finder.providers.cdse import CdseODataProvider
-from eo_scene_finder.providers.cdse_s3 import (DONE, FAILED, SKIPPED, S3Account, S3Downloader, S3Product,
-                                               accounts_from_env)
+from eo_scene_finder.providers.catalogs.odata.provider import CdseODataProvider
+from eo_scene_finder.providers.download.s3 import DONE, FAILED, SKIPPED
+from eo_scene_finder.providers.download.s3 import S3Account, S3Downloader, S3Product, accounts_from_env
 from eo_scene_finder.providers.model import SearchRequest
 from fixtures.cdse_servers import CountingS3Proxy
 
@@ -65,7 +65,7 @@ def check_safe(folder, seed):
 
 
 def test_signed_requests_pass_and_a_wrong_secret_is_refused(s3):
-    from eo_scene_finder.providers.cdse_s3 import SigV4Signer
+    from eo_scene_finder.providers.net.s3 import SigV4Signer
     moto, _proxy, good = s3
     url = f"{moto.endpoint}/eodata?list-type=2&prefix=placeholder"
     ok = requests.get(url, headers=SigV4Signer(good[0], "default").headers("GET", url), timeout=30)
@@ -244,8 +244,8 @@ def test_s3_keys_stored_with_the_connection_reach_the_downloader(cdse, monkeypat
     """Keys typed in the connection manager (keyring) come first; numbered environment
     variables add further accounts."""
     from eo_scene_finder.providers.connections import open_provider
-    from eo_scene_finder.providers.credentials import CredentialStore, MemorySecretStore
-    from eo_scene_finder.providers.tokens import TokenManager
+    from eo_scene_finder.providers.auth.credentials import CredentialStore, MemorySecretStore
+    from eo_scene_finder.providers.auth.tokens import TokenManager
 
     store = CredentialStore(MemorySecretStore(), environ={})
     conn = cdse.connection("stored-s3")

@@ -17,11 +17,13 @@ import requests
 from shapely.geometry import Polygon, shape
 
 from eo_scene_finder.providers import errors
-from eo_scene_finder.providers.cdse import (CdseODataProvider, ProgressPage, cql2_to_odata, listing_csv_rows,
-                                            write_listing_csv)
+from eo_scene_finder.providers.catalogs.odata.provider import CdseODataProvider
+from eo_scene_finder.providers.catalogs.odata.sliced import ProgressPage
+from eo_scene_finder.providers.catalogs.odata.cql2 import cql2_to_odata
+from eo_scene_finder.providers.catalogs.odata.records import listing_csv_rows, write_listing_csv
 from eo_scene_finder.providers.connections import open_provider, resolve_connection
 from eo_scene_finder.providers.model import SearchRequest
-from eo_scene_finder.providers.response_cache import ResponseCache
+from eo_scene_finder.providers.net.response_cache import ResponseCache
 from servers.odata_server import FRANCE
 
 DATA = Path(__file__).parent / "data" / "cdse"
@@ -286,7 +288,7 @@ def test_a_detailed_area_is_simplified_to_fit_the_url_then_filtered_exactly(cdse
     scenes = provider.search(request).all()
     statuses = {e["status"] for e in products_log(cdse)}
     assert statuses == {200}  # never a 414
-    from eo_scene_finder.providers.cdse import encoded_length, geometry_wkt, intersects_clause
+    from eo_scene_finder.providers.catalogs.odata.query import encoded_length, geometry_wkt, intersects_clause
     assert encoded_length(intersects_clause(geometry_wkt(detailed))) > 7000  # the true polygon does not fit
     longest = max(len(cdse.odata_url + "/Products?" + e["query"]) for e in products_log(cdse))
     assert longest <= 7000
@@ -344,7 +346,7 @@ def test_scenes_carry_what_downloads_and_grouping_need(cdse):
 
 
 def test_recorded_records_become_scenes(cdse):
-    from eo_scene_finder.providers.cdse import record_to_scene
+    from eo_scene_finder.providers.catalogs.odata.records import record_to_scene
     for rec in json.loads((DATA / "cop_dataspace_search.json").read_text())["value"]:
         scene = record_to_scene(rec)
         assert scene.id == rec["Name"][:-5]
@@ -387,7 +389,6 @@ def test_collections_and_per_collection_queryables(cdse):
 
 
 def test_connection_string_opens_the_provider_with_loopback_endpoints(cdse):
-    import eo_scene_finder.providers.cdse  # noqa: F401 - registers the cdse kind
     connection = resolve_connection(f"cdse+{cdse.odata_url}?page_size=500")
     provider = open_provider(connection)
     assert isinstance(provider, CdseODataProvider)
@@ -398,7 +399,6 @@ def test_connection_string_opens_the_provider_with_loopback_endpoints(cdse):
 
 
 def test_cdse_and_creodias_presets_point_at_the_real_services():
-    import eo_scene_finder.providers.cdse  # noqa: F401 - registers the kinds and presets
     cdse_conn = resolve_connection("cdse")
     provider = open_provider(cdse_conn)
     assert isinstance(provider, CdseODataProvider) and provider.kind == "cdse"

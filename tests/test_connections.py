@@ -9,11 +9,11 @@ import pytest
 from eo_scene_finder.providers import errors
 from eo_scene_finder.providers.base import Connection, Provider, SearchResults
 from eo_scene_finder.providers.connections import (DEMO_CATALOG, PRESETS, connection_string, looks_secret,
-                                                   open_provider, provider_kinds, register_provider,
+                                                   open_provider, provider_kinds,
                                                    resolve_connection)
 from eo_scene_finder.providers.model import SearchRequest
-from eo_scene_finder.providers.signing import DinamisSigner, PlanetaryComputerSigner
-from eo_scene_finder.providers.stac_api import StacApiProvider
+from eo_scene_finder.providers.auth.signing import DinamisSigner, PlanetaryComputerSigner
+from eo_scene_finder.providers.catalogs.stac.api import StacApiProvider
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
 
@@ -164,39 +164,27 @@ def test_bare_url_probe_reports_unreachable():
         resolve_connection(f"http://127.0.0.1:{port}/stac")
 
 
-class _EchoProvider(Provider):
-    kind = "echo"
+def test_the_registry_lists_only_kinds_with_a_provider():
+    """Every kind comes from a spec whose provider class loads; unknown kinds are refused
+    in words that name the known ones, never listing a kind as both."""
+    from eo_scene_finder.providers.catalogs import specs
 
-    def __init__(self, connection, credentials=None):
-        super().__init__(connection)
-        self.credentials = credentials
-
-    def list_collections(self):
-        return []
-
-    def search(self, request):
-        return SearchResults(lambda: iter(()))
-
-
-class _NoCredentialsProvider(_EchoProvider):
-    def __init__(self, connection):
-        super().__init__(connection)
-
-
-def test_registry():
-    register_provider("echo", _EchoProvider)
-    register_provider("echo-plain", _NoCredentialsProvider)
-    assert {"echo", "stac-api", "static", "cdse"} <= set(provider_kinds())
-    conn = resolve_connection("echo+http://127.0.0.1:1/x?flavour=mild")
-    provider = open_provider(conn, credentials={"access_key": "a"})
-    assert isinstance(provider, _EchoProvider) and provider.credentials == {"access_key": "a"}
-    assert conn.options == {"flavour": "mild"}
-    assert isinstance(open_provider(Connection("p", "echo-plain", "x"), credentials={"k": 1}), _NoCredentialsProvider)
-    with pytest.raises(errors.InvalidRequestError) as info:
-        open_provider(Connection("q", "carrier-pigeon", "x"))
-    assert "stac-api" in info.value.user_message
-    with pytest.raises(ValueError):
-        register_provider("Bad Kind", _EchoProvider)
+    assert set(provider_kinds()) == {"stac-api", "static", "cdse", "creodias"}
+    for kind, spec in specs().items():
+        cls = spec.provider_class()
+        assert issubclass(cls, Provider) and cls.kind == kind
+        assert spec.title and spec.check, kind
+    conn = resolve_connection("stac-api+http://127.0.0.1:1/x?flavour=mild")
+    assert conn.kind == "stac-api" and conn.options == {"flavour": "mild"}
+    for unknown in ("carrier-pigeon", "usgs", "cmr", "google", "aws"):
+        with pytest.raises(errors.InvalidRequestError) as info:
+            open_provider(Connection("q", unknown, "x"))
+        message = info.value.user_message
+        assert "stac-api" in message and f"“{unknown}”" in message
+        assert unknown not in message.split("kinds are:")[1]
+    # a KIND+URL string of a kind without a provider is not taken for a kind
+    with pytest.raises(errors.InvalidRequestError):
+        resolve_connection("usgs+http://127.0.0.1:1/api/")
 
 
 def test_public_api_of_the_package():

@@ -12,7 +12,7 @@ from qgis.PyQt.QtTest import QTest
 from qgis.PyQt.QtWidgets import QApplication, QDialogButtonBox, QLabel, QLineEdit, QMessageBox
 
 from eo_scene_finder.providers.base import Connection
-from eo_scene_finder.providers.credentials import CredentialStore, KeyringSecretStore
+from eo_scene_finder.providers.auth.credentials import CredentialStore, KeyringSecretStore
 from eo_scene_finder.settings import ConnectionStore
 from eo_scene_finder.ui.connections_dialog import ConnectionsDialog
 from eo_scene_finder.ui.device_code_dialog import DeviceCodeDialog, DeviceCodePrompt
@@ -188,15 +188,16 @@ def test_duplicate_and_remove_with_clicks(dialog, store, memory_keyring):
 
 
 def test_edit_keeps_secrets_and_renames(dialog, store):
-    store.save(Connection("Old name", "usgs", "https://m2m.example/api/"), credentials={"username": "u", "token": "t-edit-9"})
+    store.save(Connection("Old name", "creodias", "https://datahub.example/odata/v1"),
+               credentials={"username": "u", "password": "p-edit-9"})
     dialog.refresh(select="Old name")
     click(dialog.edit_button)
     editor = dialog.editor
-    assert editor.findChild(QLineEdit, "cred_token").text() == "t-edit-9"
+    assert editor.findChild(QLineEdit, "cred_password").text() == "p-edit-9"
     type_into(editor.name_edit, "New name")
     ok(editor)
     assert store.names() == ["New name"]
-    assert store.credentials.stored("New name").to_dict() == {"username": "u", "token": "t-edit-9"}
+    assert store.credentials.stored("New name").to_dict() == {"username": "u", "password": "p-edit-9"}
 
 
 def test_export_and_import_from_the_dialog(dialog, store, tmp_path):

@@ -3,7 +3,7 @@ import pytest
 
 from eo_scene_finder.providers import cql2
 from eo_scene_finder.providers.errors import InvalidRequestError
-from eo_scene_finder.providers.stac_common import item_to_scene
+from eo_scene_finder.providers.catalogs.stac.items import item_to_scene
 
 
 def make_scene(**props):

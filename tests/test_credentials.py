@@ -7,12 +7,8 @@ import pytest
 from keyring.backends import chainer, fail, null
 
 from eo_scene_finder.providers.base import Connection
-from eo_scene_finder.providers.credentials import (SERVICE, CredentialStore, CredentialStoreError,
-                                                   KeyringSecretStore, MemorySecretStore,
-                                                   credentials_from_env, environment_variables,
-                                                   is_totp_secret, running_in_qgis_process,
-                                                   scheme_for, totp_code)
-from eo_scene_finder.providers.redact import redact_text
+from eo_scene_finder.providers.auth.credentials import SERVICE, CredentialStore, CredentialStoreError, KeyringSecretStore, MemorySecretStore, credentials_from_env, environment_variables, is_totp_secret, running_in_qgis_process, scheme_for, totp_code
+from eo_scene_finder.providers.net.redact import redact_text
 
 
 CDSE = Connection("Team CDSE", "cdse", "https://catalogue.dataspace.copernicus.eu/odata/v1")
@@ -84,7 +80,7 @@ def test_keyring_chosen_by_python_keyring_backend_variable(tmp_path):
     """What conftest does for every test: the null backend, so the user's keyring is never used."""
     import subprocess
     import sys
-    code = ("import keyring; from eo_scene_finder.providers.credentials import KeyringSecretStore as K;"
+    code = ("import keyring; from eo_scene_finder.providers.auth.credentials import KeyringSecretStore as K;"
             "print(type(keyring.get_keyring()).__name__, K().usable())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
@@ -97,16 +93,13 @@ def test_keyring_chosen_by_python_keyring_backend_variable(tmp_path):
 def test_environment_variables_by_kind():
     env = {"EOSF_CDSE_USERNAME": "ci@x.org", "EOSF_CDSE_PASSWORD": "pw-env-1", "EOSF_CDSE_TOTP": "123456",
            "EOSF_DINAMIS_ACCESS_KEY": "ak-env", "EOSF_DINAMIS_SECRET_KEY": "sk-env",
-           "EOSF_PC_SUBSCRIPTION_KEY": "pc-env", "EOSF_EARTHDATA_TOKEN": "ed-env",
-           "EOSF_USGS_USERNAME": "usgs-user", "EOSF_USGS_TOKEN": "usgs-env",
+           "EOSF_PC_SUBSCRIPTION_KEY": "pc-env",
            "EOSF_CREODIAS_USERNAME": "cr@x.org", "EOSF_CREODIAS_PASSWORD": "pw-cr"}
     get = lambda conn: credentials_from_env(scheme_for(conn), env).to_dict()  # noqa: E731
     assert get(CDSE) == {"username": "ci@x.org", "password": "pw-env-1", "totp": "123456"}
     assert get(Connection("d", "stac-api", "u", {"signing": "dinamis"})) == {"access_key": "ak-env",
                                                                               "secret_key": "sk-env"}
     assert get(Connection("p", "stac-api", "u", {"signing": "planetary-computer"})) == {"subscription_key": "pc-env"}
-    assert get(Connection("c", "cmr", "u")) == {"token": "ed-env"}
-    assert get(Connection("u", "usgs", "u")) == {"username": "usgs-user", "token": "usgs-env"}
     assert get(Connection("c", "creodias", "u")) == {"username": "cr@x.org", "password": "pw-cr"}
     assert get(Connection("e", "stac-api", "u")) == {}
     assert set(env) <= set(environment_variables())

@@ -8,7 +8,7 @@ import pytest
 
 from eo_scene_finder.providers.base import Connection
 from eo_scene_finder.providers.model import SearchRequest
-from eo_scene_finder.providers.static_catalog import StaticCatalogProvider
+from eo_scene_finder.providers.catalogs.stac.static import StaticCatalogProvider
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "demo_catalog"

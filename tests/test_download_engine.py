@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from eo_scene_finder.providers import checksums
-from eo_scene_finder.providers.download import (CANCELLED, DONE, DOWNLOADING, FAILED, MANIFEST_NAME,
-                                                OFFLINE, SKIPPED, DownloadEngine, DownloadJob,
-                                                HostLimiter, StaticHeaders, asset_jobs)
+from eo_scene_finder.providers.download import checksums
+from eo_scene_finder.providers.download.jobs import CANCELLED, DONE, DOWNLOADING, FAILED, MANIFEST_NAME, OFFLINE, SKIPPED, DownloadJob, asset_jobs
+from eo_scene_finder.providers.download.engine import DownloadEngine, HostLimiter
+from eo_scene_finder.providers.auth.headers import StaticHeaders
 from eo_scene_finder.providers.errors import (AuthenticationError, ChecksumMismatchError,
                                               DiskFullError, OfflineProductError,
                                               RateLimitedError, ServerError)
 from eo_scene_finder.providers.model import Asset, Checksum, Scene
-from eo_scene_finder.providers.stac_common import item_to_scene
+from eo_scene_finder.providers.catalogs.stac.items import item_to_scene
 from fixtures.download_servers import (FileBehaviour, Gauge, ScriptedFileServer, download_locations,
                                        write_random_file)
 

@@ -9,8 +9,8 @@ import pytest
 from qgis.core import QgsApplication, QgsTask
 from qgis.PyQt.QtCore import QEventLoop, QItemSelectionModel, QTimer
 
-from eo_scene_finder.providers.download import (CANCELLED, DONE, DOWNLOADING, FAILED, OFFLINE, SKIPPED,
-                                                DownloadEngine, DownloadJob)
+from eo_scene_finder.providers.download.jobs import CANCELLED, DONE, DOWNLOADING, FAILED, OFFLINE, SKIPPED, DownloadJob
+from eo_scene_finder.providers.download.engine import DownloadEngine
 from eo_scene_finder.providers.model import Asset, Checksum, Scene
 from eo_scene_finder.tasks.download_task import DownloadTask
 from eo_scene_finder.ui.downloads_widget import DownloadsModel, DownloadsWidget

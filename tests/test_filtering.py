@@ -6,7 +6,7 @@ import pytest
 from eo_scene_finder.providers import filtering
 from eo_scene_finder.providers.errors import InvalidRequestError
 from eo_scene_finder.providers.model import SearchRequest, SortField
-from eo_scene_finder.providers.stac_common import item_to_scene
+from eo_scene_finder.providers.catalogs.stac.items import item_to_scene
 
 UTC = dt.timezone.utc
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from eo_scene_finder.providers import jsonstream
+from eo_scene_finder.providers.net import jsonstream
 
 ITEMS = [json.loads(line) for line in
          (Path(__file__).parent / "data/stac/items_sentinel-2-l2a.ndjson").read_text().splitlines() if line]

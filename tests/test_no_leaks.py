@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from qgis.core import QgsApplication, QgsMessageLog, QgsProject, QgsRasterLayer, QgsSettings
 
-from eo_scene_finder.providers import errors, http
+from eo_scene_finder.providers import errors
+from eo_scene_finder.providers.net import http
 from eo_scene_finder.providers.base import Connection
-from eo_scene_finder.providers.credentials import CredentialStore, KeyringSecretStore
-from eo_scene_finder.providers.tokens import TokenManager
+from eo_scene_finder.providers.auth.credentials import CredentialStore, KeyringSecretStore
+from eo_scene_finder.providers.auth.tokens import TokenManager
 from eo_scene_finder.settings import (ConnectionStore, apply_network_settings, install_project_redaction,
                                       remove_project_redaction)
 from fixtures import token_servers as ts
@@ -78,9 +79,10 @@ def project_redaction(qgis_app):
 
 def test_no_secret_leaks_anywhere(auth_server, memory_keyring, capture, project_redaction, tmp_path):
     from eo_scene_finder.providers.connections import open_provider
-    from eo_scene_finder.providers.download import DownloadEngine, DownloadJob
+    from eo_scene_finder.providers.download.engine import DownloadEngine
+    from eo_scene_finder.providers.download.jobs import DownloadJob
     from eo_scene_finder.providers.model import SearchRequest
-    from eo_scene_finder.providers.signing import make_signer
+    from eo_scene_finder.providers.auth.signing import make_signer
 
     state = auth_server.state
     state.protect_stac = False
@@ -88,9 +90,11 @@ def test_no_secret_leaks_anywhere(auth_server, memory_keyring, capture, project_
     shown_errors: list = []
 
     # -- saved connections with their credentials (QGIS settings + test keyring)
+    import eo_scene_finder.providers.catalogs.usgs.login  # noqa: F401  (registers the usgs scheme)
+
     store = ConnectionStore(credentials=CredentialStore(KeyringSecretStore(), environ={}))
     suffix = uuid.uuid4().hex[:6]
-    names = {k: f"{k} {suffix}" for k in ("cdse", "totp", "wrong", "dinamis", "device", "pc", "usgs", "cmr")}
+    names = {k: f"{k} {suffix}" for k in ("cdse", "totp", "wrong", "dinamis", "device", "pc", "usgs")}
     conns = {
         "cdse": Connection(names["cdse"], "cdse", auth_server.url + "/odata/v1", {"token_url": auth_server.token_url}),
         "totp": Connection(names["totp"], "cdse", auth_server.url + "/odata/v1", {"token_url": auth_server.token_url}),
@@ -102,8 +106,8 @@ def test_no_secret_leaks_anywhere(auth_server, memory_keyring, capture, project_
                              {"signing": "dinamis", "signing_url": auth_server.signing_url}),
         "pc": Connection(names["pc"], "stac-api", auth_server.stac_url,
                          {"signing": "planetary-computer", "signing_url": auth_server.url + "/sas/v1"}),
-        "usgs": Connection(names["usgs"], "usgs", auth_server.m2m_url),
-        "cmr": Connection(names["cmr"], "cmr", auth_server.url + "/search/"),
+        # the M2M login, ready for the USGS kind: named with the auth option until that kind lands
+        "usgs": Connection(names["usgs"], "stac-api", auth_server.m2m_url, {"auth": "usgs"}),
     }
     secrets = {
         "cdse": {"username": ts.USERNAME, "password": ts.PASSWORD},
@@ -112,7 +116,6 @@ def test_no_secret_leaks_anywhere(auth_server, memory_keyring, capture, project_
         "dinamis": {"access_key": ts.DINAMIS_ACCESS_KEY, "secret_key": ts.DINAMIS_SECRET_KEY},
         "pc": {"subscription_key": ts.PC_SUBSCRIPTION_KEY},
         "usgs": {"username": ts.USGS_USERNAME, "token": ts.USGS_APP_TOKEN},
-        "cmr": {"token": ts.EARTHDATA_TOKEN},
     }
     for key, conn in conns.items():
         store.save(conn, credentials=secrets.get(key, {}))
@@ -162,10 +165,9 @@ def test_no_secret_leaks_anywhere(auth_server, memory_keyring, capture, project_
             with pytest.raises(errors.EoSceneFinderError) as info:
                 action()
             report(info.value, shown_errors)
-        # -- USGS login-token, a search, logout; Earthdata bearer
+        # -- USGS login-token, a search, logout
         manager.call_with_auth(conns["usgs"], lambda h: http.request(
             session, "POST", auth_server.m2m_url + "scene-search", json={"datasetName": "x"}, headers=h))
-        assert manager.headers(conns["cmr"])
         # -- downloads: a signed URL with a bearer header, and one the server keeps refusing
         out = tmp_path / "downloads"
         signer = make_signer(conns["dinamis"], manager.provider_credentials(conns["dinamis"]))

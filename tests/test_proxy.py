@@ -17,10 +17,11 @@ import pytest
 from qgis.core import QgsApplication, QgsSettings
 from qgis.PyQt.QtNetwork import QSslCertificate
 
-from eo_scene_finder.providers import errors, http
+from eo_scene_finder.providers import errors
+from eo_scene_finder.providers.net import http
 from eo_scene_finder.providers.base import Connection
-from eo_scene_finder.providers.credentials import CredentialStore, MemorySecretStore
-from eo_scene_finder.providers.tokens import TokenManager
+from eo_scene_finder.providers.auth.credentials import CredentialStore, MemorySecretStore
+from eo_scene_finder.providers.auth.tokens import TokenManager
 from eo_scene_finder.settings import apply_network_settings
 from fixtures import token_servers as ts
 
@@ -133,9 +134,10 @@ def _manager(auth_server):
 def _provider_traffic(auth_server, tmp_path):
     """A STAC search, a token request, a signing call and a download, through the plugin's code."""
     from eo_scene_finder.providers.connections import open_provider
-    from eo_scene_finder.providers.download import DownloadEngine, DownloadJob
+    from eo_scene_finder.providers.download.engine import DownloadEngine
+    from eo_scene_finder.providers.download.jobs import DownloadJob
     from eo_scene_finder.providers.model import SearchRequest
-    from eo_scene_finder.providers.signing import make_signer
+    from eo_scene_finder.providers.auth.signing import make_signer
 
     auth_server.state.protect_stac = False
     manager = _manager(auth_server)

@@ -74,7 +74,7 @@ def _parcels(path: Path, items):
     """A polygon layer with two small parcels inside two of the items' footprints."""
     from osgeo import ogr, osr
 
-    from eo_scene_finder.providers.stac_common import item_to_scene
+    from eo_scene_finder.providers.catalogs.stac.items import item_to_scene
     from shapely.geometry import shape
 
     clear = [i for i in items if (i["properties"].get("eo:cloud_cover") or 100) <= 20][:2]

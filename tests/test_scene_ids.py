@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from eo_scene_finder.providers.scene_ids import parse_scene_key
-from eo_scene_finder.providers.stac_common import item_to_scene
+from eo_scene_finder.providers.catalogs.stac.items import item_to_scene
 
 DATA = Path(__file__).parent / "data"
 

@@ -8,9 +8,10 @@ from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsSettings
 from qgis.PyQt.QtCore import QSettings
 
 from eo_scene_finder import settings as eosf_settings
-from eo_scene_finder.providers import errors, http
+from eo_scene_finder.providers import errors
+from eo_scene_finder.providers.net import http
 from eo_scene_finder.providers.base import Connection
-from eo_scene_finder.providers.credentials import CredentialStore, CredentialStoreError, KeyringSecretStore
+from eo_scene_finder.providers.auth.credentials import CredentialStore, CredentialStoreError, KeyringSecretStore
 from eo_scene_finder.settings import (ConnectionStore, QgisAuthSecretStore, apply_network_settings,
                                       notify_keyring_fallback, qgis_proxy_settings, strip_url_secrets)
 from fixtures import token_servers as ts

@@ -12,7 +12,7 @@ from eo_scene_finder.providers import errors
 from eo_scene_finder.providers.base import Connection
 from eo_scene_finder.providers.connections import open_provider
 from eo_scene_finder.providers.model import SearchRequest
-from eo_scene_finder.providers.signing import (DinamisSigner, PlanetaryComputerSigner, make_signer)
+from eo_scene_finder.providers.auth.signing import DinamisSigner, PlanetaryComputerSigner, make_signer
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -26,7 +26,7 @@ from eo_scene_finder.providers import errors
 from eo_scene_finder.providers.base import Connection
 from eo_scene_finder.providers.connections import open_provider
 from eo_scene_finder.providers.model import SearchRequest
-from eo_scene_finder.providers.stac_api import StacApiProvider
+from eo_scene_finder.providers.catalogs.stac.api import StacApiProvider
 
 pytestmark = pytest.mark.timeout(300)
 

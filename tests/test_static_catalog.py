@@ -8,7 +8,7 @@ import pytest
 from eo_scene_finder.providers import errors
 from eo_scene_finder.providers.base import Connection
 from eo_scene_finder.providers.model import SearchRequest
-from eo_scene_finder.providers.static_catalog import StaticCatalogProvider
+from eo_scene_finder.providers.catalogs.stac.static import StaticCatalogProvider
 
 DATA = Path(__file__).resolve().parent / "data"
 ISDEFORM = DATA / "isdeform_static"

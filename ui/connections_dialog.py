@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from qgis.core import QgsApplication, QgsTask
@@ -20,108 +19,39 @@ from qgis.PyQt.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox
                                  QListWidgetItem, QMessageBox, QPushButton, QSpinBox, QVBoxLayout,
                                  QWidget)
 
-from ..providers import errors, http
+from ..providers import errors
+from ..providers.net import http
 from ..providers.base import Connection
-from ..providers.credentials import (CredentialStore, MemorySecretStore, is_totp_secret,
-                                     scheme_for)
-from ..providers.tokens import (CDSE_TOKEN_URL, CREODIAS_TOKEN_URL, SERVICE_NAMES,
-                                StaticHeadersSession, TokenManager)
+from ..providers.auth.credentials import CredentialStore, MemorySecretStore, is_totp_secret, scheme_for
+from ..providers.auth.tokens import StaticHeadersSession, TokenManager
+from ..providers.spec import ConnectionCheck
 
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("EoSceneFinder", text)
 
 
-KIND_TITLES = {
-    "stac-api": "STAC API",
-    "static": "Static STAC catalog",
-    "cdse": "Copernicus Data Space (OData)",
-    "usgs": "USGS M2M (Landsat)",
-    "cmr": "NASA Earthdata / CMR",
-    "creodias": "CREODIAS (OData)",
-    "google": "Google public data",
-    "aws": "AWS open data",
-}
-
-# Default endpoints per kind (every one is editable; from the provider reference).
-KIND_DEFAULTS: Dict[str, Dict[str, Any]] = {
-    "stac-api": {"url": "https://earth-search.aws.element84.com/v1", "page_size": 100},
-    "static": {"url": "", "page_size": 100},
-    "cdse": {"url": "https://catalogue.dataspace.copernicus.eu/odata/v1", "page_size": 1000,
-             "token_url": CDSE_TOKEN_URL, "client_id": "cdse-public",
-             "download_url": "https://zipper.dataspace.copernicus.eu/odata/v1"},
-    "creodias": {"url": "https://datahub.creodias.eu/odata/v1", "page_size": 1000,
-                 "token_url": CREODIAS_TOKEN_URL, "client_id": "CLOUDFERRO_PUBLIC",
-                 "download_url": "https://zipper.creodias.eu/odata/v1"},
-    "usgs": {"url": "https://m2m.cr.usgs.gov/api/api/json/stable/", "page_size": 100},
-    "cmr": {"url": "https://cmr.earthdata.nasa.gov/search/", "page_size": 2000},
-    "google": {"url": "https://storage.googleapis.com/", "page_size": 100},
-    "aws": {"url": "https://earth-search.aws.element84.com/v1", "page_size": 100,
-            "region": "eu-central-1"},
-}
-
-# Endpoint options shown per kind: (option, label)
-KIND_ENDPOINTS: Dict[str, List[Tuple[str, str]]] = {
-    "cdse": [("token_url", "Token URL"), ("client_id", "Client id"), ("download_url", "Download URL")],
-    "creodias": [("token_url", "Token URL"), ("client_id", "Client id"), ("download_url", "Download URL")],
-    "aws": [("region", "Region")],
-}
-
-SIGNING_CHOICES = [("none", "None"), ("dinamis", "DINAMIS"), ("planetary-computer", "Planetary Computer")]
-SIGNING_ENDPOINTS = {"dinamis": [("signing_url", "Signing service"), ("storage_domain", "Storage domain")],
-                     "planetary-computer": [("signing_url", "SAS token endpoint")]}
+def _specs():
+    from ..providers.catalogs import specs
+    return specs()
 
 
-def _signing_defaults() -> Dict[str, Dict[str, str]]:
-    try:
-        from ..providers.connections import DINAMIS_SIGNING_URL, PC_SAS_ENDPOINT
-    except ImportError:  # pragma: no cover - connections.py ships with the plugin
-        DINAMIS_SIGNING_URL = "https://s3-signing-cdos.apps.okd.crocc.meso.umontpellier.fr/"
-        PC_SAS_ENDPOINT = "https://planetarycomputer.microsoft.com/api/sas/v1"
-    return {"dinamis": {"signing_url": DINAMIS_SIGNING_URL, "storage_domain": ".meso.umontpellier.fr"},
-            "planetary-computer": {"signing_url": PC_SAS_ENDPOINT}}
+def _spec(kind: Optional[str]):
+    return _specs().get(kind) if kind else None
+
+
+def _signing_choices(kind: Optional[str]):
+    spec = _spec(kind)
+    return {c.id: c for c in spec.signing} if spec is not None else {}
 
 
 def _presets() -> Dict[str, Any]:
-    try:
-        from ..providers.connections import PRESETS
-        return dict(PRESETS)
-    except ImportError:  # pragma: no cover
-        return {}
+    from ..providers.connections import PRESETS
+    return dict(PRESETS)
 
 
 # --------------------------------------------------------------------------------------
 # The test itself (runs in a task; no widgets)
-
-
-@dataclass
-class ConnectionCheck:
-    """What Test connection found: one plain sentence per step."""
-
-    lines: List[Tuple[bool, str]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.lines) and all(ok for ok, _ in self.lines)
-
-    def add(self, ok: bool, text: str) -> None:
-        self.lines.append((ok, text))
-
-    def text(self) -> str:
-        return "\n".join(("✓ " if ok else "✗ ") + text for ok, text in self.lines)
-
-
-_CONFORMANCE_WORDS = [("item-search#filter", "filter"), ("item-search#sort", "sort"),
-                      ("item-search#query", "query"), ("item-search#fields", "fields"),
-                      ("collection-search", "collection search"), ("item-search", "item search")]
-
-
-def _describe_conformance(classes: List[str]) -> str:
-    found = []
-    for needle, word in _CONFORMANCE_WORDS:
-        if any(str(c).rstrip("/").endswith(needle) for c in classes) and word not in found:
-            found.append(word)
-    return ", ".join(found) if found else "no search conformance declared"
 
 
 def check_connection(connection: Connection, manager: TokenManager,
@@ -134,7 +64,7 @@ def check_connection(connection: Connection, manager: TokenManager,
     try:
         # 1. credentials (logging in gets a token: that is the proof they work)
         if scheme.id != "none":
-            service = SERVICE_NAMES.get(scheme.id, "the service")
+            service = scheme.service
             session_auth = manager.session_for(connection)
             headers = manager.headers(connection)
             if isinstance(session_auth, StaticHeadersSession):
@@ -154,8 +84,8 @@ def check_connection(connection: Connection, manager: TokenManager,
         if is_canceled():
             return result
         # 2. the service itself
-        _check_service(connection, session, headers if scheme.id in ("cdse", "creodias", "earthdata") else {},
-                       result)
+        _spec(connection.kind).check_service(connection, session, headers, result) if _spec(connection.kind) \
+            else result.add(False, tr("“{0}” is not a catalog kind this version can open.").format(connection.kind))
     except errors.EoSceneFinderError as err:
         result.add(False, err.user_message)
     finally:
@@ -172,53 +102,6 @@ def _check_dinamis_signing(connection: Connection, session, headers: Dict[str, s
     probe = f"https://eosf-check.{domain}/connection-test"
     http.request(session, "POST", endpoint + "sign_urls", params={"urls": [probe]}, headers=headers,
                  what="The DINAMIS signing service")
-
-
-def _check_service(connection: Connection, session, headers: Dict[str, str], result: ConnectionCheck) -> None:
-    kind = connection.kind
-    url = connection.url
-    if kind == "stac-api":
-        landing = http.get_json(session, url, headers=headers, what="The STAC API")
-        if not isinstance(landing, dict):
-            raise errors.MalformedResponseError(tr("The address answered, but not with a STAC landing page."))
-        classes = landing.get("conformsTo")
-        if classes is None:
-            conf_link = next((l.get("href") for l in landing.get("links") or []
-                              if isinstance(l, dict) and l.get("rel") == "conformance"), None)
-            if conf_link:
-                classes = (http.get_json(session, conf_link, headers=headers, what="The STAC API") or {}).get("conformsTo")
-        title = landing.get("title") or landing.get("id") or url
-        result.add(True, tr("Reachable: STAC API “{0}” ({1}).").format(title, _describe_conformance(classes or [])))
-    elif kind == "static":
-        if url.startswith(("http://", "https://")):
-            doc = http.get_json(session, url, what="The catalog")
-        else:
-            import json
-            try:
-                with open(os.path.expanduser(url), encoding="utf-8") as fh:
-                    doc = json.load(fh)
-            except (OSError, ValueError) as err:
-                raise errors.InvalidRequestError(tr("The catalog file cannot be read: {0}").format(err)) from err
-        links = doc.get("links") or [] if isinstance(doc, dict) else []
-        children = sum(1 for l in links if isinstance(l, dict) and l.get("rel") == "child")
-        items = sum(1 for l in links if isinstance(l, dict) and l.get("rel") == "item")
-        result.add(True, tr("Reachable: static catalog “{0}” with {1} child and {2} item links.")
-                   .format(doc.get("id", url), children, items))
-    elif kind in ("cdse", "creodias"):
-        base = url.rstrip("/")
-        data = http.get_json(session, base + "/Products", params={"$top": 1}, headers=headers,
-                             what="The catalogue")
-        count = len(data.get("value") or []) if isinstance(data, dict) else 0
-        result.add(True, tr("Reachable: the OData catalogue answered ({0} product in a test query).").format(count))
-    elif kind == "cmr":
-        http.get_json(session, url.rstrip("/") + "/collections.json", params={"page_size": 1}, headers=headers,
-                      what="NASA CMR")
-        result.add(True, tr("Reachable: NASA CMR answered a test query."))
-    elif kind == "usgs":
-        result.add(True, tr("Reachable: USGS M2M gave an API key."))
-    else:
-        http.request(session, "GET", url, what="The service", stream=True).close()
-        result.add(True, tr("Reachable: {0} answered.").format(url))
 
 
 # --------------------------------------------------------------------------------------
@@ -294,7 +177,7 @@ class ConnectionsDialog(QDialog):
         for conn in self.store.list():
             item = QListWidgetItem(conn.name)
             item.setData(Qt.ItemDataRole.UserRole, conn.name)
-            item.setToolTip(f"{KIND_TITLES.get(conn.kind, conn.kind)} — {conn.url}")
+            item.setToolTip(f"{(_spec(conn.kind).title if _spec(conn.kind) else conn.kind)} — {conn.url}")
             self.connection_list.addItem(item)
             if conn.name == current:
                 self.connection_list.setCurrentItem(item)
@@ -318,8 +201,14 @@ class ConnectionsDialog(QDialog):
         if conn is None:
             self.details.setText(tr("No connection yet: click New… to add one."))
             return
+        if _spec(conn.kind) is None:
+            # saved by an earlier version, or a kind whose provider is not in this one: kept as it is
+            self.edit_button.setEnabled(False)
+            self.details.setText(tr("{0}\n{1}\nThe kind “{2}” is not available in this version: the connection "
+                                    "is kept unchanged for a version that has it.").format(conn.name, conn.url, conn.kind))
+            return
         where = _credentials_location(self.store, conn)
-        self.details.setText(f"{KIND_TITLES.get(conn.kind, conn.kind)}\n{conn.url}\n{where}")
+        self.details.setText(f"{_spec(conn.kind).title}\n{conn.url}\n{where}")
 
     # actions -----------------------------------------------------------------------------
     def new_connection(self) -> "ConnectionEditor":
@@ -327,7 +216,10 @@ class ConnectionsDialog(QDialog):
 
     def edit_selected(self) -> Optional["ConnectionEditor"]:
         name = self.selected_name()
-        return self._open_editor(self.store.get(name)) if name else None
+        connection = self.store.get(name) if name else None
+        if connection is None or _spec(connection.kind) is None:
+            return None       # the editor would turn an unknown kind into another one
+        return self._open_editor(connection)
 
     def _open_editor(self, connection: Optional[Connection]) -> "ConnectionEditor":
         self.editor = ConnectionEditor(self.store, connection, parent=self, token_manager=self._token_manager)
@@ -408,9 +300,6 @@ def _credentials_location(store, conn: Connection) -> str:
 # One connection
 
 
-CACHED_KINDS = ("cdse", "creodias")
-
-
 class ConnectionEditor(QDialog):
     """Edits one connection and its credentials; saves on OK."""
 
@@ -449,16 +338,19 @@ class ConnectionEditor(QDialog):
         form.addRow(tr("Name"), self.name_edit)
         self.kind_combo = QComboBox()
         self.kind_combo.setObjectName("kindCombo")
-        for kind, title in KIND_TITLES.items():
-            self.kind_combo.addItem(tr(title), kind)
+        for kind, spec in _specs().items():
+            self.kind_combo.addItem(tr(spec.title), kind)
         form.addRow(tr("Kind"), self.kind_combo)
         self.url_edit = QLineEdit()
         self.url_edit.setObjectName("urlEdit")
-        form.addRow(tr("URL"), self.url_edit)
+        self.url_label = QLabel(tr("URL"))
+        form.addRow(self.url_label, self.url_edit)
         self.signing_combo = QComboBox()
         self.signing_combo.setObjectName("signingCombo")
-        for value, title in SIGNING_CHOICES:
-            self.signing_combo.addItem(tr(title), value)
+        for spec in _specs().values():
+            for choice in spec.signing:
+                if self.signing_combo.findData(choice.id) < 0:
+                    self.signing_combo.addItem(tr(choice.title), choice.id)
         self.signing_label = QLabel(tr("Asset signing"))
         form.addRow(self.signing_label, self.signing_combo)
         self.page_size_spin = QSpinBox()
@@ -558,7 +450,7 @@ class ConnectionEditor(QDialog):
         self._set_signing(str(connection.options.get("signing") or "none"))
         self.url_edit.setText(connection.url)
         self.page_size_spin.setValue(int(connection.options.get("page_size") or
-                                         KIND_DEFAULTS.get(connection.kind, {}).get("page_size", 100)))
+                                         (_spec(connection.kind).page_size if _spec(connection.kind) else 100)))
         for key, edit in self._endpoint_edits.items():
             edit.setText(str(connection.options.get(key) or ""))
         self._extra_options = {k: v for k, v in connection.options.items()
@@ -595,24 +487,26 @@ class ConnectionEditor(QDialog):
         return self.kind_combo.currentData()
 
     def signing(self) -> str:
-        return self.signing_combo.currentData() if self.kind() in ("stac-api", "static") else "none"
+        return self.signing_combo.currentData() if _signing_choices(self.kind()) else "none"
 
     def _kind_changed(self, force: bool = False, prefill: bool = True) -> None:
         kind = self.kind()
         previous = self._last_kind
         if kind == previous and not force:
             return
-        defaults = KIND_DEFAULTS.get(kind, {})
-        old_defaults = KIND_DEFAULTS.get(previous, {}) if previous else {}
+        defaults = _spec(kind).defaults() if _spec(kind) else {}
+        old_defaults = _spec(previous).defaults() if _spec(previous) else {}
         previous_endpoints = self._defaults_for(previous, self._last_signing)
         if prefill and (not self.url_edit.text().strip() or self.url_edit.text() == old_defaults.get("url")):
             self.url_edit.setText(defaults.get("url", ""))
         if prefill and self.page_size_spin.value() in (100, old_defaults.get("page_size")):
             self.page_size_spin.setValue(int(defaults.get("page_size", 100)))
-        stac = kind in ("stac-api", "static")
-        self.cache_box.setVisible(kind in CACHED_KINDS)
-        self.signing_label.setVisible(stac)
-        self.signing_combo.setVisible(stac)
+        spec = _spec(kind)
+        signs = bool(_signing_choices(kind))
+        self.cache_box.setVisible(bool(spec and spec.capabilities.cache))
+        self.signing_label.setVisible(signs)
+        self.signing_combo.setVisible(signs)
+        self.url_label.setText(tr(spec.url_label) if spec else tr("URL"))
         self._last_kind = kind
         self._rebuild_endpoints(prefill, previous_endpoints)
         self._rebuild_credentials()
@@ -624,12 +518,17 @@ class ConnectionEditor(QDialog):
 
     @staticmethod
     def _defaults_for(kind: Optional[str], signing: str) -> Dict[str, Any]:
-        defaults = dict(KIND_DEFAULTS.get(kind, {})) if kind else {}
-        defaults.update(_signing_defaults().get(signing, {}))
+        spec = _spec(kind)
+        defaults = spec.defaults() if spec else {}
+        choice = _signing_choices(kind).get(signing)
+        defaults.update({e.key: e.default for e in (choice.endpoints if choice else ())})
         return defaults
 
     def _endpoint_fields(self) -> List[Tuple[str, str]]:
-        return list(KIND_ENDPOINTS.get(self.kind(), [])) + list(SIGNING_ENDPOINTS.get(self.signing(), []))
+        spec = _spec(self.kind())
+        choice = _signing_choices(self.kind()).get(self.signing())
+        return [(e.key, e.label) for e in (spec.endpoints if spec else ())] + \
+            [(e.key, e.label) for e in (choice.endpoints if choice else ())]
 
     def _rebuild_endpoints(self, prefill: bool = True, previous: Optional[Dict[str, Any]] = None) -> None:
         old_values = {k: e.text() for k, e in self._endpoint_edits.items()}
@@ -673,7 +572,7 @@ class ConnectionEditor(QDialog):
             self.credentials_form.addRow(tr(f.label), edit)
             self._credential_edits[f.key] = edit
         self.credentials_box.setVisible(scheme.id != "none")
-        device = scheme.id == "dinamis"
+        device = scheme.session == "device-code"
         self.login_button.setVisible(device)
         self.logout_button.setVisible(device)
         self._update_credentials_note()
@@ -685,7 +584,7 @@ class ConnectionEditor(QDialog):
             return
         parts = []
         self.logout_button.setEnabled(bool(self._refresh_token_to_keep()))
-        if scheme.id == "dinamis":
+        if scheme.session == "device-code":
             parts.append(tr("Give an API key, or leave it empty and log in with the browser (the login "
                             "then renews itself for days)."))
             if self._refresh_token_to_keep():
@@ -708,7 +607,8 @@ class ConnectionEditor(QDialog):
         if self.signing() != "none":
             options["signing"] = self.signing()
         options["page_size"] = self.page_size_spin.value()
-        if self.kind() in CACHED_KINDS and self.cache_check.isChecked():
+        spec = _spec(self.kind())
+        if spec is not None and spec.capabilities.cache and self.cache_check.isChecked():
             options["cache_dir"] = self.cache_dir()
             options["cache_max_age"] = self.cache_hours.value() * 3600
         preset = self.original.preset if self.original is not None else self._preset_id
@@ -722,7 +622,7 @@ class ConnectionEditor(QDialog):
 
     def clear_cache(self) -> int:
         """Empty this connection's catalogue cache; returns how many answers were removed."""
-        from ..providers.response_cache import ResponseCache
+        from ..providers.net.response_cache import ResponseCache
 
         removed = ResponseCache(self.cache_dir()).clear()
         self.test_result.setText(tr("Cache cleared: {0} stored answers removed.").format(removed))

@@ -14,7 +14,7 @@ from qgis.PyQt.QtGui import QDesktopServices, QFont, QGuiApplication
 from qgis.PyQt.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton,
                                  QVBoxLayout, QWidget)
 
-from ..providers.tokens import DeviceAuthorization
+from ..providers.auth.tokens import DeviceAuthorization
 
 
 def tr(text: str) -> str:

@@ -19,7 +19,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QComboBox, QCompleter, QDate
 
 from ..providers.errors import EoSceneFinderError, InvalidRequestError
 from ..providers.model import Scene, SearchRequest
-from ..providers.redact import strip_signature
+from ..providers.net.redact import strip_signature
 from ..tasks.function_task import FunctionTask
 from ..tasks.raster_task import OpenRemoteRasterTask
 from ..tasks.search_task import SearchTask, release_results

@@ -20,9 +20,9 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QHB
                                  QPushButton, QStyle, QStyledItemDelegate, QStyleOptionProgressBar,
                                  QTableView, QVBoxLayout, QWidget)
 
-from ..providers.download import (CANCELLED, DONE, DOWNLOADING, FAILED, FINAL_STATES, OFFLINE, QUEUED,
-                                  SKIPPED, VERIFYING, DownloadEngine, DownloadJob, DownloadResult,
-                                  HostLimiter, ProgressEvent, asset_jobs, size_text)
+from ..providers.download.jobs import CANCELLED, DONE, DOWNLOADING, FAILED, FINAL_STATES, OFFLINE, QUEUED, SKIPPED, VERIFYING, DownloadJob, DownloadResult, ProgressEvent, asset_jobs
+from ..providers.download.engine import DownloadEngine, HostLimiter
+from ..providers.download.transfer import size_text
 from ..providers.errors import EoSceneFinderError
 from ..providers.model import Scene
 from ..tasks.download_task import DownloadTask, duration_text, speed_text

@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 from urllib.parse import unquote, urlsplit
 
-from . import errors, filtering, http
-from .base import Connection, Provider, SearchResults
-from .model import CollectionInfo, Page, Scene, SearchRequest, parse_instant
-from .redact import redact_url
-from .stac_common import absolute_href, collection_to_info, item_to_scene
+from ... import errors, filtering
+from ...net import http
+from ...base import Connection, Provider, SearchWarning, SearchResults
+from ...model import CollectionInfo, Page, Scene, SearchRequest, parse_instant
+from ...net.redact import redact_url
+from .items import absolute_href, collection_to_info, item_to_scene
 
 DEFAULT_WORKERS = 8
 DEFAULT_PAGE_SIZE = 100
@@ -256,9 +257,8 @@ class StaticCatalogProvider(Provider):
 
     kind = "static"
 
-    def __init__(self, connection: Connection):
+    def __init__(self, connection: Connection, credentials: Any = None):
         super().__init__(connection)
-        self.warnings: List[str] = []
         self.documents_fetched = 0
         self._root: Optional[str] = None
         self._lock = threading.Lock()
@@ -271,7 +271,7 @@ class StaticCatalogProvider(Provider):
 
     def _warn(self, href: str, err: errors.EoSceneFinderError) -> None:
         with self._lock:
-            self.warnings.append(f"Skipped {redact_url(href)}: {err.user_message}")
+            self.warnings.append(SearchWarning(f"Skipped {redact_url(href)}: {err.user_message}", redact_url(href)))
 
     def _register_executor(self, walk: _Walk) -> None:
         with self._lock:

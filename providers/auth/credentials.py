@@ -28,8 +28,8 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
-from . import errors
-from .redact import MASK, register_secret
+from .. import errors
+from ..net.redact import MASK, register_secret
 
 LOG = logging.getLogger(__name__)
 
@@ -50,13 +50,27 @@ class CredentialField:
 
 @dataclass(frozen=True)
 class AuthScheme:
-    """How a kind of service authenticates, which fields it needs and their env variables."""
+    """How a kind of service authenticates: its fields, their env variables and how the
+    token manager turns them into request headers.
+
+    ``session``: ``none``; ``headers`` (``headers`` templates such as
+    ``("Authorization", "Bearer {token}")``, built when every field they name is set);
+    ``password-grant`` (OAuth2 password grant with refresh and TOTP, at ``token_url`` with
+    ``client_id`` unless the connection's options say otherwise); ``device-code`` (API-key
+    headers when set, else an OAuth2 device-code login); or a session kind registered with
+    :func:`~.tokens.register_session`. ``service`` names the service in messages.
+    """
 
     id: str
     title: str
     env_prefix: str
     fields: Tuple[CredentialField, ...]
     required: Tuple[str, ...] = ()
+    service: str = "the service"
+    session: str = "none"
+    headers: Tuple[Tuple[str, str], ...] = ()
+    token_url: str = ""
+    client_id: str = ""
 
     def field(self, key: str) -> Optional[CredentialField]:
         for f in self.fields:
@@ -67,65 +81,66 @@ class AuthScheme:
     def env_names(self) -> List[str]:
         return [self.env_prefix + f.env_suffix for f in self.fields if f.env_suffix]
 
+    def build_headers(self, creds: Mapping[str, str]) -> Dict[str, str]:
+        """The ``headers`` templates filled from ``creds``; empty when a field is missing."""
+        out: Dict[str, str] = {}
+        for name, template in self.headers:
+            keys = re.findall(r"{(\w+)}", template)
+            if not all(creds.get(k) for k in keys):
+                return {}
+            out[name] = template.format(**{k: creds[k] for k in keys})
+        return out
 
-_USER = CredentialField("username", "Username", secret=False, env_suffix="USERNAME")
-_PASSWORD = CredentialField("password", "Password", env_suffix="PASSWORD")
-_TOTP = CredentialField(
+
+USER_FIELD = CredentialField("username", "Username", secret=False, env_suffix="USERNAME")
+PASSWORD_FIELD = CredentialField("password", "Password", env_suffix="PASSWORD")
+TOTP_FIELD = CredentialField(
     "totp", "Two-factor code or TOTP secret", env_suffix="TOTP",
     help="Only for accounts with two-factor authentication. A 6-digit code is used once "
          "and not stored; a TOTP secret (the base32 text behind the QR code) lets the "
          "plugin log in again by itself.")
-_REFRESH = CredentialField("refresh_token", "Refresh token (kept after logging in)")
+REFRESH_FIELD = CredentialField("refresh_token", "Refresh token (kept after logging in)")
 
-SCHEMES: Dict[str, AuthScheme] = {
-    "none": AuthScheme("none", "No credentials", "", ()),
-    "cdse": AuthScheme("cdse", "Copernicus Data Space account", "EOSF_CDSE_",
-                       (_USER, _PASSWORD, _TOTP,
-                        CredentialField("s3_access_key", "S3 access key (optional, for S3 downloads)",
-                                        secret=False, env_suffix="S3_ACCESS_KEY",
-                                        help="From the CDSE S3 credentials manager. More accounts: "
-                                             "EOSF_CDSE_S3_ACCESS_KEY_2 / _SECRET_KEY_2, ..."),
-                        CredentialField("s3_secret_key", "S3 secret key", env_suffix="S3_SECRET_KEY"),
-                        _REFRESH), required=("username", "password")),
-    "creodias": AuthScheme("creodias", "CREODIAS account", "EOSF_CREODIAS_",
-                           (_USER, _PASSWORD, _TOTP, _REFRESH), required=("username", "password")),
-    "dinamis": AuthScheme(
-        "dinamis", "DINAMIS signing (API key, or log in with the browser)", "EOSF_DINAMIS_",
-        (CredentialField("access_key", "Access key", env_suffix="ACCESS_KEY"),
-         CredentialField("secret_key", "Secret key", env_suffix="SECRET_KEY"),
-         _REFRESH)),
-    "planetary-computer": AuthScheme(
-        "planetary-computer", "Planetary Computer subscription key (optional)", "EOSF_PC_",
-        (CredentialField("subscription_key", "Subscription key", env_suffix="SUBSCRIPTION_KEY"),)),
-    "earthdata": AuthScheme(
-        "earthdata", "NASA Earthdata Login token", "EOSF_EARTHDATA_",
-        (CredentialField("token", "Earthdata bearer token", env_suffix="TOKEN"),), required=("token",)),
-    "usgs": AuthScheme(
-        "usgs", "USGS M2M account (username + application token)", "EOSF_USGS_",
-        (_USER, CredentialField("token", "M2M application token", env_suffix="TOKEN")),
-        required=("username", "token")),
-}
+NO_AUTH = AuthScheme("none", "No credentials", "", ())
+_registered: Dict[str, AuthScheme] = {}
 
-_KIND_SCHEME = {"cdse": "cdse", "creodias": "creodias", "usgs": "usgs", "cmr": "earthdata"}
-_SIGNING_SCHEME = {"dinamis": "dinamis", "planetary-computer": "planetary-computer"}
+
+def register_scheme(scheme: AuthScheme) -> None:
+    """Make a scheme known before a catalog kind declares it (a connection may name it with
+    the ``auth`` option)."""
+    _registered[scheme.id] = scheme
+
+
+def schemes() -> Dict[str, AuthScheme]:
+    """Every auth scheme: ``none``, those the catalog kinds declare and registered ones."""
+    from ..catalogs import specs
+
+    out = {"none": NO_AUTH, **_registered}
+    for spec in specs().values():
+        for scheme in spec.schemes:
+            out.setdefault(scheme.id, scheme)
+    return out
 
 
 def scheme_for(connection) -> AuthScheme:
-    """The auth scheme a connection uses: from its kind, its STAC signing choice, or an
-    explicit ``auth`` option."""
+    """The auth scheme a connection uses: an explicit ``auth`` option, else what its kind's
+    spec says (for STAC, the signing service chosen)."""
+    from ..catalogs import specs
+
+    known = schemes()
     explicit = (connection.options or {}).get("auth")
-    if explicit in SCHEMES:
-        return SCHEMES[explicit]
-    if connection.kind in _KIND_SCHEME:
-        return SCHEMES[_KIND_SCHEME[connection.kind]]
-    signing = (connection.options or {}).get("signing") or "none"
-    return SCHEMES[_SIGNING_SCHEME.get(signing, "none")]
+    if explicit in known:
+        return known[explicit]
+    spec = specs().get(connection.kind)
+    if spec is None:   # a saved connection of a kind this version cannot open: nothing to log in to
+        return NO_AUTH
+    return known.get(spec.auth_scheme_id(connection), NO_AUTH)
 
 
 def environment_variables() -> List[str]:
     """Every environment variable the plugin reads credentials from."""
     names: List[str] = []
-    for scheme in SCHEMES.values():
+    for scheme in schemes().values():
         names.extend(scheme.env_names())
     return names
 

@@ -22,8 +22,9 @@ import time
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
-from . import errors, http
-from .redact import redact_url, register_secret
+from .. import errors
+from ..net import http
+from ..net.redact import redact_url, register_secret
 
 log = logging.getLogger(__name__)
 

@@ -33,13 +33,14 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from . import errors, http
-from . import jsonstream
-from .base import Connection, Provider, SearchResults
-from .model import CollectionInfo, Page, Scene, SearchRequest
-from .redact import redact_text, redact_url
-from .signing import Signer, make_signer
-from .stac_common import collection_to_info, item_to_scene
+from ... import errors
+from ...net import http
+from ...net import jsonstream
+from ...base import Connection, Provider, SearchResults
+from ...model import CollectionInfo, Page, Scene, SearchRequest
+from ...net.redact import redact_text, redact_url
+from ...auth.signing import Signer, make_signer
+from .items import collection_to_info, item_to_scene
 
 log = logging.getLogger(__name__)
 
@@ -459,7 +460,7 @@ class StacApiProvider(Provider):
         filter_args: List[Dict[str, Any]] = []
         if request.cql2:
             if conf.filter:
-                from .cql2 import parse
+                from ...cql2 import parse
                 filter_args.append(parse(request.cql2))
             else:
                 plan.check_cql2 = True
@@ -540,7 +541,7 @@ class StacApiProvider(Provider):
                     adapted.add("intersects")
                     log.info("%s refused the AOI geometry; searching its bbox and checking here", self.what)
                     geom = plan.params.pop("intersects")
-                    from .model import normalize_aoi
+                    from ...model import normalize_aoi
                     plan.params["bbox"] = list(normalize_aoi(geom).bounds)
                     plan.check_aoi = True
                     self._use_intersects = False
@@ -587,7 +588,7 @@ class StacApiProvider(Provider):
         if not plan.sort_locally:
             yield from converted()
             return
-        from .filtering import sort_scenes
+        from ...filtering import sort_scenes
         everything: List[Scene] = []
         for page in converted():
             everything.extend(page.scenes)
@@ -616,7 +617,7 @@ class StacApiProvider(Provider):
     def _local_check(self, plan: _Plan, request: SearchRequest) -> Optional[Callable[[Scene], bool]]:
         if not plan.filters_locally:
             return None
-        from . import filtering
+        from ... import filtering
         checks: List[Callable[[Scene], bool]] = []
         if plan.check_aoi:
             checks.append(lambda s: filtering.intersects_aoi(s, request.aoi))

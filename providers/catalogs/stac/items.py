@@ -6,8 +6,8 @@ import re
 from typing import Any, Dict, Iterable, Optional, Tuple
 from urllib.parse import urljoin
 
-from .model import Asset, Checksum, CollectionInfo, Scene, parse_instant
-from .scene_ids import parse_scene_key
+from ...model import Asset, Checksum, CollectionInfo, Scene, parse_instant
+from ...scene_ids import parse_scene_key
 
 # multihash code -> hashlib name
 _MULTIHASH = {0x11: "sha1", 0x12: "sha256", 0x13: "sha512", 0xD5: "md5", 0x14: "sha3_512",

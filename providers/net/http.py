@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from . import errors
+from .. import errors
 from .redact import install_logging_redaction, redact_text, redact_url
 
 USER_AGENT = "eo-scene-finder/0.1 (QGIS plugin)"

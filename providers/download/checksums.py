@@ -11,8 +11,8 @@ import hashlib
 import re
 from typing import Any, Iterable, Optional
 
-from .model import Checksum
-from .stac_common import parse_multihash
+from ..model import Checksum
+from ..catalogs.stac.items import parse_multihash
 
 __all__ = ["parse_multihash", "from_odata", "from_sidecar", "new_hasher", "hash_file",
            "checksum_text", "parse_checksum_text", "matches"]

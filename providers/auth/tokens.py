@@ -17,7 +17,7 @@ Tokens are renewed before they expire (under 60 s left, 30 s for DINAMIS, or hal
 lifetime of short-lived tokens); when the refresh token is gone or refused the session logs
 in again. One lock per connection makes concurrent tasks share one token request.
 A 401 during a search or download gets one refresh and retry (:meth:`TokenManager.call_with_auth`,
-:class:`HeadersProvider.refresh`); a second 401 raises :class:`CredentialsRejectedError`.
+:class:`~.headers.ConnectionHeaders`); a second 401 raises :class:`CredentialsRejectedError`.
 
 Nothing here imports qgis.
 """
@@ -32,24 +32,17 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 
 import requests
 
-from . import errors, http
-from .credentials import (CredentialStore, Credentials, MemorySecretStore, is_totp_secret,
-                          register_values, scheme_for, totp_code)
-from .redact import MASK, redact_text, register_secret
+from .. import errors
+from ..net import http
+from .credentials import AuthScheme, CredentialStore, Credentials, MemorySecretStore, is_totp_secret, register_values, scheme_for, totp_code
+from ..net.redact import MASK, redact_text, register_secret
+from .headers import ConnectionHeaders
 
 LOG = logging.getLogger(__name__)
 
 DEFAULT_MARGIN = 60.0      # renew OAuth tokens when fewer seconds remain
 DINAMIS_MARGIN = 30.0
-USGS_KEY_LIFETIME = 2 * 3600.0
 MANAGER_HINT = "open EO Scene Finder → Connections… to check them"
-
-CDSE_TOKEN_URL = "https://identity.dataspace.copernicus.eu/auth/realms/CDSE/protocol/openid-connect/token"
-CREODIAS_TOKEN_URL = ("https://identity.cloudferro.com/auth/realms/Creodias-new/protocol/"
-                      "openid-connect/token")
-DEFAULT_CLIENT_IDS = {"cdse": "cdse-public", "creodias": "CLOUDFERRO_PUBLIC", "dinamis": "gdal"}
-SERVICE_NAMES = {"cdse": "Copernicus Data Space", "creodias": "CREODIAS", "dinamis": "DINAMIS",
-                 "usgs": "USGS M2M", "earthdata": "NASA Earthdata", "planetary-computer": "Planetary Computer"}
 
 
 # --------------------------------------------------------------------------------------
@@ -237,12 +230,12 @@ TotpPrompt = Callable[[str], Optional[str]]
 class AuthSession:
     """The auth state of one connection. Thread-safe: one lock per connection."""
 
-    scheme_id = "none"
-
-    def __init__(self, manager: "TokenManager", connection, credentials: Credentials):
+    def __init__(self, manager: "TokenManager", connection, credentials: Credentials,
+                 scheme: Optional[AuthScheme] = None):
         self.manager = manager
         self.connection = connection
         self.credentials = credentials
+        self.scheme = scheme or scheme_for(connection)
         self.lock = threading.RLock()
         self._attempts = 0                 # completed login/refresh attempts
         self._last_error: Optional[BaseException] = None
@@ -253,7 +246,7 @@ class AuthSession:
 
     @property
     def service(self) -> str:
-        return SERVICE_NAMES.get(self.scheme_id, "The service")
+        return self.scheme.service
 
     def headers(self) -> Dict[str, str]:
         """Auth headers valid now (logging in or refreshing first when needed)."""
@@ -298,19 +291,12 @@ class NoAuthSession(AuthSession):
 class StaticHeadersSession(AuthSession):
     """API keys and bearer tokens that do not expire on our side."""
 
-    def __init__(self, manager, connection, credentials, scheme_id: str):
-        super().__init__(manager, connection, credentials)
-        self.scheme_id = scheme_id
+    def __init__(self, manager, connection, credentials, scheme: Optional[AuthScheme] = None):
+        super().__init__(manager, connection, credentials, scheme)
         self._headers = self._build(credentials)
 
     def _build(self, creds: Mapping[str, str]) -> Dict[str, str]:
-        if self.scheme_id == "dinamis" and creds.get("access_key") and creds.get("secret_key"):
-            return {"access-key": creds["access_key"], "secret-key": creds["secret_key"]}
-        if self.scheme_id == "planetary-computer" and creds.get("subscription_key"):
-            return {"Ocp-Apim-Subscription-Key": creds["subscription_key"]}
-        if self.scheme_id == "earthdata" and creds.get("token"):
-            return {"Authorization": f"Bearer {creds['token']}"}
-        return {}
+        return self.scheme.build_headers(creds)
 
     def headers(self) -> Dict[str, str]:
         with self.lock:
@@ -332,8 +318,8 @@ class OAuthSession(AuthSession):
     margin = DEFAULT_MARGIN
 
     def __init__(self, manager, connection, credentials, token_url: str, client_id: str,
-                 client_secret: Optional[str] = None):
-        super().__init__(manager, connection, credentials)
+                 client_secret: Optional[str] = None, scheme: Optional[AuthScheme] = None):
+        super().__init__(manager, connection, credentials, scheme)
         self.token_url = token_url
         self.client_id = client_id
         self.client_secret = client_secret
@@ -448,14 +434,13 @@ class OAuthSession(AuthSession):
 class PasswordGrantSession(OAuthSession):
     """OAuth2 password grant (CDSE, CREODIAS), with two-factor codes when needed."""
 
-    def __init__(self, manager, connection, credentials, scheme_id: str):
+    def __init__(self, manager, connection, credentials, scheme: Optional[AuthScheme] = None):
         options = connection.options or {}
-        default_url = CDSE_TOKEN_URL if scheme_id == "cdse" else CREODIAS_TOKEN_URL
+        scheme = scheme or scheme_for(connection)
         super().__init__(manager, connection, credentials,
-                         token_url=options.get("token_url") or default_url,
-                         client_id=options.get("client_id") or DEFAULT_CLIENT_IDS[scheme_id],
-                         client_secret=options.get("client_secret"))
-        self.scheme_id = scheme_id
+                         token_url=options.get("token_url") or scheme.token_url,
+                         client_id=options.get("client_id") or scheme.client_id,
+                         client_secret=options.get("client_secret"), scheme=scheme)
         self._used_code: Optional[str] = None
 
     def _totp(self) -> Optional[str]:
@@ -506,12 +491,13 @@ class DeviceCodeSession(OAuthSession):
     """OAuth2 device-code flow (DINAMIS): the user approves in a browser, once."""
 
     margin = DINAMIS_MARGIN
-    scheme_id = "dinamis"
 
-    def __init__(self, manager, connection, credentials, slow_down_step: float = 5.0):
+    def __init__(self, manager, connection, credentials, slow_down_step: float = 5.0,
+                 scheme: Optional[AuthScheme] = None):
         options = connection.options or {}
-        super().__init__(manager, connection, credentials, token_url=options.get("token_url") or "",
-                         client_id=options.get("client_id") or DEFAULT_CLIENT_IDS["dinamis"])
+        scheme = scheme or scheme_for(connection)
+        super().__init__(manager, connection, credentials, token_url=options.get("token_url") or scheme.token_url,
+                         client_id=options.get("client_id") or scheme.client_id, scheme=scheme)
         self.device_url = options.get("device_url") or ""
         self.scope = options.get("scope") or "openid offline_access"
         self.slow_down_step = slow_down_step
@@ -602,122 +588,6 @@ class DeviceCodeSession(OAuthSession):
             auth.finish("approved", "Logged in.")
             LOG.info("Logged in to DINAMIS for %s", self.name)
             return token
-
-
-class UsgsSession(AuthSession):
-    """USGS M2M: ``login-token`` gives an API key (about 2 h) sent as ``X-Auth-Token``."""
-
-    scheme_id = "usgs"
-
-    def __init__(self, manager, connection, credentials):
-        super().__init__(manager, connection, credentials)
-        base = connection.url or "https://m2m.cr.usgs.gov/api/api/json/stable/"
-        self.api_url = base if base.endswith("/") else base + "/"
-        self.lifetime = float((connection.options or {}).get("key_lifetime") or USGS_KEY_LIFETIME)
-        self.api_key: Optional[str] = None
-        self.expires_at = 0.0
-
-    def _call(self, endpoint: str, payload: dict, headers: Optional[dict] = None) -> Any:
-        url = self.api_url + endpoint
-        session = self.manager.http_session()
-        try:
-            response = session.post(url, data=json.dumps(payload), timeout=http.default_timeout(),
-                                    headers=dict({"Content-Type": "application/json"}, **(headers or {})))
-        except requests.exceptions.RequestException as err:
-            raise http.map_transport_error(err, url, "USGS M2M") from err
-        body = None
-        try:
-            body = response.json()
-        except ValueError:
-            pass
-        if isinstance(body, dict) and body.get("errorCode"):
-            code = str(body.get("errorCode"))
-            message = redact_text(str(body.get("errorMessage") or code))
-            if code.startswith("AUTH") or response.status_code in (401, 403):
-                raise CredentialsRejectedError(self.name, f"USGS M2M: {message}",
-                                               url=url, status=response.status_code)
-            raise errors.BadRequestError(f"USGS M2M rejected the request: {message}",
-                                         server_message=message, url=url, status=response.status_code)
-        http.raise_for_status(response, "USGS M2M")
-        if not isinstance(body, dict):
-            raise errors.MalformedResponseError("USGS M2M answered with something that is not JSON.", url=url)
-        return body.get("data")
-
-    def _login(self) -> None:
-        username = self.credentials.get("username")
-        app_token = self.credentials.get("token")
-        if not username or not app_token:
-            raise LoginRequiredError(
-                f"No USGS username and application token for {self.name}: add them in EO Scene "
-                f"Finder → Connections…, or set EOSF_USGS_USERNAME and EOSF_USGS_TOKEN.")
-        key = self._call("login-token", {"username": username, "token": app_token})
-        if not isinstance(key, str) or not key:
-            raise errors.MalformedResponseError("USGS M2M did not send an API key.", url=self.api_url)
-        register_secret(key)
-        self.api_key = key
-        self.expires_at = self.manager.clock() + self.lifetime
-        self._mark_success()
-        LOG.info("Logged in to USGS M2M for %s", self.name)
-
-    def _ensure(self, force: bool, rejected: Optional[str]) -> str:
-        now = self.manager.clock()
-        if self.api_key is not None:
-            if force and rejected is not None and self.api_key != rejected:
-                return self.api_key
-            if not force and self.expires_at - now > min(DEFAULT_MARGIN, self.lifetime / 2):
-                return self.api_key
-            self._logout_quietly()
-        self._login()
-        return self.api_key
-
-    def headers(self) -> Dict[str, str]:
-        return {"X-Auth-Token": self._guarded(lambda: self._ensure(False, None))}
-
-    def refresh(self, rejected=None) -> Dict[str, str]:
-        old = dict(rejected or {}).get("X-Auth-Token")
-        return {"X-Auth-Token": self._guarded(lambda: self._ensure(True, old))}
-
-    def _logout_quietly(self) -> None:
-        key, self.api_key = self.api_key, None
-        if not key:
-            return
-        try:
-            self._call("logout", {}, headers={"X-Auth-Token": key})
-            LOG.info("Logged out of USGS M2M for %s", self.name)
-        except errors.EoSceneFinderError as err:
-            LOG.info("USGS M2M logout for %s failed: %s", self.name, err.user_message)
-
-    def close(self) -> None:
-        with self.lock:
-            self._logout_quietly()
-
-
-# --------------------------------------------------------------------------------------
-# Providers for the signing and download hooks
-
-
-class HeadersProvider:
-    """Auth headers for one connection: call it (or ``headers(url)``, the download engine's
-    interface) for the headers to send now; call :meth:`refresh` once after a 401 for new
-    ones (truthy), or get :class:`CredentialsRejectedError` when nothing better exists."""
-
-    def __init__(self, manager: "TokenManager", connection):
-        self.manager = manager
-        self.connection = connection
-        self._local = threading.local()
-
-    def __call__(self) -> Dict[str, str]:
-        headers = self.manager.headers(self.connection)
-        self._local.last = headers
-        return dict(headers)
-
-    def headers(self, url: Optional[str] = None) -> Dict[str, str]:
-        return self()
-
-    def refresh(self) -> Dict[str, str]:
-        headers = self.manager.refresh(self.connection, rejected=getattr(self._local, "last", None))
-        self._local.last = headers
-        return dict(headers)
 
 
 class TokenProvider:
@@ -860,17 +730,11 @@ class TokenManager:
         scheme = scheme_for(connection)
         creds = self.credentials_for(connection)
         register_values(creds, scheme)
-        if scheme.id in ("cdse", "creodias"):
-            return PasswordGrantSession(self, connection, creds, scheme.id)
-        if scheme.id == "dinamis":
-            if creds.get("access_key") and creds.get("secret_key"):
-                return StaticHeadersSession(self, connection, creds, "dinamis")
-            return DeviceCodeSession(self, connection, creds, slow_down_step=self.slow_down_step)
-        if scheme.id == "usgs":
-            return UsgsSession(self, connection, creds)
-        if scheme.id in ("planetary-computer", "earthdata"):
-            return StaticHeadersSession(self, connection, creds, scheme.id)
-        return NoAuthSession(self, connection, creds)
+        factory = _SESSION_KINDS.get(scheme.session)
+        if factory is None:
+            raise errors.InvalidRequestError(
+                f"The connection {connection.name} needs a “{scheme.session}” login, which this version cannot do.")
+        return factory(self, connection, creds, scheme)
 
     def forget(self, name: str) -> None:
         """Drop the session of ``name`` (its credentials or settings changed)."""
@@ -898,8 +762,8 @@ class TokenManager:
             raise LoginRequiredError(f"The connection {connection.name} has no bearer token.")
         return value.split(" ", 1)[-1]
 
-    def headers_provider(self, connection) -> HeadersProvider:
-        return HeadersProvider(self, connection)
+    def headers_provider(self, connection) -> ConnectionHeaders:
+        return ConnectionHeaders(self, connection)
 
     def token_provider(self, connection) -> TokenProvider:
         return TokenProvider(self, connection)
@@ -917,8 +781,7 @@ class TokenManager:
         for key in ("access_key", "secret_key", "subscription_key", "s3_access_key", "s3_secret_key"):
             if creds.get(key):
                 out[key] = creds[key]
-        if scheme.id in ("cdse", "creodias") or (
-                scheme.id == "dinamis" and not (creds.get("access_key") and creds.get("secret_key"))):
+        if isinstance(self.session_for(connection), OAuthSession):
             out["token_provider"] = self.token_provider(connection)
         return out
 
@@ -979,6 +842,29 @@ class TokenManager:
             self._fingerprints.clear()
         for session in sessions:
             session.close()
+
+
+SessionFactory = Callable[["TokenManager", Any, Credentials, AuthScheme], AuthSession]
+
+
+def _device_code_or_keys(manager: "TokenManager", connection, creds: Credentials, scheme: AuthScheme) -> AuthSession:
+    if scheme.build_headers(creds):
+        return StaticHeadersSession(manager, connection, creds, scheme)
+    return DeviceCodeSession(manager, connection, creds, slow_down_step=manager.slow_down_step, scheme=scheme)
+
+
+_SESSION_KINDS: Dict[str, SessionFactory] = {
+    "none": lambda manager, connection, creds, scheme: NoAuthSession(manager, connection, creds, scheme),
+    "headers": lambda manager, connection, creds, scheme: StaticHeadersSession(manager, connection, creds, scheme),
+    "password-grant": lambda manager, connection, creds, scheme: PasswordGrantSession(manager, connection, creds,
+                                                                                      scheme),
+    "device-code": _device_code_or_keys,
+}
+
+
+def register_session(kind: str, factory: SessionFactory) -> None:
+    """Teach the token manager a login kind (``AuthScheme.session``), e.g. USGS M2M's."""
+    _SESSION_KINDS[kind] = factory
 
 
 def _find_token_url(spec: Any) -> Optional[str]:
