@@ -141,7 +141,7 @@ def test_table_and_footprint_selection_follow_each_other(dock):
     layer = dock.footprints.layer
     assert len(layer.selectedFeatureIds()) == 1
     scene_row0 = dock.results_proxy.mapToSource(dock.results_proxy.index(0, 0)).row()
-    assert layer.getFeature(layer.selectedFeatureIds()[0])["row"] == dock.results_model.serial(scene_row0)
+    assert layer.selectedFeatureIds() == [dock.footprints.fid_for_row(dock.results_model.serial(scene_row0))]
     assert dock.current_scene is dock.results_model.scene(scene_row0)
     # and the reverse: select a footprint on the map
     other_serial = 1 if dock.results_model.serial(scene_row0) != 1 else 0
