@@ -152,9 +152,9 @@ def _json_field(value: Any, name: str, scene_id: str) -> Any:
     try:
         return json.loads(text)
     except ValueError as err:
-        cut = " (254 characters: cut where Shapefile and MapInfo cut text)" if len(text) in (254, 255) else ""
+        cut = ", where Shapefile and MapInfo cut text" if len(text) in (254, 255) else ""
         raise SceneLayerError(
-            f"The “{name}” of scene {scene_id} is cut short or damaged{cut}, {len(text)} characters: its "
+            f"The “{name}” of scene {scene_id} is cut short or damaged ({len(text)} characters{cut}): its "
             f"file format could not hold a whole record. Run “Search scenes” again and write its output as "
             f"{GOOD_FORMATS}.") from err
 
