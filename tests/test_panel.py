@@ -412,3 +412,6 @@ def test_selected_footprints_feed_the_processing_algorithms(dock, nginx_server, 
     res = processing.run("eoscenefinder:download", {"INPUT": selected, "ASSETS": "visual",
                                                     "OUTPUT_FOLDER": str(out)})
     assert res["DOWNLOADED"] == 1 and res["SKIPPED"] == 1
+    # the layer holds the JSON of the current selection only
+    layer.selectByIds([layer.selectedFeatureIds()[0]])
+    assert [bool(f["record"]) for f in layer.getFeatures()].count(True) == 1

@@ -20,6 +20,7 @@ __all__ = ["FootprintLayer", "geometry_from_geojson", "GROUP_NAME", "LAYER_NAME"
 GROUP_NAME = "EO Scene Finder"
 LAYER_NAME = "Scene footprints"
 LAYER_PROPERTY = "eo_scene_finder/footprints"
+RECORD_CHUNK = 500  # features written per changeAttributeValues when a selection is filled
 
 
 class FootprintLayer(QObject):
@@ -133,23 +134,38 @@ class FootprintLayer(QObject):
         return self._row_to_fid.get(row)
 
     def fill_records(self, fids: Iterable[int]) -> int:
-        """Write ``assets`` and ``record`` (unsigned) of these features if not yet written, in one
-        change on the memory provider; returns how many were written."""
+        """Write ``assets`` and ``record`` (unsigned) of these features if not yet written, by
+        chunks on the memory provider (no edit session, no undo); returns how many were written."""
         if self.layer is None:
             return 0
         todo = [f for f in fids if f in self._scenes and f not in self._with_record]
-        if not todo:
-            return 0
         fields = self.layer.fields()
         assets_idx, record_idx = fields.indexOf("assets"), fields.indexOf("record")
-        changes = {}
-        for fid in todo:
-            assets, record = json_attributes(self._scenes[fid])
-            changes[fid] = {assets_idx: assets, record_idx: record}
-        if not self.layer.dataProvider().changeAttributeValues(changes):
+        done = 0
+        for start in range(0, len(todo), RECORD_CHUNK):  # bounded peak memory for a select-all
+            changes = {}
+            for fid in todo[start:start + RECORD_CHUNK]:
+                assets, record = json_attributes(self._scenes[fid])
+                changes[fid] = {assets_idx: assets, record_idx: record}
+            if not self.layer.dataProvider().changeAttributeValues(changes):
+                break
+            self._with_record.update(changes)
+            done += len(changes)
+        return done
+
+    def release_records(self, keep: Iterable[int]) -> int:
+        """Empty ``assets`` and ``record`` of the features not in ``keep``: the layer holds the
+        JSON of the current selection only. A Processing run already started keeps its copy."""
+        if self.layer is None:
             return 0
-        self._with_record.update(todo)
-        return len(todo)
+        stale = self._with_record.difference(keep)
+        if not stale:
+            return 0
+        fields = self.layer.fields()
+        null = {fields.indexOf("assets"): None, fields.indexOf("record"): None}
+        if self.layer.dataProvider().changeAttributeValues({fid: dict(null) for fid in stale}):
+            self._with_record.difference_update(stale)
+        return len(stale)
 
     def select_rows(self, rows: Iterable[int]) -> None:
         if self.layer is None or self._syncing:
@@ -160,11 +176,13 @@ class FootprintLayer(QObject):
         finally:
             self._syncing = False
 
-    def _on_layer_selection(self, selected, _deselected, _clear):
+    def _on_layer_selection(self, _selected, _deselected, _clear):
         if self.layer is None:
             return
         # whoever selected (the table, the map, an expression), the selection can feed Processing
-        self.fill_records(selected)
+        selection = set(self.layer.selectedFeatureIds())
+        self.release_records(selection)
+        self.fill_records(selection)
         if self._syncing:
             return
         self._syncing = True
