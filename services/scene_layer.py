@@ -44,7 +44,7 @@ UNFIT_FORMATS = {
     ".ili": "INTERLIS does not keep these attributes as written",
     ".itf": "INTERLIS does not keep these attributes as written",
     ".xtf": "INTERLIS does not keep these attributes as written",
-    ".xml": "INTERLIS does not keep these attributes as written",
+    ".xml": "PDS4 does not keep these attributes as written",
 }
 GOOD_FORMATS = "GeoPackage (.gpkg), GeoJSON (.geojson), FlatGeobuf (.fgb) or CSV (.csv)"
 NO_RECORD_HINT = ("in the EO Scene Finder panel, select the scenes (in the table or on the map), then tick "
