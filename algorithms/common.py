@@ -1,44 +1,14 @@
-"""What the algorithms share: connection strings to providers, result-layer fields, and
-scenes rebuilt from a layer made by ``eoscenefinder:search``."""
+"""What the algorithms share: connection strings to providers, and scenes rebuilt from a
+scene layer (``eoscenefinder:search`` output or the panel's footprints; the schema and its
+reading live in services/scene_layer.py)."""
 from __future__ import annotations
 
-import json
 from typing import Dict
 
-from qgis.core import (QgsFeatureRequest, QgsFields, QgsProcessingException,
-                       QgsProcessingFeatureSource)
+from qgis.core import QgsFeatureRequest, QgsProcessingException, QgsProcessingFeatureSource
 
 from ..providers.errors import EoSceneFinderError
-from ..qgis_compat import field
-from ..providers.model import Scene
-from ..providers.net.redact import strip_signature, strip_signatures
-
-RESULT_FIELDS = (
-    ("id", "string"), ("collection", "string"), ("datetime", "string"), ("cloud_cover", "double"),
-    ("platform", "string"), ("connection", "string"), ("scene_key", "string"), ("thumbnail", "string"),
-    ("online", "bool"), ("assets", "string"), ("record", "string"),
-)
-
-
-def result_fields() -> QgsFields:
-    fields = QgsFields()
-    for name, kind in RESULT_FIELDS:
-        fields.append(field(name, kind))
-    return fields
-
-
-def scene_attributes(scene: Scene, connection_text: str) -> list:
-    """A scene as the attribute list of a result layer (record = full item/product JSON)."""
-    # signed hrefs expire and must never be written to files: store the published ones;
-    # download and mosaic sign again when they use them
-    assets = strip_signatures({k: a.to_dict() for k, a in scene.assets.items()})
-    return [
-        scene.id, scene.collection or "", scene.date_text, scene.cloud_cover, scene.platform or "",
-        connection_text, str(scene.scene_key) if scene.scene_key else "",
-        strip_signature(scene.thumbnail or ""), scene.online, json.dumps(assets),
-        json.dumps(strip_signatures(scene.record), default=str),
-    ]
-
+from ..services import scene_layer
 
 _network_ready = False
 
@@ -86,23 +56,37 @@ def open_connection(text: str, feedback=None):
     return open_provider(connection, credentials=creds) if creds is not None else open_provider(connection)
 
 
+def check_scene_source(source: QgsProcessingFeatureSource) -> None:
+    """Refuse, with what to do, a layer without the fields a scene is rebuilt from."""
+    missing = scene_layer.missing_fields(source.fields().names())
+    if missing:
+        raise QgsProcessingException(
+            f"The input layer has no “{missing[0]}” field: use a layer made by “EO Scene Finder › Search scenes” "
+            f"or the panel's “Scene footprints” layer (with “Selected features only”).")
+
+
+def read_scene(feature):
+    """``(connection text, record dict)`` of a feature, or a QgsProcessingException saying what to do."""
+    try:
+        return scene_layer.read_scene(feature)
+    except scene_layer.SceneLayerError as err:
+        raise QgsProcessingException(str(err)) from err
+
+
+def records_from_source(source: QgsProcessingFeatureSource):
+    """``[(feature, connection text, record)...]`` for the features Processing gives (the selection
+    only, when asked); every feature is checked before any work starts."""
+    check_scene_source(source)
+    return [(feat, *read_scene(feat)) for feat in source.getFeatures(QgsFeatureRequest())]
+
+
 def scenes_from_source(source: QgsProcessingFeatureSource, feedback=None):
     """``([(connection string, scene)...], {connection string: provider})`` for every feature
-    of a layer made by the search algorithm (the selection only, when Processing says so)."""
-    names = source.fields().names()
-    for needed in ("record", "connection"):
-        if needed not in names:
-            raise QgsProcessingException(
-                f"The input layer has no “{needed}” field: use a layer made by “EO Scene Finder › Search”.")
+    of a scene layer (made by the search algorithm or the panel; the selection only, when
+    Processing says so), whatever format it was saved in."""
     providers: Dict[str, object] = {}
     out = []
-    request = QgsFeatureRequest()
-    for feat in source.getFeatures(request):
-        conn = feat["connection"] or ""
-        try:
-            record = json.loads(feat["record"] or "{}")
-        except ValueError as err:
-            raise QgsProcessingException(f"Feature {feat.id()} has a broken “record” field: {err}") from err
+    for _feat, conn, record in records_from_source(source):
         if conn not in providers:
             providers[conn] = open_connection(conn, feedback)
         scene = providers[conn].scene_from_record(record)

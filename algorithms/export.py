@@ -6,11 +6,15 @@ import csv
 import json
 import os
 
-from qgis.core import (QgsProcessing, QgsProcessingAlgorithm, QgsProcessingException,
-                       QgsProcessingParameterEnum, QgsProcessingParameterFeatureSource,
-                       QgsProcessingParameterFileDestination, QgsVectorFileWriter)
+from qgis.core import (QgsCoordinateReferenceSystem, QgsFeature, QgsFeatureSink, QgsProcessing,
+                       QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterEnum,
+                       QgsProcessingParameterFeatureSource, QgsProcessingParameterFileDestination,
+                       QgsVectorFileWriter, QgsWkbTypes)
 
 from ..providers.net.redact import redact_url
+from ..services.scene_layer import (SceneLayerError, feature_value, read_assets, scene_fields,
+                                      schema_attributes)
+from .common import records_from_source
 
 FORMATS = ("STAC ItemCollection (GeoJSON)", "CSV listing (id,name)", "GeoPackage")
 EXTENSIONS = (".json", ".csv", ".gpkg")
@@ -28,6 +32,13 @@ def stac_feature(record: dict, fallback: dict) -> dict:
     if record.get("type") == "Feature" and "assets" in record:
         return record
     return fallback
+
+
+def read_assets_checked(feature) -> dict:
+    try:
+        return read_assets(feature)
+    except SceneLayerError as err:
+        raise QgsProcessingException(str(err)) from err
 
 
 class ExportAlgorithm(QgsProcessingAlgorithm):
@@ -65,43 +76,30 @@ class ExportAlgorithm(QgsProcessingAlgorithm):
         if not os.path.splitext(output)[1]:
             output += EXTENSIONS[fmt]
         os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
-        names = source.fields().names()
-        if fmt in (0, 1) and "record" not in names:
-            raise QgsProcessingException("The input layer has no “record” field: use a layer made by Search scenes.")
+        # every format reads the scenes the same way, from any scene layer format or the panel
+        rows = records_from_source(source)
         count = 0
         if fmt == 2:
-            options = QgsVectorFileWriter.SaveVectorOptions()
-            options.driverName = "GPKG"
-            options.layerName = "scenes"
-            layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
-            if layer is None:
-                raise QgsProcessingException("INPUT is not a vector layer that can be written to a GeoPackage.")
-            writer = getattr(QgsVectorFileWriter, "writeAsVectorFormatV3", None) or \
-                QgsVectorFileWriter.writeAsVectorFormatV2
-            res = writer(layer, output, context.transformContext(), options)
-            if res[0] != QgsVectorFileWriter.NoError:
-                raise QgsProcessingException(f"Writing the GeoPackage failed: {res[1]}")
-            count = layer.featureCount()
+            count = self._write_geopackage(rows, source, output, context, feedback)
         elif fmt == 1:
             with open(output, "w", newline="", encoding="utf-8") as fh:
                 writer = csv.writer(fh)
                 writer.writerow(["id", "name"])
-                for feat in source.getFeatures():
-                    record = json.loads(feat["record"] or "{}")
-                    writer.writerow(listing_row(record, feat["id"]))
+                for feat, _conn, record in rows:
+                    writer.writerow(listing_row(record, feature_value(feat, "id")))
                     count += 1
         else:
             features = []
-            for feat in source.getFeatures():
-                record = json.loads(feat["record"] or "{}")
+            for feat, _conn, record in rows:
                 fallback = {
-                    "type": "Feature", "stac_version": "1.0.0", "id": feat["id"],
-                    "collection": feat["collection"] or None,
+                    "type": "Feature", "stac_version": "1.0.0", "id": feature_value(feat, "id"),
+                    "collection": feature_value(feat, "collection") or None,
                     "geometry": json.loads(feat.geometry().asJson(7)) if feat.hasGeometry() else None,
-                    "properties": {"datetime": feat["datetime"] or None, "eo:cloud_cover": feat["cloud_cover"],
-                                   "platform": feat["platform"] or None, "source_record": record},
+                    "properties": {"datetime": feature_value(feat, "datetime") or None,
+                                   "eo:cloud_cover": feature_value(feat, "cloud_cover"),
+                                   "platform": feature_value(feat, "platform") or None, "source_record": record},
                     "assets": {k: {kk: vv for kk, vv in v.items() if kk in ("href", "type", "roles", "title")}
-                               for k, v in json.loads(feat["assets"] or "{}").items()},
+                               for k, v in read_assets_checked(feat).items() if isinstance(v, dict)},
                     "links": [],
                 }
                 features.append(stac_feature(record, fallback))
@@ -112,3 +110,37 @@ class ExportAlgorithm(QgsProcessingAlgorithm):
                 json.dump({"type": "FeatureCollection", "features": features}, fh)
         feedback.pushInfo(f"Wrote {count} scene(s) to {redact_url(output)}")
         return {self.OUTPUT: output}
+
+    @staticmethod
+    def _write_geopackage(rows, source, output, context, feedback) -> int:
+        """The scenes in the scene layer schema (JSON fields as text, whatever the input format
+        made of them), in EPSG:4326 like the search output."""
+        fields = scene_fields()
+        options = QgsVectorFileWriter.SaveVectorOptions()
+        options.driverName = "GPKG"
+        options.layerName = "scenes"
+        if os.path.exists(output):
+            os.remove(output)
+        crs = source.sourceCrs() if source.sourceCrs().isValid() else QgsCoordinateReferenceSystem("EPSG:4326")
+        writer = QgsVectorFileWriter.create(output, fields, QgsWkbTypes.MultiPolygon, crs,
+                                            context.transformContext(), options)
+        if writer.hasError() != QgsVectorFileWriter.NoError:
+            raise QgsProcessingException(f"Writing the GeoPackage failed: {writer.errorMessage()}")
+        count = 0
+        for feat, conn, record in rows:
+            out = QgsFeature(fields)
+            if feat.hasGeometry():
+                geom = feat.geometry()
+                geom.convertToMultiType()
+                out.setGeometry(geom)
+            try:
+                out.setAttributes(schema_attributes(feat, conn, record))
+            except SceneLayerError as err:
+                raise QgsProcessingException(str(err)) from err
+            if not writer.addFeature(out, QgsFeatureSink.FastInsert):
+                raise QgsProcessingException(f"Writing the GeoPackage failed: {writer.errorMessage()}")
+            count += 1
+            if feedback.isCanceled():
+                break
+        del writer  # closes the file now
+        return count

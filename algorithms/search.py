@@ -11,7 +11,8 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, Qgs
 
 from ..providers.errors import EoSceneFinderError
 from ..providers.model import SearchRequest
-from .common import open_connection, result_fields, scene_attributes
+from ..services.scene_layer import geometry_from_geojson, output_format_problem, scene_attributes, scene_fields
+from .common import open_connection
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 
@@ -106,12 +107,15 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             )
         except EoSceneFinderError as err:
             raise QgsProcessingException(str(err)) from err
-        (sink, dest_id) = self.parameterAsSink(parameters, self.OUTPUT, context, result_fields(),
+        # refuse a format that cannot hold the records before searching (and before creating the file)
+        problem = output_format_problem(self.parameterAsOutputLayer(parameters, self.OUTPUT, context))
+        if problem:
+            raise QgsProcessingException(problem)
+        fields = scene_fields()
+        (sink, dest_id) = self.parameterAsSink(parameters, self.OUTPUT, context, fields,
                                                QgsWkbTypes.MultiPolygon, WGS84)
         if sink is None:
             raise QgsProcessingException("Could not create the output layer.")
-        from ..ui.footprints import geometry_from_geojson
-
         provider = open_connection(conn_text, feedback)
         count = 0
         try:
@@ -121,7 +125,7 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
                     feedback.pushInfo(f"Cancelled after {count} scenes.")
                     break
                 for scene in page.scenes:
-                    feat = QgsFeature(result_fields())
+                    feat = QgsFeature(fields)
                     geom = geometry_from_geojson(scene.geometry, scene.bbox)
                     if not geom.isNull():
                         geom.convertToMultiType()

@@ -202,3 +202,69 @@ def test_camargue_mosaic_on_dinamis_is_one_run_and_leaks_no_signature(
     assert text.count("X-Amz-Signature") >= 3  # streamed with signed /vsicurl/ hrefs
     ds = gdal.Open(res["OUTPUT"])
     assert ds is not None and ds.GetRasterBand(1).Checksum() >= 0
+
+
+def test_a_memory_search_layer_feeds_download_mosaic_and_export(processing_ready, demo_over_http, tmp_path):
+    """OUTPUT=TEMPORARY_OUTPUT (a memory layer), then the other algorithms on that layer object."""
+    server, url = demo_over_http
+    layer = run("search", {"CONNECTION": url, "COLLECTIONS": "demo-aerial-colorado",
+                           "OUTPUT": "TEMPORARY_OUTPUT"})["OUTPUT"]
+    assert isinstance(layer, QgsVectorLayer) and layer.providerType() == "memory" and layer.featureCount() == 2
+    out = tmp_path / "downloads"
+    res = run("download", {"INPUT": layer, "ASSETS": "visual", "OUTPUT_FOLDER": str(out)})
+    assert res["DOWNLOADED"] == 2 and res["FAILED"] == 0
+    assert len(list(out.rglob("*.tif"))) == 2 and not list(out.rglob("*.part"))
+    vrt = run("mosaic", {"INPUT": layer, "ASSET": "visual", "OUTPUT": str(tmp_path / "m.vrt")})["OUTPUT"]
+    assert Path(vrt).read_text().count(f"/vsicurl/{server.url}/demo_catalog/") >= 2
+    items = json.loads(Path(run("export", {"INPUT": layer, "FORMAT": 0,
+                                           "OUTPUT": str(tmp_path / "items.json")})["OUTPUT"]).read_text())
+    assert sorted(f["id"] for f in items["features"]) == sorted(f["id"] for f in layer.getFeatures())
+    # the GeoPackage export is a search layer again, whatever the input was
+    gpkg = run("export", {"INPUT": layer, "FORMAT": 2, "OUTPUT": str(tmp_path / "copy.gpkg")})["OUTPUT"]
+    res = run("download", {"INPUT": gpkg, "ASSETS": "visual", "OUTPUT_FOLDER": str(out)})
+    assert res["SKIPPED"] == 2 and res["DOWNLOADED"] == 0
+
+
+def _one_scene_layer(record_text):
+    """A memory layer in the scene layer schema with one feature whose record is ``record_text``."""
+    from qgis.core import QgsFeature
+
+    from eo_scene_finder.services.scene_layer import FIELD_NAMES, scene_fields
+
+    layer = QgsVectorLayer("Polygon?crs=EPSG:4326", "scenes", "memory")
+    layer.dataProvider().addAttributes(scene_fields())
+    layer.updateFields()
+    f = QgsFeature(layer.fields())
+    values = dict.fromkeys(FIELD_NAMES)
+    values.update(id="S2_X", collection="demo", connection="demo", record=record_text)
+    f.setAttributes([values[n] for n in FIELD_NAMES])
+    assert layer.dataProvider().addFeatures([f])[0]
+    return layer
+
+
+def test_a_record_cut_by_a_format_is_reported_plainly(processing_ready, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    cut = json.dumps({"type": "Feature", "id": "S2_X", "assets": {"visual": {"href": "x" * 400}}})[:254]
+    for alg, extra in (("download", {"OUTPUT_FOLDER": str(tmp_path / "d")}),
+                       ("mosaic", {"ASSET": "visual", "OUTPUT": str(tmp_path / "m.vrt")}),
+                       ("export", {"FORMAT": 1, "OUTPUT": str(tmp_path / "l.csv")})):
+        with pytest.raises(QgsProcessingException, match=r"S2_X is cut short.*254 characters.*GeoPackage"):
+            run(alg, dict(INPUT=_one_scene_layer(cut), **extra))
+    with pytest.raises(QgsProcessingException, match=r"S2_X has no record.*Selected features only"):
+        run("download", {"INPUT": _one_scene_layer(None), "OUTPUT_FOLDER": str(tmp_path / "d")})
+    assert not (tmp_path / "d").exists() or not list((tmp_path / "d").rglob("*"))
+
+
+def test_search_refuses_formats_that_cannot_hold_records_before_searching(processing_ready, demo_over_http,
+                                                                           tmp_path):
+    from qgis.core import QgsProcessingException
+
+    server, url = demo_over_http
+    server.clear_log()
+    for name, why in (("s.shp", "Shapefile keeps at most 254 characters"), ("s.tab", "MapInfo TAB"),
+                      ("s.dxf", "DXF stores no attributes")):
+        with pytest.raises(QgsProcessingException, match=f"{why}.*GeoPackage"):
+            run("search", {"CONNECTION": url, "OUTPUT": str(tmp_path / name)})
+        assert not (tmp_path / name).exists()
+    assert not server.requests()  # refused before searching

@@ -3,7 +3,8 @@
 import time
 
 import pytest
-from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer, QgsRectangle, QgsSettings
+from qgis.core import (NULL, QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer, QgsRectangle,
+                       QgsSettings)
 from qgis.PyQt.QtCore import QCoreApplication, QDate, QPoint, Qt
 from qgis.PyQt.QtTest import QTest
 
@@ -141,7 +142,7 @@ def test_table_and_footprint_selection_follow_each_other(dock):
     layer = dock.footprints.layer
     assert len(layer.selectedFeatureIds()) == 1
     scene_row0 = dock.results_proxy.mapToSource(dock.results_proxy.index(0, 0)).row()
-    assert layer.getFeature(layer.selectedFeatureIds()[0])["row"] == dock.results_model.serial(scene_row0)
+    assert layer.selectedFeatureIds() == [dock.footprints.fid_for_row(dock.results_model.serial(scene_row0))]
     assert dock.current_scene is dock.results_model.scene(scene_row0)
     # and the reverse: select a footprint on the map
     other_serial = 1 if dock.results_model.serial(scene_row0) != 1 else 0
@@ -354,3 +355,63 @@ def test_download_from_the_panel_into_the_downloads_tab(dock, nginx_server, tmp_
     assert not list(out.rglob("*.part"))
     files = sorted(out.rglob("*.tif"))
     assert [f.parent.parent.name for f in files] == ["demo-aerial-colorado"] * 2
+
+
+def test_selected_footprints_feed_the_processing_algorithms(dock, nginx_server, processing_ready, tmp_path):
+    """Select scenes in the panel, then run Download / Export from the toolbox on the Scene
+    footprints layer with “Selected features only”."""
+    import json
+    import shutil
+    from pathlib import Path
+
+    import processing
+    from qgis.core import QgsProcessingException, QgsProcessingFeatureSourceDefinition
+
+    from eo_scene_finder.providers.connections import resolve_connection
+
+    root = tmp_path / "www"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "demo_catalog", root / "demo_catalog")
+    server = nginx_server(root)
+    wait_until(lambda: dock.search_task is None, 30, "first-run search")
+    conn = resolve_connection(f"static+{server.url}/demo_catalog/catalog.json")
+    dock._connections[conn.name] = conn  # an ad-hoc connection: Processing gets its KIND+URL text
+    dock.connection_combo.addItem(conn.name, conn.name)
+    dock.select_connection(conn.name)
+    wait_until(lambda: dock.collections_model.rowCount() == 2, 30, "collections over HTTP")
+    dock.set_selected_collections(["demo-aerial-colorado"])
+    dock.use_dates.setChecked(False)
+    run_search(dock)
+    assert dock.results_model.rowCount() == 2
+    layer = dock.footprints.layer
+    assert QgsProject.instance().mapLayer(layer.id()) is layer
+    assert all(f["record"] is None or f["record"] == NULL for f in layer.getFeatures())  # nothing heavy up front
+
+    dock.results_view.selectRow(0)  # one scene, selected in the table
+    wanted = dock.selected_scenes()[0]
+    selected = QgsProcessingFeatureSourceDefinition(layer.id(), True)
+    out = tmp_path / "out"
+    server.clear_log()
+    res = processing.run("eoscenefinder:download", {"INPUT": selected, "ASSETS": "visual",
+                                                    "OUTPUT_FOLDER": str(out)})
+    assert res["DOWNLOADED"] == 1 and res["FAILED"] == 0
+    files = list(out.rglob("*.tif"))
+    assert [(f.parent.parent.name, f.parent.name) for f in files] == [("demo-aerial-colorado", wanted.id)]
+    served = root / "demo_catalog" / Path(wanted.assets["visual"].href.split("/demo_catalog/", 1)[1])
+    assert files[0].read_bytes() == served.read_bytes()
+    assert [r.uri for r in server.requests() if r.uri.endswith(".tif")]  # fetched from the catalog's server
+
+    items = json.loads(Path(processing.run("eoscenefinder:export", {
+        "INPUT": selected, "FORMAT": 0, "OUTPUT": str(tmp_path / "items.json")})["OUTPUT"]).read_text())
+    assert [f["id"] for f in items["features"]] == [wanted.id]
+
+    # the whole layer, without selecting the other scene: a message saying what to do
+    with pytest.raises(QgsProcessingException, match="Selected features only"):
+        processing.run("eoscenefinder:download", {"INPUT": layer, "ASSETS": "visual", "OUTPUT_FOLDER": str(out)})
+    # selecting it on the map fills its record too
+    layer.selectAll()
+    res = processing.run("eoscenefinder:download", {"INPUT": selected, "ASSETS": "visual",
+                                                    "OUTPUT_FOLDER": str(out)})
+    assert res["DOWNLOADED"] == 1 and res["SKIPPED"] == 1
+    # the layer holds the JSON of the current selection only
+    layer.selectByIds([layer.selectedFeatureIds()[0]])
+    assert [bool(f["record"]) for f in layer.getFeatures()].count(True) == 1

@@ -202,3 +202,56 @@ def test_algorithm_errors_say_what_to_fix(qgis_profile_factory, tmp_path):
          f"OUTPUT={tmp_path / 'x.gpkg'}"], profile.root, timeout=120)
     assert proc.returncode != 0
     assert "before the start date" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("ext", ["geojson", "fgb", "gpkg", "csv"])
+def test_every_search_output_format_feeds_download_mosaic_and_export(
+        ext, qgis_profile_factory, pgstac_api, earth_search_like, cog_server, tmp_path):
+    """search → OUTPUT=scenes.<ext> → download, mosaic and export on that file, as a user would
+    chain them (GeoJSON hands the JSON fields back as objects, CSV as text, ...)."""
+    from osgeo import gdal
+
+    profile = qgis_profile_factory("qgis-process-formats")
+    cid, _items = earth_search_like
+    scenes = f"scenes.{ext}"
+    run_command(f"qgis_process run eoscenefinder:search -- CONNECTION=earth-search?url={pgstac_api.url} "
+                f"COLLECTIONS={cid} START=2024-05-01 END=2024-05-31 SORTBY=eo:cloud_cover LIMIT=2 "
+                f"OUTPUT={scenes}", [], profile, tmp_path)
+    assert (tmp_path / scenes).exists()
+
+    run_command(f"qgis_process run eoscenefinder:download -- INPUT={scenes} ASSETS=visual "
+                f"OUTPUT_FOLDER=downloads OUTPUT=report.csv", [], profile, tmp_path)
+    tifs = sorted((tmp_path / "downloads" / cid).glob("*/visual.tif"))
+    assert len(tifs) == 2 and all(t.read_bytes() == COG.read_bytes() for t in tifs)  # verified copies
+    assert not list((tmp_path / "downloads").rglob("*.part"))
+    rows = list(csv.DictReader((tmp_path / "report.csv").open()))
+    assert [r["state"] for r in rows] == ["done", "done"]
+    ids = sorted(r["scene"] for r in rows)
+    assert sorted(t.parent.name for t in tifs) == ids
+
+    run_command(f"qgis_process run eoscenefinder:mosaic -- INPUT={scenes} ASSET=visual OUTPUT=mosaic.vrt",
+                [], profile, tmp_path)
+    vrt = (tmp_path / "mosaic.vrt").read_text()
+    assert vrt.count(f"/vsicurl/{cog_server.url}/cogs/visual.tif") == 2 * 3  # two scenes, three bands
+    ds = gdal.Open(str(tmp_path / "mosaic.vrt"))
+    assert ds is not None and ds.RasterCount == 3 and ds.GetRasterBand(1).Checksum() >= 0
+    ds = None
+
+    run_command(f"qgis_process run eoscenefinder:export -- INPUT={scenes} FORMAT=0 OUTPUT=items.json",
+                [], profile, tmp_path)
+    doc = json.loads((tmp_path / "items.json").read_text())
+    assert sorted(f["id"] for f in doc["features"]) == ids
+    assert all(f["type"] == "Feature" and f["collection"] == cid and
+               f["assets"]["visual"]["href"] == f"{cog_server.url}/cogs/visual.tif" for f in doc["features"])
+
+
+def test_search_refuses_shapefile_before_searching(qgis_profile_factory, pgstac_api, earth_search_like, tmp_path):
+    profile = qgis_profile_factory("qgis-process-formats")
+    cid, _items = earth_search_like
+    proc = qgis_env.run_qgis_process(
+        ["run", "eoscenefinder:search", "--", f"CONNECTION=earth-search?url={pgstac_api.url}", f"COLLECTIONS={cid}",
+         "LIMIT=2", f"OUTPUT={tmp_path / 'scenes.shp'}"], profile.root, timeout=120)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "Shapefile keeps at most 254 characters" in out and "GeoPackage (.gpkg)" in out, out[-2000:]
+    assert not (tmp_path / "scenes.shp").exists()

@@ -1,56 +1,48 @@
-"""Scene footprints in a styled memory layer inside an "EO Scene Finder" layer group."""
+"""Scene footprints in a styled memory layer inside an "EO Scene Finder" layer group.
+
+The layer has the scene layer schema (services/scene_layer.py), so its selected features are
+an input of Download, Mosaic and Export. The cheap fields are written when footprints are
+drawn; ``assets`` and ``record`` (10-16 KB of JSON a scene) are written for the scenes the
+user selects, when they are selected.
+"""
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional
+from typing import Callable, Dict, Iterable, List, Optional, Set
 
-from qgis.core import (QgsFeature, QgsFields, QgsFillSymbol, QgsGeometry, QgsJsonUtils,
-                       QgsPointXY, QgsProject, QgsVectorLayer)
+from qgis.core import QgsFeature, QgsFillSymbol, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from ..providers.model import Scene
-from ..qgis_compat import field
+from ..services.scene_layer import geometry_from_geojson, json_attributes, scene_attributes, scene_fields
+
+__all__ = ["FootprintLayer", "geometry_from_geojson", "GROUP_NAME", "LAYER_NAME", "LAYER_PROPERTY"]
 
 GROUP_NAME = "EO Scene Finder"
 LAYER_NAME = "Scene footprints"
 LAYER_PROPERTY = "eo_scene_finder/footprints"
-
-
-def geometry_from_geojson(geom: Optional[dict], bbox=None) -> QgsGeometry:
-    """A QgsGeometry from a GeoJSON polygon/multipolygon dict (fast path), else via QGIS."""
-    if geom:
-        gtype = geom.get("type")
-        coords = geom.get("coordinates")
-        try:
-            if gtype == "Polygon":
-                return QgsGeometry.fromPolygonXY([[QgsPointXY(c[0], c[1]) for c in ring] for ring in coords])
-            if gtype == "MultiPolygon":
-                return QgsGeometry.fromMultiPolygonXY(
-                    [[[QgsPointXY(c[0], c[1]) for c in ring] for ring in poly] for poly in coords])
-        except (TypeError, IndexError):
-            pass
-        import json
-        g = QgsJsonUtils.geometryFromGeoJson(json.dumps(geom)) if hasattr(QgsJsonUtils, "geometryFromGeoJson") else None
-        if g is not None and not g.isNull():
-            return g
-    if bbox:
-        w, s, e, n = bbox[:4]
-        return QgsGeometry.fromPolygonXY([[QgsPointXY(w, s), QgsPointXY(e, s), QgsPointXY(e, n),
-                                           QgsPointXY(w, n), QgsPointXY(w, s)]])
-    return QgsGeometry()
+RECORD_CHUNK = 500  # features written per changeAttributeValues when a selection is filled
 
 
 class FootprintLayer(QObject):
-    """Owns the footprint layer; maps result rows to feature ids both ways."""
+    """Owns the footprint layer; maps result rows to feature ids both ways and writes the
+    records of the scenes the user selects."""
 
     selectionChanged = pyqtSignal(list)  # source rows selected on the map
 
-    def __init__(self, project: Optional[QgsProject] = None, parent=None):
+    def __init__(self, project: Optional[QgsProject] = None, parent=None,
+                 connection_text: Optional[Callable[[str], str]] = None):
         super().__init__(parent)
         self.project = project or QgsProject.instance()
         self.layer: Optional[QgsVectorLayer] = None
         self._row_to_fid: Dict[int, int] = {}
         self._fid_to_row: Dict[int, int] = {}
         self._syncing = False
+        # how Processing names a connection id (a saved name, a preset id or KIND+URL?options);
+        # the dock's connection_text when the dock is the parent
+        self._connection_text = connection_text or getattr(parent, "connection_text", None)
+        self._connection_texts: Dict[str, str] = {}
+        self._scenes: Dict[int, Scene] = {}  # fid -> scene (the results model holds them anyway)
+        self._with_record: Set[int] = set()
 
     def _ensure_layer(self) -> QgsVectorLayer:
         if self.layer is not None:
@@ -61,11 +53,7 @@ class FootprintLayer(QObject):
             except RuntimeError:  # deleted by the user
                 pass
         layer = QgsVectorLayer("Polygon?crs=EPSG:4326", LAYER_NAME, "memory")
-        fields = QgsFields()
-        for name, kind in (("row", "int"), ("id", "string"), ("collection", "string"), ("datetime", "string"),
-                           ("cloud_cover", "double"), ("platform", "string"), ("connection", "string")):
-            fields.append(field(name, kind))
-        layer.dataProvider().addAttributes(fields)
+        layer.dataProvider().addAttributes(scene_fields())
         layer.updateFields()
         layer.setCustomProperty(LAYER_PROPERTY, True)
         symbol = QgsFillSymbol.createSimple({
@@ -78,14 +66,19 @@ class FootprintLayer(QObject):
         layer.selectionChanged.connect(self._on_layer_selection)
         layer.willBeDeleted.connect(self._forget_layer)
         self.layer = layer
+        self._forget_features()
+        return layer
+
+    def _forget_features(self):
         self._row_to_fid.clear()
         self._fid_to_row.clear()
-        return layer
+        self._scenes.clear()
+        self._with_record.clear()
+        self._connection_texts.clear()
 
     def _forget_layer(self):
         self.layer = None
-        self._row_to_fid.clear()
-        self._fid_to_row.clear()
+        self._forget_features()
 
     def clear(self) -> None:
         if self.layer is not None:
@@ -94,14 +87,27 @@ class FootprintLayer(QObject):
                 self.layer.triggerRepaint()
             except RuntimeError:
                 self.layer = None
-        self._row_to_fid.clear()
-        self._fid_to_row.clear()
+        self._forget_features()
+
+    def connection_text(self, cid: Optional[str]) -> str:
+        """The connection as Processing resolves it (cached per connection id)."""
+        cid = cid or ""
+        text = self._connection_texts.get(cid)
+        if text is None:
+            text = cid
+            if cid and self._connection_text is not None:
+                try:
+                    text = self._connection_text(cid) or cid
+                except Exception:  # noqa: BLE001 - an unknown id stays as it is: Processing says so
+                    text = cid
+            self._connection_texts[cid] = text
+        return text
 
     def add_scenes(self, first_row: int, scenes: Iterable[Scene]) -> int:
         """Add footprints for result rows ``first_row...``; returns how many were drawn."""
         layer = self._ensure_layer()
         feats: List[QgsFeature] = []
-        rows: List[int] = []
+        rows: List[tuple] = []
         fields = layer.fields()
         for offset, scene in enumerate(scenes):
             geom = geometry_from_geojson(scene.geometry, scene.bbox)
@@ -109,22 +115,57 @@ class FootprintLayer(QObject):
                 continue
             f = QgsFeature(fields)
             f.setGeometry(geom)
-            f.setAttributes([first_row + offset, scene.id, scene.collection or "", scene.date_text,
-                             scene.cloud_cover, scene.platform or "", scene.connection or ""])
+            # assets and record stay null until the scene is selected (see fill_records)
+            f.setAttributes(scene_attributes(scene, self.connection_text(scene.connection), with_json=False))
             feats.append(f)
-            rows.append(first_row + offset)
+            rows.append((first_row + offset, scene))
         if not feats:
             return 0
         ok, added = layer.dataProvider().addFeatures(feats)
-        for row, feat in zip(rows, added):
+        for (row, scene), feat in zip(rows, added):
             self._row_to_fid[row] = feat.id()
             self._fid_to_row[feat.id()] = row
+            self._scenes[feat.id()] = scene
         layer.updateExtents()
         layer.triggerRepaint()
         return len(added)
 
     def fid_for_row(self, row: int) -> Optional[int]:
         return self._row_to_fid.get(row)
+
+    def fill_records(self, fids: Iterable[int]) -> int:
+        """Write ``assets`` and ``record`` (unsigned) of these features if not yet written, by
+        chunks on the memory provider (no edit session, no undo); returns how many were written."""
+        if self.layer is None:
+            return 0
+        todo = [f for f in fids if f in self._scenes and f not in self._with_record]
+        fields = self.layer.fields()
+        assets_idx, record_idx = fields.indexOf("assets"), fields.indexOf("record")
+        done = 0
+        for start in range(0, len(todo), RECORD_CHUNK):  # bounded peak memory for a select-all
+            changes = {}
+            for fid in todo[start:start + RECORD_CHUNK]:
+                assets, record = json_attributes(self._scenes[fid])
+                changes[fid] = {assets_idx: assets, record_idx: record}
+            if not self.layer.dataProvider().changeAttributeValues(changes):
+                break
+            self._with_record.update(changes)
+            done += len(changes)
+        return done
+
+    def release_records(self, keep: Iterable[int]) -> int:
+        """Empty ``assets`` and ``record`` of the features not in ``keep``: the layer holds the
+        JSON of the current selection only. A Processing run already started keeps its copy."""
+        if self.layer is None:
+            return 0
+        stale = self._with_record.difference(keep)
+        if not stale:
+            return 0
+        fields = self.layer.fields()
+        null = {fields.indexOf("assets"): None, fields.indexOf("record"): None}
+        if self.layer.dataProvider().changeAttributeValues({fid: dict(null) for fid in stale}):
+            self._with_record.difference_update(stale)
+        return len(stale)
 
     def select_rows(self, rows: Iterable[int]) -> None:
         if self.layer is None or self._syncing:
@@ -135,8 +176,14 @@ class FootprintLayer(QObject):
         finally:
             self._syncing = False
 
-    def _on_layer_selection(self, selected, _deselected, _clear):
-        if self._syncing or self.layer is None:
+    def _on_layer_selection(self, _selected, _deselected, _clear):
+        if self.layer is None:
+            return
+        # whoever selected (the table, the map, an expression), the selection can feed Processing
+        selection = set(self.layer.selectedFeatureIds())
+        self.release_records(selection)
+        self.fill_records(selection)
+        if self._syncing:
             return
         self._syncing = True
         try:
