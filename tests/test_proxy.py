@@ -21,7 +21,7 @@ from eo_scene_finder.providers import errors, http
 from eo_scene_finder.providers.base import Connection
 from eo_scene_finder.providers.credentials import CredentialStore, MemorySecretStore
 from eo_scene_finder.providers.tokens import TokenManager
-from eo_scene_finder.settings import apply_network_settings
+from eo_scene_finder.services.network import apply_network_settings
 from fixtures import token_servers as ts
 
 TINYPROXY = shutil.which("tinyproxy") or "/usr/bin/tinyproxy"

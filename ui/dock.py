@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections import deque
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
-from qgis.core import (Qgis, QgsApplication, QgsCoordinateTransform, QgsMessageLog, QgsProject, QgsSettings,
+from qgis.core import (Qgis, QgsCoordinateTransform, QgsMessageLog, QgsProject, QgsSettings,
                        QgsVectorLayer)
 from qgis.PyQt.QtCore import QDate, QItemSelectionModel, Qt, QTimer
 from qgis.PyQt.QtGui import QGuiApplication, QImage, QPixmap, QStandardItem, QStandardItemModel
@@ -20,9 +20,13 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QComboBox, QCompleter, QDate
 from ..providers.errors import EoSceneFinderError, InvalidRequestError
 from ..providers.model import Scene, SearchRequest
 from ..providers.redact import strip_signature
+from ..services.connection_store import ConnectionStore
+from ..services.providers import open_connection
+from ..services.tasks import task_keeper
 from ..tasks.function_task import FunctionTask
 from ..tasks.raster_task import OpenRemoteRasterTask
 from ..tasks.search_task import SearchTask, release_results
+from .downloads_widget import DownloadsWidget
 from .aoi import AoiManager, PolygonAoiTool, RectangleAoiTool
 from .footprints import FootprintLayer
 from .results_model import SCENE_ROLE, ResultsFilterProxy, ResultsTableModel
@@ -84,9 +88,8 @@ class SceneFinderDock(QDockWidget):
         self.canvas = iface.mapCanvas()
         self.project = QgsProject.instance()
         self.settings = QgsSettings()
-        self._providers: Dict[str, object] = {}
         self._connections: Dict[str, object] = {}
-        self._tasks = set()
+        self.keeper = task_keeper()
         self.search_task: Optional[SearchTask] = None
         self._quicklook_cache: Dict[str, QImage] = {}
         self._last_error: Optional[EoSceneFinderError] = None
@@ -387,34 +390,21 @@ class SceneFinderDock(QDockWidget):
         self.current_scene: Optional[Scene] = None
 
         # --- Downloads tab -------------------------------------------------------------
-        self.downloads_widget = None
-        try:
-            from .downloads_widget import DownloadsWidget
-            starter = self.plugin.track_task if self.plugin is not None else None
-            self.downloads_widget = DownloadsWidget(self, task_starter=starter)
-            self.tabs.addTab(self.downloads_widget, "Downloads")
-        except ImportError:
-            self.download_button.setEnabled(False)
-            self.asset_download_button.setEnabled(False)
-            self.download_button.setToolTip("Downloads are not available in this build")
+        self.downloads_widget = DownloadsWidget(self, keeper=self.keeper)
+        self.tabs.addTab(self.downloads_widget, "Downloads")
 
     # ------------------------------------------------------------------ connections
     def _load_connections(self) -> None:
-        try:
-            from ..providers import connections as conns
-        except ImportError as err:  # only in a broken build
-            self._set_status(f"No catalog providers available: {err}", error=True)
-            return
+        from ..providers import connections as conns
+
         self._connections = {}
         self.connection_combo.blockSignals(True)
         self.connection_combo.clear()
-        store = self._connection_store()
         saved = {}
-        if store is not None:
-            try:
-                saved = {c.name: c for c in store.list()}
-            except Exception as err:  # noqa: BLE001 - a broken setting must not kill the dock
-                _log(f"Could not read saved connections: {err}", Qgis.Warning)
+        try:
+            saved = self._connection_store().as_mapping()
+        except Exception as err:  # noqa: BLE001 - a broken setting must not kill the dock
+            _log(f"Could not read saved connections: {err}", Qgis.Warning)
         for name, conn in saved.items():
             self._connections[name] = conn
             self.connection_combo.addItem(name, name)
@@ -427,26 +417,15 @@ class SceneFinderDock(QDockWidget):
                                               f"{preset.description}\n{preset.url}", Qt.ItemDataRole.ToolTipRole)
         self.connection_combo.blockSignals(False)
 
-    def _connection_store(self):
-        try:
-            from ..settings import ConnectionStore
-        except ImportError:
-            return None
-        try:
-            return ConnectionStore()
-        except Exception:  # noqa: BLE001
-            return None
+    def _connection_store(self) -> ConnectionStore:
+        return ConnectionStore()
 
     def _open_connection_manager(self) -> None:
-        try:
-            from .connections_dialog import ConnectionsDialog
-        except ImportError:
-            QMessageBox.information(self, "EO Scene Finder", "The connection manager is not available in this build.")
-            return
+        from .connections_dialog import ConnectionsDialog
+
         current = self.current_connection_id()
         dlg = ConnectionsDialog(self, self._connection_store())
-        dlg.exec()
-        self._providers.clear()
+        dlg.exec()  # what it saves drops the shared providers of the changed connections
         self._load_connections()
         self.select_connection(current)
 
@@ -470,33 +449,25 @@ class SceneFinderDock(QDockWidget):
         ``KIND+URL?options`` string of an ad-hoc one; never a secret)."""
         from ..providers.connections import PRESETS, connection_string
 
-        store = self._connection_store()
         try:
-            saved = store is not None and store.get(cid) is not None
-        except Exception:  # noqa: BLE001
+            saved = self._connection_store().get(cid) is not None
+        except Exception as err:  # noqa: BLE001 - a broken setting: name it by its URL
+            _log(f"Could not read saved connections: {err}", Qgis.Warning)
             saved = False
         if saved or cid in PRESETS:
             return cid
         return connection_string(self._connections[cid])
 
     def provider(self, cid: Optional[str] = None):
-        """The provider for a connection (created once, reused: it caches conformance and signatures).
-        Creating it does no network I/O."""
-        from ..providers.connections import open_provider
+        """The shared provider for a connection (opened once, reused: it caches conformance and
+        signatures). Opening it does no network I/O."""
+        return self.provider_factory(cid or self.current_connection_id())()
 
-        cid = cid or self.current_connection_id()
-        if cid not in self._providers:
-            conn = self._connections[cid]
-            creds = None
-            try:
-                from ..settings import credentials_for
-                creds = credentials_for(conn)
-            except ImportError:
-                pass
-            except Exception as err:  # noqa: BLE001
-                _log(f"Credentials for {cid} unavailable: {err}", Qgis.Warning)
-            self._providers[cid] = open_provider(conn, credentials=creds) if creds is not None else open_provider(conn)
-        return self._providers[cid]
+    def provider_factory(self, cid: str) -> Callable[[], object]:
+        """What a worker thread calls to get the provider of ``cid`` (the connection text is
+        taken now, on the GUI thread)."""
+        text = self.connection_text(cid)
+        return lambda: open_connection(text)
 
     def _connection_changed(self, _index: int) -> None:
         cid = self.current_connection_id()
@@ -513,10 +484,10 @@ class SceneFinderDock(QDockWidget):
         if cid is None or (self._collections_loaded_for == cid and not force and text is None):
             return
         self._set_status(f"Loading collections of {cid}…")
-        provider_factory = self.provider
+        open_provider = self.provider_factory(cid)
 
         def fetch():
-            prov = provider_factory(cid)
+            prov = open_provider()
             return prov.search_collections(text) if text else prov.list_collections()
 
         task = FunctionTask(f"EO Scene Finder: collections of {cid}", fetch)
@@ -583,9 +554,9 @@ class SceneFinderDock(QDockWidget):
         cols = self.selected_collections()
         if cid is None:
             return
-        provider_factory = self.provider
+        open_provider = self.provider_factory(cid)
         task = FunctionTask(f"EO Scene Finder: queryables of {cid}",
-                            lambda: provider_factory(cid).queryables(cols), hidden=True)
+                            lambda: open_provider().queryables(cols), hidden=True)
         task.done.connect(self._queryables_loaded)
         self._run_task(task)
 
@@ -712,8 +683,8 @@ class SceneFinderDock(QDockWidget):
         release_results()
         self.footprints.clear()
         self._clear_error()
-        provider_factory = self.provider
-        task = SearchTask(f"EO Scene Finder: search {cid}", lambda: provider_factory(cid), request)
+        open_provider = self.provider_factory(cid)
+        task = SearchTask(f"EO Scene Finder: search {cid}", open_provider, request)
         task.pageReady.connect(self._page_arrived)
         task.searchFinished.connect(self._search_finished)
         self.search_task = task
@@ -896,8 +867,7 @@ class SceneFinderDock(QDockWidget):
         menu = QMenu(self)
         menu.addAction("Zoom to scene", lambda: self.zoom_to_scene(scenes[-1]))
         menu.addAction(f"Add {len(scenes)} scene(s) to map", self.add_selected_to_map)
-        dl = menu.addAction(f"Download {len(scenes)} scene(s)", self.download_selected)
-        dl.setEnabled(self.downloads_widget is not None)
+        menu.addAction(f"Download {len(scenes)} scene(s)", self.download_selected)
         menu.addAction("Copy scene id(s)", lambda: QGuiApplication.clipboard().setText(
             "\n".join(s.id for s in scenes)))
         menu.exec(self.results_view.viewport().mapToGlobal(pos))
@@ -947,12 +917,12 @@ class SceneFinderDock(QDockWidget):
             return
         self.quicklook.setText("Loading quicklook…")
         cid = scene.connection if scene.connection in self._connections else self.current_connection_id()
-        provider_factory = self.provider
+        open_provider = self.provider_factory(cid)
 
         def fetch():
             from ..providers.quicklook import fetch_quicklook
 
-            return fetch_quicklook(provider_factory(cid), href)
+            return fetch_quicklook(open_provider(), href)
 
         task = FunctionTask(f"EO Scene Finder: quicklook {scene.id}", fetch, hidden=True)
         task.done.connect(lambda t: self._quicklook_loaded(scene, cache_key, t))
@@ -1017,10 +987,10 @@ class SceneFinderDock(QDockWidget):
 
     def add_asset_to_map(self, scene: Scene, asset) -> OpenRemoteRasterTask:
         cid = scene.connection if scene.connection in self._connections else self.current_connection_id()
-        provider_factory = self.provider
+        open_provider = self.provider_factory(cid)
         href = asset.href
         task = OpenRemoteRasterTask(f"EO Scene Finder: open {scene.id} {asset.key}",
-                                    lambda: provider_factory(cid).gdal_path(href),
+                                    lambda: open_provider().gdal_path(href),
                                     f"{scene.id} · {asset.key}", self.project,
                                     source=(self.connection_text(cid), href))
         task.layerAdded.connect(lambda layer: self._set_status(f"Added {layer.name()} to the map."))
@@ -1036,9 +1006,6 @@ class SceneFinderDock(QDockWidget):
 
     def download_scenes(self, scenes: List[Scene], asset_keys: Optional[List[str]], folder: Optional[str] = None):
         """Queue downloads in the Downloads tab (asks for the folder when none is given)."""
-        if self.downloads_widget is None:
-            self._set_status("Downloads are not available in this build.", error=True)
-            return None
         if folder is None:
             from qgis.PyQt.QtWidgets import QFileDialog
 
@@ -1085,13 +1052,12 @@ class SceneFinderDock(QDockWidget):
 
     # ------------------------------------------------------------------ tasks
     def _run_task(self, task):
-        self._tasks.add(task)
-        task.taskCompleted.connect(lambda: self._tasks.discard(task))
-        task.taskTerminated.connect(lambda: self._tasks.discard(task))
-        if self.plugin is not None:
-            return self.plugin.track_task(task)  # held and cancelled on unload by the plugin
-        QgsApplication.taskManager().addTask(task)
-        return task
+        return self.keeper.start(task, owner=self)  # held until it ends, cancelled on unload
+
+    @property
+    def _tasks(self) -> list:
+        """The dock's tasks still running (kept by the task keeper)."""
+        return self.keeper.running(owner=self)
 
     # ------------------------------------------------------------------ settings
     def _save_settings(self) -> None:
@@ -1146,22 +1112,9 @@ class SceneFinderDock(QDockWidget):
     def shutdown(self) -> None:
         """Cancel running work and remove what the dock drew (called on unload)."""
         self._drop_pending_rows()
-        if self.downloads_widget is not None:
-            self.downloads_widget.shutdown()  # cancels downloads; .part files stay for a resume
-        for task in list(self._tasks):
-            # a cancelled task still reports when it ends: nothing of this dock may answer
-            for name in ("done", "pageReady", "searchFinished", "layerAdded", "failed"):
-                signal = getattr(task, name, None)
-                if signal is not None:
-                    try:
-                        signal.disconnect()
-                    except (TypeError, RuntimeError):
-                        pass
-            try:
-                task.cancel()
-            except RuntimeError:
-                pass
-        self._tasks.clear()
+        self.downloads_widget.shutdown()  # cancels downloads; .part files stay for a resume
+        # a cancelled task still reports when it ends: nothing of this dock may answer
+        self.keeper.cancel(owner=self, silence=True)
         self.search_task = None
         for tool in (self.rect_tool, self.poly_tool):
             if self.canvas.mapTool() is tool:
@@ -1169,10 +1122,4 @@ class SceneFinderDock(QDockWidget):
         self.aoi.remove()
         self.footprints.remove()
         self.results_model.clear()
-        release_results()
-        for prov in self._providers.values():
-            try:
-                prov.close()
-            except Exception:  # noqa: BLE001
-                pass
-        self._providers.clear()
+        release_results()  # the shared providers are closed with the plugin's services
