@@ -6,6 +6,7 @@ first opened, so loading the plugin costs QGIS's start-up almost nothing.
 from __future__ import annotations
 
 import os
+import traceback
 from typing import List, Optional
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
@@ -46,14 +47,15 @@ class EoSceneFinderPlugin:
         self.dock = None
         self.processing_provider = None
         self.layer_refresher = None
-        self.tasks = set()  # running QgsTasks owned by the plugin, cancelled on unload
 
     # QGIS plugin API -------------------------------------------------------------
     def initProcessing(self):  # noqa: N802
         try:
             from .algorithms.provider import EoSceneFinderProcessingProvider
-        except ImportError:
-            return  # Processing algorithms not available in this build
+        except ImportError:  # a broken install or a bug: say so, keep the panel working
+            QgsMessageLog.logMessage("The Processing algorithms could not be loaded:\n" + traceback.format_exc(),
+                                     LOG_TAG, Qgis.Critical)
+            return
         if self.processing_provider is None:
             self.processing_provider = EoSceneFinderProcessingProvider()
             QgsApplication.processingRegistry().addProvider(self.processing_provider)
@@ -73,9 +75,9 @@ class EoSceneFinderPlugin:
 
     def _start_settings(self):
         try:
-            from . import settings
+            from .services.credentials import startup
 
-            settings.startup()  # QGIS proxy/CA settings followed, URL secrets kept out of projects
+            startup()  # QGIS proxy/CA settings followed, URL secrets kept out of projects
         except Exception as err:  # noqa: BLE001 - never block QGIS's start
             QgsMessageLog.logMessage(f"Network settings not applied: {err}", LOG_TAG, Qgis.Warning)
         if self.layer_refresher is None:
@@ -85,12 +87,8 @@ class EoSceneFinderPlugin:
             self.layer_refresher = StreamedLayerRefresher()
 
     def unload(self):
-        for task in list(self.tasks):
-            try:
-                task.cancel()
-            except RuntimeError:  # already deleted by the task manager
-                pass
-        self.tasks.clear()
+        from .services.tasks import task_keeper
+
         if self.dock is not None:
             self.dock.shutdown()
             self.iface.removeDockWidget(self.dock)
@@ -108,12 +106,13 @@ class EoSceneFinderPlugin:
         if self.layer_refresher is not None:
             self.layer_refresher.close()
             self.layer_refresher = None
+        task_keeper().cancel()  # whatever is still running: downloads, signing, searches
         try:
-            from . import settings
+            from .services.credentials import shutdown
 
-            settings.shutdown()
-        except Exception:  # noqa: BLE001 - unloading must finish
-            pass
+            shutdown()  # shared providers closed, logins ended, options no longer followed
+        except Exception as err:  # noqa: BLE001 - unloading must finish
+            QgsMessageLog.logMessage(f"Unloading the services failed: {err}", LOG_TAG, Qgis.Warning)
 
     # dock ------------------------------------------------------------------------
     def show_dock(self):
@@ -152,12 +151,3 @@ class EoSceneFinderPlugin:
             self.action.blockSignals(True)
             self.action.setChecked(visible)
             self.action.blockSignals(False)
-
-    # tasks -----------------------------------------------------------------------
-    def track_task(self, task):
-        """Keep a reference to a running task until it ends; cancel it on unload."""
-        self.tasks.add(task)
-        task.taskCompleted.connect(lambda: self.tasks.discard(task))
-        task.taskTerminated.connect(lambda: self.tasks.discard(task))
-        QgsApplication.taskManager().addTask(task)
-        return task

@@ -20,9 +20,9 @@ def _apply_network_settings(feedback=None) -> None:
         return
     _network_ready = True
     try:
-        from .. import settings
+        from ..services.network import apply_network_settings
 
-        settings.apply_network_settings()
+        apply_network_settings()
     except Exception as err:  # noqa: BLE001 - a broken proxy setting is reported, not fatal
         if feedback is not None:
             feedback.pushWarning(f"QGIS's network settings could not be applied: {err}")
@@ -30,30 +30,13 @@ def _apply_network_settings(feedback=None) -> None:
 
 def open_connection(text: str, feedback=None):
     """A provider for a connection string (saved name, preset id, URL/path, KIND+URL)."""
-    from ..providers.connections import open_provider, resolve_connection
+    from ..services.providers import open_connection as open_shared_connection
 
     _apply_network_settings(feedback)
-
-    saved = None
     try:
-        from ..settings import ConnectionStore
-        saved = {c.name: c for c in ConnectionStore().list()}
-    except Exception:  # noqa: BLE001 - headless runs may have no saved connections
-        saved = None
-    try:
-        connection = resolve_connection(text, saved)
+        return open_shared_connection(text, warn=feedback.pushWarning if feedback is not None else None)
     except EoSceneFinderError as err:
         raise QgsProcessingException(str(err)) from err
-    creds = None
-    try:
-        from ..settings import credentials_for
-        creds = credentials_for(connection)
-    except ImportError:
-        pass
-    except EoSceneFinderError as err:
-        if feedback is not None:
-            feedback.pushWarning(f"Credentials for {connection.name}: {err}")
-    return open_provider(connection, credentials=creds) if creds is not None else open_provider(connection)
 
 
 def check_scene_source(source: QgsProcessingFeatureSource) -> None:

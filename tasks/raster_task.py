@@ -11,11 +11,12 @@ import traceback
 from typing import Callable, Optional
 from urllib.parse import urlsplit
 
-from qgis.core import QgsApplication, QgsDataProvider, QgsProject, QgsRasterLayer, QgsTask
+from qgis.core import QgsDataProvider, QgsProject, QgsRasterLayer, QgsTask
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from ..providers.errors import EoSceneFinderError, ServiceError
 from ..providers.net.redact import redact_text, strip_signature
+from ..services.tasks import TaskKeeper, task_keeper
 
 REMOTE_GDAL_OPTIONS = {
     # no directory listing and no sidecar probes: opening costs a HEAD and one range read
@@ -142,11 +143,12 @@ class StreamedLayerRefresher(QObject):
 
     refreshed = pyqtSignal(object)  # the layer
 
-    def __init__(self, project: Optional[QgsProject] = None, provider_for=None, parent=None):
+    def __init__(self, project: Optional[QgsProject] = None, provider_for=None, parent=None,
+                 keeper: Optional[TaskKeeper] = None):
         super().__init__(parent)
         self.project = project or QgsProject.instance()
         self.provider_for = provider_for or _provider_for
-        self.tasks = set()
+        self.keeper = keeper or task_keeper()
         self.project.readProject.connect(self.refresh_all)
 
     def refresh_all(self, *_args) -> int:
@@ -172,10 +174,7 @@ class StreamedLayerRefresher(QObject):
         layer_id = layer.id()
         task = FunctionTask(f"EO Scene Finder: sign {layer.name()}", sign, hidden=True)
         task.done.connect(lambda t: self._signed(layer_id, t))
-        self.tasks.add(task)
-        task.taskCompleted.connect(lambda: self.tasks.discard(task))
-        task.taskTerminated.connect(lambda: self.tasks.discard(task))
-        QgsApplication.taskManager().addTask(task)
+        self.keeper.start(task, owner=self)
 
     def _signed(self, layer_id: str, task) -> None:
         layer = self.project.mapLayer(layer_id)
@@ -190,22 +189,15 @@ class StreamedLayerRefresher(QObject):
             self.project.readProject.disconnect(self.refresh_all)
         except (TypeError, RuntimeError):
             pass
-        for task in list(self.tasks):
-            try:
-                task.cancel()
-            except RuntimeError:
-                pass
+        self.keeper.cancel(owner=self, silence=True)
+
+    @property
+    def tasks(self):
+        """The signing tasks still running."""
+        return self.keeper.running(owner=self)
 
 
 def _provider_for(conn_text: str):
-    from ..providers.connections import open_provider, resolve_connection
+    from ..services.providers import open_connection
 
-    saved = None
-    try:
-        from ..settings import ConnectionStore, credentials_for
-        saved = {c.name: c for c in ConnectionStore().list()}
-    except Exception:  # noqa: BLE001 - no saved connections available
-        credentials_for = None
-    conn = resolve_connection(conn_text, saved)
-    creds = credentials_for(conn) if credentials_for is not None else None
-    return open_provider(conn, credentials=creds) if creds is not None else open_provider(conn)
+    return open_connection(conn_text)

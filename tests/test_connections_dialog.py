@@ -13,7 +13,7 @@ from qgis.PyQt.QtWidgets import QApplication, QDialogButtonBox, QLabel, QLineEdi
 
 from eo_scene_finder.providers.base import Connection
 from eo_scene_finder.providers.auth.credentials import CredentialStore, KeyringSecretStore
-from eo_scene_finder.settings import ConnectionStore
+from eo_scene_finder.services.connection_store import ConnectionStore
 from eo_scene_finder.ui.connections_dialog import ConnectionsDialog
 from eo_scene_finder.ui.device_code_dialog import DeviceCodeDialog, DeviceCodePrompt
 from fixtures import token_servers as ts

@@ -18,8 +18,9 @@ from eo_scene_finder.providers.net import http
 from eo_scene_finder.providers.base import Connection
 from eo_scene_finder.providers.auth.credentials import CredentialStore, KeyringSecretStore
 from eo_scene_finder.providers.auth.tokens import TokenManager
-from eo_scene_finder.settings import (ConnectionStore, apply_network_settings, install_project_redaction,
-                                      remove_project_redaction)
+from eo_scene_finder.services.connection_store import ConnectionStore
+from eo_scene_finder.services.network import apply_network_settings
+from eo_scene_finder.services.project import install_project_redaction, remove_project_redaction
 from fixtures import token_servers as ts
 
 WRONG_PASSWORD = "pw-Wrong-0b9e44"

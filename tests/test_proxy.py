@@ -22,7 +22,7 @@ from eo_scene_finder.providers.net import http
 from eo_scene_finder.providers.base import Connection
 from eo_scene_finder.providers.auth.credentials import CredentialStore, MemorySecretStore
 from eo_scene_finder.providers.auth.tokens import TokenManager
-from eo_scene_finder.settings import apply_network_settings
+from eo_scene_finder.services.network import apply_network_settings
 from fixtures import token_servers as ts
 
 TINYPROXY = shutil.which("tinyproxy") or "/usr/bin/tinyproxy"

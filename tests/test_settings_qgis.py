@@ -7,13 +7,15 @@ import pytest
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsSettings
 from qgis.PyQt.QtCore import QSettings
 
-from eo_scene_finder import settings as eosf_settings
+from eo_scene_finder.services import credentials as eosf_credentials
 from eo_scene_finder.providers import errors
 from eo_scene_finder.providers.net import http
 from eo_scene_finder.providers.base import Connection
 from eo_scene_finder.providers.auth.credentials import CredentialStore, CredentialStoreError, KeyringSecretStore
-from eo_scene_finder.settings import (ConnectionStore, QgisAuthSecretStore, apply_network_settings,
-                                      notify_keyring_fallback, qgis_proxy_settings, strip_url_secrets)
+from eo_scene_finder.services.auth_db import FALLBACK_NOTICE_KEY, QgisAuthSecretStore, notify_keyring_fallback
+from eo_scene_finder.services.connection_store import ConnectionStore
+from eo_scene_finder.services.network import apply_network_settings, qgis_proxy_settings
+from eo_scene_finder.services.project import strip_url_secrets
 from fixtures import token_servers as ts
 
 MASTER_PASSWORD = "eosf-test-master"
@@ -157,7 +159,7 @@ def test_importing_something_else_says_so(ini, keyring_store, tmp_path):
 # ------------------------------------------------------------------ QGIS auth DB fallback
 
 def test_without_a_keyring_secrets_go_to_the_qgis_auth_db_and_the_user_is_told_once(ini, auth_db, message_log):
-    QgsSettings().remove(eosf_settings.FALLBACK_NOTICE_KEY)
+    QgsSettings().remove(FALLBACK_NOTICE_KEY)
     creds = CredentialStore(KeyringSecretStore(), fallback=QgisAuthSecretStore(),
                             on_fallback=notify_keyring_fallback, environ={})
     assert not creds.primary.usable()            # conftest selects the null keyring backend
@@ -194,26 +196,26 @@ def test_a_locked_auth_db_outside_the_desktop_is_not_used(auth_db):
 # ------------------------------------------------------------------ shared manager hooks
 
 def test_credentials_for_feeds_open_provider(memory_keyring):
-    eosf_settings.shutdown()
+    eosf_credentials.shutdown()
     try:
-        store = eosf_settings.credential_store()
+        store = eosf_credentials.credential_store()
         store.save("DINAMIS keys", {"access_key": "ak-cf-1", "secret_key": "sk-cf-2"})
         dinamis = Connection("DINAMIS keys", "stac-api", "https://stac.example.org",
                              {"signing": "dinamis", "signing_url": "https://sign.example.org/"})
-        creds = eosf_settings.credentials_for(dinamis)
+        creds = eosf_credentials.credentials_for(dinamis)
         assert creds["access_key"] == "ak-cf-1" and creds["secret_key"] == "sk-cf-2"
         assert "token_provider" not in creds
         assert creds["headers_provider"].headers("https://x") == {"access-key": "ak-cf-1", "secret-key": "sk-cf-2"}
-        assert eosf_settings.credentials_for(Connection("ES", "stac-api", "https://earth-search.example")) is None
+        assert eosf_credentials.credentials_for(Connection("ES", "stac-api", "https://earth-search.example")) is None
         device = Connection("DINAMIS login", "stac-api", "https://stac.example.org",
                             {"signing": "dinamis", "signing_url": "https://sign.example.org/"})
-        assert callable(eosf_settings.credentials_for(device)["token_provider"])
+        assert callable(eosf_credentials.credentials_for(device)["token_provider"])
         from eo_scene_finder.providers.connections import open_provider
         provider = open_provider(dinamis, credentials=creds)
         assert provider.signer is not None
         store.delete("DINAMIS keys")
     finally:
-        eosf_settings.shutdown()
+        eosf_credentials.shutdown()
 
 
 # ------------------------------------------------------------------ proxy settings

@@ -36,13 +36,13 @@ def test_a_saved_project_signs_its_streamed_layers_again(qgis_app, qgis_new_proj
     assert layer.customProperty(HREF_PROPERTY) == href
 
     path = tmp_path / "project.qgs"
-    from eo_scene_finder import settings
+    from eo_scene_finder.services import project as project_redaction
 
-    settings.install_project_redaction()
+    project_redaction.install_project_redaction()
     try:
         assert project.write(str(path))
     finally:
-        settings.remove_project_redaction()
+        project_redaction.remove_project_redaction()
     saved = path.read_text()
     assert "X-Amz-Signature" not in saved and "dinamis-bucket/SPOT7_X/cog.tif" in saved
 

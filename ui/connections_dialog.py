@@ -114,7 +114,7 @@ class ConnectionsDialog(QDialog):
     def __init__(self, parent: Optional[QWidget] = None, store=None, token_manager: Optional[TokenManager] = None):
         super().__init__(parent)
         if store is None:
-            from ..settings import ConnectionStore
+            from ..services.connection_store import ConnectionStore
             store = ConnectionStore()
         self.store = store
         self._token_manager = token_manager
@@ -165,7 +165,7 @@ class ConnectionsDialog(QDialog):
     @property
     def token_manager(self) -> TokenManager:
         if self._token_manager is None:
-            from ..settings import token_manager
+            from ..services.credentials import token_manager
             self._token_manager = token_manager()
         return self._token_manager
 

@@ -13,7 +13,6 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional
 
-from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QDesktopServices
 from qgis.PyQt.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QHBoxLayout, QHeaderView, QLabel,
@@ -25,6 +24,7 @@ from ..providers.download.engine import DownloadEngine, HostLimiter
 from ..providers.download.transfer import size_text
 from ..providers.errors import EoSceneFinderError
 from ..providers.model import Scene
+from ..services.tasks import TaskKeeper, task_keeper
 from ..tasks.download_task import DownloadTask, duration_text, speed_text
 
 
@@ -223,8 +223,8 @@ class ProgressBarDelegate(QStyledItemDelegate):
 class DownloadsWidget(QWidget):
     """The Downloads tab. ``enqueue(jobs)`` starts a download task and lists its jobs.
 
-    ``task_starter`` adds a task to QGIS (default: ``QgsApplication.taskManager().addTask``;
-    the plugin passes its ``track_task`` so unload cancels running downloads).
+    Its tasks are kept by ``keeper`` (default: the plugin's one task keeper, which cancels
+    them on unload).
     ``downloadsFinished(list of DownloadResult)`` is emitted when a task ends.
     """
 
@@ -232,13 +232,12 @@ class DownloadsWidget(QWidget):
 
     def __init__(self, parent=None, *, max_total: int = 8, per_host: int = 4,
                  engine_factory: Optional[Callable[[HostLimiter], DownloadEngine]] = None,
-                 task_starter: Optional[Callable[[DownloadTask], object]] = None):
+                 keeper: Optional[TaskKeeper] = None):
         super().__init__(parent)
         self.limiter = HostLimiter(max_total, per_host)
         self.engine_factory = engine_factory or (lambda limiter: DownloadEngine(
             max_workers=limiter.max_total, limiter=limiter))
-        self.task_starter = task_starter
-        self.tasks: List[DownloadTask] = []
+        self.keeper = keeper or task_keeper()
         self.problems: List[str] = []  # scenes the last task could not download, and why
 
         self.model = DownloadsModel(self)
@@ -306,11 +305,7 @@ class DownloadsWidget(QWidget):
     def _start(self, task: DownloadTask) -> DownloadTask:
         task.jobProgress.connect(self.model.apply)
         task.downloadsFinished.connect(lambda results, t=task: self._task_finished(t, results))
-        self.tasks.append(task)
-        if self.task_starter is not None:
-            self.task_starter(task)
-        else:
-            QgsApplication.taskManager().addTask(task)
+        self.keeper.start(task, owner=self)
         return task
 
     def download_scenes(self, provider, scenes: Iterable[Scene], asset_keys: Optional[Iterable[str]],
@@ -351,15 +346,16 @@ class DownloadsWidget(QWidget):
         for row in self.model.rows:
             if row.state not in FINAL_STATES:
                 row.job.cancel()
-        for task in list(self.tasks):
-            try:
-                task.cancel()
-            except RuntimeError:  # already deleted by the task manager
-                self.tasks.remove(task)
+        self.keeper.cancel(owner=self)
 
     def shutdown(self) -> None:
         """Cancel everything (plugin unload)."""
         self.cancel_all()
+
+    @property
+    def tasks(self) -> List[DownloadTask]:
+        """The download tasks still running."""
+        return self.keeper.running(owner=self)
 
     def running(self) -> bool:
         return bool(self.tasks)
@@ -368,8 +364,6 @@ class DownloadsWidget(QWidget):
     def _task_finished(self, task: DownloadTask, results: List[DownloadResult]) -> None:
         for result in results:
             self.model.apply_result(result)
-        if task in self.tasks:
-            self.tasks.remove(task)
         self.problems = list(task.problems) + ([str(task.error)] if task.error is not None else [])
         self._update_summary()
         self.downloadsFinished.emit(results)

@@ -1,0 +1,166 @@
+"""The life of a search in the dock: the background task, pages streaming into the results
+table and the footprints layer, progress, cancel, the final report, and the garbage
+collector's pause while scenes pour in."""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, List, Optional
+
+from qgis.core import Qgis
+from qgis.PyQt.QtCore import QObject, QTimer, pyqtSignal
+
+from ..providers.errors import EoSceneFinderError
+from ..providers.model import SearchRequest
+from ..services.log import log_message
+from ..services.tasks import TaskKeeper
+from ..tasks.search_task import SearchTask, release_results
+
+ROWS_PER_SLICE = 200  # rows added to the table per event-loop turn
+
+
+@dataclass
+class SearchOutcome:
+    """How a search ended, copied off its task (which the task manager deletes)."""
+
+    error: Optional[EoSceneFinderError]
+    cancelled: bool
+    more: bool
+    truncated: bool
+    matched: Optional[int]
+    limit: Optional[int]
+    warnings: List[str]
+
+
+class SearchController(QObject):
+    """Runs one search at a time for the dock (a new one replaces the running one).
+
+    Pages go into ``results_model`` and ``footprints`` by slices, one per event-loop turn,
+    so a page of 1,000 scenes never freezes QGIS; the search is reported once every row is
+    in. ``statusChanged(text, is_error)`` and ``failed(error, context)`` say what to tell
+    the user, ``runningChanged(running)`` when the Search/Cancel buttons change,
+    ``scenesFound(count)`` when a search ended with scenes (before its status)."""
+
+    statusChanged = pyqtSignal(str, bool)
+    failed = pyqtSignal(object, str)
+    runningChanged = pyqtSignal(bool)
+    scenesFound = pyqtSignal(int)
+
+    def __init__(self, results_model, footprints, keeper: TaskKeeper, parent: Optional[QObject] = None):
+        super().__init__(parent)
+        self.results_model = results_model
+        self.footprints = footprints
+        self.keeper = keeper
+        self.search_task: Optional[SearchTask] = None
+        self._pending_scenes = deque()
+        self._pending_more = False
+        self._progress_text = ""
+        self._finish_after_rows: Optional[SearchOutcome] = None
+        self._row_pump = QTimer(self)
+        self._row_pump.setInterval(0)
+        self._row_pump.timeout.connect(self._pump_rows)
+
+    # ------------------------------------------------------------------ public
+    def start(self, label: str, open_provider: Callable[[], object], request: SearchRequest) -> SearchTask:
+        """Search ``request`` with the provider ``open_provider()`` gives (called in the task);
+        the previous results are cleared and a running search is cancelled."""
+        self.cancel()
+        self._drop_pending_rows()
+        self._progress_text = ""
+        self.results_model.clear()
+        release_results()
+        self.footprints.clear()
+        task = SearchTask(f"EO Scene Finder: search {label}", open_provider, request)
+        task.pageReady.connect(self._page_arrived)
+        task.searchFinished.connect(self._search_finished)
+        self.search_task = task
+        self.runningChanged.emit(True)
+        self.statusChanged.emit(f"Searching {label}…", False)
+        self.keeper.start(task, owner=self)
+        return task
+
+    def cancel(self) -> None:
+        """Ask the running search to stop (it reports “cancelled” with what it found)."""
+        task = self.search_task
+        if task is not None:
+            try:
+                task.cancel()
+            except RuntimeError:  # already deleted by the task manager
+                pass
+
+    def shutdown(self) -> None:
+        """Stop everything without reporting (the dock is going away)."""
+        self._drop_pending_rows()
+        self.keeper.cancel(owner=self, silence=True)
+        self.search_task = None
+
+    # ------------------------------------------------------------------ streaming
+    def _page_arrived(self, page) -> None:
+        if self.sender() is not self.search_task:
+            return  # a page from a search that was replaced
+        self._pending_scenes.extend(page.scenes)
+        self._pending_more = page.more
+        progress = getattr(page, "progress", None)  # e.g. CDSE date slices
+        self._progress_text = progress.text() if progress is not None else ""
+        if not self._row_pump.isActive():
+            self._row_pump.start(0)
+
+    def _pump_rows(self) -> None:
+        batch = [self._pending_scenes.popleft()
+                 for _ in range(min(ROWS_PER_SLICE, len(self._pending_scenes)))]
+        if batch:
+            rows = self.results_model.append_scenes(batch)
+            self.footprints.add_scenes(rows.start, batch)
+        if self._pending_scenes:
+            return
+        self._row_pump.stop()
+        if self._finish_after_rows is not None:
+            outcome, self._finish_after_rows = self._finish_after_rows, None
+            self._report(outcome)
+            return
+        more = " — more are loading…" if self._pending_more else ""
+        progress = f" ({self._progress_text})" if self._progress_text else ""
+        self.statusChanged.emit(f"{self.results_model.rowCount()} scenes{more}{progress}", False)
+
+    def _drop_pending_rows(self) -> None:
+        self._row_pump.stop()
+        self._pending_scenes.clear()
+        self._finish_after_rows = None
+
+    # ------------------------------------------------------------------ the end
+    def _search_finished(self, task: SearchTask) -> None:
+        if task is not self.search_task:
+            return
+        # the task manager deletes the task soon: keep what the report needs as plain data
+        outcome = SearchOutcome(error=task.error, cancelled=task.isCanceled(), more=task.more,
+                                truncated=task.truncated, matched=task.matched, limit=task.request.limit,
+                                warnings=list(task.warnings))
+        if self._pending_scenes:
+            self._finish_after_rows = outcome  # report once every row is in the table
+            return
+        self._report(outcome)
+
+    def _report(self, outcome: SearchOutcome) -> None:
+        self.search_task = None
+        self.runningChanged.emit(False)
+        n = self.results_model.rowCount()
+        if outcome.error is not None:
+            self.failed.emit(outcome.error, f"Search failed after {n} scenes" if n else "Search failed")
+            return
+        if outcome.cancelled:
+            self.statusChanged.emit(
+                f"Search cancelled: {n} scenes" + (" (more exist on the server)" if outcome.more else ""), False)
+            return
+        tail = ""
+        if outcome.truncated or (outcome.more and outcome.limit):
+            tail = f" (stopped at your cap of {outcome.limit}; more exist on the server)"
+        elif outcome.matched is not None:
+            tail = f" of {outcome.matched} matching"
+        if n:
+            self.scenesFound.emit(n)
+        warn = f" — {len(outcome.warnings)} document(s) could not be read" if outcome.warnings else ""
+        progress = f" ({self._progress_text})" if self._progress_text else ""
+        self.statusChanged.emit(f"{n} scenes{tail}{warn}{progress}." if n else "No scene matches these filters." + warn,
+                                False)
+        if outcome.warnings:
+            log_message("\n".join(outcome.warnings[:50]), Qgis.Warning)
