@@ -11,7 +11,8 @@ the plugin installed from the release zip into a temporary profile. Every run do
 fresh folder (so files are really fetched) and checks the report. Prints one line per run and
 ``N passed, M failed``; exits 1 when a run failed (a crash, a non-zero exit or a wrong result).
 ``--env NAME=VALUE`` (repeatable) adds variables to qgis_process's environment, e.g.
-``--env MALLOC_CHECK_=3`` or ``--env PYTHONFAULTHANDLER=1``.
+``--env MALLOC_CHECK_=3`` or ``--env PYTHONFAULTHANDLER=1``; ``--zip FILE`` installs that plugin
+zip instead of building one from the working tree.
 """
 from __future__ import annotations
 
@@ -57,6 +58,8 @@ def main(argv=None) -> int:
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment variable for qgis_process.bin (repeatable)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs of failed runs)")
+    parser.add_argument("--limit", type=int, help="LIMIT of the search, i.e. files per download (README: 20)")
+    parser.add_argument("--zip", type=Path, help="install this plugin zip instead of building one from the working tree")
     args = parser.parse_args(argv)
     extra_env = dict(item.split("=", 1) for item in args.env)
 
@@ -71,8 +74,11 @@ def main(argv=None) -> int:
     api = nginx = None
     passed = failed = 0
     try:
-        print("building the release zip…", flush=True)
-        zip_path = qgis_env.build_plugin_zip(work / "dist", build_dir=work / "package-build")
+        if args.zip:
+            zip_path = args.zip.resolve()
+        else:
+            print("building the release zip…", flush=True)
+            zip_path = qgis_env.build_plugin_zip(work / "dist", build_dir=work / "package-build")
         root = work / "profiles-root"
         qgis_env.install_plugin(zip_path, root, "default")
         print("starting the loopback servers…", flush=True)
@@ -80,6 +86,8 @@ def main(argv=None) -> int:
         nginx = NginxServer(tqp.cog_root(work / "s2-cogs")).start()
         cid, items = tqp.load_earth_search_like(api, nginx.url)
         replacements = tqp.earth_search_replacements(api.url, cid)
+        if args.limit:
+            replacements.append(("LIMIT=20", f"LIMIT={args.limit}"))
         search, download = tqp.readme_commands()[:2]
         search_args = tqp.readme_command_args(search, replacements)
         download_args = tqp.readme_command_args(download, replacements)
