@@ -3,7 +3,9 @@ scene layer (``eoscenefinder:search`` output or the panel's footprints; the sche
 reading live in services/scene_layer.py)."""
 from __future__ import annotations
 
-from typing import Dict
+import queue
+import threading
+from typing import Any, Callable, Dict
 
 from qgis.core import QgsFeatureRequest, QgsProcessingException, QgsProcessingFeatureSource
 
@@ -79,3 +81,55 @@ def scenes_from_source(source: QgsProcessingFeatureSource, feedback=None):
 
 def raise_processing(err: EoSceneFinderError) -> None:
     raise QgsProcessingException(str(err)) from err
+
+
+_NOTHING = object()
+_FINISHED = object()
+
+
+def run_reporting_here(work: Callable[[Callable[[Any], None]], Any], on_event: Callable[[Any], None],
+                       feedback, cancel: threading.Event, name: str = "eosf-processing-work") -> Any:
+    """``work(post)`` in a helper thread, every ``post(event)`` handed to ``on_event`` on *this*
+    thread (the algorithm's), the helper joined before returning; ``work``'s result or exception.
+
+    Processing feedback must only be used from the algorithm's thread: ``pushInfo``,
+    ``reportError`` and ``setProgress`` append to the feedback's log (plain QStrings, no lock)
+    and, in ``qgis_process``, write to the console; PyQGIS releases the GIL around them, so
+    calling them from several download threads at once corrupts the heap (issue 11: ``double
+    free or corruption`` and SIGABRT at the end of ``eoscenefinder:download``). ``post`` may be
+    called from any thread; it only queues plain data. ``feedback.isCanceled()`` is also polled
+    here and sets ``cancel``."""
+    events: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
+    outcome: Dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = work(events.put)
+        except BaseException as err:  # noqa: BLE001 - re-raised on the algorithm's thread
+            outcome["error"] = err
+        finally:
+            events.put(_FINISHED)
+
+    helper = threading.Thread(target=target, name=name, daemon=True)
+    helper.start()
+    finished_normally = False
+    try:
+        while True:
+            try:
+                event = events.get(timeout=0.2)  # the timeout only serves the cancel poll
+            except queue.Empty:
+                event = _NOTHING
+            if feedback is not None and feedback.isCanceled():
+                cancel.set()
+            if event is _FINISHED:
+                break
+            if event is not _NOTHING:
+                on_event(event)
+        finished_normally = True
+    finally:
+        if not finished_normally:  # on_event raised: stop the work, then wait for it
+            cancel.set()
+        helper.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

@@ -13,7 +13,7 @@ from qgis.core import (QgsFeature, QgsFeatureSink, QgsFields, QgsProcessing, Qgs
 
 from ..providers.errors import EoSceneFinderError
 from ..qgis_compat import field
-from .common import scenes_from_source
+from .common import run_reporting_here, scenes_from_source
 
 
 class DownloadAlgorithm(QgsProcessingAlgorithm):
@@ -116,7 +116,9 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
                 else:
                     feedback.pushInfo(line)
 
-        results = DownloadEngine().run(jobs, progress, cancel)
+        # the engine's threads only queue their events; this thread reports them (issue 11)
+        results = run_reporting_here(lambda post: DownloadEngine().run(jobs, post, cancel), progress,
+                                     feedback, cancel, name="eosf-download-run")
         rows = []
         for r in results:
             scene_id, asset_key = (r.job.key.split("|") + ["", "", "", ""])[2:4]

@@ -66,6 +66,7 @@ def main() -> int:
     print(f"Loading {args.items} derived items into pgstac…", flush=True)
     server = PgstacServer().start()
     nginx = None
+    window = None
     try:
         coll = json.loads((REPO / "tests/data/stac/collections.ndjson").read_text().splitlines()[0])
         coll = dict(coll, id=COLLECTION, title="Benchmark: Sentinel-2 L2A (derived)")
@@ -92,6 +93,7 @@ def main() -> int:
                 return None
 
         iface = Iface()
+        window = iface.window
         dock = SceneFinderDock(iface)
         name = "bench"
         dock._connections[name] = Connection(name=name, kind="stac-api", url=server.url,
@@ -182,8 +184,19 @@ def main() -> int:
         row(f"draw {len(scenes)} footprints", f"{t_fp * 1000:.0f} ms", "< 1000 ms", t_fp < 1)
         row("HTTP requests to open one COG", f"{len(cog_requests)}", "<= 3", len(cog_requests) <= 3)
         dock.shutdown()
+        fl.remove()
         return 0
     finally:
+        # Qt objects go while the application still runs: left to the interpreter's exit, the
+        # window (dock, tables...) was destroyed after QgsApplication, and a table header
+        # reacting to its model's deletion started a timer on a thread that no longer had an
+        # event dispatcher ("QBasicTimer can only be used with threads started with QThread").
+        if window is not None:
+            from qgis.PyQt import sip
+
+            sip.delete(window)  # the dock and its widgets are its children
+        QgsProject.instance().clear()
+        app.exitQgis()
         if nginx is not None:
             nginx.stop()
         server.stop()

@@ -268,3 +268,56 @@ def test_search_refuses_formats_that_cannot_hold_records_before_searching(proces
             run("search", {"CONNECTION": url, "OUTPUT": str(tmp_path / name)})
         assert not (tmp_path / name).exists()
     assert not server.requests()  # refused before searching
+
+
+def test_download_reports_on_the_algorithms_thread_only_and_leaves_no_thread(
+        processing_ready, demo_over_http, tmp_path):
+    """Processing feedback is not thread-safe (its log is an unlocked QString, and qgis_process
+    prints from it): the download engine's threads must not call it (issue 11: ``double free or
+    corruption`` and SIGABRT at the end of ``eoscenefinder:download``), and no download thread
+    may outlive the algorithm (qgis_process exits right after it)."""
+    import threading
+
+    from qgis.core import QgsProcessingFeedback
+
+    class RecordingFeedback(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__(False)
+            self.calls = []  # (method, thread name)
+
+        def _record(self, method):
+            self.calls.append((method, threading.current_thread().name))
+
+        def pushInfo(self, info):  # noqa: N802
+            self._record("pushInfo")
+            super().pushInfo(info)
+
+        def pushWarning(self, warning):  # noqa: N802
+            self._record("pushWarning")
+            super().pushWarning(warning)
+
+        def reportError(self, error, fatalError=False):  # noqa: N802,N803
+            self._record("reportError")
+            super().reportError(error, fatalError)
+
+        def setProgress(self, progress):  # noqa: N802
+            self._record("setProgress")
+            super().setProgress(progress)
+
+    import processing
+
+    server, url = demo_over_http
+    layer_path = run("search", {"CONNECTION": url, "COLLECTIONS": "demo-aerial-colorado",
+                                "OUTPUT": str(tmp_path / "c.gpkg")})["OUTPUT"]
+    before = {t.ident for t in threading.enumerate()}
+    feedback = RecordingFeedback()
+    res = processing.run("eoscenefinder:download",
+                         {"INPUT": layer_path, "ASSETS": "visual", "OUTPUT_FOLDER": str(tmp_path / "dl"),
+                          "OUTPUT": str(tmp_path / "report.csv")}, feedback=feedback)
+    assert res["DOWNLOADED"] == 2 and res["FAILED"] == 0
+    here = threading.current_thread().name
+    assert [c for c in feedback.calls if c[0] == "setProgress"], "no progress was reported"
+    assert sum(1 for c in feedback.calls if c[0] == "pushInfo") >= 2 + 1  # one line per file, the summary
+    assert {name for _, name in feedback.calls} == {here}, sorted(set(feedback.calls))
+    left = [t.name for t in threading.enumerate() if t.ident not in before]
+    assert left == [], f"threads still running after the algorithm returned: {left}"

@@ -23,6 +23,7 @@ COG = REPO / "tests" / "data" / "cog" / "cog_rgb.tif"
 
 
 def readme_commands():
+    """The ``qgis_process run`` lines of README.md's headless block, continuation lines joined."""
     text = (REPO / "README.md").read_text(encoding="utf-8")
     block = text.split("<!-- headless:start -->", 1)[1].split("<!-- headless:end -->", 1)[0]
     joined = re.sub(r"\\\n\s*", " ", block)
@@ -35,19 +36,27 @@ def test_the_readme_shows_all_four_algorithms():
                          "eoscenefinder:export"}
 
 
+def cog_root(root: Path) -> Path:
+    """``root/cogs/visual.tif``: the folder nginx serves as the items' ``visual`` asset."""
+    (root / "cogs").mkdir(parents=True, exist_ok=True)
+    (root / "cogs" / "visual.tif").write_bytes(COG.read_bytes())
+    return root
+
+
 @pytest.fixture(scope="module")
 def cog_server(nginx_server, tmp_path_factory):
-    root = tmp_path_factory.mktemp("s2-cogs")
-    (root / "cogs").mkdir()
-    (root / "cogs" / "visual.tif").write_bytes(COG.read_bytes())
-    return nginx_server(root)
+    return nginx_server(cog_root(tmp_path_factory.mktemp("s2-cogs")))
 
 
 @pytest.fixture(scope="module")
 def earth_search_like(pgstac_api, cog_server):
-    """Real Sentinel-2 L2A items of May 2024 whose ``visual`` COG is served by nginx (with its
-    sha256 published as ``file:checksum``), cloud cover typed as a number like on the real
-    services."""
+    return load_earth_search_like(pgstac_api, cog_server.url)
+
+
+def load_earth_search_like(pgstac_api, cog_url: str):
+    """Real Sentinel-2 L2A items of May 2024 loaded into a new collection, their ``visual`` COG
+    served at ``cog_url/cogs/visual.tif`` (with its sha256 published as ``file:checksum``),
+    cloud cover typed as a number like on the real services. ``(collection id, items)``."""
     cid = "sentinel-2-l2a-" + uuid.uuid4().hex[:6]
     pgstac_api.load_collections([{
         "type": "Collection", "stac_version": "1.0.0", "id": cid, "description": "Sentinel-2 L2A (test copy)",
@@ -62,7 +71,7 @@ def earth_search_like(pgstac_api, cog_server):
             continue
         item["collection"] = cid
         item["links"] = []
-        item["assets"]["visual"]["href"] = f"{cog_server.url}/cogs/visual.tif"
+        item["assets"]["visual"]["href"] = f"{cog_url}/cogs/visual.tif"
         item["assets"]["visual"]["file:checksum"] = digest
         items.append(item)
     pgstac_api.load_items(items, cid)
@@ -70,7 +79,7 @@ def earth_search_like(pgstac_api, cog_server):
     return cid, items
 
 
-def _parcels(path: Path, items):
+def make_parcels(path: Path, items):
     """A polygon layer with two small parcels inside two of the items' footprints."""
     from osgeo import ogr, osr
 
@@ -130,12 +139,25 @@ def read_features(path: Path):
     return feats
 
 
-def run_command(cmd: str, replacements, profile, cwd: Path):
+def earth_search_replacements(api_url: str, collection: str):
+    """What turns the README's Earth Search commands into commands on the loopback API."""
+    return [("CONNECTION=earth-search", f"CONNECTION=earth-search?url={api_url}"),
+            ("COLLECTIONS=sentinel-2-l2a", f"COLLECTIONS={collection}")]
+
+
+def readme_command_args(cmd: str, replacements):
+    """A README command with the loopback replacements, as ``qgis_process.bin`` arguments."""
     for old, new in replacements:
         cmd = cmd.replace(old, new)
     args = shlex.split(cmd)
     assert args[0] == "qgis_process"
-    proc = qgis_env.run_qgis_process(args[1:], profile.root, timeout=300, cwd=cwd)
+    return args[1:]
+
+
+def run_command(cmd: str, replacements, profile, cwd: Path):
+    for old, new in replacements:
+        cmd = cmd.replace(old, new)
+    proc = qgis_env.run_qgis_process(readme_command_args(cmd, []), profile.root, timeout=300, cwd=cwd)
     assert proc.returncode == 0, f"{cmd}\n--- stdout ---\n{proc.stdout[-3000:]}\n--- stderr ---\n{proc.stderr[-3000:]}"
     return proc
 
@@ -147,13 +169,12 @@ def test_readme_commands_run_headless_against_loopback_servers(
 
     profile = qgis_profile_factory("qgis-process")
     cid, items = earth_search_like
-    parcel_ids = _parcels(tmp_path / "parcels.gpkg", items)
+    parcel_ids = make_parcels(tmp_path / "parcels.gpkg", items)
     dinamis = (f"dinamis?url={pgstac_api.url}&signing_url={dinamis_signing_server.endpoint}"
                f"&storage_domain=127.0.0.1")
-    replacements = [("CONNECTION=earth-search", f"CONNECTION=earth-search?url={pgstac_api.url}"),
-                    ("COLLECTIONS=sentinel-2-l2a", f"COLLECTIONS={cid}"),
-                    ("CONNECTION=dinamis", f"CONNECTION={dinamis}"),
-                    ("COLLECTIONS=spot-6-7-drs", f"COLLECTIONS={spot_camargue}")]
+    replacements = earth_search_replacements(pgstac_api.url, cid) + [
+        ("CONNECTION=dinamis", f"CONNECTION={dinamis}"),
+        ("COLLECTIONS=spot-6-7-drs", f"COLLECTIONS={spot_camargue}")]
     commands = readme_commands()
     search, download, camargue, mosaic, export = commands
 
