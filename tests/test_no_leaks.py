@@ -108,7 +108,7 @@ def test_no_secret_leaks_anywhere(auth_server, memory_keyring, capture, project_
         "pc": Connection(names["pc"], "stac-api", auth_server.stac_url,
                          {"signing": "planetary-computer", "signing_url": auth_server.url + "/sas/v1"}),
         # the M2M login, ready for the USGS kind: named with the auth option until that kind lands
-        "usgs": Connection(names["usgs"], "stac-api", auth_server.m2m_url, {"auth": "usgs"}),
+        "usgs": Connection(names["usgs"], "stac-api", auth_server.m2m_url, {"auth_scheme": "usgs"}),
     }
     secrets = {
         "cdse": {"username": ts.USERNAME, "password": ts.PASSWORD},

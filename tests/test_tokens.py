@@ -450,10 +450,10 @@ def test_planetary_computer_keys_are_headers(auth_server, fake_clock):
 
 def _usgs_connection(auth_server):
     """USGS M2M logins are ready for the M2M provider (its own issue): a connection names the
-    scheme with the ``auth`` option until the ``usgs`` kind exists."""
+    scheme with the ``auth_scheme`` option until the ``usgs`` kind exists."""
     import eo_scene_finder.providers.catalogs.usgs.login  # noqa: F401  (registers the scheme)
 
-    return Connection("USGS", "stac-api", auth_server.m2m_url, {"auth": "usgs"})
+    return Connection("USGS", "stac-api", auth_server.m2m_url, {"auth_scheme": "usgs"})
 
 
 def test_usgs_login_token_is_renewed_after_two_hours_and_logged_out(auth_server, fake_clock):

@@ -71,7 +71,7 @@ class SceneFinderDock(QDockWidget):
         self._collections_loaded_for: Optional[str] = None
         self._first_run = False
         self._showcase_demo = False
-        self.footprints = FootprintLayer(self.project, self)
+        self.footprints = FootprintLayer(self.project, self, connection_text=self.connection_text)
         self.footprints.selectionChanged.connect(self._select_rows_from_map)
 
         self._build_ui()

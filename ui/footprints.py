@@ -38,8 +38,7 @@ class FootprintLayer(QObject):
         self._fid_to_row: Dict[int, int] = {}
         self._syncing = False
         # how Processing names a connection id (a saved name, a preset id or KIND+URL?options);
-        # the dock's connection_text when the dock is the parent
-        self._connection_text = connection_text or getattr(parent, "connection_text", None)
+        self._connection_text = connection_text
         self._connection_texts: Dict[str, str] = {}
         self._scenes: Dict[int, Scene] = {}  # fid -> scene (the results model holds them anyway)
         self._with_record: Set[int] = set()

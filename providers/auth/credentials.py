@@ -107,7 +107,7 @@ _registered: Dict[str, AuthScheme] = {}
 
 def register_scheme(scheme: AuthScheme) -> None:
     """Make a scheme known before a catalog kind declares it (a connection may name it with
-    the ``auth`` option)."""
+    the ``auth_scheme`` option)."""
     _registered[scheme.id] = scheme
 
 
@@ -123,12 +123,12 @@ def schemes() -> Dict[str, AuthScheme]:
 
 
 def scheme_for(connection) -> AuthScheme:
-    """The auth scheme a connection uses: an explicit ``auth`` option, else what its kind's
+    """The auth scheme a connection uses: an explicit ``auth_scheme`` option, else what its kind's
     spec says (for STAC, the signing service chosen)."""
     from ..catalogs import specs
 
     known = schemes()
-    explicit = (connection.options or {}).get("auth")
+    explicit = (connection.options or {}).get("auth_scheme")
     if explicit in known:
         return known[explicit]
     spec = specs().get(connection.kind)
