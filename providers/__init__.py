@@ -4,7 +4,7 @@ Public entry points (imported lazily so that ``providers.errors`` and friends st
 ``open_provider(connection, credentials=None)``, ``resolve_connection(text, saved=None)``,
 ``PRESETS``, ``Connection``, ``SearchRequest``.
 """
-from typing import Any
+from ._lazy import lazy_exports
 
 _EXPORTS = {
     "open_provider": ".connections",
@@ -24,11 +24,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -402,9 +402,11 @@ class CollectionInfo:
 
 @dataclass
 class Page:
-    """One page of results; ``more`` says whether the server has further pages."""
+    """One page of results; ``more`` says whether the server has further pages;
+    ``progress``, when the catalog reports one, says how far the search is (CDSE date slices)."""
 
     scenes: List[Scene]
     more: bool = False
     matched: Optional[int] = None
     number: int = 1
+    progress: Optional[Any] = None

@@ -52,7 +52,9 @@ def test_lists_every_nested_collection_with_unique_ids(isdeform):
     assert run.title == "Earthquake Iran 2017"
     # the broken child link is skipped and reported, not fatal
     assert len(isdeform.warnings) == COUNTS["broken_links"] == 1
-    assert "broken/collection.json" in isdeform.warnings[0] and "404" in isdeform.warnings[0]
+    warning = isdeform.warnings[0]
+    assert "broken/collection.json" in warning.message and "404" in warning.message
+    assert warning.href.endswith("broken/collection.json")
     assert isdeform.warning_summary() == "1 document of the catalog could not be read and was skipped."
 
 

@@ -1,8 +1,9 @@
 """The connection manager: add, edit, duplicate, remove, import/export, test connections.
 
-:class:`ConnectionsDialog` lists the saved connections (a :class:`settings.ConnectionStore`);
-:class:`ConnectionEditor` edits one: kind (endpoints pre-filled from the defaults, all
-editable), STAC signing choice, page size, credentials (kept in the OS keyring, never in
+:class:`ConnectionsDialog` lists the saved connections (a :class:`services.connection_store.ConnectionStore`);
+:class:`ConnectionEditor` edits one: kind (the kinds, their endpoints with defaults, signing
+choices, credentials and checks come from the catalog specs, ``providers/catalogs/``), STAC
+signing choice, page size, credentials (kept in the OS keyring, never in
 the settings), **Test connection** (a QgsTask answering in plain words) and, for DINAMIS,
 a browser login. :func:`check_connection` is the test itself (no widgets).
 """
@@ -330,7 +331,7 @@ class ConnectionEditor(QDialog):
         self.preset_combo.setObjectName("presetCombo")
         self.preset_combo.addItem(tr("(choose to fill in everything)"), None)
         for pid, preset in _presets().items():
-            self.preset_combo.addItem(getattr(preset, "title", pid), pid)
+            self.preset_combo.addItem(preset.title, pid)
         self.preset_combo.currentIndexChanged.connect(self._preset_chosen)
         form.addRow(tr("Start from a preset"), self.preset_combo)
         self.name_edit = QLineEdit()
@@ -653,9 +654,9 @@ class ConnectionEditor(QDialog):
             return
         self._preset_id = pid
         if not self.name_edit.text().strip():
-            self.name_edit.setText(self.store.unique_name(getattr(preset, "title", pid)))
+            self.name_edit.setText(self.store.unique_name(preset.title))
         self._set_kind(preset.kind)
-        options = dict(getattr(preset, "options", {}) or {})
+        options = dict(preset.options)
         self._set_signing(str(options.get("signing") or "none"))
         self.url_edit.setText(preset.url)
         for key, edit in self._endpoint_edits.items():

@@ -100,7 +100,7 @@ class SearchController(QObject):
             return  # a page from a search that was replaced
         self._pending_scenes.extend(page.scenes)
         self._pending_more = page.more
-        progress = getattr(page, "progress", None)  # e.g. CDSE date slices
+        progress = page.progress  # e.g. CDSE date slices
         self._progress_text = progress.text() if progress is not None else ""
         if not self._row_pump.isActive():
             self._row_pump.start(0)

@@ -9,7 +9,7 @@
 
 The public names below are imported lazily, so ``from ..download import checksums`` stays cheap.
 """
-from typing import Any
+from .._lazy import lazy_exports
 
 _EXPORTS = {
     "DownloadEngine": ".engine", "HostLimiter": ".engine",
@@ -24,11 +24,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -68,7 +68,7 @@ class SearchProgress:
 
 @dataclass
 class ProgressPage(Page):
-    """A page of results that also says how far the search is."""
+    """A page of results with the search's :class:`SearchProgress`."""
 
     progress: Optional[SearchProgress] = None
 
