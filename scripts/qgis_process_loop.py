@@ -12,14 +12,17 @@ fresh folder (so files are really fetched) and checks the report. Prints one lin
 ``N passed, M failed``; exits 1 when a run failed (a crash, a non-zero exit or a wrong result).
 ``--env NAME=VALUE`` (repeatable) adds variables to qgis_process's environment, e.g.
 ``--env MALLOC_CHECK_=3`` or ``--env PYTHONFAULTHANDLER=1``; ``--zip FILE`` installs that plugin
-zip instead of building one from the working tree.
+zip instead of building one from the working tree; ``--download-wrapper "valgrind --tool=helgrind"``
+runs the download under that command.
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import shlex
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -59,6 +62,9 @@ def main(argv=None) -> int:
                         help="extra environment variable for qgis_process.bin (repeatable)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs of failed runs)")
     parser.add_argument("--limit", type=int, help="LIMIT of the search, i.e. files per download (README: 20)")
+    parser.add_argument("--download-wrapper", metavar="CMD",
+                        help='command put in front of qgis_process.bin for the download, e.g. "valgrind --tool=helgrind"')
+    parser.add_argument("--timeout", type=float, default=300, help="seconds per qgis_process run (default 300)")
     parser.add_argument("--zip", type=Path, help="install this plugin zip instead of building one from the working tree")
     args = parser.parse_args(argv)
     extra_env = dict(item.split("=", 1) for item in args.env)
@@ -102,7 +108,13 @@ def main(argv=None) -> int:
             codes = []
             started = time.monotonic()
             for name, cmd in (("search", search_args), ("download", download_args)):
-                proc = qgis_env.run_qgis_process(cmd, root, timeout=300, env=extra_env, cwd=run_dir)
+                if name == "download" and args.download_wrapper:
+                    # e.g. gdb or valgrind in front of qgis_process.bin (their logs go to run_dir)
+                    proc = subprocess.run([*shlex.split(args.download_wrapper), qgis_env.QGIS_PROCESS_BIN, *cmd],
+                                          capture_output=True, text=True, timeout=args.timeout, cwd=run_dir,
+                                          env=qgis_env.qgis_process_env(root, extra_env))
+                else:
+                    proc = qgis_env.run_qgis_process(cmd, root, timeout=args.timeout, env=extra_env, cwd=run_dir)
                 codes.append(f"{name} {describe(proc.returncode)}")
                 (run_dir / f"{name}.stdout").write_text(proc.stdout)
                 (run_dir / f"{name}.stderr").write_text(proc.stderr)
