@@ -364,8 +364,13 @@ class SceneFinderDock(QDockWidget):
         if not scenes:
             return
         scene = min(scenes, key=lambda s: s.cloud_cover if s.cloud_cover is not None else 101)
+        count = self.results_model.rowCount()
         task = self.add_asset_to_map(scene, pick_view_asset(scene))
         task.layerAdded.connect(self._zoom_to_layer)
+        # keep the search's summary: the welcome must not replace "N scenes" by "Added …"
+        task.layerAdded.connect(lambda layer: self._set_status(
+            f"{count} scenes; the clearest, {layer.name()}, is on the map.")
+            if self.search_task is None and self.results_model.rowCount() == count else None)
 
     def _zoom_to_layer(self, layer) -> None:
         extent = self.canvas.mapSettings().layerExtentToOutputExtent(layer, layer.extent())
