@@ -13,6 +13,7 @@ from eo_scene_finder.providers.base import Connection
 from eo_scene_finder.providers.connections import open_provider
 from eo_scene_finder.providers.model import SearchRequest
 from eo_scene_finder.providers.auth.signing import DinamisSigner, PlanetaryComputerSigner, make_signer
+from fixtures.signing_servers import pc_like_options
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -425,11 +426,7 @@ def test_dinamis_login_only_when_the_service_asks(dinamis_signing_server, storag
 
 
 # ------------------------------------------- Planetary Computer: failing containers, public thumbnails
-def _pc_pattern(storage):
-    return rf"^http://127\.0\.0\.1:{storage.port}/(?P<account>[^/]+)/(?P<container>[^/?#]+)/"
-
-
-PUBLIC = "ai4edatasetspublicassets"
+PUBLIC = "ai4edatasetspublicassets"  # the thumbnail account
 
 
 def test_pc_page_with_a_failing_container_signs_the_others_and_skips_public_thumbnails(pc_sas_server,
@@ -484,49 +481,15 @@ def test_pc_signing_a_loose_href_says_why_the_container_cannot_be_signed(pc_sas_
     assert "sig=" in _pc(pc_sas_server, storage_server).sign_href(href)
 
 
-@pytest.fixture
-def pc_collection(pgstac_api, storage_server):
-    """A collection in the real STAC API laid out like Planetary Computer's: a public thumbnail
-    on the thumbnail account, items with assets in two containers of one storage account."""
-    cid = "pc-like-" + uuid.uuid4().hex[:8]
-    thumb = storage_server.href(PUBLIC, "assets", "pc_thumbnails", "cog_rgb.tif")
-    pgstac_api.load_collections([{
-        "type": "Collection", "stac_version": "1.0.0", "id": cid, "description": "signed test data",
-        "license": "proprietary", "links": [],
-        "assets": {"thumbnail": {"href": thumb, "type": "image/tiff", "roles": ["thumbnail"]}},
-        "extent": {"spatial": {"bbox": [[3.0, 43.0, 5.0, 45.0]]},
-                   "temporal": {"interval": [["2022-01-01T00:00:00Z", None]]}}}])
-    items = []
-    for i in range(25):
-        x = 3.0 + (i % 5) * 0.1
-        y = 43.0 + (i // 5) * 0.1
-        items.append({
-            "type": "Feature", "stac_version": "1.0.0", "id": f"PC-{i:03d}", "collection": cid,
-            "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + 0.1, y], [x + 0.1, y + 0.1],
-                                                             [x, y + 0.1], [x, y]]]},
-            "bbox": [x, y, x + 0.1, y + 0.1],
-            "properties": {"datetime": f"2022-06-{1 + i % 28:02d}T10:00:00Z"},
-            "links": [],
-            "assets": {
-                "visual": {"href": storage_server.href("pcacct", "open-data", f"PC-{i:03d}", "cog.tif"),
-                           "type": "image/tiff; application=geotiff; profile=cloud-optimized", "roles": ["data"]},
-                "qa": {"href": storage_server.href("pcacct", "restricted", f"PC-{i:03d}", "cog_int16.tif"),
-                       "type": "image/tiff; application=geotiff; profile=cloud-optimized", "roles": ["data"]},
-                "thumbnail": {"href": thumb, "type": "image/tiff", "roles": ["thumbnail"]}}})
-    pgstac_api.load_items(items, cid)
-    return cid
-
-
-def test_pc_search_lists_every_scene_when_one_container_cannot_be_signed(pgstac_api, pc_collection,
+def test_pc_search_lists_every_scene_when_one_container_cannot_be_signed(pgstac_api, pc_like_collection,
                                                                        pc_sas_server, storage_server, tmp_path):
     from eo_scene_finder.providers.download.jobs import asset_jobs
     from eo_scene_finder.providers.quicklook import fetch_quicklook
 
     pc_sas_server.fail("pcacct", "restricted", 404, {"detail": "Container not found: pcacct/restricted"})
-    conn = _connection(pgstac_api.url, signing="planetary-computer", signing_url=pc_sas_server.endpoint,
-                       blob_host_pattern=_pc_pattern(storage_server), page_size=10)
+    conn = _connection(pgstac_api.url, **pc_like_options(pc_sas_server, storage_server), page_size=10)
     provider = open_provider(conn)
-    pages = list(provider.search(SearchRequest.create(collections=[pc_collection])).pages())
+    pages = list(provider.search(SearchRequest.create(collections=[pc_like_collection])).pages())
 
     scenes = [s for p in pages for s in p.scenes]
     assert [len(p.scenes) for p in pages] == [10, 10, 5]
@@ -555,7 +518,7 @@ def test_pc_search_lists_every_scene_when_one_container_cannot_be_signed(pgstac_
     assert not list(tmp_path.iterdir())
 
     # thumbnails on the public account: listed collections and quicklooks never ask a token
-    collection = next(c for c in provider.list_collections() if c.id == pc_collection)
+    collection = next(c for c in provider.list_collections() if c.id == pc_like_collection)
     assert collection is not None
     data = fetch_quicklook(provider, scene.assets["thumbnail"].href)
     assert data[:4] in (b"II*\x00", b"MM\x00*")  # the TIFF itself, served without a signature
