@@ -42,12 +42,15 @@ class MissingDependencyError(EoSceneFinderError):
 
 
 class ServiceError(EoSceneFinderError):
-    """Anything that went wrong talking to a remote service."""
+    """Anything that went wrong talking to a remote service; ``status`` is the HTTP status and
+    ``server_message`` what the server said about it (redacted), when there was an answer."""
 
     def __init__(self, user_message: Optional[str] = None, details: Optional[str] = None,
-                 url: Optional[str] = None, status: Optional[int] = None):
+                 url: Optional[str] = None, status: Optional[int] = None,
+                 server_message: Optional[str] = None):
         self.url = url
         self.status = status
+        self.server_message = server_message
         super().__init__(user_message, details)
 
 
@@ -79,10 +82,6 @@ class BadRequestError(ServiceError):
     """The service rejected the request; ``server_message`` is what it said."""
 
     default_message = "The service rejected the request."
-
-    def __init__(self, *args, server_message: Optional[str] = None, **kwargs):
-        self.server_message = server_message
-        super().__init__(*args, **kwargs)
 
 
 class ServerError(ServiceError):

@@ -415,3 +415,46 @@ def test_selected_footprints_feed_the_processing_algorithms(dock, nginx_server, 
     # the layer holds the JSON of the current selection only
     layer.selectByIds([layer.selectedFeatureIds()[0]])
     assert [bool(f["record"]) for f in layer.getFeatures()].count(True) == 1
+
+
+def test_planetary_computer_asset_that_cannot_be_signed_is_explained(dock, pgstac_api, pc_like_collection,
+                                                                     pc_sas_server, storage_server):
+    """One container of the page gets no SAS token: every scene is still listed, its other
+    asset streams, and adding the unsignable one says why in the status line."""
+    from eo_scene_finder.providers.base import Connection
+    from fixtures.signing_servers import pc_like_options
+
+    pc_sas_server.fail("pcacct", "restricted", 404, {"detail": "Container not found: pcacct/restricted"})
+    conn = Connection(name="pc-test", kind="stac-api", url=pgstac_api.url,
+                      options={**pc_like_options(pc_sas_server, storage_server), "page_size": 10})
+    dock._connections["pc-test"] = conn
+    dock.connection_combo.addItem("pc-test", "pc-test")
+    wait_until(lambda: dock.search_task is None, 30, "first-run search")
+    dock.select_connection("pc-test")
+
+    def listed():
+        model = dock.collections_model
+        return any(model.item(r).data(Qt.ItemDataRole.UserRole) == pc_like_collection for r in range(model.rowCount()))
+    wait_until(listed, 60, "the collection in the list")
+    dock.set_selected_collections([pc_like_collection])
+    dock.use_dates.setChecked(False)
+    dock.limit_spin.setValue(0)
+    run_search(dock)
+    assert dock.results_model.rowCount() == 25
+    assert dock.status_label.text().startswith("25 scenes"), dock.status_label.text()
+
+    dock.results_view.selectRow(0)
+    scene = dock.selected_scenes()[0]
+    dock.add_asset_to_map(scene, scene.assets["qa"])
+    wait_until(lambda: "cannot be signed" in dock.status_label.text(), 30, "the signing error")
+    text = dock.status_label.text()
+    assert "“pcacct/restricted”" in text and "HTTP 404: Container not found: pcacct/restricted" in text
+
+    dock.add_asset_to_map(scene, scene.assets["visual"])
+
+    def layer():
+        return next((lyr for lyr in QgsProject.instance().mapLayers().values()
+                     if isinstance(lyr, QgsRasterLayer) and lyr.name() == f"{scene.id} · visual"), None)
+    wait_until(lambda: layer() is not None, 30, "the signed asset on the map")
+    assert layer().isValid()
+    assert not [c for c in pc_sas_server.token_calls if "ai4edatasetspublicassets" in c.path]

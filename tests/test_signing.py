@@ -13,6 +13,7 @@ from eo_scene_finder.providers.base import Connection
 from eo_scene_finder.providers.connections import open_provider
 from eo_scene_finder.providers.model import SearchRequest
 from eo_scene_finder.providers.auth.signing import DinamisSigner, PlanetaryComputerSigner, make_signer
+from fixtures.signing_servers import pc_like_options
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -422,3 +423,107 @@ def test_dinamis_login_only_when_the_service_asks(dinamis_signing_server, storag
         storage_server.href("b", "closed", "cog.tif"))
     assert "X-Amz-Signature=" in signed
     assert [c.status for c in dinamis_signing_server.sign_calls] == [401, 200]
+
+
+# ------------------------------------------- Planetary Computer: failing containers, public thumbnails
+PUBLIC = "ai4edatasetspublicassets"  # the thumbnail account
+
+
+def test_pc_page_with_a_failing_container_signs_the_others_and_skips_public_thumbnails(pc_sas_server,
+                                                                                      storage_server):
+    pc_sas_server.fail("pcacct", "restricted", 404, {"detail": "No SAS token for this container."})
+    good = [storage_server.href("pcacct", "open-data", f"t{i}", "cog.tif") for i in range(5)]
+    bad = [storage_server.href("pcacct", "restricted", f"t{i}", "cog.tif") for i in range(5)]
+    thumb = storage_server.href(PUBLIC, "assets", "pc_thumbnails", "cog.tif")
+    page = _page(good + bad + [thumb])
+    _pc(pc_sas_server, storage_server)(page)  # the modifier: must not raise
+
+    signed = _hrefs(page)
+    assert all("sig=" in h for h in signed[:5])
+    assert signed[5:] == bad + [thumb]  # left exactly as published
+    # one request per container (not one per href), none for the public account
+    assert sorted((c.path, c.status) for c in pc_sas_server.token_calls) == [
+        ("/api/sas/v1/token/pcacct/open-data", 200), ("/api/sas/v1/token/pcacct/restricted", 404)]
+
+
+def test_pc_public_account_is_never_sent_to_the_sas_endpoint():
+    signer = PlanetaryComputerSigner("http://127.0.0.1:9/api/sas/v1")  # nothing listens there
+    thumb = "https://ai4edatasetspublicassets.blob.core.windows.net/assets/pc_thumbnails/sentinel-2.png"
+    assert not signer.needs_signing(thumb)
+    assert signer.sign_href(thumb) == thumb
+    assert signer.needs_signing("https://sentinel2l2a01.blob.core.windows.net/sentinel2-l2/x.tif")
+
+
+@pytest.mark.parametrize("status, body, said, error", [
+    (403, {"statusCode": 403, "message": "This dataset requires a subscription key."},
+     "This dataset requires a subscription key.", errors.AuthenticationError),
+    (404, {"detail": "Container not found: pcacct/restricted"}, "Container not found: pcacct/restricted",
+     errors.NotFoundError),
+    (503, b"<html><body>Service Unavailable</body></html>", "Service Unavailable", errors.ServerError),
+    (500, b"", None, errors.ServerError),
+])
+def test_pc_signing_a_loose_href_says_why_the_container_cannot_be_signed(pc_sas_server, storage_server,
+                                                                        status, body, said, error):
+    pc_sas_server.fail("pcacct", "restricted", status, body)
+    href = storage_server.href("pcacct", "restricted", "t0", "cog.tif")
+    with pytest.raises(error) as info:
+        _pc(pc_sas_server, storage_server).sign_href(href)
+    message = info.value.user_message
+    assert info.value.status == status
+    assert "cannot be signed" in message and "“pcacct/restricted”" in message
+    assert f"HTTP {status}" in message
+    if said:
+        assert said in message
+    assert "<" not in message  # no markup from a gateway's error page
+    assert ("subscription key" in message) == (status == 403)
+    # the failure is not remembered: once the service gives the token, the same href signs
+    pc_sas_server.heal("pcacct", "restricted")
+    assert "sig=" in _pc(pc_sas_server, storage_server).sign_href(href)
+
+
+def test_pc_search_lists_every_scene_when_one_container_cannot_be_signed(pgstac_api, pc_like_collection,
+                                                                       pc_sas_server, storage_server, tmp_path):
+    from eo_scene_finder.providers.download.jobs import asset_jobs
+    from eo_scene_finder.providers.quicklook import fetch_quicklook
+
+    pc_sas_server.fail("pcacct", "restricted", 404, {"detail": "Container not found: pcacct/restricted"})
+    conn = _connection(pgstac_api.url, **pc_like_options(pc_sas_server, storage_server), page_size=10)
+    provider = open_provider(conn)
+    pages = list(provider.search(SearchRequest.create(collections=[pc_like_collection])).pages())
+
+    scenes = [s for p in pages for s in p.scenes]
+    assert [len(p.scenes) for p in pages] == [10, 10, 5]
+    assert sorted(s.id for s in scenes) == [f"PC-{i:03d}" for i in range(25)]
+    assert all("sig=" in s.assets["visual"].href for s in scenes)  # the other container: signed
+    assert all("?" not in s.assets["qa"].href for s in scenes)  # the failing one: as published
+    assert all("?" not in s.assets["thumbnail"].href for s in scenes)
+    calls = pc_sas_server.token_calls
+    assert not [c for c in calls if PUBLIC in c.path]
+    assert len([c for c in calls if c.path.endswith("/open-data")]) == 1  # cached across pages
+    assert len([c for c in calls if c.path.endswith("/restricted")]) <= len(pages)  # at most one per page
+
+    # streaming the signed asset works; the failing one says why, in words
+    gdal = _gdal()
+    scene = scenes[0]
+    assert gdal.Open(provider.gdal_path(scene.assets["visual"].href)).RasterXSize > 0
+    with pytest.raises(errors.EoSceneFinderError) as info:
+        provider.gdal_path(scene.assets["qa"].href)
+    message = info.value.user_message
+    assert "cannot be signed" in message and "“pcacct/restricted”" in message
+    assert "HTTP 404" in message and "Container not found: pcacct/restricted" in message
+    # so does a download of it (the same message, before any file is created)
+    with pytest.raises(errors.EoSceneFinderError) as info:
+        asset_jobs(scene, ["qa"], str(tmp_path), provider)
+    assert info.value.user_message == message
+    assert not list(tmp_path.iterdir())
+
+    # thumbnails on the public account: listed collections and quicklooks never ask a token
+    collection = next(c for c in provider.list_collections() if c.id == pc_like_collection)
+    assert collection is not None
+    data = fetch_quicklook(provider, scene.assets["thumbnail"].href)
+    assert data[:4] in (b"II*\x00", b"MM\x00*")  # the TIFF itself, served without a signature
+    assert not [c for c in pc_sas_server.token_calls if PUBLIC in c.path]
+
+    # when the service signs the container again, the same scene streams without a new search
+    pc_sas_server.heal("pcacct", "restricted")
+    assert gdal.Open(provider.gdal_path(scene.assets["qa"].href)).RasterXSize > 0

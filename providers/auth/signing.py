@@ -36,6 +36,12 @@ DINAMIS_TTL_MARGIN = 30 * 60  # reuse a signed URL while more than 30 minutes re
 PC_SAS_ENDPOINT = "https://planetarycomputer.microsoft.com/api/sas/v1"
 PC_BLOB_HOST_PATTERN = r"^https://(?P<account>[A-Za-z0-9]+)\.blob\.core\.windows\.net/(?P<container>[^/?#]+)/"
 PC_REFRESH_MARGIN = 60  # refresh a SAS token when less than a minute remains
+# Storage accounts whose blobs are public: never ask a SAS token for them. The official SDK
+# skips the thumbnail account the same way (planetary-computer-sdk-for-python,
+# planetary_computer/sas.py, sign_url: ``elif parsed_url.netloc ==
+# "ai4edatasetspublicassets.blob.core.windows.net": # special case for public assets storing
+# thumbnails... return url``); the collections' thumbnails live there.
+PC_PUBLIC_ACCOUNTS = ("ai4edatasetspublicassets",)
 
 _S3_SIGNED_KEYS = {"x-amz-signature", "x-amz-credential", "x-amz-security-token"}
 _SAS_SIGNED_KEYS = {"st", "se", "sp"}
@@ -131,12 +137,17 @@ class Signer(abc.ABC):
         if not slots:
             return None
         hrefs = [_get(s) for s in slots]
-        signed = self.sign_hrefs(hrefs)
+        signed = self._sign_page(hrefs)
         for slot, href in zip(slots, hrefs):
             new = signed.get(href, href)
             if new != href:
                 _set(slot, new)
         return None
+
+    def _sign_page(self, hrefs: List[str]) -> Dict[str, str]:
+        """Sign the hrefs of a page of results (the ``modifier`` path); by default exactly as
+        :meth:`sign_hrefs`, so a signing failure fails the page."""
+        return self.sign_hrefs(hrefs)
 
     def sign_href(self, href: str) -> str:
         return self.sign_hrefs([href]).get(href, href)
@@ -208,7 +219,8 @@ class _SigningClient:
                     continue
                 raise errors.AuthenticationError(
                     f"{self.what} refused the credentials (HTTP {err.status}): check them in the "
-                    "connection manager.", url=err.url, status=err.status, details=err.details) from err
+                    "connection manager.", url=err.url, status=err.status, details=err.details,
+                    server_message=err.server_message) from err
 
 
 # ----------------------------------------------------------------------------------- caches
@@ -384,15 +396,24 @@ class PlanetaryComputerSigner(Signer):
     seconds (a minute) before it expires. ``blob_host_pattern`` is the regular expression that
     recognises a blob href, with named groups ``account`` and ``container`` (the default
     matches ``https://<account>.blob.core.windows.net/<container>/...``). Hrefs that already
-    carry ``st``/``se``/``sp`` are left alone.
+    carry ``st``/``se``/``sp``, and hrefs on a public account (``public_accounts``, by default
+    the thumbnail account ``ai4edatasetspublicassets``), are left alone.
+
+    A page of results (the ``modifier``) asks one token per container; a container whose
+    token request fails keeps its hrefs unsigned and the page goes on (its scenes stay
+    listed). Signing a loose href (:meth:`sign_hrefs`: streaming, downloads, quicklooks)
+    asks again and, if the service still gives no token, raises an error that names the
+    container and says what the service answered (HTTP status and message).
     """
 
     name = "planetary-computer"
 
     def __init__(self, sas_endpoint: str = PC_SAS_ENDPOINT, subscription_key: Optional[str] = None,
                  session=None, *, blob_host_pattern: Optional[str] = None,
-                 refresh_margin: float = PC_REFRESH_MARGIN, max_retry_wait: float = 30.0):
+                 refresh_margin: float = PC_REFRESH_MARGIN, max_retry_wait: float = 30.0,
+                 public_accounts: Iterable[str] = PC_PUBLIC_ACCOUNTS):
         self.sas_endpoint = (sas_endpoint or PC_SAS_ENDPOINT).rstrip("/")
+        self.public_accounts = frozenset(a.strip().lower() for a in public_accounts if a and a.strip())
         self.subscription_key = subscription_key or None
         if self.subscription_key:
             register_secret(self.subscription_key)
@@ -424,7 +445,10 @@ class PlanetaryComputerSigner(Signer):
         return match.group("account"), match.group("container")
 
     def needs_signing(self, href: str) -> bool:
-        return self._account_container(href) is not None and not (_query_keys(href) & _SAS_SIGNED_KEYS)
+        ac = self._account_container(href)
+        if ac is None or ac[0].lower() in self.public_accounts:
+            return False
+        return not (_query_keys(href) & _SAS_SIGNED_KEYS)
 
     def _headers(self) -> Dict[str, str]:
         return {"Ocp-Apim-Subscription-Key": self.subscription_key} if self.subscription_key else {}
@@ -460,15 +484,63 @@ class PlanetaryComputerSigner(Signer):
             return token
 
     def _sign(self, hrefs: List[str]) -> Dict[str, str]:
-        out = {}
+        return self._sign_by_container(hrefs, strict=True)
+
+    def _sign_page(self, hrefs: List[str]) -> Dict[str, str]:
+        unique = list(dict.fromkeys(h for h in hrefs if isinstance(h, str)))
+        result = {h: h for h in unique}
+        todo = [h for h in unique if self.needs_signing(h)]
+        if todo:
+            result.update(self._sign_by_container(todo, strict=False))
+        return result
+
+    def _sign_by_container(self, hrefs: List[str], *, strict: bool) -> Dict[str, str]:
+        """Sign hrefs with one token request per container. ``strict``: a container without a
+        token raises; otherwise its hrefs stay unsigned (logged) and the others are signed."""
+        out: Dict[str, str] = {}
+        groups: Dict[Tuple[str, str], List[str]] = {}
         for href in hrefs:
             ac = self._account_container(href)
             if ac is None:
                 out[href] = href
+            else:
+                groups.setdefault(ac, []).append(href)
+        for (account, container), members in groups.items():
+            try:
+                token = self.token(account, container)
+            except errors.ServiceError as err:
+                if strict:
+                    raise self._cannot_sign(account, container, err) from err
+                log.warning("No SAS token for the storage container %s/%s (%s): %d asset link(s) of this "
+                            "page stay unsigned", account, container, _reason(err), len(members))
+                for href in members:
+                    out[href] = href
                 continue
-            token = self.token(*ac)
-            out[href] = href + ("&" if "?" in href else "?") + token
+            for href in members:
+                out[href] = href + ("&" if "?" in href else "?") + token
         return out
+
+    @staticmethod
+    def _cannot_sign(account: str, container: str, err: errors.ServiceError) -> errors.ServiceError:
+        """``err`` (same class, status and details) told in words that name the container."""
+        message = (f"This asset cannot be signed: the Planetary Computer token service gave no SAS "
+                   f"token for the storage container “{account}/{container}” ({_reason(err)}).")
+        if err.status in (401, 403):
+            message += (" Some datasets need a Planetary Computer subscription key: check the "
+                        "connection's key in the connection manager.")
+        kwargs: Dict[str, Any] = {"details": err.details, "url": err.url, "status": err.status,
+                                  "server_message": err.server_message}
+        if isinstance(err, errors.RateLimitedError):
+            kwargs["retry_after"] = err.retry_after
+        return type(err)(message, **kwargs)
+
+
+def _reason(err: errors.ServiceError) -> str:
+    """What a signing service answered, in a few words (“HTTP 404: message”), else the error."""
+    if err.status:
+        said = (err.server_message or "").strip()
+        return f"HTTP {err.status}" + (f": {said[:300]}" if said else "")
+    return err.user_message.rstrip(".")
 
 
 # --------------------------------------------------------------------------------- factory

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import threading
 import time
 from typing import Any, Dict, Optional
@@ -138,7 +139,11 @@ def server_message(response: requests.Response) -> str:
             else:
                 text = json.dumps(body)[:500]
     except ValueError:
-        text = (response.text or "")[:500]
+        text = response.text or ""
+        if text.lstrip().startswith("<"):  # a gateway's HTML or XML page: its words only
+            text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", text)
+            text = re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", text))
+        text = text[:500]
     return redact_text(text.strip())
 
 
@@ -149,7 +154,8 @@ def raise_for_status(response: requests.Response, what: str = "The service") -> 
         return response
     url = redact_url(response.url)
     msg = server_message(response)
-    kw = {"url": url, "status": status, "details": f"HTTP {status} from {url}" + (f": {msg}" if msg else "")}
+    kw = {"url": url, "status": status, "details": f"HTTP {status} from {url}" + (f": {msg}" if msg else ""),
+          "server_message": msg or None}
     if status == 407:
         raise errors.AuthenticationError(
             "The proxy asks for a user name and password (HTTP 407): check them in QGIS Settings → "
@@ -164,8 +170,7 @@ def raise_for_status(response: requests.Response, what: str = "The service") -> 
             f"{what} is rate-limiting requests (HTTP 429)" + (f"; retry in {ra:.0f} s." if ra is not None else "."),
             retry_after=ra, **kw)
     if 400 <= status < 500:
-        raise errors.BadRequestError(f"{what} rejected the request: {msg or 'HTTP %d' % status}",
-                                     server_message=msg, **kw)
+        raise errors.BadRequestError(f"{what} rejected the request: {msg or 'HTTP %d' % status}", **kw)
     raise errors.ServerError(f"{what} had an internal error (HTTP {status}).", **kw)
 
 
