@@ -60,7 +60,7 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=50, help="how many search+download runs (default 50)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment variable for qgis_process.bin (repeatable)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs of failed runs)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder and every run's logs")
     parser.add_argument("--limit", type=int, help="LIMIT of the search, i.e. files per download (README: 20)")
     parser.add_argument("--download-wrapper", metavar="CMD",
                         help='command put in front of qgis_process.bin for the download, e.g. "valgrind --tool=helgrind"')
@@ -137,7 +137,8 @@ def main(argv=None) -> int:
                 failed += 1
             else:
                 passed += 1
-                shutil.rmtree(run_dir, ignore_errors=True)
+                if not args.keep:
+                    shutil.rmtree(run_dir, ignore_errors=True)
     finally:
         if nginx is not None:
             nginx.close()
