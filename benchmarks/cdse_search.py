@@ -90,7 +90,7 @@ def run_naive(server, end: dt.datetime) -> dict:
     while True:
         data = query(session, server.odata_url + "/Products?" + urlencode(
             [("$filter", flt), ("$orderby", "ContentDate/Start asc"), ("$top", "1000"), ("$skip", str(skip)),
-             ("$expand", "Attributes,Assets")]))
+             ("$expand", "Attributes"), ("$expand", "Assets")]))
         if "error" in data:
             note = "stopped: " + data["error"].split(":")[0] + " ($skip > 10000)"
             break

@@ -88,6 +88,47 @@ def test_limits_are_refused_like_the_service_and_reported_in_words(cdse, query, 
         provider.fetch_json(cdse.odata_url + "/Products?" + query)
     assert fragment in info.value.user_message
     assert info.value.status == 422
+    assert "{" not in info.value.user_message and "less_than_equal" not in info.value.user_message
+
+
+def test_a_422_through_the_generic_http_mapping_quotes_the_services_msg(cdse):
+    """The connection check and other callers of net.http see the service's words too."""
+    from eo_scene_finder.providers.net import http as eohttp
+    session = eohttp.new_session()
+    with pytest.raises(errors.BadRequestError) as info:
+        eohttp.get_json(session, cdse.odata_url + "/Products", params={"$skip": 10001}, what="The catalogue")
+    assert info.value.user_message == ("The catalogue rejected the request: "
+                                       "$skip: Input should be less than or equal to 10000")
+
+
+def test_expand_is_repeated_never_comma_joined(cdse):
+    """The service refuses "$expand=Attributes,Assets" (HTTP 400); the search sends one value
+    per parameter and gets attributes and quicklooks."""
+    refused = requests.get(cdse.odata_url + "/Products?$top=1&$expand=Attributes,Assets", timeout=30)
+    assert refused.status_code == 400
+    assert "Expand parameter only accepts following values" in refused.text
+    provider = CdseODataProvider(cdse.connection())
+    with pytest.raises(errors.BadRequestError) as info:
+        provider.fetch_json(cdse.odata_url + "/Products?$top=1&$expand=Attributes,Assets")
+    assert "Expand parameter only accepts following values" in info.value.user_message
+    scenes = provider.search(france_request(limit=5)).all()
+    assert len(scenes) == 5 and all(s.properties.get("productType") for s in scenes)
+    assert all("quicklook" in s.assets for s in scenes)
+    for entry in products_log(cdse)[2:]:
+        expands = [v for k, v in parse_qsl(entry["query"]) if k == "$expand"]
+        assert expands == ["Attributes", "Assets"]
+        assert entry["status"] == 200
+
+
+def test_the_services_next_link_keeps_the_repeated_expand(cdse):
+    url = cdse.odata_url + "/Products?" + urlencode([("$top", "2"), ("$expand", "Attributes"),
+                                                      ("$expand", "Assets")])
+    first = requests.get(url, timeout=30).json()
+    following = requests.get(first["@odata.nextLink"], timeout=30)
+    assert following.status_code == 200
+    assert [v for k, v in parse_qsl(urlsplit(first["@odata.nextLink"]).query) if k == "$expand"] == [
+        "Attributes", "Assets"]
+    assert "Assets" in following.json()["value"][0]
 
 
 # --------------------------------------------------------------------------- past the limits
@@ -403,7 +444,8 @@ def test_cdse_and_creodias_presets_point_at_the_real_services():
     provider = open_provider(cdse_conn)
     assert isinstance(provider, CdseODataProvider) and provider.kind == "cdse"
     assert cdse_conn.url == "https://catalogue.dataspace.copernicus.eu/odata/v1"
-    assert cdse_conn.options["download_url"] == "https://zipper.dataspace.copernicus.eu/odata/v1"
+    assert cdse_conn.options["download_url"] == "https://download.dataspace.copernicus.eu/odata/v1"
+    assert cdse_conn.options["token_domains"] == "*.dataspace.copernicus.eu"
     assert cdse_conn.options["token_url"].startswith("https://identity.dataspace.copernicus.eu/auth/realms/CDSE/")
     assert cdse_conn.options["s3_endpoint"] == "https://eodata.dataspace.copernicus.eu"
     creo = open_provider(resolve_connection("creodias"))

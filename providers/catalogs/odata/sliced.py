@@ -135,7 +135,9 @@ class _SlicedSearch:
                   ("$top", str(top))]
         if skip:
             params.append(("$skip", str(skip)))
-        params.append(("$expand", ",".join(self.expand)))
+        # one value per $expand, repeated: the service answers "$expand=Attributes,Assets"
+        # with HTTP 400 (its own @odata.nextLink repeats the parameter)
+        params.extend(("$expand", name) for name in self.expand)
         return self.p.catalogue_url + "/Products?" + urlencode(params, quote_via=quote, safe=_URL_SAFE)
 
     def fetch(self, url: str) -> dict:
