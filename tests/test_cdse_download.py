@@ -95,16 +95,46 @@ def test_a_wrong_password_is_reported_as_rejected_credentials(cdse, tmp_path):
     assert not any(tmp_path.rglob("*.zip"))
 
 
-def test_redirects_to_the_download_host_never_carry_the_token(cdse, tmp_path):
-    cdse.configure(redirect_downloads=True)
-    provider = logged_in_provider(cdse)
+def test_the_token_follows_the_services_own_redirects_and_never_leaves_its_domains(cdse, tmp_path):
+    """The download host (127.0.0.1) redirects to a second host of the service's domain
+    (localhost) that needs the token, which redirects to a foreign host (127.0.0.2, a signed
+    URL) that must never see it. The connection lists the service's domains."""
+    cdse.configure(redirect_downloads=True, redirect_foreign=True)
+    provider = logged_in_provider(cdse, token_domains="127.0.0.1,localhost")
     scenes = scenes_named(provider, [p["Name"] for p in pick(cdse, 2)])
     results = engine().run(provider.download_jobs(scenes, str(tmp_path)))
-    assert [r.state for r in results] == [DONE, DONE]
+    assert [r.state for r in results] == [DONE, DONE], [r.reason for r in results]
+    assert all(r.verified_by == "md5" for r in results)
     stats = cdse.stats()
-    assert stats["download_requests"] >= 2
-    assert stats["download_auth_headers"] == 0
-    assert stats["statuses"].get("zipper:307", 0) >= 2
+    assert stats["second_host_requests"] >= 2
+    assert stats["second_host_auth_headers"] == stats["second_host_requests"]  # the token followed
+    assert stats["download_requests"] >= 2 and stats["download_auth_headers"] == 0  # never left
+
+
+def test_a_second_host_outside_the_listed_domains_gets_no_token_and_the_user_is_told(cdse, tmp_path):
+    """The plugin's old behaviour (token dropped on every cross-host hop) against the real
+    service: the second host answers 401. A loopback connection lists no other domain."""
+    cdse.configure(redirect_downloads=True)
+    provider = logged_in_provider(cdse)
+    assert provider.credential_hosts() == ()
+    [scene] = scenes_named(provider, [pick(cdse, 1)[0]["Name"]])
+    [result] = engine().run(provider.download_jobs([scene], str(tmp_path)))
+    assert result.state == FAILED and isinstance(result.error, errors.AuthenticationError)
+    assert cdse.stats()["second_host_auth_headers"] == 0
+    assert not any(tmp_path.rglob("*.zip"))
+
+
+def test_the_real_services_defaults_download_from_the_download_host_within_its_domain():
+    from eo_scene_finder.providers.connections import open_provider, resolve_connection
+    provider = open_provider(resolve_connection("cdse"))
+    assert provider.download_url == "https://download.dataspace.copernicus.eu/odata/v1"
+    assert provider.credential_hosts() == ("*.dataspace.copernicus.eu",)
+    creo = open_provider(resolve_connection("creodias"))
+    assert creo.credential_hosts() == ("*.creodias.eu", "*.cloudferro.com")
+    mirror = open_provider(resolve_connection(
+        "cdse?download_url=https://zipper.dataspace.copernicus.eu/odata/v1&token_domains=a.example,*.b.example"))
+    assert mirror.download_url == "https://zipper.dataspace.copernicus.eu/odata/v1"
+    assert mirror.credential_hosts() == ("a.example", "*.b.example")
 
 
 def test_an_expiring_token_is_refreshed_during_a_long_transfer_and_the_download_resumes(cdse, tmp_path):
@@ -135,7 +165,9 @@ def test_an_offline_product_is_reported_as_in_the_long_term_archive(cdse, tmp_pa
     assert result.state == OFFLINE
     assert isinstance(result.error, errors.OfflineProductError)
     assert "long-term archive" in result.reason
-    assert "Browser" in result.reason  # what to do instead: this service has no ordering API
+    # what to do instead: this service has no ordering API, and the plugin no ordering action
+    assert "Copernicus Data Space Browser (https://browser.dataspace.copernicus.eu)" in result.reason
+    assert "order offline products" not in result.reason and "ordering on" not in result.reason
     assert cdse.stats()["counts"].get("zipper", 0) == 0
 
 
@@ -151,26 +183,6 @@ def test_a_product_that_went_offline_after_the_search_is_reported_offline_too(cd
     assert result.state == OFFLINE
     assert "long-term archive" in result.reason
     assert not any(tmp_path.rglob("*.zip"))
-
-
-def test_ordering_an_offline_product_where_the_service_offers_it(cdse, tmp_path):
-    offline = pick(cdse, 1, online="false")[0]
-    plain = logged_in_provider(cdse)
-    [scene] = scenes_named(plain, [offline["Name"]])
-    with pytest.raises(errors.InvalidRequestError, match="no product ordering"):
-        plain.order_products([scene])
-    cdse.configure(ordering=True, order_delay=1.0)
-    provider = logged_in_provider(cdse, ordering="csc")
-    try:
-        [order] = provider.order_products([scene])
-        assert order["status"] == "queued" and order["estimated"]
-        wait_until(lambda: requests.get(f"{cdse.odata_url}/Products({offline['Id']})", timeout=30).json()["Online"],
-                   timeout=15, what="the ordered product to be restored")
-        [restored] = scenes_named(provider, [offline["Name"]])
-        [result] = engine().run(provider.download_jobs([restored], str(tmp_path)))
-        assert result.state == DONE and result.verified_by == "md5"
-    finally:
-        cdse.set_product(offline["Id"], online=False)
 
 
 def test_a_checksum_mismatch_leaves_no_file_under_the_final_name(cdse, tmp_path):

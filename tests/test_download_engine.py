@@ -423,6 +423,44 @@ def test_redirect_to_another_host_does_not_forward_credentials(nginx_downloads, 
     assert "authorization" not in received.headers and "x-api-key" not in received.headers
 
 
+def test_credentials_follow_redirects_to_the_hosts_the_job_lists_and_no_further(scripted_server,
+                                                                                 second_host_server,
+                                                                                 download_files, tmp_path):
+    """127.0.0.1 -> localhost (listed: gets the token) -> 127.0.0.2 (not listed: does not)."""
+    src = download_files / "small.bin"
+    second_host_server.reset()
+    port = scripted_server.url.rsplit(":", 1)[1]
+    scripted_server.set_behaviour("/product", FileBehaviour(
+        before=[(302, {"Location": f"http://localhost:{port}/hop"})]))
+    scripted_server.set_behaviour("/hop", FileBehaviour(
+        before=[(307, {"Location": f"{second_host_server.url}/small.bin"})]))
+    auth = StaticHeaders({"Authorization": "Bearer secret-token"})
+    [result] = engine().run([DownloadJob(f"{scripted_server.url}/product", str(tmp_path / "p.bin"),
+                                         checksum=sha256(src), headers_provider=auth,
+                                         credential_hosts=("localhost",))])
+    assert result.state == DONE, result.reason
+    [hop] = scripted_server.requests_for("/hop")
+    [target] = second_host_server.requests_for("/small.bin")
+    assert hop.headers["authorization"] == "Bearer secret-token"
+    assert "authorization" not in target.headers
+
+
+def test_which_hosts_credentials_may_follow():
+    from eo_scene_finder.providers.download.jobs import credentials_may_follow, split_hosts
+    cdse = split_hosts("*.dataspace.copernicus.eu")
+    start = "https://download.dataspace.copernicus.eu/odata/v1/Products(1)/$value"
+    assert credentials_may_follow(start, "https://zipper.dataspace.copernicus.eu/x", cdse)
+    assert credentials_may_follow(start, "https://dataspace.copernicus.eu/x", cdse)
+    assert not credentials_may_follow(start, "https://evil-dataspace.copernicus.eu/x", cdse)
+    assert not credentials_may_follow(start, "https://dataspace.copernicus.eu.evil.example/x", cdse)
+    assert not credentials_may_follow(start, "https://s3.example.com/bucket/x?X-Amz-Signature=1", cdse)
+    assert not credentials_may_follow(start, "http://zipper.dataspace.copernicus.eu/x", cdse)  # no downgrade
+    assert not credentials_may_follow(start, "https://zipper.dataspace.copernicus.eu/x")  # default: same host
+    assert credentials_may_follow(start, "https://download.dataspace.copernicus.eu/other")
+    assert not credentials_may_follow(start, "https://download.dataspace.copernicus.eu:8443/other")
+    assert split_hosts("*.creodias.eu, *.cloudferro.com") == ("*.creodias.eu", "*.cloudferro.com")
+
+
 def test_credentials_go_to_the_origin_only(scripted_server, second_host_server, download_files, tmp_path):
     src = download_files / "small.bin"
     second_host_server.reset()

@@ -15,8 +15,9 @@ algorithm both drive :class:`DownloadEngine`.
   refresh once, then resumes; a 401 right after a refresh fails ("credentials rejected").
 - Free disk space is checked before writing; a full disk stops the job with
   :class:`DiskFullError`, keeping the ``.part`` for a later resume.
-- Redirects are followed here (not by requests), and credentials are dropped when the host
-  changes.
+- Redirects are followed here (not by requests); credentials go only to the job's own host
+  and to the hosts or domains its ``credential_hosts`` lists (a service's own download hosts),
+  never to any other host, never from HTTPS down to HTTP.
 """
 from __future__ import annotations
 
@@ -37,9 +38,10 @@ from ..errors import DiskFullError, DownloadError, EoSceneFinderError, OfflinePr
 from ..model import Checksum
 from ..net.redact import SECRET_HEADERS, redact_text, redact_url
 import logging
+from .jobs import credentials_may_follow
 from .jobs import CANCELLED, DONE, DOWNLOADING, DownloadJob, DownloadResult, FAILED, FINAL_STATES, OFFLINE, ProgressCallback, ProgressEvent, QUEUED, SKIPPED, VERIFYING, WHAT, _MAX_REDIRECTS, _MIN_READ, _REDIRECTS
 from .manifest import Manifest
-from .transfer import _Transfer, _origin, _remove, _unpack
+from .transfer import _Transfer, _remove, _unpack
 
 LOG = logging.getLogger(__name__)
 
@@ -322,7 +324,7 @@ class DownloadEngine:
         if job.offline:
             hint = f" {job.order_hint}" if job.order_hint else ""
             err = OfflineProductError(
-                f"In the long-term archive (offline): it must be ordered before it can be downloaded.{hint}")
+                f"In the long-term archive (offline): it cannot be downloaded until it is restored.{hint}")
             return DownloadResult(job, OFFLINE, error=err)
         with _ACTIVE_LOCK:
             if job.dest_path in _ACTIVE_PATHS:
@@ -409,12 +411,13 @@ class DownloadEngine:
     def _open(self, session, job: DownloadJob, url: str, base_headers: Dict[str, str],
               offset: Optional[int]):
         """GET ``url`` (streaming), following redirects here so that credentials are sent
-        only to the job's own host. Returns (response, final url)."""
-        origin = _origin(url)
+        only to the job's own host and the hosts it lists (``credential_hosts``). Returns
+        (response, final url)."""
+        first = url
         creds = job.headers_provider.headers(url) if job.headers_provider else {}
         for _hop in range(_MAX_REDIRECTS + 1):
             headers = {"Accept-Encoding": "identity", **job.extra_headers, **base_headers}
-            if _origin(url) == origin:
+            if credentials_may_follow(first, url, job.credential_hosts):
                 headers.update(creds)
             else:
                 for name in list(headers):

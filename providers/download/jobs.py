@@ -7,7 +7,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
 
@@ -47,7 +47,10 @@ class DownloadJob:
     ``size`` and ``checksum`` come from the catalog (None when unknown); ``checksum_url``
     points to a sidecar checksum file. ``manifest_dir`` is the output folder holding the
     manifest (default: the file's folder). ``offline`` marks a product in a long-term
-    archive (``order_hint`` says how to order it). ``unpack`` extracts a verified zip.
+    archive (``order_hint`` says how to get it). ``unpack`` extracts a verified zip.
+    ``credential_hosts`` lists the hosts or domains (``example.com``, ``*.example.com``)
+    where the credentials may follow a redirect besides the job's own host (scheme, host and
+    port); by default they never leave it. They never follow a redirect from HTTPS to HTTP.
     """
 
     url: str
@@ -62,6 +65,7 @@ class DownloadJob:
     unpack: bool = False
     offline: bool = False
     order_hint: Optional[str] = None
+    credential_hosts: Tuple[str, ...] = ()
     extra_headers: Dict[str, str] = field(default_factory=dict)
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
 
@@ -81,6 +85,10 @@ class DownloadJob:
     @property
     def part_path(self) -> str:
         return self.dest_path + PART_SUFFIX
+
+    def credentials_may_go_to(self, url: str) -> bool:
+        """Whether the job's credentials may be sent to ``url`` (a redirect target)."""
+        return credentials_may_follow(self.url, url, self.credential_hosts)
 
     def cancel(self) -> None:
         """Stop this job (the ``.part`` stays for a later resume)."""
@@ -154,6 +162,48 @@ ProgressCallback = Callable[[ProgressEvent], None]
 
 
 
+def _origin_of(url: str):
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower(), 0)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def host_matches(host: str, pattern: str) -> bool:
+    """``host`` is ``pattern`` or, for ``*.domain`` / ``.domain``, the domain or one of its
+    subdomains (``download.dataspace.copernicus.eu`` matches ``*.dataspace.copernicus.eu``)."""
+    host = host.lower().rstrip(".")
+    pattern = pattern.strip().lower().rstrip(".")
+    if not host or not pattern:
+        return False
+    if pattern.startswith("*."):
+        pattern = pattern[1:]
+    if pattern.startswith("."):
+        return host == pattern[1:] or host.endswith(pattern)
+    return host == pattern
+
+
+def credentials_may_follow(origin_url: str, url: str, hosts: Iterable[str] = ()) -> bool:
+    """Whether credentials meant for ``origin_url`` may be sent to ``url`` after a redirect:
+    the same scheme, host and port, or a host matching one of ``hosts``; never from HTTPS
+    down to HTTP."""
+    scheme0, host0, port0 = _origin_of(origin_url)
+    scheme, host, port = _origin_of(url)
+    if (scheme, host, port) == (scheme0, host0, port0):
+        return True
+    if scheme0 == "https" and scheme != "https":
+        return False
+    return any(host_matches(host, p) for p in hosts)
+
+
+def split_hosts(text: Any) -> Tuple[str, ...]:
+    """A comma- or space-separated host list (a connection option) as a tuple."""
+    if not text:
+        return ()
+    if isinstance(text, (list, tuple)):
+        return tuple(str(t).strip() for t in text if str(t).strip())
+    return tuple(t for t in re.split(r"[\s,]+", str(text)) if t)
+
+
 # ------------------------------------------------------------------ jobs from scenes
 _EXTENSIONS = {"image/tiff": ".tif", "image/jp2": ".jp2", "image/png": ".png", "image/jpeg": ".jpg",
                "application/zip": ".zip", "application/json": ".json", "application/geo+json": ".json",
@@ -219,6 +269,9 @@ def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder:
     order_hint = None
     if scene.online is False and provider is not None:
         order_hint = provider.order_hint(scene)
+    credential_hosts: Tuple[str, ...] = ()
+    if provider is not None and callable(getattr(provider, "credential_hosts", None)):
+        credential_hosts = tuple(provider.credential_hosts() or ())
     sidecars = {a.href: a for a in scene.assets.values()}
     jobs: List[DownloadJob] = []
     used: Dict[str, str] = {}
@@ -258,7 +311,7 @@ def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder:
             key=f"{scene.connection or ''}|{scene.collection or ''}|{scene.id}|{key}",
             label=f"{scene.id} · {key}" if not archive else os.path.basename(dest),
             checksum_url=checksum_url, manifest_dir=output_folder, unpack=unpack and archive,
-            offline=scene.online is False, order_hint=order_hint))
+            offline=scene.online is False, order_hint=order_hint, credential_hosts=credential_hosts))
     return jobs
 
 

@@ -10,7 +10,8 @@ documented for the real ones (see ``tests/data/cdse/SOURCES.md`` for what comes 
   ``geography'SRID=4326;POLYGON|MULTIPOLYGON|POINT(...)'``, and
   ``Attributes/OData.CSC.<Type>Attribute/any(att:att/Name eq '..' and att/.../Value <op> ..)``),
   ``$orderby``, ``$top`` (default 20, at most 1000) and ``$skip`` (at most 10000) enforced
-  with the service's 422 answers, ``$count``, ``$expand=Attributes,Assets``,
+  with the service's 422 answers, ``$count``, ``$expand=Attributes&$expand=Assets`` (one
+  value per parameter, repeated; the comma form is refused with 400 as by the service),
   ``@odata.nextLink`` (re-encoded like the service: same parameters, ``$skip`` replaced or
   appended, left out past the skip limit), ``Products(<Id>)``, ``Attributes(<collection>)``,
   quicklooks ``Assets(<Id>)/$value``, an optional rate limit answering 429 + Retry-After.
@@ -70,6 +71,7 @@ EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
 MAX_TOP = 1000
 MAX_SKIP = 10000
 DEFAULT_TOP = 20
+EXPAND_VALUES = ("Attributes", "Assets", "Locations")
 MAX_REQUEST_LINE = 8192  # like nginx's default large_client_header_buffers (414 beyond)
 REALM_PATH = "/auth/realms/CDSE/protocol/openid-connect/token"
 QUICKLOOK_JPEG = base64.b64decode(
@@ -92,7 +94,11 @@ DEFAULT_CONFIG: Dict[str, Any] = {
     # zipper
     "throttle_bps": None,         # bytes per second per transfer; None: full speed
     "cut_on_token_expiry": False, # close a transfer whose bearer token expires meanwhile
-    "redirect_downloads": False,  # 307 to the download host with a signed URL
+    # redirect chain of a download (see Handler.zipper): the download host (127.0.0.1) sends
+    # 307 to a second host of the service's domain (localhost) that needs the token; that one
+    # may send 307 to a foreign host (127.0.0.2) with a signed URL, which must never see it
+    "redirect_downloads": False,  # download host -> second host of the same domain
+    "redirect_foreign": False,    # second host -> foreign host with a signed URL
     "download_url_ttl": 60,
     "offline_status": 202,        # answer to $value of an offline product (see SOURCES.md)
     "ordering": False,            # POST Products(<Id>)/OData.CSC.Order (LTA ICD shape)
@@ -1007,6 +1013,8 @@ class Stats:
         self.log: List[dict] = []
         self.download_auth_headers = 0
         self.download_requests = 0
+        self.second_host_requests = 0
+        self.second_host_auth_headers = 0
         self.zipper_ranges: List[str] = []
         self.bytes_served = 0
         self.grants: Dict[str, int] = {}
@@ -1019,6 +1027,8 @@ class Stats:
                     "max_inflight": self.max_inflight, "inflight": self.inflight,
                     "download_auth_headers": self.download_auth_headers,
                     "download_requests": self.download_requests,
+                    "second_host_requests": self.second_host_requests,
+                    "second_host_auth_headers": self.second_host_auth_headers,
                     "zipper_ranges": list(self.zipper_ranges), "bytes_served": self.bytes_served,
                     "grants": dict(self.grants), "log": list(self.log[-20000:])}
 
@@ -1289,14 +1299,20 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(422, _pydantic_422("$skip", "le", skip_text, MAX_SKIP))
         if skip < 0:
             return self.send_json(422, _pydantic_422("$skip", "ge", skip_text, 0))
+        # $expand takes ONE value and is repeated ($expand=Attributes&$expand=Assets). The real
+        # catalogue answers a comma-joined "$expand=Attributes,Assets" (or any unknown value)
+        # with HTTP 400 "Expand parameter only accepts following values: ..." (source:
+        # /work/shared/reference/providers.md, CDSE section, corrected; the service's own
+        # @odata.nextLink repeats the parameter: data/real/cdse-odata/eodag/cop_dataspace_search.json).
+        # The body's shape ({"detail": {"message", "request_id"}}) is not recorded: it follows
+        # the catalogue's other 400 answers; the accepted list is the loopback's.
         expand = set()
         for v in values.get("$expand", []):
-            for part in v.split(","):
-                part = part.strip()
-                if part:
-                    if part not in ("Attributes", "Assets", "Locations"):
-                        return self.send_json(400, {"detail": f"Invalid $expand value: {part}"})
-                    expand.add(part)
+            if v not in EXPAND_VALUES:
+                return self.send_json(400, {"detail": {
+                    "message": "Expand parameter only accepts following values: " + ", ".join(EXPAND_VALUES),
+                    "request_id": str(uuid.uuid4())}})
+            expand.add(v)
         try:
             compiled = compile_filter(one("$filter"))
         except FilterError as err:
@@ -1416,8 +1432,30 @@ class Handler(BaseHTTPRequestHandler):
         return self.state.verify(header[7:].strip(), "Bearer")
 
     # ------------------------------------------------------------------ zipper
+    def _host_name(self) -> str:
+        host = (self.headers.get("Host") or "").strip().lower()
+        return host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
+
     def zipper(self, pid: str) -> None:
+        """``Products(<Id>)/$value`` on the download host (127.0.0.1, playing
+        download.dataspace.copernicus.eu) or on the second host of the same domain
+        (``localhost``, same port: told apart by the Host header).
+
+        The chain and its sources: the documentation's download example uses
+        ``curl --location-trusted`` and the token must follow the redirects between the
+        service's own hosts, a client that drops it gets 401 (providers.md, CDSE section,
+        corrected); CDSETool follows the redirects itself with the bearer token in its
+        session's headers (src/cdsetool/download.py ``_follow_redirect`` + credentials.py
+        ``get_session``). So the second host REQUIRES the token. Its optional redirect to a
+        foreign host with a signed URL is modelled on object stores' presigned URLs: that host
+        must never see the token, and refuses a request carrying one (below)."""
         st = self.state
+        second = self._host_name() == "localhost"
+        if second:
+            with st.stats.lock:
+                st.stats.second_host_requests += 1
+                if self.headers.get("Authorization"):
+                    st.stats.second_host_auth_headers += 1
         claims, reason = self.bearer_claims()
         if reason:
             detail = {"missing": "Not authenticated", "expired": "Expired signature!"}.get(reason, "Invalid token")
@@ -1430,17 +1468,21 @@ class Handler(BaseHTTPRequestHandler):
             status = int(st.cfg("offline_status") or 202)
             return self.send_json(status, {"detail": f"Product {pid} is not online: it is in the long-term archive "
                                                      "and must be ordered before download."})
-        if st.cfg("redirect_downloads") and st.download_base:
+        if not second and st.cfg("redirect_downloads"):
+            port = self.server.server_address[1]
+            return self._redirect(f"http://localhost:{port}/odata/v1/Products({pid})/$value")
+        if second and st.cfg("redirect_foreign") and st.download_base:
             expires = int(time.time() + float(st.cfg("download_url_ttl")))
             sig = hmac.new(st.secret, f"{pid}:{expires}".encode(), hashlib.sha256).hexdigest()
-            location = f"{st.download_base}/download/{pid}?expires={expires}&signature={sig}"
-            self.send_response(307)
-            self.send_header("Location", location)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            self._status = 307
-            return
+            return self._redirect(f"{st.download_base}/download/{pid}?expires={expires}&signature={sig}")
         self.send_product(prod, claims)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(307)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self._status = 307
 
     def send_product(self, prod: Product, claims: Optional[dict]) -> None:
         st = self.state
@@ -1520,6 +1562,12 @@ class Handler(BaseHTTPRequestHandler):
         m = re.fullmatch(r"/download/([0-9A-Za-z-]+)", path)
         if not m:
             return self.send_json(404, {"detail": "Not Found"})
+        if self.headers.get("Authorization"):
+            # a presigned URL with an Authorization header besides: refused, like S3 does
+            # ("Only one auth mechanism allowed", AWS S3 error InvalidArgument, HTTP 400)
+            return self.send_json(400, {"Code": "InvalidArgument", "Message": (
+                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query "
+                "string parameter or the Authorization header should be specified")})
         q = dict(parse_qsl(query))
         pid = m.group(1)
         try:
