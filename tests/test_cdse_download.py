@@ -13,7 +13,7 @@ import requests
 from eo_scene_finder.providers import errors
 from eo_scene_finder.providers.catalogs.odata.provider import CdseODataProvider
 from eo_scene_finder.providers.auth.credentials import CredentialStore, MemorySecretStore
-from eo_scene_finder.providers.download.jobs import DONE, FAILED, OFFLINE
+from eo_scene_finder.providers.download.jobs import DONE, FAILED, OFFLINE, UNVERIFIED
 from eo_scene_finder.providers.download.engine import DownloadEngine
 from eo_scene_finder.providers.model import SearchRequest
 from eo_scene_finder.providers.auth.tokens import TokenManager
@@ -185,7 +185,7 @@ def test_a_product_that_went_offline_after_the_search_is_reported_offline_too(cd
     assert not any(tmp_path.rglob("*.zip"))
 
 
-def test_a_checksum_mismatch_leaves_no_file_under_the_final_name(cdse, tmp_path):
+def test_a_corrupt_transfer_leaves_no_file_under_the_final_name(cdse, tmp_path):
     product = pick(cdse, 1)[0]
     cdse.set_product(product["Id"], corrupt=True)
     try:
@@ -194,11 +194,49 @@ def test_a_checksum_mismatch_leaves_no_file_under_the_final_name(cdse, tmp_path)
         [result] = engine().run(provider.download_jobs(scenes, str(tmp_path)))
     finally:
         cdse.set_product(product["Id"], corrupt=False)
-    assert result.state == FAILED
-    assert isinstance(result.error, errors.ChecksumMismatchError)
+    assert result.state == UNVERIFIED
     assert not os.path.exists(result.job.dest_path)
     assert not any(p.name.endswith(".zip") for p in tmp_path.rglob("*"))
-    assert cdse.stats()["counts"]["zipper"] == 2  # retried once from scratch, then reported
+    assert result.path == result.job.dest_path + ".unverified" and os.path.exists(result.path)
+    assert cdse.stats()["counts"]["zipper"] == 2  # retried once from scratch, then kept aside
+
+
+def test_products_without_a_published_checksum_download_and_say_they_are_not_verified(cdse, tmp_path):
+    """"Checksum": [] and "ContentLength": 0, as the service often publishes them."""
+    product = cdse.products(collection="SENTINEL-3", checksum="none", limit=1)[0]
+    provider = logged_in_provider(cdse)
+    [scene] = scenes_named(provider, [product["Name"]])
+    assert scene.record["Checksum"] == [] and scene.record["ContentLength"] == 0
+    assert scene.assets["product"].checksum is None and scene.assets["product"].size is None
+    [result] = engine().run(provider.download_jobs([scene], str(tmp_path)))
+    assert result.state == DONE, result.reason
+    assert "not verified (no checksum published" in result.reason
+    with zipfile.ZipFile(result.path) as zf:
+        assert zf.testzip() is None
+
+
+def test_older_records_with_sha3_256_are_verified_with_it(cdse, tmp_path):
+    product = cdse.products(collection="SENTINEL-5P", checksum="sha3", limit=1)[0]
+    provider = logged_in_provider(cdse)
+    [scene] = scenes_named(provider, [product["Name"]])
+    [result] = engine().run(provider.download_jobs([scene], str(tmp_path)))
+    assert result.state == DONE and result.verified_by == "sha3_256", result.reason
+
+
+def test_a_published_md5_that_never_matches_keeps_the_bytes_under_a_marked_name(cdse, tmp_path):
+    product = cdse.products(collection="SENTINEL-3", checksum="wrong", limit=1)[0]
+    provider = logged_in_provider(cdse)
+    [scene] = scenes_named(provider, [product["Name"]])
+    [result] = engine().run(provider.download_jobs([scene], str(tmp_path)))
+    assert result.state == UNVERIFIED
+    final = result.job.dest_path
+    assert not os.path.exists(final) and not os.path.exists(final + ".part")
+    assert result.path == final + ".unverified"
+    with zipfile.ZipFile(result.path) as zf:  # the bytes are the served archive, kept
+        assert zf.testzip() is None
+    assert os.path.basename(result.path) in result.reason and "MD5" in result.reason
+    assert "rename it yourself if it is good" in result.reason
+    assert cdse.stats()["counts"]["zipper"] == 2  # one mismatch, one fresh attempt, no more
 
 
 # ------------------------------------------------------------------ through Processing

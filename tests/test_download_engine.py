@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from eo_scene_finder.providers.download import checksums
-from eo_scene_finder.providers.download.jobs import CANCELLED, DONE, DOWNLOADING, FAILED, MANIFEST_NAME, OFFLINE, SKIPPED, DownloadJob, asset_jobs
+from eo_scene_finder.providers.download.jobs import CANCELLED, DONE, DOWNLOADING, FAILED, MANIFEST_NAME, OFFLINE, SKIPPED, UNVERIFIED, DownloadJob, asset_jobs
 from eo_scene_finder.providers.download.engine import DownloadEngine, HostLimiter
 from eo_scene_finder.providers.auth.headers import StaticHeaders
 from eo_scene_finder.providers.errors import (AuthenticationError, ChecksumMismatchError,
@@ -220,19 +220,23 @@ def test_server_ignoring_range_makes_the_download_start_over(nginx_downloads, do
 
 
 # ------------------------------------------------------------------------- checksums
-def test_checksum_mismatch_is_retried_once_then_reported_and_no_file_is_left(nginx_downloads, download_files,
-                                                                             tmp_path):
+def test_checksum_mismatch_is_retried_once_then_kept_under_a_marked_name_never_the_final_one(
+        nginx_downloads, download_files, tmp_path):
     dest = tmp_path / "medium.bin"
     wrong = sha256(download_files / "small.bin")  # what the catalog claims
     nginx_downloads.clear_log()
 
     [result] = engine().run([DownloadJob(f"{nginx_downloads.url}/medium.bin", str(dest), checksum=wrong)])
 
-    assert result.state == FAILED
-    assert isinstance(result.error, ChecksumMismatchError)
-    assert "checksum" in result.reason
+    assert result.state == UNVERIFIED and not result.ok
+    assert "checksum" in result.reason and "medium.bin.unverified" in result.reason
     assert not dest.exists() and not Path(str(dest) + ".part").exists()
+    assert result.path == str(dest) + ".unverified" and same_bytes(Path(result.path), download_files / "medium.bin")
     assert [(r.status, r.range) for r in nginx_downloads.requests()] == [(200, ""), (200, "")]
+    # a later run whose catalog checksum is right stores the final file and drops the marked one
+    [again] = engine().run([DownloadJob(f"{nginx_downloads.url}/medium.bin", str(dest),
+                                        checksum=sha256(download_files / "medium.bin"))])
+    assert again.state == DONE and dest.exists() and not Path(str(dest) + ".unverified").exists()
 
 
 def test_corrupt_part_from_an_earlier_run_is_caught_and_downloaded_again(nginx_downloads, download_files,

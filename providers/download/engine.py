@@ -7,7 +7,9 @@ algorithm both drive :class:`DownloadEngine`.
   whose ``Content-Range`` starts at ``n``; a 200 means the server ignores ranges, so the
   file starts over. The hash is computed while writing (after a resume, over the existing
   ``.part`` first: local I/O). Only a verified ``.part`` is renamed (``os.replace``) to the
-  final name. A checksum mismatch is retried once from scratch, then reported.
+  final name. A checksum mismatch is retried once from scratch; when the second copy does
+  not match either, it is kept under ``<name>.unverified`` (state ``unverified``): some
+  services publish checksums that never match, and the bytes may still be good.
 - ``.eo_scene_finder_manifest.json`` in the output folder lists verified files (size,
   mtime, checksum), so a re-run skips them without transferring or hashing anything.
 - Retries with exponential backoff and jitter on connection errors, timeouts, 429 (honours

@@ -29,10 +29,14 @@ SKIPPED = "skipped"
 FAILED = "failed"
 OFFLINE = "offline"
 CANCELLED = "cancelled"
-FINAL_STATES = frozenset({DONE, SKIPPED, FAILED, OFFLINE, CANCELLED})
+# downloaded whole, but never matching the published checksum (twice): kept under
+# <name>.unverified, never under the final name
+UNVERIFIED = "unverified"
+FINAL_STATES = frozenset({DONE, SKIPPED, FAILED, OFFLINE, CANCELLED, UNVERIFIED})
 
 MANIFEST_NAME = ".eo_scene_finder_manifest.json"
 PART_SUFFIX = ".part"
+UNVERIFIED_SUFFIX = ".unverified"
 WHAT = "The download server"
 _REDIRECTS = (301, 302, 303, 307, 308)
 _MAX_REDIRECTS = 10
@@ -86,6 +90,11 @@ class DownloadJob:
     def part_path(self) -> str:
         return self.dest_path + PART_SUFFIX
 
+    @property
+    def unverified_path(self) -> str:
+        """Where bytes that never matched the published checksum are kept."""
+        return self.dest_path + UNVERIFIED_SUFFIX
+
     def credentials_may_go_to(self, url: str) -> bool:
         """Whether the job's credentials may be sent to ``url`` (a redirect target)."""
         return credentials_may_follow(self.url, url, self.credential_hosts)
@@ -101,7 +110,9 @@ class DownloadJob:
 
 @dataclass
 class DownloadResult:
-    """How a job ended: ``state`` is done / skipped / failed / offline / cancelled."""
+    """How a job ended: ``state`` is done / skipped / failed / offline / cancelled /
+    unverified (the whole file is kept under ``<name>.unverified``: it never matched the
+    published checksum; ``path`` is that file)."""
 
     job: DownloadJob
     state: str

@@ -148,7 +148,7 @@ class Product:
     __slots__ = ("id", "name", "collection", "start_us", "end_us", "origin", "publication",
                  "modification", "online", "eviction", "s3path", "coords", "attributes",
                  "quicklook_id", "payload_size", "recorded", "content_type", "_geom", "_zip_info",
-                 "_json", "corrupt", "ordered_at")
+                 "_json", "corrupt", "ordered_at", "checksum_mode", "zero_length")
 
     def __init__(self, **kw: Any):
         self.recorded: Optional[dict] = None
@@ -158,6 +158,11 @@ class Product:
         self.content_type = "application/octet-stream"
         self.corrupt = False
         self.ordered_at: Optional[float] = None
+        # the Checksum field as the service publishes it (see record()):
+        # "md5+blake3" (current records), "sha3" (older records: SHA3-256 only), "none" ([]),
+        # "wrong" (an MD5 that never matches the served archive)
+        self.checksum_mode = "md5+blake3"
+        self.zero_length = False  # ContentLength 0 in the record
         for key, value in kw.items():
             setattr(self, key, value)
         self._geom = None
@@ -223,22 +228,33 @@ class Product:
             return rec
         length, md5, blake = self.zip_info()
         checksum_date = fmt_us(parse_datetime_us(self.publication) + 6_004_021)
+        # Checksum as published (sources: data/real/cdse-odata: lists of {Value, Algorithm,
+        # ChecksumDate} with MD5 and BLAKE3; providers.md, CDSE section: older records carry
+        # SHA3-256, "Checksum" is often [] and ContentLength may be 0, and some published MD5s
+        # never match the served archive, as CDSETool's maintainers report)
+        if self.checksum_mode == "none":
+            checksum: List[dict] = []
+        elif self.checksum_mode == "sha3":
+            checksum = [{"Value": hashlib.sha3_256(self.zip_bytes()).hexdigest(), "Algorithm": "SHA3-256",
+                         "ChecksumDate": checksum_date}]
+        else:
+            if self.checksum_mode == "wrong":
+                md5 = hashlib.md5(b"an older archive of " + self.name.encode()).hexdigest()
+            checksum = [{"Value": md5, "Algorithm": "MD5", "ChecksumDate": checksum_date},
+                        {"Value": blake, "Algorithm": "BLAKE3", "ChecksumDate": checksum_date}]
         rec: Dict[str, Any] = {
             "@odata.mediaContentType": "application/octet-stream",
             "Id": self.id,
             "Name": self.name,
             "ContentType": self.content_type,
-            "ContentLength": length,
+            "ContentLength": 0 if self.zero_length else length,
             "OriginDate": self.origin,
             "PublicationDate": self.publication,
             "ModificationDate": self.modification,
             "Online": self.online,
             "EvictionDate": self.eviction,
             "S3Path": self.s3path,
-            "Checksum": [
-                {"Value": md5, "Algorithm": "MD5", "ChecksumDate": checksum_date},
-                {"Value": blake, "Algorithm": "BLAKE3", "ChecksumDate": checksum_date},
-            ],
+            "Checksum": checksum,
             "ContentDate": {"Start": fmt_us(self.start_us), "End": fmt_us(self.end_us)},
         }
         if self.coords:
@@ -505,6 +521,17 @@ def build_dataset(seed: int = 7, year: int = 2023, duplicates: float = 0.003) ->
             older.publication = fmt_us(parse_datetime_us(prod.publication) - 86400_000_000 * 30)
             older.invalidate()
             dups.append(older)
+    # products whose checksum is as the service often publishes it (see Product.record):
+    # Sentinel-3 of January without checksum and with ContentLength 0, Sentinel-5P of January
+    # with SHA3-256 only, the Sentinel-3 product of 1 February with an MD5 that never matches
+    for prod in generated:
+        month, day = from_us(prod.start_us).month, from_us(prod.start_us).day
+        if prod.collection == "SENTINEL-3" and month == 1:
+            prod.checksum_mode, prod.zero_length = "none", True
+        elif prod.collection == "SENTINEL-5P" and month == 1:
+            prod.checksum_mode = "sha3"
+        elif prod.collection == "SENTINEL-3" and month == 2 and day == 1:
+            prod.checksum_mode = "wrong"
     products.extend(generated)
     products.extend(dups)
     return products
@@ -1649,6 +1676,8 @@ class Handler(BaseHTTPRequestHandler):
                     continue
                 if q.get("generated") == "1" and p.recorded is not None:
                     continue
+                if q.get("checksum") and p.checksum_mode != q["checksum"]:
+                    continue
                 out.append(p)
                 if len(out) >= int(q.get("limit", "50")):
                     break
@@ -1656,7 +1685,8 @@ class Handler(BaseHTTPRequestHandler):
                 {"Id": p.id, "Name": p.name, "Collection": p.collection, "Online": p.online,
                  "Start": fmt_us(p.start_us), "S3Path": p.s3path,
                  "ContentLength": p.zip_info()[0] if p.recorded is None else p.recorded["ContentLength"],
-                 "MD5": p.zip_info()[1] if p.recorded is None else None} for p in out])
+                 "MD5": p.zip_info()[1] if p.recorded is None else None,
+                 "ChecksumMode": p.checksum_mode, "ZeroLength": p.zero_length} for p in out])
         if path == "/_admin/count":
             try:
                 compiled = compile_filter(q.get("filter"))
@@ -1672,7 +1702,7 @@ class Handler(BaseHTTPRequestHandler):
             if prod is None:
                 return self.send_json(404, {"detail": "Not Found"})
             update = json.loads(self.read_body() or b"{}")
-            for key in ("payload_size", "online", "corrupt"):
+            for key in ("payload_size", "online", "corrupt", "checksum_mode", "zero_length"):
                 if key in update:
                     setattr(prod, key, update[key])
             prod.invalidate()
