@@ -208,6 +208,60 @@ def test_a_slice_that_still_fills_a_page_is_split_again_and_ties_are_not_lost(cd
     assert any("%24skip" in e["query"] or "$skip" in e["query"] for e in products_log(cdse))
 
 
+def _span_days(query):
+    params = dict(parse_qsl(query))
+    bounds = re.findall(r"ContentDate/Start (ge|lt) (\S+)", params.get("$filter", ""))
+    values = {op: value for op, value in bounds}
+    from datetime import datetime
+    parse = lambda v: datetime.fromisoformat(v.replace("Z", "+00:00"))  # noqa: E731
+    return (parse(values["lt"]) - parse(values["ge"])).total_seconds() / 86400
+
+
+def test_the_loopback_gateway_times_out_multi_year_queries(cdse):
+    """A Products query over more than a year keeps the gateway busy, then answers 504 (strict
+    model of the documented advice to split multi-year queries); lookups without dates do not."""
+    cdse.configure(gateway_timeout_s=0.3)
+    two_years = cdse.odata_url + "/Products?" + urlencode([
+        ("$filter", "Collection/Name eq 'SENTINEL-3' and ContentDate/Start ge 2022-01-01T00:00:00Z and "
+                    "ContentDate/Start lt 2024-01-01T00:00:00Z"), ("$top", "10")])
+    started = time.monotonic()
+    response = requests.get(two_years, timeout=30)
+    assert response.status_code == 504 and time.monotonic() - started >= 0.3
+    assert "Gateway Time-out" in response.text
+    one_sided = requests.get(cdse.odata_url + "/Products?" + urlencode([
+        ("$filter", "ContentDate/Start ge 2023-01-01T00:00:00Z"), ("$top", "1")]), timeout=30)
+    assert one_sided.status_code == 504
+    lookup = requests.get(cdse.odata_url + "/Products?" + urlencode([
+        ("$filter", "startswith(Name,'S3A_OL_1_EFR')"), ("$top", "1")]), timeout=30)
+    assert lookup.status_code == 200
+    cdse.configure(gateway_timeout_s=0.02)
+    provider = CdseODataProvider(cdse.connection())
+    with pytest.raises(errors.ServerError) as info:
+        provider.fetch_json(two_years)
+    assert "took too long" in info.value.user_message and info.value.status == 504
+
+
+def test_an_open_ended_search_is_sliced_by_year_and_gets_everything(cdse):
+    """No dates: from the collection's first day until now. No request spans more than a
+    year, so the gateway never times out (the old single slice over the archive did)."""
+    provider = CdseODataProvider(cdse.connection())
+    scenes = provider.search(SearchRequest.create(collections=["SENTINEL-3"])).all()
+    expected = cdse.count("Collection/Name eq 'SENTINEL-3'")["distinct_names"]
+    assert len(scenes) == expected == 365
+    log = products_log(cdse)
+    assert all(e["status"] == 200 for e in log)
+    assert max(_span_days(e["query"]) for e in log) <= 366
+    assert len(log) >= 2026 - 2016  # one slice per year at least
+    assert provider.last_progress.slices_done == provider.last_progress.slices_total
+
+
+def test_a_limited_open_ended_search_asks_the_newest_year_first(cdse):
+    provider = CdseODataProvider(cdse.connection())
+    first = provider.search(SearchRequest.create(collections=["SENTINEL-3"], limit=3)).all()
+    assert len(first) == 3 and first[0].datetime.year == 2023
+    assert all(e["status"] == 200 for e in products_log(cdse))
+
+
 def test_empty_slices_and_empty_searches(cdse):
     provider = CdseODataProvider(cdse.connection(page_size=50))
     # Sentinel-3 has one product a day in 2023 and none before: most of the range is empty

@@ -83,6 +83,15 @@ QUICKLOOK_JPEG = base64.b64decode(
 DEFAULT_CONFIG: Dict[str, Any] = {
     # catalogue
     "latency_ms": 0,              # added to every catalogue answer (the real one takes ~0.2-2 s)
+    # slow queries (documentation: "split multi-year queries", providers.md + the OData
+    # documentation's advice; the service's real time budget is not published, so this is
+    # strict): a Products query bounding ContentDate over more than `slow_span_days` (or
+    # bounding it on one side only) keeps the gateway busy `gateway_timeout_s`, then answers
+    # 504 Gateway Time-out; narrower ones cost `latency_ms_per_year` per year of range on top
+    # of `latency_ms`. Queries without a date bound (name or id lookups) are not affected.
+    "slow_span_days": 366,        # None: no 504 for wide ranges
+    "gateway_timeout_s": 0.5,     # how long the gateway waits before its 504 (real: tens of s)
+    "latency_ms_per_year": 0,     # extra per year of ContentDate range (benchmark: 400)
     "rate_limit_rps": None,       # token bucket refill (requests/s); None: no limit
     "rate_limit_burst": 10,
     "retry_after": 1,             # seconds announced in Retry-After on 429
@@ -599,11 +608,22 @@ class Query:
     """A compiled ``$filter``: ``match(product)`` plus what an index can use."""
 
     def __init__(self, predicate: Callable[[Product], bool], collections: Optional[set],
-                 start_lo: Optional[int], start_hi: Optional[int]):
+                 start_lo: Optional[int], start_hi: Optional[int], end_lo: Optional[int] = None):
         self.match = predicate
         self.collections = collections
         self.start_lo = start_lo  # inclusive lower bound on ContentDate/Start (µs)
         self.start_hi = start_hi  # exclusive upper bound
+        self.end_lo = end_lo      # lower bound on ContentDate/End (eodag's "End gt" form)
+
+    def date_span_us(self) -> Optional[float]:
+        """How much time the query's date bounds cover (µs): None without any date bound,
+        infinity when bounded on one side only."""
+        lo = self.start_lo if self.start_lo is not None else self.end_lo
+        if lo is None and self.start_hi is None:
+            return None
+        if lo is None or self.start_hi is None:
+            return math.inf
+        return max(0, self.start_hi - lo)
 
 
 class _FilterParser:
@@ -947,6 +967,8 @@ def _index_terms(node, out: dict) -> None:
         elif op == "eq":
             out["lo"] = max(out.get("lo", value), value)
             out["hi"] = min(out.get("hi", value + 1), value + 1)
+    elif left[1] == "ContentDate/End" and isinstance(right[1], int) and op in ("gt", "ge"):
+        out["end_lo"] = max(out.get("end_lo", right[1]), right[1])
 
 
 def compile_filter(text: Optional[str]) -> Query:
@@ -955,7 +977,7 @@ def compile_filter(text: Optional[str]) -> Query:
     tree = _FilterParser(text).parse()
     terms: dict = {}
     _index_terms(tree, terms)
-    return Query(_compile(tree), terms.get("collections"), terms.get("lo"), terms.get("hi"))
+    return Query(_compile(tree), terms.get("collections"), terms.get("lo"), terms.get("hi"), terms.get("end_lo"))
 
 
 # ============================================================================== catalogue
@@ -1344,6 +1366,17 @@ class Handler(BaseHTTPRequestHandler):
             compiled = compile_filter(one("$filter"))
         except FilterError as err:
             return self.send_json(400, {"detail": f"Invalid filter: {err}"})
+        span = compiled.date_span_us()
+        if span is not None:
+            years = span / (365.25 * 86400e6)
+            wide_days = st.cfg("slow_span_days")
+            if wide_days is not None and span > float(wide_days) * 86400e6:
+                # see DEFAULT_CONFIG: a multi-year query outlives the gateway's time budget
+                time.sleep(float(st.cfg("gateway_timeout_s") or 0))
+                return self.send_gateway_timeout()
+            per_year = float(st.cfg("latency_ms_per_year") or 0)
+            if per_year and years > 0:
+                time.sleep(per_year * min(years, 50.0) / 1000.0)
         keys: List[Tuple[Callable, bool]] = []
         for clause in (one("$orderby") or "").split(","):
             clause = clause.strip()
@@ -1384,6 +1417,17 @@ class Handler(BaseHTTPRequestHandler):
                 new_params.append(("$skip", str(skip + top)))
             body += ',"@odata.nextLink":' + json.dumps(f"{base}/odata/v1/Products?" + urlencode(new_params))
         self.send_json(200, (body + "}").encode())
+
+    def send_gateway_timeout(self) -> None:
+        """The gateway's own page (nginx's), not the catalogue's JSON."""
+        body = (b"<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n"
+                b"<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n")
+        self.send_response(504)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self._status = 504
 
     def product(self, pid: str) -> None:
         prod = self.state.catalogue.by_id.get(pid)

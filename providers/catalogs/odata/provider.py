@@ -176,6 +176,11 @@ class CdseODataProvider(Provider):
                 continue
             if status >= 500 or status == 408:
                 failures += 1
+                if failures > 3 and status == 504:
+                    raise errors.ServerError(
+                        f"{WHAT} gave up on a query that took too long (HTTP 504 from its gateway). "
+                        "Narrow the search (a shorter period, a smaller area, a product type).",
+                        url=redact_url(url), status=504, details=f"HTTP 504 from {redact_url(url)}")
                 if failures > 3:
                     eohttp.raise_for_status(response, WHAT)
                 count("retry")
