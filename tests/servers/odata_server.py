@@ -18,11 +18,15 @@ documented for the real ones (see ``tests/data/cdse/SOURCES.md`` for what comes 
 - **Keycloak token endpoint** ``POST /auth/realms/CDSE/protocol/openid-connect/token``:
   password grant (client ``cdse-public``, optional TOTP) and refresh grant, JWT-shaped
   tokens with configurable (short) lifetimes, Keycloak's error bodies.
-- **Zipper** ``GET /odata/v1/Products(<Id>)/$value``: needs a valid bearer token, serves a
-  real zip of the product with Range support, optionally redirects to a second "download
-  host" (a second loopback address) with a signed, expiring URL, can cut a transfer when its
-  token expires, answers offline products as configured, and takes LTA-ICD style orders
-  (``POST Products(<Id>)/OData.CSC.Order``) when ordering is switched on.
+  Wide date ranges: a query over more than a year answers 504 after a gateway time budget;
+  a latency model (per request + per year of range) for the benchmark.
+- **Download host** ``GET /odata/v1/Products(<Id>)/$value``: needs a valid bearer token, serves
+  a real zip of the product with Range support, optionally redirects to a second host of the
+  same domain (``localhost``: needs the token too), which may redirect to a foreign host
+  (127.0.0.2) with a signed, expiring URL that refuses any ``Authorization`` header; can cut a
+  transfer when its token expires, answers offline products as configured, publishes
+  checksums as the service does (MD5+BLAKE3, SHA3-256, ``[]``, a permanently wrong MD5), and
+  takes LTA-ICD style orders (``POST Products(<Id>)/OData.CSC.Order``) when ordering is on.
 
 Products are the real recorded ones (tests/data/cdse) plus thousands generated in exactly
 their shape (a year of Sentinel-2 L1C/L2A over France, Sentinel-1 GRD, Sentinel-3, -5P).
