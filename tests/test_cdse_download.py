@@ -267,3 +267,25 @@ def test_processing_search_then_download_with_a_cdse_connection_string(processin
             assert zf.testzip() is None
     report = QgsVectorLayer(done["OUTPUT"], "report", "ogr")
     assert [f["state"] for f in report.getFeatures()] == ["done", "done"]
+
+
+def test_processing_download_counts_unverified_and_unchecked_products(processing_ready, cdse, tmp_path,
+                                                                      monkeypatch):
+    """31 January: published without checksum; 1 February: an MD5 that never matches."""
+    import processing
+    from qgis.core import QgsVectorLayer
+
+    monkeypatch.setenv("EOSF_CDSE_USERNAME", CDSE_USER)
+    monkeypatch.setenv("EOSF_CDSE_PASSWORD", CDSE_PASSWORD)
+    found = processing.run("eoscenefinder:search", {
+        "CONNECTION": cdse.connection_string(), "COLLECTIONS": "SENTINEL-3", "START": "2023-01-31",
+        "END": "2023-02-01", "OUTPUT": str(tmp_path / "two.gpkg")})
+    assert found["COUNT"] == 2
+    done = processing.run("eoscenefinder:download", {
+        "INPUT": found["OUTPUT"], "OUTPUT_FOLDER": str(tmp_path / "out"), "OUTPUT": str(tmp_path / "report.gpkg")})
+    assert done["DOWNLOADED"] == 1 and done["UNVERIFIED"] == 1 and done["FAILED"] == 0
+    report = {f["state"]: f["message"] for f in QgsVectorLayer(done["OUTPUT"], "report", "ogr").getFeatures()}
+    assert "not verified (no checksum published" in report["done"]
+    assert ".zip.unverified" in report["unverified"]
+    assert len(list((tmp_path / "out").rglob("*.zip"))) == 1
+    assert len(list((tmp_path / "out").rglob("*.zip.unverified"))) == 1
