@@ -16,9 +16,12 @@ attributes (``productType``, ``orbitDirection``, ``relativeOrbitNumber``, ``sens
 CQL2 filter is evaluated client-side. No ``$count`` is ever asked.
 
 Scenes carry the product's online state, size, MD5 checksum, S3 path, quicklook, canonical
-scene key and a ``product`` asset: the zipper URL ``.../Products(<Id>)/$value``, downloaded
+scene key and a ``product`` asset: the download URL ``.../Products(<Id>)/$value`` (option
+``download_url``, by default ``https://download.dataspace.copernicus.eu/odata/v1``), downloaded
 by the shared download engine with bearer tokens from the token manager
-(:meth:`CdseODataProvider.download_jobs`). S3 downloads: :mod:`.cdse_s3`.
+(:meth:`CdseODataProvider.download_jobs`); the token follows the service's redirects to the
+hosts of option ``token_domains`` only (:meth:`CdseODataProvider.credential_hosts`). S3
+downloads: :mod:`...download.s3`.
 """
 from __future__ import annotations
 
@@ -56,6 +59,7 @@ class CdseODataProvider(Provider):
     """The Copernicus Data Space Ecosystem OData catalogue (kind ``cdse``).
 
     Options (all endpoints overridable): ``download_url``, ``token_url``, ``client_id``,
+    ``token_domains`` (hosts or ``*.domain`` the download token may be redirected to),
     ``page_size`` (≤ 1000), ``max_concurrency`` (≤ 5), ``requests_per_second``,
     ``max_url_length``, ``cache_dir`` + ``cache_max_age`` (raw-answer cache, off by default),
     ``s3_endpoint``, ``s3_bucket``, ``s3_region``.
