@@ -95,10 +95,6 @@ class DownloadJob:
         """Where bytes that never matched the published checksum are kept."""
         return self.dest_path + UNVERIFIED_SUFFIX
 
-    def credentials_may_go_to(self, url: str) -> bool:
-        """Whether the job's credentials may be sent to ``url`` (a redirect target)."""
-        return credentials_may_follow(self.url, url, self.credential_hosts)
-
     def cancel(self) -> None:
         """Stop this job (the ``.part`` stays for a later resume)."""
         self._cancel.set()

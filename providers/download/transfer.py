@@ -291,6 +291,7 @@ class _Transfer:
     def _verify(self) -> Optional[EoSceneFinderError]:
         """None if the .part is the published file, else the error to report."""
         job = self.job
+        self.digest_mismatch = False
         self.run_.update(job, state=VERIFYING, message="Verifying")
         size = os.path.getsize(self.part)
         if self.total is not None and size != self.total:
