@@ -55,7 +55,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Download report",
                                                             QgsProcessing.TypeVector, optional=True))
         self.addOutput(QgsProcessingOutputFolder("FOLDER", "Folder"))
-        for name in ("DOWNLOADED", "SKIPPED", "FAILED"):
+        for name in ("DOWNLOADED", "SKIPPED", "FAILED", "UNVERIFIED"):
             self.addOutput(QgsProcessingOutputNumber(name, name.title()))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
@@ -165,7 +165,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
                            ("bytes", "int64"), ("message", "string")):
             fields.append(field(name, kind))
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.NoGeometry)
-        counts = {"done": 0, "skipped": 0, "failed": 0}
+        counts = {"done": 0, "skipped": 0, "failed": 0, "unverified": 0}
         for row in rows:
             state = row[3]
             counts[state if state in counts else "failed"] += 1
@@ -175,9 +175,11 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
                 sink.addFeature(f, QgsFeatureSink.FastInsert)
         if feedback is not None:
             feedback.pushInfo(f"Downloaded {counts['done']}, skipped {counts['skipped']} (already present), "
-                              f"failed {counts['failed']}.")
+                              f"failed {counts['failed']}"
+                              + (f", not verified {counts['unverified']} (kept as .unverified: the file never "
+                                 "matched its published checksum)" if counts["unverified"] else "") + ".")
         out = {"FOLDER": folder, "DOWNLOADED": counts["done"], "SKIPPED": counts["skipped"],
-               "FAILED": counts["failed"]}
+               "FAILED": counts["failed"], "UNVERIFIED": counts["unverified"]}
         if sink is not None:
             out[self.OUTPUT] = dest_id
             sink.flushBuffer()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from .model import CollectionInfo, Page, Scene, SearchRequest
 
@@ -161,6 +161,11 @@ class Provider(abc.ABC):
     def refresh_credentials(self) -> bool:
         """Renew the download credentials after a 401/403; True when new ones were obtained."""
         return False
+
+    def credential_hosts(self) -> Tuple[str, ...]:
+        """Hosts or domains (``example.com``, ``*.example.com``) where the download
+        credentials may follow a redirect, besides the download's own host; none by default."""
+        return ()
 
     def order_hint(self, scene: Scene) -> Optional[str]:
         """How to get an offline (archived) product, in plain words; None when not applicable."""

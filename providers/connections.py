@@ -85,7 +85,7 @@ _INT_OPTIONS = {"page_size", "duration_seconds", "max_concurrency", "timeout"}
 def looks_secret(name: str) -> bool:
     """Whether a query / option name looks like it carries a secret."""
     low = (name or "").strip().lower()
-    if low.endswith(("_url", "-url", "_endpoint", "_id", "_uri", "_domain", "_size", "_pattern", "_seconds")):
+    if low.endswith(("_url", "-url", "_endpoint", "_id", "_uri", "_domain", "_domains", "_size", "_pattern", "_seconds")):
         return False  # an endpoint such as token_url, a client_id or a page_size is no secret
     return low in _SECRET_EXACT or any(word in low for word in _SECRET_WORDS) or low.endswith("_key") \
         or low.endswith("-key")

@@ -14,7 +14,7 @@ from typing import Callable, Iterable, List, Optional, Tuple
 from qgis.core import Qgis, QgsMessageLog, QgsTask
 from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
 
-from ..providers.download.jobs import CANCELLED, DONE, FAILED, OFFLINE, SKIPPED, DownloadJob, DownloadResult, ProgressEvent, summarize
+from ..providers.download.jobs import CANCELLED, DONE, FAILED, OFFLINE, SKIPPED, UNVERIFIED, DownloadJob, DownloadResult, ProgressEvent, summarize
 from ..providers.download.engine import DownloadEngine
 from ..providers.download.transfer import size_text
 from ..providers.errors import EoSceneFinderError
@@ -136,11 +136,12 @@ class DownloadTask(QgsTask):
             QgsMessageLog.logMessage(tr("Not downloaded: {}").format(problem), LOG_TAG, Qgis.Warning)
         counts = summarize(self.results)
         if self.results:
-            parts = [f"{counts[s]} {s}" for s in (DONE, SKIPPED, FAILED, OFFLINE, CANCELLED) if counts.get(s)]
+            parts = [f"{counts[s]} {s}" for s in (DONE, SKIPPED, UNVERIFIED, FAILED, OFFLINE, CANCELLED)
+                     if counts.get(s)]
             QgsMessageLog.logMessage(tr("Downloads finished: {}").format(", ".join(parts)), LOG_TAG,
-                                     Qgis.Warning if counts.get(FAILED) else Qgis.Info)
+                                     Qgis.Warning if counts.get(FAILED) or counts.get(UNVERIFIED) else Qgis.Info)
             for res in self.results:
-                if res.state == FAILED:
+                if res.state in (FAILED, UNVERIFIED):
                     QgsMessageLog.logMessage(f"{res.job.label}: {res.reason}", LOG_TAG, Qgis.Warning)
         self.downloadsFinished.emit(list(self.results))
 
@@ -164,6 +165,6 @@ class DownloadTask(QgsTask):
             parts.append(speed_text(event.overall_speed))
         if event.overall_eta is not None and event.files_finished < event.files_total:
             parts.append(tr("{} left").format(duration_text(event.overall_eta)))
-        if event.state not in (DONE, SKIPPED, FAILED, OFFLINE, CANCELLED) and event.total:
+        if event.state not in (DONE, SKIPPED, FAILED, OFFLINE, CANCELLED, UNVERIFIED) and event.total:
             parts.append(f"{event.label} {event.percent:.0f} %")
         self.setDescription(f"{self.title} — " + " · ".join(parts))

@@ -13,7 +13,7 @@ import requests
 from eo_scene_finder.providers import errors
 from eo_scene_finder.providers.catalogs.odata.provider import CdseODataProvider
 from eo_scene_finder.providers.auth.credentials import CredentialStore, MemorySecretStore
-from eo_scene_finder.providers.download.jobs import DONE, FAILED, OFFLINE
+from eo_scene_finder.providers.download.jobs import DONE, FAILED, OFFLINE, UNVERIFIED
 from eo_scene_finder.providers.download.engine import DownloadEngine
 from eo_scene_finder.providers.model import SearchRequest
 from eo_scene_finder.providers.auth.tokens import TokenManager
@@ -95,16 +95,46 @@ def test_a_wrong_password_is_reported_as_rejected_credentials(cdse, tmp_path):
     assert not any(tmp_path.rglob("*.zip"))
 
 
-def test_redirects_to_the_download_host_never_carry_the_token(cdse, tmp_path):
-    cdse.configure(redirect_downloads=True)
-    provider = logged_in_provider(cdse)
+def test_the_token_follows_the_services_own_redirects_and_never_leaves_its_domains(cdse, tmp_path):
+    """The download host (127.0.0.1) redirects to a second host of the service's domain
+    (localhost) that needs the token, which redirects to a foreign host (127.0.0.2, a signed
+    URL) that must never see it. The connection lists the service's domains."""
+    cdse.configure(redirect_downloads=True, redirect_foreign=True)
+    provider = logged_in_provider(cdse, token_domains="127.0.0.1,localhost")
     scenes = scenes_named(provider, [p["Name"] for p in pick(cdse, 2)])
     results = engine().run(provider.download_jobs(scenes, str(tmp_path)))
-    assert [r.state for r in results] == [DONE, DONE]
+    assert [r.state for r in results] == [DONE, DONE], [r.reason for r in results]
+    assert all(r.verified_by == "md5" for r in results)
     stats = cdse.stats()
-    assert stats["download_requests"] >= 2
-    assert stats["download_auth_headers"] == 0
-    assert stats["statuses"].get("zipper:307", 0) >= 2
+    assert stats["second_host_requests"] >= 2
+    assert stats["second_host_auth_headers"] == stats["second_host_requests"]  # the token followed
+    assert stats["download_requests"] >= 2 and stats["download_auth_headers"] == 0  # never left
+
+
+def test_a_second_host_outside_the_listed_domains_gets_no_token_and_the_user_is_told(cdse, tmp_path):
+    """The plugin's old behaviour (token dropped on every cross-host hop) against the real
+    service: the second host answers 401. A loopback connection lists no other domain."""
+    cdse.configure(redirect_downloads=True)
+    provider = logged_in_provider(cdse)
+    assert provider.credential_hosts() == ()
+    [scene] = scenes_named(provider, [pick(cdse, 1)[0]["Name"]])
+    [result] = engine().run(provider.download_jobs([scene], str(tmp_path)))
+    assert result.state == FAILED and isinstance(result.error, errors.AuthenticationError)
+    assert cdse.stats()["second_host_auth_headers"] == 0
+    assert not any(tmp_path.rglob("*.zip"))
+
+
+def test_the_real_services_defaults_download_from_the_download_host_within_its_domain():
+    from eo_scene_finder.providers.connections import open_provider, resolve_connection
+    provider = open_provider(resolve_connection("cdse"))
+    assert provider.download_url == "https://download.dataspace.copernicus.eu/odata/v1"
+    assert provider.credential_hosts() == ("*.dataspace.copernicus.eu",)
+    creo = open_provider(resolve_connection("creodias"))
+    assert creo.credential_hosts() == ("*.creodias.eu", "*.cloudferro.com")
+    mirror = open_provider(resolve_connection(
+        "cdse?download_url=https://zipper.dataspace.copernicus.eu/odata/v1&token_domains=a.example,*.b.example"))
+    assert mirror.download_url == "https://zipper.dataspace.copernicus.eu/odata/v1"
+    assert mirror.credential_hosts() == ("a.example", "*.b.example")
 
 
 def test_an_expiring_token_is_refreshed_during_a_long_transfer_and_the_download_resumes(cdse, tmp_path):
@@ -135,7 +165,9 @@ def test_an_offline_product_is_reported_as_in_the_long_term_archive(cdse, tmp_pa
     assert result.state == OFFLINE
     assert isinstance(result.error, errors.OfflineProductError)
     assert "long-term archive" in result.reason
-    assert "Browser" in result.reason  # what to do instead: this service has no ordering API
+    # what to do instead: this service has no ordering API, and the plugin no ordering action
+    assert "Copernicus Data Space Browser (https://browser.dataspace.copernicus.eu)" in result.reason
+    assert "order offline products" not in result.reason and "ordering on" not in result.reason
     assert cdse.stats()["counts"].get("zipper", 0) == 0
 
 
@@ -153,27 +185,7 @@ def test_a_product_that_went_offline_after_the_search_is_reported_offline_too(cd
     assert not any(tmp_path.rglob("*.zip"))
 
 
-def test_ordering_an_offline_product_where_the_service_offers_it(cdse, tmp_path):
-    offline = pick(cdse, 1, online="false")[0]
-    plain = logged_in_provider(cdse)
-    [scene] = scenes_named(plain, [offline["Name"]])
-    with pytest.raises(errors.InvalidRequestError, match="no product ordering"):
-        plain.order_products([scene])
-    cdse.configure(ordering=True, order_delay=1.0)
-    provider = logged_in_provider(cdse, ordering="csc")
-    try:
-        [order] = provider.order_products([scene])
-        assert order["status"] == "queued" and order["estimated"]
-        wait_until(lambda: requests.get(f"{cdse.odata_url}/Products({offline['Id']})", timeout=30).json()["Online"],
-                   timeout=15, what="the ordered product to be restored")
-        [restored] = scenes_named(provider, [offline["Name"]])
-        [result] = engine().run(provider.download_jobs([restored], str(tmp_path)))
-        assert result.state == DONE and result.verified_by == "md5"
-    finally:
-        cdse.set_product(offline["Id"], online=False)
-
-
-def test_a_checksum_mismatch_leaves_no_file_under_the_final_name(cdse, tmp_path):
+def test_a_corrupt_transfer_leaves_no_file_under_the_final_name(cdse, tmp_path):
     product = pick(cdse, 1)[0]
     cdse.set_product(product["Id"], corrupt=True)
     try:
@@ -182,11 +194,49 @@ def test_a_checksum_mismatch_leaves_no_file_under_the_final_name(cdse, tmp_path)
         [result] = engine().run(provider.download_jobs(scenes, str(tmp_path)))
     finally:
         cdse.set_product(product["Id"], corrupt=False)
-    assert result.state == FAILED
-    assert isinstance(result.error, errors.ChecksumMismatchError)
+    assert result.state == UNVERIFIED
     assert not os.path.exists(result.job.dest_path)
     assert not any(p.name.endswith(".zip") for p in tmp_path.rglob("*"))
-    assert cdse.stats()["counts"]["zipper"] == 2  # retried once from scratch, then reported
+    assert result.path == result.job.dest_path + ".unverified" and os.path.exists(result.path)
+    assert cdse.stats()["counts"]["zipper"] == 2  # retried once from scratch, then kept aside
+
+
+def test_products_without_a_published_checksum_download_and_say_they_are_not_verified(cdse, tmp_path):
+    """"Checksum": [] and "ContentLength": 0, as the service often publishes them."""
+    product = cdse.products(collection="SENTINEL-3", checksum="none", limit=1)[0]
+    provider = logged_in_provider(cdse)
+    [scene] = scenes_named(provider, [product["Name"]])
+    assert scene.record["Checksum"] == [] and scene.record["ContentLength"] == 0
+    assert scene.assets["product"].checksum is None and scene.assets["product"].size is None
+    [result] = engine().run(provider.download_jobs([scene], str(tmp_path)))
+    assert result.state == DONE, result.reason
+    assert "not verified (no checksum published" in result.reason
+    with zipfile.ZipFile(result.path) as zf:
+        assert zf.testzip() is None
+
+
+def test_older_records_with_sha3_256_are_verified_with_it(cdse, tmp_path):
+    product = cdse.products(collection="SENTINEL-5P", checksum="sha3", limit=1)[0]
+    provider = logged_in_provider(cdse)
+    [scene] = scenes_named(provider, [product["Name"]])
+    [result] = engine().run(provider.download_jobs([scene], str(tmp_path)))
+    assert result.state == DONE and result.verified_by == "sha3_256", result.reason
+
+
+def test_a_published_md5_that_never_matches_keeps_the_bytes_under_a_marked_name(cdse, tmp_path):
+    product = cdse.products(collection="SENTINEL-3", checksum="wrong", limit=1)[0]
+    provider = logged_in_provider(cdse)
+    [scene] = scenes_named(provider, [product["Name"]])
+    [result] = engine().run(provider.download_jobs([scene], str(tmp_path)))
+    assert result.state == UNVERIFIED
+    final = result.job.dest_path
+    assert not os.path.exists(final) and not os.path.exists(final + ".part")
+    assert result.path == final + ".unverified"
+    with zipfile.ZipFile(result.path) as zf:  # the bytes are the served archive, kept
+        assert zf.testzip() is None
+    assert os.path.basename(result.path) in result.reason and "MD5" in result.reason
+    assert "rename it yourself if it is good" in result.reason
+    assert cdse.stats()["counts"]["zipper"] == 2  # one mismatch, one fresh attempt, no more
 
 
 # ------------------------------------------------------------------ through Processing
@@ -217,3 +267,25 @@ def test_processing_search_then_download_with_a_cdse_connection_string(processin
             assert zf.testzip() is None
     report = QgsVectorLayer(done["OUTPUT"], "report", "ogr")
     assert [f["state"] for f in report.getFeatures()] == ["done", "done"]
+
+
+def test_processing_download_counts_unverified_and_unchecked_products(processing_ready, cdse, tmp_path,
+                                                                      monkeypatch):
+    """31 January: published without checksum; 1 February: an MD5 that never matches."""
+    import processing
+    from qgis.core import QgsVectorLayer
+
+    monkeypatch.setenv("EOSF_CDSE_USERNAME", CDSE_USER)
+    monkeypatch.setenv("EOSF_CDSE_PASSWORD", CDSE_PASSWORD)
+    found = processing.run("eoscenefinder:search", {
+        "CONNECTION": cdse.connection_string(), "COLLECTIONS": "SENTINEL-3", "START": "2023-01-31",
+        "END": "2023-02-01", "OUTPUT": str(tmp_path / "two.gpkg")})
+    assert found["COUNT"] == 2
+    done = processing.run("eoscenefinder:download", {
+        "INPUT": found["OUTPUT"], "OUTPUT_FOLDER": str(tmp_path / "out"), "OUTPUT": str(tmp_path / "report.gpkg")})
+    assert done["DOWNLOADED"] == 1 and done["UNVERIFIED"] == 1 and done["FAILED"] == 0
+    report = {f["state"]: f["message"] for f in QgsVectorLayer(done["OUTPUT"], "report", "ogr").getFeatures()}
+    assert "not verified (no checksum published" in report["done"]
+    assert ".zip.unverified" in report["unverified"]
+    assert len(list((tmp_path / "out").rglob("*.zip"))) == 1
+    assert len(list((tmp_path / "out").rglob("*.zip.unverified"))) == 1

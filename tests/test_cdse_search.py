@@ -88,6 +88,47 @@ def test_limits_are_refused_like_the_service_and_reported_in_words(cdse, query, 
         provider.fetch_json(cdse.odata_url + "/Products?" + query)
     assert fragment in info.value.user_message
     assert info.value.status == 422
+    assert "{" not in info.value.user_message and "less_than_equal" not in info.value.user_message
+
+
+def test_a_422_through_the_generic_http_mapping_quotes_the_services_msg(cdse):
+    """The connection check and other callers of net.http see the service's words too."""
+    from eo_scene_finder.providers.net import http as eohttp
+    session = eohttp.new_session()
+    with pytest.raises(errors.BadRequestError) as info:
+        eohttp.get_json(session, cdse.odata_url + "/Products", params={"$skip": 10001}, what="The catalogue")
+    assert info.value.user_message == ("The catalogue rejected the request: "
+                                       "$skip: Input should be less than or equal to 10000")
+
+
+def test_expand_is_repeated_never_comma_joined(cdse):
+    """The service refuses "$expand=Attributes,Assets" (HTTP 400); the search sends one value
+    per parameter and gets attributes and quicklooks."""
+    refused = requests.get(cdse.odata_url + "/Products?$top=1&$expand=Attributes,Assets", timeout=30)
+    assert refused.status_code == 400
+    assert "Expand parameter only accepts following values" in refused.text
+    provider = CdseODataProvider(cdse.connection())
+    with pytest.raises(errors.BadRequestError) as info:
+        provider.fetch_json(cdse.odata_url + "/Products?$top=1&$expand=Attributes,Assets")
+    assert "Expand parameter only accepts following values" in info.value.user_message
+    scenes = provider.search(france_request(limit=5)).all()
+    assert len(scenes) == 5 and all(s.properties.get("productType") for s in scenes)
+    assert all("quicklook" in s.assets for s in scenes)
+    for entry in products_log(cdse)[2:]:
+        expands = [v for k, v in parse_qsl(entry["query"]) if k == "$expand"]
+        assert expands == ["Attributes", "Assets"]
+        assert entry["status"] == 200
+
+
+def test_the_services_next_link_keeps_the_repeated_expand(cdse):
+    url = cdse.odata_url + "/Products?" + urlencode([("$top", "2"), ("$expand", "Attributes"),
+                                                      ("$expand", "Assets")])
+    first = requests.get(url, timeout=30).json()
+    following = requests.get(first["@odata.nextLink"], timeout=30)
+    assert following.status_code == 200
+    assert [v for k, v in parse_qsl(urlsplit(first["@odata.nextLink"]).query) if k == "$expand"] == [
+        "Attributes", "Assets"]
+    assert "Assets" in following.json()["value"][0]
 
 
 # --------------------------------------------------------------------------- past the limits
@@ -165,6 +206,60 @@ def test_a_slice_that_still_fills_a_page_is_split_again_and_ties_are_not_lost(cd
     times = [s.datetime for s in scenes]
     assert times == sorted(times)  # ascending when asked
     assert any("%24skip" in e["query"] or "$skip" in e["query"] for e in products_log(cdse))
+
+
+def _span_days(query):
+    params = dict(parse_qsl(query))
+    bounds = re.findall(r"ContentDate/Start (ge|lt) (\S+)", params.get("$filter", ""))
+    values = {op: value for op, value in bounds}
+    from datetime import datetime
+    parse = lambda v: datetime.fromisoformat(v.replace("Z", "+00:00"))  # noqa: E731
+    return (parse(values["lt"]) - parse(values["ge"])).total_seconds() / 86400
+
+
+def test_the_loopback_gateway_times_out_multi_year_queries(cdse):
+    """A Products query over more than a year keeps the gateway busy, then answers 504 (strict
+    model of the documented advice to split multi-year queries); lookups without dates do not."""
+    cdse.configure(gateway_timeout_s=0.3)
+    two_years = cdse.odata_url + "/Products?" + urlencode([
+        ("$filter", "Collection/Name eq 'SENTINEL-3' and ContentDate/Start ge 2022-01-01T00:00:00Z and "
+                    "ContentDate/Start lt 2024-01-01T00:00:00Z"), ("$top", "10")])
+    started = time.monotonic()
+    response = requests.get(two_years, timeout=30)
+    assert response.status_code == 504 and time.monotonic() - started >= 0.3
+    assert "Gateway Time-out" in response.text
+    one_sided = requests.get(cdse.odata_url + "/Products?" + urlencode([
+        ("$filter", "ContentDate/Start ge 2023-01-01T00:00:00Z"), ("$top", "1")]), timeout=30)
+    assert one_sided.status_code == 504
+    lookup = requests.get(cdse.odata_url + "/Products?" + urlencode([
+        ("$filter", "startswith(Name,'S3A_OL_1_EFR')"), ("$top", "1")]), timeout=30)
+    assert lookup.status_code == 200
+    cdse.configure(gateway_timeout_s=0.02)
+    provider = CdseODataProvider(cdse.connection())
+    with pytest.raises(errors.ServerError) as info:
+        provider.fetch_json(two_years)
+    assert "took too long" in info.value.user_message and info.value.status == 504
+
+
+def test_an_open_ended_search_is_sliced_by_year_and_gets_everything(cdse):
+    """No dates: from the collection's first day until now. No request spans more than a
+    year, so the gateway never times out (the old single slice over the archive did)."""
+    provider = CdseODataProvider(cdse.connection())
+    scenes = provider.search(SearchRequest.create(collections=["SENTINEL-3"])).all()
+    expected = cdse.count("Collection/Name eq 'SENTINEL-3'")["distinct_names"]
+    assert len(scenes) == expected == 365
+    log = products_log(cdse)
+    assert all(e["status"] == 200 for e in log)
+    assert max(_span_days(e["query"]) for e in log) <= 366
+    assert len(log) >= 2026 - 2016  # one slice per year at least
+    assert provider.last_progress.slices_done == provider.last_progress.slices_total
+
+
+def test_a_limited_open_ended_search_asks_the_newest_year_first(cdse):
+    provider = CdseODataProvider(cdse.connection())
+    first = provider.search(SearchRequest.create(collections=["SENTINEL-3"], limit=3)).all()
+    assert len(first) == 3 and first[0].datetime.year == 2023
+    assert all(e["status"] == 200 for e in products_log(cdse))
 
 
 def test_empty_slices_and_empty_searches(cdse):
@@ -403,7 +498,8 @@ def test_cdse_and_creodias_presets_point_at_the_real_services():
     provider = open_provider(cdse_conn)
     assert isinstance(provider, CdseODataProvider) and provider.kind == "cdse"
     assert cdse_conn.url == "https://catalogue.dataspace.copernicus.eu/odata/v1"
-    assert cdse_conn.options["download_url"] == "https://zipper.dataspace.copernicus.eu/odata/v1"
+    assert cdse_conn.options["download_url"] == "https://download.dataspace.copernicus.eu/odata/v1"
+    assert cdse_conn.options["token_domains"] == "*.dataspace.copernicus.eu"
     assert cdse_conn.options["token_url"].startswith("https://identity.dataspace.copernicus.eu/auth/realms/CDSE/")
     assert cdse_conn.options["s3_endpoint"] == "https://eodata.dataspace.copernicus.eu"
     creo = open_provider(resolve_connection("creodias"))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from eo_scene_finder.providers.download import checksums
-from eo_scene_finder.providers.download.jobs import CANCELLED, DONE, DOWNLOADING, FAILED, MANIFEST_NAME, OFFLINE, SKIPPED, DownloadJob, asset_jobs
+from eo_scene_finder.providers.download.jobs import CANCELLED, DONE, DOWNLOADING, FAILED, MANIFEST_NAME, OFFLINE, SKIPPED, UNVERIFIED, DownloadJob, asset_jobs
 from eo_scene_finder.providers.download.engine import DownloadEngine, HostLimiter
 from eo_scene_finder.providers.auth.headers import StaticHeaders
 from eo_scene_finder.providers.errors import (AuthenticationError, ChecksumMismatchError,
@@ -220,19 +220,23 @@ def test_server_ignoring_range_makes_the_download_start_over(nginx_downloads, do
 
 
 # ------------------------------------------------------------------------- checksums
-def test_checksum_mismatch_is_retried_once_then_reported_and_no_file_is_left(nginx_downloads, download_files,
-                                                                             tmp_path):
+def test_checksum_mismatch_is_retried_once_then_kept_under_a_marked_name_never_the_final_one(
+        nginx_downloads, download_files, tmp_path):
     dest = tmp_path / "medium.bin"
     wrong = sha256(download_files / "small.bin")  # what the catalog claims
     nginx_downloads.clear_log()
 
     [result] = engine().run([DownloadJob(f"{nginx_downloads.url}/medium.bin", str(dest), checksum=wrong)])
 
-    assert result.state == FAILED
-    assert isinstance(result.error, ChecksumMismatchError)
-    assert "checksum" in result.reason
+    assert result.state == UNVERIFIED and not result.ok
+    assert "checksum" in result.reason and "medium.bin.unverified" in result.reason
     assert not dest.exists() and not Path(str(dest) + ".part").exists()
+    assert result.path == str(dest) + ".unverified" and same_bytes(Path(result.path), download_files / "medium.bin")
     assert [(r.status, r.range) for r in nginx_downloads.requests()] == [(200, ""), (200, "")]
+    # a later run whose catalog checksum is right stores the final file and drops the marked one
+    [again] = engine().run([DownloadJob(f"{nginx_downloads.url}/medium.bin", str(dest),
+                                        checksum=sha256(download_files / "medium.bin"))])
+    assert again.state == DONE and dest.exists() and not Path(str(dest) + ".unverified").exists()
 
 
 def test_corrupt_part_from_an_earlier_run_is_caught_and_downloaded_again(nginx_downloads, download_files,
@@ -421,6 +425,44 @@ def test_redirect_to_another_host_does_not_forward_credentials(nginx_downloads, 
     assert result.state == DONE, result.reason
     [received] = second_host_server.requests_for("/small.bin")
     assert "authorization" not in received.headers and "x-api-key" not in received.headers
+
+
+def test_credentials_follow_redirects_to_the_hosts_the_job_lists_and_no_further(scripted_server,
+                                                                                 second_host_server,
+                                                                                 download_files, tmp_path):
+    """127.0.0.1 -> localhost (listed: gets the token) -> 127.0.0.2 (not listed: does not)."""
+    src = download_files / "small.bin"
+    second_host_server.reset()
+    port = scripted_server.url.rsplit(":", 1)[1]
+    scripted_server.set_behaviour("/product", FileBehaviour(
+        before=[(302, {"Location": f"http://localhost:{port}/hop"})]))
+    scripted_server.set_behaviour("/hop", FileBehaviour(
+        before=[(307, {"Location": f"{second_host_server.url}/small.bin"})]))
+    auth = StaticHeaders({"Authorization": "Bearer secret-token"})
+    [result] = engine().run([DownloadJob(f"{scripted_server.url}/product", str(tmp_path / "p.bin"),
+                                         checksum=sha256(src), headers_provider=auth,
+                                         credential_hosts=("localhost",))])
+    assert result.state == DONE, result.reason
+    [hop] = scripted_server.requests_for("/hop")
+    [target] = second_host_server.requests_for("/small.bin")
+    assert hop.headers["authorization"] == "Bearer secret-token"
+    assert "authorization" not in target.headers
+
+
+def test_which_hosts_credentials_may_follow():
+    from eo_scene_finder.providers.download.jobs import credentials_may_follow, split_hosts
+    cdse = split_hosts("*.dataspace.copernicus.eu")
+    start = "https://download.dataspace.copernicus.eu/odata/v1/Products(1)/$value"
+    assert credentials_may_follow(start, "https://zipper.dataspace.copernicus.eu/x", cdse)
+    assert credentials_may_follow(start, "https://dataspace.copernicus.eu/x", cdse)
+    assert not credentials_may_follow(start, "https://evil-dataspace.copernicus.eu/x", cdse)
+    assert not credentials_may_follow(start, "https://dataspace.copernicus.eu.evil.example/x", cdse)
+    assert not credentials_may_follow(start, "https://s3.example.com/bucket/x?X-Amz-Signature=1", cdse)
+    assert not credentials_may_follow(start, "http://zipper.dataspace.copernicus.eu/x", cdse)  # no downgrade
+    assert not credentials_may_follow(start, "https://zipper.dataspace.copernicus.eu/x")  # default: same host
+    assert credentials_may_follow(start, "https://download.dataspace.copernicus.eu/other")
+    assert not credentials_may_follow(start, "https://download.dataspace.copernicus.eu:8443/other")
+    assert split_hosts("*.creodias.eu, *.cloudferro.com") == ("*.creodias.eu", "*.cloudferro.com")
 
 
 def test_credentials_go_to_the_origin_only(scripted_server, second_host_server, download_files, tmp_path):

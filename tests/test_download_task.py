@@ -9,7 +9,7 @@ import pytest
 from qgis.core import QgsApplication, QgsTask
 from qgis.PyQt.QtCore import QEventLoop, QItemSelectionModel, QTimer
 
-from eo_scene_finder.providers.download.jobs import CANCELLED, DONE, DOWNLOADING, FAILED, OFFLINE, SKIPPED, DownloadJob
+from eo_scene_finder.providers.download.jobs import CANCELLED, DONE, DOWNLOADING, FAILED, OFFLINE, SKIPPED, UNVERIFIED, DownloadJob
 from eo_scene_finder.providers.download.engine import DownloadEngine
 from eo_scene_finder.providers.model import Asset, Checksum, Scene
 from eo_scene_finder.tasks.download_task import DownloadTask
@@ -92,6 +92,9 @@ def test_downloads_tab_shows_each_state_and_cancels_one(task_manager, qgis_app, 
     archived = DownloadJob(f"{nginx_downloads.url}/small.bin", str(tmp_path / "archived.zip"), offline=True,
                            label="archived", order_hint="Order it from the CDSE browser.")
     slow = DownloadJob(f"{nginx_downloads.url}/crawl/large.bin", str(tmp_path / "large.bin"), label="slow")
+    wrong = DownloadJob(f"{nginx_downloads.url}/small.bin", str(tmp_path / "wrong.bin"),
+                        checksum=sha256(download_files / "medium.bin"), label="wrong")  # never matches
+    plain = DownloadJob(f"{nginx_downloads.url}/small.bin", str(tmp_path / "plain.bin"), label="plain")
 
     def cancel_slow_via_the_table(event):
         if event.key == slow.key and event.state == DOWNLOADING and event.done > 0:
@@ -101,26 +104,30 @@ def test_downloads_tab_shows_each_state_and_cancels_one(task_manager, qgis_app, 
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
             widget.cancel_selected_button.click()
 
-    task = widget.enqueue([good, missing, archived, slow])
+    task = widget.enqueue([good, missing, archived, slow, wrong, plain])
     task.jobProgress.connect(cancel_slow_via_the_table)
-    assert widget.model.rowCount() == 4
+    assert widget.model.rowCount() == 6
     wait_for(widget.downloadsFinished)
 
     states = {row.job.label: row.state for row in widget.model.rows}
-    assert states == {"good": DONE, "missing": FAILED, "archived": OFFLINE, "slow": CANCELLED}
+    assert states == {"good": DONE, "missing": FAILED, "archived": OFFLINE, "slow": CANCELLED,
+                      "wrong": UNVERIFIED, "plain": DONE}
     texts = {row.job.label: widget.model.index(i, DownloadsModel.STATE).data()
              for i, row in enumerate(widget.model.rows)}
     assert texts["good"] == "done"
     assert texts["missing"].startswith("failed:") and "does not exist" in texts["missing"]
     assert texts["archived"].startswith("offline:") and "CDSE browser" in texts["archived"]
     assert texts["slow"] == "cancelled (partial file kept)"
-    assert "1 done" in widget.summary.text() and "1 failed" in widget.summary.text()
+    assert texts["wrong"].startswith("not verified:") and "wrong.bin.unverified" in texts["wrong"]
+    assert texts["plain"] == "done, not verified (no checksum published)"
+    summary = widget.summary.text()
+    assert "2 done" in summary and "1 failed" in summary and "1 not verified" in summary
 
     # the same files again: the verified one is skipped at no cost
     widget.enqueue([DownloadJob(good.url, good.dest_path, checksum=good.checksum, label="good")])
     wait_for(widget.downloadsFinished)
     row = widget.model.row_for_key(good.key)
-    assert row.state == SKIPPED and widget.model.rowCount() == 4
+    assert row.state == SKIPPED and widget.model.rowCount() == 6
     widget.model.remove_finished()
     assert widget.model.rowCount() == 0
     widget.close()

@@ -19,7 +19,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QHB
                                  QPushButton, QStyle, QStyledItemDelegate, QStyleOptionProgressBar,
                                  QTableView, QVBoxLayout, QWidget)
 
-from ..providers.download.jobs import CANCELLED, DONE, DOWNLOADING, FAILED, FINAL_STATES, OFFLINE, QUEUED, SKIPPED, VERIFYING, DownloadJob, DownloadResult, ProgressEvent, asset_jobs
+from ..providers.download.jobs import CANCELLED, DONE, DOWNLOADING, FAILED, FINAL_STATES, OFFLINE, QUEUED, SKIPPED, UNVERIFIED, VERIFYING, DownloadJob, DownloadResult, ProgressEvent, asset_jobs
 from ..providers.download.engine import DownloadEngine, HostLimiter
 from ..providers.download.transfer import size_text
 from ..providers.errors import EoSceneFinderError
@@ -48,6 +48,7 @@ class DownloadRow:
     eta: Optional[float] = None
     message: str = ""
     path: Optional[str] = None
+    verified_by: Optional[str] = None
 
     @property
     def percent(self) -> Optional[float]:
@@ -66,13 +67,17 @@ class DownloadRow:
         if self.state == VERIFYING:
             return tr("verifying")
         if self.state == DONE:
+            if self.verified_by in (None, "size"):
+                return tr("done, not verified (no checksum published)")
             return tr("done")
         if self.state == SKIPPED:
             return tr("skipped: already present")
         if self.state == FAILED:
             return tr("failed: {}").format(self.message)
         if self.state == OFFLINE:
-            return tr("offline: {}").format(self.message) if self.message else tr("offline (order it first)")
+            return tr("offline: {}").format(self.message) if self.message else tr("offline (in the long-term archive)")
+        if self.state == UNVERIFIED:
+            return tr("not verified: {}").format(self.message)
         if self.state == CANCELLED:
             return tr("cancelled (partial file kept)") if self.done else tr("cancelled")
         return tr("queued")
@@ -128,7 +133,7 @@ class DownloadsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and col == self.STATE:
             if row.state == FAILED:
                 return QColor("#b00020")
-            if row.state == OFFLINE:
+            if row.state in (OFFLINE, UNVERIFIED):
                 return QColor("#a15c00")
         if role == PERCENT_ROLE:
             return row.percent
@@ -180,9 +185,10 @@ class DownloadsModel(QAbstractTableModel):
         row.state = result.state
         row.message = result.reason
         row.path = result.path or row.path
+        row.verified_by = result.verified_by
         if result.size is not None:
             row.total = result.size
-            row.done = result.size if result.ok else row.done
+            row.done = result.size if (result.ok or result.state == UNVERIFIED) else row.done
         row.speed, row.eta = 0.0, None
 
     def remove_finished(self) -> None:
@@ -382,7 +388,8 @@ class DownloadsWidget(QWidget):
         active = counts.get(DOWNLOADING, 0) + counts.get(VERIFYING, 0)
         parts = []
         labels = ((DOWNLOADING, tr("downloading")), (QUEUED, tr("queued")), (DONE, tr("done")),
-                  (SKIPPED, tr("already present")), (FAILED, tr("failed")), (OFFLINE, tr("offline")),
+                  (SKIPPED, tr("already present")), (UNVERIFIED, tr("not verified")), (FAILED, tr("failed")),
+                  (OFFLINE, tr("offline")),
                   (CANCELLED, tr("cancelled")))
         for state, label in labels:
             n = counts.get(state, 0) + (counts.get(VERIFYING, 0) if state == DOWNLOADING else 0)

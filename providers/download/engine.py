@@ -7,7 +7,9 @@ algorithm both drive :class:`DownloadEngine`.
   whose ``Content-Range`` starts at ``n``; a 200 means the server ignores ranges, so the
   file starts over. The hash is computed while writing (after a resume, over the existing
   ``.part`` first: local I/O). Only a verified ``.part`` is renamed (``os.replace``) to the
-  final name. A checksum mismatch is retried once from scratch, then reported.
+  final name. A checksum mismatch is retried once from scratch; when the second copy does
+  not match either, it is kept under ``<name>.unverified`` (state ``unverified``): some
+  services publish checksums that never match, and the bytes may still be good.
 - ``.eo_scene_finder_manifest.json`` in the output folder lists verified files (size,
   mtime, checksum), so a re-run skips them without transferring or hashing anything.
 - Retries with exponential backoff and jitter on connection errors, timeouts, 429 (honours
@@ -15,8 +17,9 @@ algorithm both drive :class:`DownloadEngine`.
   refresh once, then resumes; a 401 right after a refresh fails ("credentials rejected").
 - Free disk space is checked before writing; a full disk stops the job with
   :class:`DiskFullError`, keeping the ``.part`` for a later resume.
-- Redirects are followed here (not by requests), and credentials are dropped when the host
-  changes.
+- Redirects are followed here (not by requests); credentials go only to the job's own host
+  and to the hosts or domains its ``credential_hosts`` lists (a service's own download hosts),
+  never to any other host, never from HTTPS down to HTTP.
 """
 from __future__ import annotations
 
@@ -37,9 +40,10 @@ from ..errors import DiskFullError, DownloadError, EoSceneFinderError, OfflinePr
 from ..model import Checksum
 from ..net.redact import SECRET_HEADERS, redact_text, redact_url
 import logging
+from .jobs import credentials_may_follow
 from .jobs import CANCELLED, DONE, DOWNLOADING, DownloadJob, DownloadResult, FAILED, FINAL_STATES, OFFLINE, ProgressCallback, ProgressEvent, QUEUED, SKIPPED, VERIFYING, WHAT, _MAX_REDIRECTS, _MIN_READ, _REDIRECTS
 from .manifest import Manifest
-from .transfer import _Transfer, _origin, _remove, _unpack
+from .transfer import _Transfer, _remove, _unpack
 
 LOG = logging.getLogger(__name__)
 
@@ -322,7 +326,7 @@ class DownloadEngine:
         if job.offline:
             hint = f" {job.order_hint}" if job.order_hint else ""
             err = OfflineProductError(
-                f"In the long-term archive (offline): it must be ordered before it can be downloaded.{hint}")
+                f"In the long-term archive (offline): it cannot be downloaded until it is restored.{hint}")
             return DownloadResult(job, OFFLINE, error=err)
         with _ACTIVE_LOCK:
             if job.dest_path in _ACTIVE_PATHS:
@@ -409,12 +413,13 @@ class DownloadEngine:
     def _open(self, session, job: DownloadJob, url: str, base_headers: Dict[str, str],
               offset: Optional[int]):
         """GET ``url`` (streaming), following redirects here so that credentials are sent
-        only to the job's own host. Returns (response, final url)."""
-        origin = _origin(url)
+        only to the job's own host and the hosts it lists (``credential_hosts``). Returns
+        (response, final url)."""
+        first = url
         creds = job.headers_provider.headers(url) if job.headers_provider else {}
         for _hop in range(_MAX_REDIRECTS + 1):
             headers = {"Accept-Encoding": "identity", **job.extra_headers, **base_headers}
-            if _origin(url) == origin:
+            if credentials_may_follow(first, url, job.credential_hosts):
                 headers.update(creds)
             else:
                 for name in list(headers):

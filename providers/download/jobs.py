@@ -7,7 +7,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
 
@@ -29,10 +29,14 @@ SKIPPED = "skipped"
 FAILED = "failed"
 OFFLINE = "offline"
 CANCELLED = "cancelled"
-FINAL_STATES = frozenset({DONE, SKIPPED, FAILED, OFFLINE, CANCELLED})
+# downloaded whole, but never matching the published checksum (twice): kept under
+# <name>.unverified, never under the final name
+UNVERIFIED = "unverified"
+FINAL_STATES = frozenset({DONE, SKIPPED, FAILED, OFFLINE, CANCELLED, UNVERIFIED})
 
 MANIFEST_NAME = ".eo_scene_finder_manifest.json"
 PART_SUFFIX = ".part"
+UNVERIFIED_SUFFIX = ".unverified"
 WHAT = "The download server"
 _REDIRECTS = (301, 302, 303, 307, 308)
 _MAX_REDIRECTS = 10
@@ -47,7 +51,10 @@ class DownloadJob:
     ``size`` and ``checksum`` come from the catalog (None when unknown); ``checksum_url``
     points to a sidecar checksum file. ``manifest_dir`` is the output folder holding the
     manifest (default: the file's folder). ``offline`` marks a product in a long-term
-    archive (``order_hint`` says how to order it). ``unpack`` extracts a verified zip.
+    archive (``order_hint`` says how to get it). ``unpack`` extracts a verified zip.
+    ``credential_hosts`` lists the hosts or domains (``example.com``, ``*.example.com``)
+    where the credentials may follow a redirect besides the job's own host (scheme, host and
+    port); by default they never leave it. They never follow a redirect from HTTPS to HTTP.
     """
 
     url: str
@@ -62,6 +69,7 @@ class DownloadJob:
     unpack: bool = False
     offline: bool = False
     order_hint: Optional[str] = None
+    credential_hosts: Tuple[str, ...] = ()
     extra_headers: Dict[str, str] = field(default_factory=dict)
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
 
@@ -82,6 +90,11 @@ class DownloadJob:
     def part_path(self) -> str:
         return self.dest_path + PART_SUFFIX
 
+    @property
+    def unverified_path(self) -> str:
+        """Where bytes that never matched the published checksum are kept."""
+        return self.dest_path + UNVERIFIED_SUFFIX
+
     def cancel(self) -> None:
         """Stop this job (the ``.part`` stays for a later resume)."""
         self._cancel.set()
@@ -93,7 +106,9 @@ class DownloadJob:
 
 @dataclass
 class DownloadResult:
-    """How a job ended: ``state`` is done / skipped / failed / offline / cancelled."""
+    """How a job ended: ``state`` is done / skipped / failed / offline / cancelled /
+    unverified (the whole file is kept under ``<name>.unverified``: it never matched the
+    published checksum; ``path`` is that file)."""
 
     job: DownloadJob
     state: str
@@ -152,6 +167,48 @@ class ProgressEvent:
 
 ProgressCallback = Callable[[ProgressEvent], None]
 
+
+
+def _origin_of(url: str):
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower(), 0)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def host_matches(host: str, pattern: str) -> bool:
+    """``host`` is ``pattern`` or, for ``*.domain`` / ``.domain``, the domain or one of its
+    subdomains (``download.dataspace.copernicus.eu`` matches ``*.dataspace.copernicus.eu``)."""
+    host = host.lower().rstrip(".")
+    pattern = pattern.strip().lower().rstrip(".")
+    if not host or not pattern:
+        return False
+    if pattern.startswith("*."):
+        pattern = pattern[1:]
+    if pattern.startswith("."):
+        return host == pattern[1:] or host.endswith(pattern)
+    return host == pattern
+
+
+def credentials_may_follow(origin_url: str, url: str, hosts: Iterable[str] = ()) -> bool:
+    """Whether credentials meant for ``origin_url`` may be sent to ``url`` after a redirect:
+    the same scheme, host and port, or a host matching one of ``hosts``; never from HTTPS
+    down to HTTP."""
+    scheme0, host0, port0 = _origin_of(origin_url)
+    scheme, host, port = _origin_of(url)
+    if (scheme, host, port) == (scheme0, host0, port0):
+        return True
+    if scheme0 == "https" and scheme != "https":
+        return False
+    return any(host_matches(host, p) for p in hosts)
+
+
+def split_hosts(text: Any) -> Tuple[str, ...]:
+    """A comma- or space-separated host list (a connection option) as a tuple."""
+    if not text:
+        return ()
+    if isinstance(text, (list, tuple)):
+        return tuple(str(t).strip() for t in text if str(t).strip())
+    return tuple(t for t in re.split(r"[\s,]+", str(text)) if t)
 
 
 # ------------------------------------------------------------------ jobs from scenes
@@ -219,6 +276,9 @@ def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder:
     order_hint = None
     if scene.online is False and provider is not None:
         order_hint = provider.order_hint(scene)
+    credential_hosts: Tuple[str, ...] = ()
+    if provider is not None and callable(getattr(provider, "credential_hosts", None)):
+        credential_hosts = tuple(provider.credential_hosts() or ())
     sidecars = {a.href: a for a in scene.assets.values()}
     jobs: List[DownloadJob] = []
     used: Dict[str, str] = {}
@@ -258,7 +318,7 @@ def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder:
             key=f"{scene.connection or ''}|{scene.collection or ''}|{scene.id}|{key}",
             label=f"{scene.id} · {key}" if not archive else os.path.basename(dest),
             checksum_url=checksum_url, manifest_dir=output_folder, unpack=unpack and archive,
-            offline=scene.online is False, order_hint=order_hint))
+            offline=scene.online is False, order_hint=order_hint, credential_hosts=credential_hosts))
     return jobs
 
 

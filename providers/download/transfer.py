@@ -1,5 +1,6 @@
-"""One HTTP transfer: ``.part`` + ``Range`` resume, redirects followed without credentials on
-another host, checksum while writing, retries, atomic rename."""
+"""One HTTP transfer: ``.part`` + ``Range`` resume, redirects followed with credentials only
+where the job allows them, checksum while writing, retries, atomic rename (to the final name
+when verified, to ``<name>.unverified`` when the published checksum never matches)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -23,7 +24,7 @@ from ..errors import AuthenticationError, ChecksumMismatchError, DiskFullError, 
 from ..model import Checksum
 from ..net.redact import redact_url
 import logging
-from .jobs import CANCELLED, DONE, DOWNLOADING, DownloadJob, DownloadResult, FAILED, OFFLINE, VERIFYING, WHAT, _MIN_READ
+from .jobs import CANCELLED, DONE, DOWNLOADING, DownloadJob, DownloadResult, FAILED, OFFLINE, UNVERIFIED, VERIFYING, WHAT, _MIN_READ
 from .manifest import Manifest
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class _Transfer:
         self.total: Optional[int] = job.size
         self.transferred = 0
         self.dev: Optional[int] = None
+        self.digest_mismatch = False  # the last verification failed on the checksum, not the size
 
     # ------------------------------------------------------------------ flow
     def run(self) -> DownloadResult:
@@ -114,6 +116,10 @@ class _Transfer:
             if verdict is None:
                 return self._finish()
             mismatches += 1
+            if mismatches >= 2 and self.digest_mismatch:
+                # twice the whole file, twice not the published checksum: some services publish
+                # checksums that never match (CDSE). Keep the bytes, under a name that says so.
+                return self._unverified()
             _remove(self.part)
             self.offset, self.hasher = 0, self._new_hasher()
             if mismatches >= 2:
@@ -285,6 +291,7 @@ class _Transfer:
     def _verify(self) -> Optional[EoSceneFinderError]:
         """None if the .part is the published file, else the error to report."""
         job = self.job
+        self.digest_mismatch = False
         self.run_.update(job, state=VERIFYING, message="Verifying")
         size = os.path.getsize(self.part)
         if self.total is not None and size != self.total:
@@ -292,7 +299,8 @@ class _Transfer:
                 f"{job.label} is {_size_text(size)} instead of {_size_text(self.total)}.")
         if self.checksum is not None:
             digest = self.hasher.hexdigest().lower()
-            if digest != self.checksum.hexdigest.lower():
+            self.digest_mismatch = digest != self.checksum.hexdigest.lower()
+            if self.digest_mismatch:
                 return ChecksumMismatchError(
                     f"{job.label} does not match its published {self.checksum.algorithm} checksum, "
                     "even after downloading it again: the file on the server may be corrupt.",
@@ -310,10 +318,27 @@ class _Transfer:
         size = os.path.getsize(self.final)
         unpacked = _unpack(self.final) if job.unpack else None
         self.run_.update(job, done=size, total=size)
+        _remove(self.job.unverified_path)  # an earlier run's unverified copy: this one is good
         message = "Downloaded and verified." if self.checksum else (
-            "Downloaded (size checked; no checksum published)." if verified_by else "Downloaded.")
+            "Downloaded; not verified (no checksum published; the size matches)." if verified_by
+            else "Downloaded; not verified (no checksum published).")
         return DownloadResult(job, DONE, path=self.final, bytes_transferred=self.run_.stats[id(job)].transferred,
                               size=size, message=message, verified_by=verified_by, unpacked_path=unpacked)
+
+    def _unverified(self) -> DownloadResult:
+        job = self.job
+        os.replace(self.part, job.unverified_path)
+        size = os.path.getsize(job.unverified_path)
+        self.run_.update(job, done=size, total=size)
+        name = os.path.basename(job.unverified_path)
+        algorithm = self.checksum.algorithm.upper() if self.checksum else "checksum"
+        return DownloadResult(
+            job, UNVERIFIED, path=job.unverified_path, size=size,
+            bytes_transferred=self.run_.stats[id(job)].transferred,
+            message=(f"Downloaded twice, and both times the file did not match the {algorithm} checksum "
+                     f"the server publishes. It is kept as {name}, not under its own name: the published "
+                     "checksum may be wrong, or the file damaged. Check it (open the archive) before using "
+                     "it, and rename it yourself if it is good."))
 
     def _failed(self, err: EoSceneFinderError) -> DownloadResult:
         return DownloadResult(self.job, FAILED, bytes_transferred=self.run_.stats[id(self.job)].transferred,

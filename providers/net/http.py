@@ -125,6 +125,22 @@ def parse_retry_after(value: Optional[str]) -> Optional[float]:
         return None
 
 
+def _validation_text(detail: Any) -> str:
+    """The words of a FastAPI/pydantic ``detail``: a list of ``{"loc", "msg"}`` (the CDSE
+    catalogue's 422 for ``$skip``/``$top``) becomes ``$skip: Input should be ...``; a
+    ``{"message": ...}`` object its message. Empty when ``detail`` has neither shape."""
+    if isinstance(detail, dict):
+        return str(detail.get("message") or detail.get("msg") or "")
+    if isinstance(detail, list):
+        parts = []
+        for item in detail:
+            if isinstance(item, dict) and item.get("msg"):
+                loc = [str(x) for x in (item.get("loc") or []) if x not in ("query", "body", "path")]
+                parts.append((("/".join(loc) + ": ") if loc else "") + str(item["msg"]))
+        return "; ".join(parts)
+    return ""
+
+
 def server_message(response: requests.Response) -> str:
     """What the server said about an error, short and redacted."""
     text = ""
@@ -134,7 +150,7 @@ def server_message(response: requests.Response) -> str:
             for key in ("description", "detail", "message", "errorMessage", "error_description", "error"):
                 if body.get(key):
                     val = body[key]
-                    text = val if isinstance(val, str) else json.dumps(val)
+                    text = val if isinstance(val, str) else (_validation_text(val) or json.dumps(val))
                     break
             else:
                 text = json.dumps(body)[:500]

@@ -10,18 +10,23 @@ documented for the real ones (see ``tests/data/cdse/SOURCES.md`` for what comes 
   ``geography'SRID=4326;POLYGON|MULTIPOLYGON|POINT(...)'``, and
   ``Attributes/OData.CSC.<Type>Attribute/any(att:att/Name eq '..' and att/.../Value <op> ..)``),
   ``$orderby``, ``$top`` (default 20, at most 1000) and ``$skip`` (at most 10000) enforced
-  with the service's 422 answers, ``$count``, ``$expand=Attributes,Assets``,
+  with the service's 422 answers, ``$count``, ``$expand=Attributes&$expand=Assets`` (one
+  value per parameter, repeated; the comma form is refused with 400 as by the service),
   ``@odata.nextLink`` (re-encoded like the service: same parameters, ``$skip`` replaced or
   appended, left out past the skip limit), ``Products(<Id>)``, ``Attributes(<collection>)``,
   quicklooks ``Assets(<Id>)/$value``, an optional rate limit answering 429 + Retry-After.
 - **Keycloak token endpoint** ``POST /auth/realms/CDSE/protocol/openid-connect/token``:
   password grant (client ``cdse-public``, optional TOTP) and refresh grant, JWT-shaped
   tokens with configurable (short) lifetimes, Keycloak's error bodies.
-- **Zipper** ``GET /odata/v1/Products(<Id>)/$value``: needs a valid bearer token, serves a
-  real zip of the product with Range support, optionally redirects to a second "download
-  host" (a second loopback address) with a signed, expiring URL, can cut a transfer when its
-  token expires, answers offline products as configured, and takes LTA-ICD style orders
-  (``POST Products(<Id>)/OData.CSC.Order``) when ordering is switched on.
+  Wide date ranges: a query over more than a year answers 504 after a gateway time budget;
+  a latency model (per request + per year of range) for the benchmark.
+- **Download host** ``GET /odata/v1/Products(<Id>)/$value``: needs a valid bearer token, serves
+  a real zip of the product with Range support, optionally redirects to a second host of the
+  same domain (``localhost``: needs the token too), which may redirect to a foreign host
+  (127.0.0.2) with a signed, expiring URL that refuses any ``Authorization`` header; can cut a
+  transfer when its token expires, answers offline products as configured, publishes
+  checksums as the service does (MD5+BLAKE3, SHA3-256, ``[]``, a permanently wrong MD5), and
+  takes LTA-ICD style orders (``POST Products(<Id>)/OData.CSC.Order``) when ordering is on.
 
 Products are the real recorded ones (tests/data/cdse) plus thousands generated in exactly
 their shape (a year of Sentinel-2 L1C/L2A over France, Sentinel-1 GRD, Sentinel-3, -5P).
@@ -70,6 +75,7 @@ EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
 MAX_TOP = 1000
 MAX_SKIP = 10000
 DEFAULT_TOP = 20
+EXPAND_VALUES = ("Attributes", "Assets", "Locations")
 MAX_REQUEST_LINE = 8192  # like nginx's default large_client_header_buffers (414 beyond)
 REALM_PATH = "/auth/realms/CDSE/protocol/openid-connect/token"
 QUICKLOOK_JPEG = base64.b64decode(
@@ -81,6 +87,15 @@ QUICKLOOK_JPEG = base64.b64decode(
 DEFAULT_CONFIG: Dict[str, Any] = {
     # catalogue
     "latency_ms": 0,              # added to every catalogue answer (the real one takes ~0.2-2 s)
+    # slow queries (documentation: "split multi-year queries", providers.md + the OData
+    # documentation's advice; the service's real time budget is not published, so this is
+    # strict): a Products query bounding ContentDate over more than `slow_span_days` (or
+    # bounding it on one side only) keeps the gateway busy `gateway_timeout_s`, then answers
+    # 504 Gateway Time-out; narrower ones cost `latency_ms_per_year` per year of range on top
+    # of `latency_ms`. Queries without a date bound (name or id lookups) are not affected.
+    "slow_span_days": 366,        # None: no 504 for wide ranges
+    "gateway_timeout_s": 0.5,     # how long the gateway waits before its 504 (real: tens of s)
+    "latency_ms_per_year": 0,     # extra per year of ContentDate range (benchmark: 400)
     "rate_limit_rps": None,       # token bucket refill (requests/s); None: no limit
     "rate_limit_burst": 10,
     "retry_after": 1,             # seconds announced in Retry-After on 429
@@ -92,7 +107,11 @@ DEFAULT_CONFIG: Dict[str, Any] = {
     # zipper
     "throttle_bps": None,         # bytes per second per transfer; None: full speed
     "cut_on_token_expiry": False, # close a transfer whose bearer token expires meanwhile
-    "redirect_downloads": False,  # 307 to the download host with a signed URL
+    # redirect chain of a download (see Handler.zipper): the download host (127.0.0.1) sends
+    # 307 to a second host of the service's domain (localhost) that needs the token; that one
+    # may send 307 to a foreign host (127.0.0.2) with a signed URL, which must never see it
+    "redirect_downloads": False,  # download host -> second host of the same domain
+    "redirect_foreign": False,    # second host -> foreign host with a signed URL
     "download_url_ttl": 60,
     "offline_status": 202,        # answer to $value of an offline product (see SOURCES.md)
     "ordering": False,            # POST Products(<Id>)/OData.CSC.Order (LTA ICD shape)
@@ -142,7 +161,7 @@ class Product:
     __slots__ = ("id", "name", "collection", "start_us", "end_us", "origin", "publication",
                  "modification", "online", "eviction", "s3path", "coords", "attributes",
                  "quicklook_id", "payload_size", "recorded", "content_type", "_geom", "_zip_info",
-                 "_json", "corrupt", "ordered_at")
+                 "_json", "corrupt", "ordered_at", "checksum_mode", "zero_length")
 
     def __init__(self, **kw: Any):
         self.recorded: Optional[dict] = None
@@ -152,6 +171,11 @@ class Product:
         self.content_type = "application/octet-stream"
         self.corrupt = False
         self.ordered_at: Optional[float] = None
+        # the Checksum field as the service publishes it (see record()):
+        # "md5+blake3" (current records), "sha3" (older records: SHA3-256 only), "none" ([]),
+        # "wrong" (an MD5 that never matches the served archive)
+        self.checksum_mode = "md5+blake3"
+        self.zero_length = False  # ContentLength 0 in the record
         for key, value in kw.items():
             setattr(self, key, value)
         self._geom = None
@@ -217,22 +241,33 @@ class Product:
             return rec
         length, md5, blake = self.zip_info()
         checksum_date = fmt_us(parse_datetime_us(self.publication) + 6_004_021)
+        # Checksum as published (sources: data/real/cdse-odata: lists of {Value, Algorithm,
+        # ChecksumDate} with MD5 and BLAKE3; providers.md, CDSE section: older records carry
+        # SHA3-256, "Checksum" is often [] and ContentLength may be 0, and some published MD5s
+        # never match the served archive, as CDSETool's maintainers report)
+        if self.checksum_mode == "none":
+            checksum: List[dict] = []
+        elif self.checksum_mode == "sha3":
+            checksum = [{"Value": hashlib.sha3_256(self.zip_bytes()).hexdigest(), "Algorithm": "SHA3-256",
+                         "ChecksumDate": checksum_date}]
+        else:
+            if self.checksum_mode == "wrong":
+                md5 = hashlib.md5(b"an older archive of " + self.name.encode()).hexdigest()
+            checksum = [{"Value": md5, "Algorithm": "MD5", "ChecksumDate": checksum_date},
+                        {"Value": blake, "Algorithm": "BLAKE3", "ChecksumDate": checksum_date}]
         rec: Dict[str, Any] = {
             "@odata.mediaContentType": "application/octet-stream",
             "Id": self.id,
             "Name": self.name,
             "ContentType": self.content_type,
-            "ContentLength": length,
+            "ContentLength": 0 if self.zero_length else length,
             "OriginDate": self.origin,
             "PublicationDate": self.publication,
             "ModificationDate": self.modification,
             "Online": self.online,
             "EvictionDate": self.eviction,
             "S3Path": self.s3path,
-            "Checksum": [
-                {"Value": md5, "Algorithm": "MD5", "ChecksumDate": checksum_date},
-                {"Value": blake, "Algorithm": "BLAKE3", "ChecksumDate": checksum_date},
-            ],
+            "Checksum": checksum,
             "ContentDate": {"Start": fmt_us(self.start_us), "End": fmt_us(self.end_us)},
         }
         if self.coords:
@@ -499,6 +534,17 @@ def build_dataset(seed: int = 7, year: int = 2023, duplicates: float = 0.003) ->
             older.publication = fmt_us(parse_datetime_us(prod.publication) - 86400_000_000 * 30)
             older.invalidate()
             dups.append(older)
+    # products whose checksum is as the service often publishes it (see Product.record):
+    # Sentinel-3 of January without checksum and with ContentLength 0, Sentinel-5P of January
+    # with SHA3-256 only, the Sentinel-3 product of 1 February with an MD5 that never matches
+    for prod in generated:
+        month, day = from_us(prod.start_us).month, from_us(prod.start_us).day
+        if prod.collection == "SENTINEL-3" and month == 1:
+            prod.checksum_mode, prod.zero_length = "none", True
+        elif prod.collection == "SENTINEL-5P" and month == 1:
+            prod.checksum_mode = "sha3"
+        elif prod.collection == "SENTINEL-3" and month == 2 and day == 1:
+            prod.checksum_mode = "wrong"
     products.extend(generated)
     products.extend(dups)
     return products
@@ -566,11 +612,22 @@ class Query:
     """A compiled ``$filter``: ``match(product)`` plus what an index can use."""
 
     def __init__(self, predicate: Callable[[Product], bool], collections: Optional[set],
-                 start_lo: Optional[int], start_hi: Optional[int]):
+                 start_lo: Optional[int], start_hi: Optional[int], end_lo: Optional[int] = None):
         self.match = predicate
         self.collections = collections
         self.start_lo = start_lo  # inclusive lower bound on ContentDate/Start (µs)
         self.start_hi = start_hi  # exclusive upper bound
+        self.end_lo = end_lo      # lower bound on ContentDate/End (eodag's "End gt" form)
+
+    def date_span_us(self) -> Optional[float]:
+        """How much time the query's date bounds cover (µs): None without any date bound,
+        infinity when bounded on one side only."""
+        lo = self.start_lo if self.start_lo is not None else self.end_lo
+        if lo is None and self.start_hi is None:
+            return None
+        if lo is None or self.start_hi is None:
+            return math.inf
+        return max(0, self.start_hi - lo)
 
 
 class _FilterParser:
@@ -914,6 +971,8 @@ def _index_terms(node, out: dict) -> None:
         elif op == "eq":
             out["lo"] = max(out.get("lo", value), value)
             out["hi"] = min(out.get("hi", value + 1), value + 1)
+    elif left[1] == "ContentDate/End" and isinstance(right[1], int) and op in ("gt", "ge"):
+        out["end_lo"] = max(out.get("end_lo", right[1]), right[1])
 
 
 def compile_filter(text: Optional[str]) -> Query:
@@ -922,7 +981,7 @@ def compile_filter(text: Optional[str]) -> Query:
     tree = _FilterParser(text).parse()
     terms: dict = {}
     _index_terms(tree, terms)
-    return Query(_compile(tree), terms.get("collections"), terms.get("lo"), terms.get("hi"))
+    return Query(_compile(tree), terms.get("collections"), terms.get("lo"), terms.get("hi"), terms.get("end_lo"))
 
 
 # ============================================================================== catalogue
@@ -1007,6 +1066,8 @@ class Stats:
         self.log: List[dict] = []
         self.download_auth_headers = 0
         self.download_requests = 0
+        self.second_host_requests = 0
+        self.second_host_auth_headers = 0
         self.zipper_ranges: List[str] = []
         self.bytes_served = 0
         self.grants: Dict[str, int] = {}
@@ -1019,6 +1080,8 @@ class Stats:
                     "max_inflight": self.max_inflight, "inflight": self.inflight,
                     "download_auth_headers": self.download_auth_headers,
                     "download_requests": self.download_requests,
+                    "second_host_requests": self.second_host_requests,
+                    "second_host_auth_headers": self.second_host_auth_headers,
                     "zipper_ranges": list(self.zipper_ranges), "bytes_served": self.bytes_served,
                     "grants": dict(self.grants), "log": list(self.log[-20000:])}
 
@@ -1289,18 +1352,35 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(422, _pydantic_422("$skip", "le", skip_text, MAX_SKIP))
         if skip < 0:
             return self.send_json(422, _pydantic_422("$skip", "ge", skip_text, 0))
+        # $expand takes ONE value and is repeated ($expand=Attributes&$expand=Assets). The real
+        # catalogue answers a comma-joined "$expand=Attributes,Assets" (or any unknown value)
+        # with HTTP 400 "Expand parameter only accepts following values: ..." (source:
+        # /work/shared/reference/providers.md, CDSE section, corrected; the service's own
+        # @odata.nextLink repeats the parameter: data/real/cdse-odata/eodag/cop_dataspace_search.json).
+        # The body's shape ({"detail": {"message", "request_id"}}) is not recorded: it follows
+        # the catalogue's other 400 answers; the accepted list is the loopback's.
         expand = set()
         for v in values.get("$expand", []):
-            for part in v.split(","):
-                part = part.strip()
-                if part:
-                    if part not in ("Attributes", "Assets", "Locations"):
-                        return self.send_json(400, {"detail": f"Invalid $expand value: {part}"})
-                    expand.add(part)
+            if v not in EXPAND_VALUES:
+                return self.send_json(400, {"detail": {
+                    "message": "Expand parameter only accepts following values: " + ", ".join(EXPAND_VALUES),
+                    "request_id": str(uuid.uuid4())}})
+            expand.add(v)
         try:
             compiled = compile_filter(one("$filter"))
         except FilterError as err:
             return self.send_json(400, {"detail": f"Invalid filter: {err}"})
+        span = compiled.date_span_us()
+        if span is not None:
+            years = span / (365.25 * 86400e6)
+            wide_days = st.cfg("slow_span_days")
+            if wide_days is not None and span > float(wide_days) * 86400e6:
+                # see DEFAULT_CONFIG: a multi-year query outlives the gateway's time budget
+                time.sleep(float(st.cfg("gateway_timeout_s") or 0))
+                return self.send_gateway_timeout()
+            per_year = float(st.cfg("latency_ms_per_year") or 0)
+            if per_year and years > 0:
+                time.sleep(per_year * min(years, 50.0) / 1000.0)
         keys: List[Tuple[Callable, bool]] = []
         for clause in (one("$orderby") or "").split(","):
             clause = clause.strip()
@@ -1341,6 +1421,17 @@ class Handler(BaseHTTPRequestHandler):
                 new_params.append(("$skip", str(skip + top)))
             body += ',"@odata.nextLink":' + json.dumps(f"{base}/odata/v1/Products?" + urlencode(new_params))
         self.send_json(200, (body + "}").encode())
+
+    def send_gateway_timeout(self) -> None:
+        """The gateway's own page (nginx's), not the catalogue's JSON."""
+        body = (b"<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n"
+                b"<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n")
+        self.send_response(504)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self._status = 504
 
     def product(self, pid: str) -> None:
         prod = self.state.catalogue.by_id.get(pid)
@@ -1416,8 +1507,30 @@ class Handler(BaseHTTPRequestHandler):
         return self.state.verify(header[7:].strip(), "Bearer")
 
     # ------------------------------------------------------------------ zipper
+    def _host_name(self) -> str:
+        host = (self.headers.get("Host") or "").strip().lower()
+        return host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
+
     def zipper(self, pid: str) -> None:
+        """``Products(<Id>)/$value`` on the download host (127.0.0.1, playing
+        download.dataspace.copernicus.eu) or on the second host of the same domain
+        (``localhost``, same port: told apart by the Host header).
+
+        The chain and its sources: the documentation's download example uses
+        ``curl --location-trusted`` and the token must follow the redirects between the
+        service's own hosts, a client that drops it gets 401 (providers.md, CDSE section,
+        corrected); CDSETool follows the redirects itself with the bearer token in its
+        session's headers (src/cdsetool/download.py ``_follow_redirect`` + credentials.py
+        ``get_session``). So the second host REQUIRES the token. Its optional redirect to a
+        foreign host with a signed URL is modelled on object stores' presigned URLs: that host
+        must never see the token, and refuses a request carrying one (below)."""
         st = self.state
+        second = self._host_name() == "localhost"
+        if second:
+            with st.stats.lock:
+                st.stats.second_host_requests += 1
+                if self.headers.get("Authorization"):
+                    st.stats.second_host_auth_headers += 1
         claims, reason = self.bearer_claims()
         if reason:
             detail = {"missing": "Not authenticated", "expired": "Expired signature!"}.get(reason, "Invalid token")
@@ -1430,17 +1543,21 @@ class Handler(BaseHTTPRequestHandler):
             status = int(st.cfg("offline_status") or 202)
             return self.send_json(status, {"detail": f"Product {pid} is not online: it is in the long-term archive "
                                                      "and must be ordered before download."})
-        if st.cfg("redirect_downloads") and st.download_base:
+        if not second and st.cfg("redirect_downloads"):
+            port = self.server.server_address[1]
+            return self._redirect(f"http://localhost:{port}/odata/v1/Products({pid})/$value")
+        if second and st.cfg("redirect_foreign") and st.download_base:
             expires = int(time.time() + float(st.cfg("download_url_ttl")))
             sig = hmac.new(st.secret, f"{pid}:{expires}".encode(), hashlib.sha256).hexdigest()
-            location = f"{st.download_base}/download/{pid}?expires={expires}&signature={sig}"
-            self.send_response(307)
-            self.send_header("Location", location)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            self._status = 307
-            return
+            return self._redirect(f"{st.download_base}/download/{pid}?expires={expires}&signature={sig}")
         self.send_product(prod, claims)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(307)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self._status = 307
 
     def send_product(self, prod: Product, claims: Optional[dict]) -> None:
         st = self.state
@@ -1520,6 +1637,12 @@ class Handler(BaseHTTPRequestHandler):
         m = re.fullmatch(r"/download/([0-9A-Za-z-]+)", path)
         if not m:
             return self.send_json(404, {"detail": "Not Found"})
+        if self.headers.get("Authorization"):
+            # a presigned URL with an Authorization header besides: refused, like S3 does
+            # ("Only one auth mechanism allowed", AWS S3 error InvalidArgument, HTTP 400)
+            return self.send_json(400, {"Code": "InvalidArgument", "Message": (
+                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query "
+                "string parameter or the Authorization header should be specified")})
         q = dict(parse_qsl(query))
         pid = m.group(1)
         try:
@@ -1601,6 +1724,8 @@ class Handler(BaseHTTPRequestHandler):
                     continue
                 if q.get("generated") == "1" and p.recorded is not None:
                     continue
+                if q.get("checksum") and p.checksum_mode != q["checksum"]:
+                    continue
                 out.append(p)
                 if len(out) >= int(q.get("limit", "50")):
                     break
@@ -1608,7 +1733,8 @@ class Handler(BaseHTTPRequestHandler):
                 {"Id": p.id, "Name": p.name, "Collection": p.collection, "Online": p.online,
                  "Start": fmt_us(p.start_us), "S3Path": p.s3path,
                  "ContentLength": p.zip_info()[0] if p.recorded is None else p.recorded["ContentLength"],
-                 "MD5": p.zip_info()[1] if p.recorded is None else None} for p in out])
+                 "MD5": p.zip_info()[1] if p.recorded is None else None,
+                 "ChecksumMode": p.checksum_mode, "ZeroLength": p.zero_length} for p in out])
         if path == "/_admin/count":
             try:
                 compiled = compile_filter(q.get("filter"))
@@ -1624,7 +1750,7 @@ class Handler(BaseHTTPRequestHandler):
             if prod is None:
                 return self.send_json(404, {"detail": "Not Found"})
             update = json.loads(self.read_body() or b"{}")
-            for key in ("payload_size", "online", "corrupt"):
+            for key in ("payload_size", "online", "corrupt", "checksum_mode", "zero_length"):
                 if key in update:
                     setattr(prod, key, update[key])
             prod.invalidate()

@@ -28,7 +28,8 @@ CREODIAS_SCHEME = AuthScheme(
 def _endpoints(defaults: Dict[str, str]):
     return (EndpointField("token_url", "Token URL", defaults["token_url"]),
             EndpointField("client_id", "Client id", defaults["client_id"]),
-            EndpointField("download_url", "Download URL", defaults["download_url"]))
+            EndpointField("download_url", "Download URL", defaults["download_url"]),
+            EndpointField("token_domains", "Token domains (redirects keep the login)", defaults["token_domains"]))
 
 
 def check_odata(connection, session, headers: Dict[str, str], result: ConnectionCheck) -> None:

@@ -16,9 +16,12 @@ attributes (``productType``, ``orbitDirection``, ``relativeOrbitNumber``, ``sens
 CQL2 filter is evaluated client-side. No ``$count`` is ever asked.
 
 Scenes carry the product's online state, size, MD5 checksum, S3 path, quicklook, canonical
-scene key and a ``product`` asset: the zipper URL ``.../Products(<Id>)/$value``, downloaded
+scene key and a ``product`` asset: the download URL ``.../Products(<Id>)/$value`` (option
+``download_url``, by default ``https://download.dataspace.copernicus.eu/odata/v1``), downloaded
 by the shared download engine with bearer tokens from the token manager
-(:meth:`CdseODataProvider.download_jobs`). S3 downloads: :mod:`.cdse_s3`.
+(:meth:`CdseODataProvider.download_jobs`); the token follows the service's redirects to the
+hosts of option ``token_domains`` only (:meth:`CdseODataProvider.credential_hosts`). S3
+downloads: :mod:`...download.s3`.
 """
 from __future__ import annotations
 
@@ -56,9 +59,9 @@ class CdseODataProvider(Provider):
     """The Copernicus Data Space Ecosystem OData catalogue (kind ``cdse``).
 
     Options (all endpoints overridable): ``download_url``, ``token_url``, ``client_id``,
+    ``token_domains`` (hosts or ``*.domain`` the download token may be redirected to),
     ``page_size`` (≤ 1000), ``max_concurrency`` (≤ 5), ``requests_per_second``,
     ``max_url_length``, ``cache_dir`` + ``cache_max_age`` (raw-answer cache, off by default),
-    ``ordering`` (``csc`` to order offline products through ``OData.CSC.Order``),
     ``s3_endpoint``, ``s3_bucket``, ``s3_region``.
     """
 
@@ -97,6 +100,9 @@ class CdseODataProvider(Provider):
         root = f"{parts.scheme}://{parts.netloc}"
         defaults = {
             "download_url": self.ENDPOINTS["download_url"] if official else url,
+            # where the token may follow the service's redirects: its own domains; a mirror's
+            # (or the loopback server's) own host only, unless the connection says more
+            "token_domains": self.ENDPOINTS["token_domains"] if official else "",
             "token_url": self.ENDPOINTS["token_url"] if official else root + self.REALM_PATH,
             "client_id": self.ENDPOINTS["client_id"],
             "s3_endpoint": self.ENDPOINTS["s3_endpoint"],
@@ -174,6 +180,11 @@ class CdseODataProvider(Provider):
                 continue
             if status >= 500 or status == 408:
                 failures += 1
+                if failures > 3 and status == 504:
+                    raise errors.ServerError(
+                        f"{WHAT} gave up on a query that took too long (HTTP 504 from its gateway). "
+                        "Narrow the search (a shorter period, a smaller area, a product type).",
+                        url=redact_url(url), status=504, details=f"HTTP 504 from {redact_url(url)}")
                 if failures > 3:
                     eohttp.raise_for_status(response, WHAT)
                 count("retry")
@@ -192,20 +203,7 @@ class CdseODataProvider(Provider):
 
     def _rejected(self, response: requests.Response) -> errors.BadRequestError:
         """The service's refusal in words: pydantic ``detail`` lists are flattened."""
-        message = ""
-        try:
-            body = response.json()
-            detail = body.get("detail") if isinstance(body, dict) else None
-            if isinstance(detail, list):
-                message = "; ".join(
-                    f"{'/'.join(str(x) for x in (d.get('loc') or [])[1:])}: {d.get('msg')}".strip(": ")
-                    for d in detail if isinstance(d, dict))
-            elif isinstance(detail, dict):
-                message = str(detail.get("message") or json.dumps(detail))
-            elif detail:
-                message = str(detail)
-        except ValueError:
-            message = (response.text or "")[:300]
+        message = eohttp.server_message(response)
         if response.status_code == 414:
             message = "the request is too long (a very detailed area of interest?)"
         message = redact_text(message) or f"HTTP {response.status_code}"
@@ -391,42 +389,21 @@ class CdseODataProvider(Provider):
             return {}
         return self._auth_source().headers(url)
 
+    def credential_hosts(self) -> Tuple[str, ...]:
+        """The ``token_domains`` option (comma-separated hosts or ``*.domain``): the download
+        token follows the service's redirects to these hosts and is dropped for any other."""
+        from ...download.jobs import split_hosts
+        return split_hosts(self.connection.option("token_domains", ""))
+
     def refresh_credentials(self) -> bool:
         return self._auth_source().refresh()
 
     def order_hint(self, scene: Scene) -> str:
-        if str(self.connection.option("ordering", "")).lower() == "csc":
-            return ("Order it with “order offline products” (or Download with ordering on), then "
-                    "download again once it is restored.")
+        """What to do with a product in the long-term archive. The service offers no ordering
+        step the plugin could take: the Copernicus Browser restores archived products."""
         browser = self.ENDPOINTS.get("browser", "")
-        return (f"This catalogue offers no ordering step through its API: request the product in "
-                f"the {self.SERVICE} Browser ({browser}) or try again later.")
-
-    def order_products(self, scenes: Iterable[Scene]) -> List[Dict[str, Any]]:
-        """Order offline products (``POST Products(<Id>)/OData.CSC.Order``, the LTA ICD
-        action) where the connection enables it (option ``ordering=csc``). Returns one
-        ``{"scene", "status", "message", "estimated"}`` per scene."""
-        if str(self.connection.option("ordering", "")).lower() != "csc":
-            raise errors.InvalidRequestError(
-                f"{self.SERVICE} offers no product ordering through this connection. "
-                + self.order_hint(next(iter(scenes), None)))  # type: ignore[arg-type]
-        out = []
-        session = self.session()
-        for scene in scenes:
-            pid = scene.properties.get("Id") or (scene.record or {}).get("Id")
-            url = f"{self.download_url}/Products({pid})/OData.CSC.Order"
-
-            def post(headers, url=url):
-                return eohttp.request(session, "POST", url, what=f"The {self.SERVICE} order service",
-                                      headers=headers, json={"Priority": 1})
-            try:
-                response = _call_with_refresh(self._auth_source(), post)
-                body = eohttp.response_json(response, f"The {self.SERVICE} order service")
-                out.append({"scene": scene.id, "status": body.get("Status"), "message": body.get("StatusMessage"),
-                            "estimated": body.get("EstimatedDate"), "order_id": body.get("Id")})
-            except errors.EoSceneFinderError as err:
-                out.append({"scene": scene.id, "status": "failed", "message": err.user_message, "estimated": None})
-        return out
+        return (f"Open it in the {self.SERVICE} Browser ({browser}), sign in and request it there; "
+                "download it again once it is back online (usually within a day).")
 
     def download_jobs(self, scenes: Iterable[Scene], output_folder: str, *, unpack: bool = False) -> list:
         """Download jobs (HTTPS, zipper, bearer token, MD5) for the shared download engine:
@@ -511,14 +488,3 @@ def _origin(url: str) -> Tuple[str, str]:
 def _title(name: str) -> str:
     words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).replace("_", " ")
     return words[:1].upper() + words[1:]
-
-
-def _call_with_refresh(source: HeadersProvider, func):
-    try:
-        return func(source.headers())
-    except errors.AuthenticationError:
-        if not source.refresh():
-            raise
-        return func(source.headers())
-
-

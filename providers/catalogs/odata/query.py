@@ -28,7 +28,10 @@ WHAT = "The Copernicus Data Space catalogue"
 
 CDSE_ENDPOINTS = {
     "url": "https://catalogue.dataspace.copernicus.eu/odata/v1",
-    "download_url": "https://zipper.dataspace.copernicus.eu/odata/v1",
+    # the documented download host (the zipper host is the older one, and redirects here)
+    "download_url": "https://download.dataspace.copernicus.eu/odata/v1",
+    # the service's own hosts: the bearer token follows redirects between them, no further
+    "token_domains": "*.dataspace.copernicus.eu",
     "token_url": "https://identity.dataspace.copernicus.eu/auth/realms/CDSE/protocol/openid-connect/token",
     "client_id": "cdse-public",
     "s3_endpoint": "https://eodata.dataspace.copernicus.eu",
@@ -39,6 +42,7 @@ CDSE_ENDPOINTS = {
 CREODIAS_ENDPOINTS = {
     "url": "https://datahub.creodias.eu/odata/v1",
     "download_url": "https://zipper.creodias.eu/odata/v1",
+    "token_domains": "*.creodias.eu,*.cloudferro.com",
     "token_url": "https://identity.cloudferro.com/auth/realms/Creodias-new/protocol/openid-connect/token",
     "client_id": "CLOUDFERRO_PUBLIC",
     "s3_endpoint": "https://eodata.cloudferro.com",

@@ -18,7 +18,7 @@ from ... import errors
 from ...model import Page, Scene, SearchRequest
 from ...net.redact import redact_url
 import logging
-from .query import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_SKIP, MAX_TOP, UTC, WHAT, _URL_SAFE, odata_instant, parse_us, to_us
+from .query import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_SKIP, MAX_TOP, UTC, WHAT, _URL_SAFE, from_us, odata_instant, parse_us, to_us
 from .records import product_stem, record_to_scene
 from ...net.ratelimit import _Cancelled
 
@@ -135,7 +135,9 @@ class _SlicedSearch:
                   ("$top", str(top))]
         if skip:
             params.append(("$skip", str(skip)))
-        params.append(("$expand", ",".join(self.expand)))
+        # one value per $expand, repeated: the service answers "$expand=Attributes,Assets"
+        # with HTTP 400 (its own @odata.nextLink repeats the parameter)
+        params.extend(("$expand", name) for name in self.expand)
         return self.p.catalogue_url + "/Products?" + urlencode(params, quote_via=quote, safe=_URL_SAFE)
 
     def fetch(self, url: str) -> dict:
@@ -258,9 +260,30 @@ class _SlicedSearch:
         return snap
 
     # ------------------------------------------------------------------ the loop
+    def initial_segments(self) -> List[_Segment]:
+        """The period cut at each 1 January (UTC): no request spans more than a year. The
+        service's documentation recommends splitting multi-year queries, which can outlive
+        its gateway's time budget (HTTP 504). The slices come in emission order; the first
+        one is marked (a search with a limit sizes its first request to the limit)."""
+        bounds = [self.lo]
+        year = from_us(self.lo).year + 1
+        while True:
+            cut = to_us(_dt.datetime(year, 1, 1, tzinfo=UTC))
+            if cut >= self.hi:
+                break
+            bounds.append(cut)
+            year += 1
+        bounds.append(self.hi)
+        pieces = [_Segment(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1) if bounds[i] < bounds[i + 1]]
+        if self.descending:
+            pieces.reverse()
+        if pieces:
+            pieces[0].first = True
+        return pieces
+
     def pages(self) -> Iterator[Page]:
-        segments: List[_Segment] = [_Segment(self.lo, self.hi, first=True)]
-        self.progress.slices_total = 1
+        segments: List[_Segment] = self.initial_segments()
+        self.progress.slices_total = len(segments)
         inflight: Dict[Future, _Segment] = {}
         number = 0
         emitted = 0
@@ -272,6 +295,9 @@ class _SlicedSearch:
                 for seg in segments[: self.concurrency * 2]:
                     if len(inflight) >= self.concurrency:
                         break
+                    if (self.limit and self.stream and seg is not segments[0] and segments[0].first
+                            and segments[0].state != "done"):
+                        break  # a limited search: the first slice may be enough on its own
                     if seg.state == "pending":
                         seg.state = "running"
                         inflight[pool.submit(self.run_segment, seg)] = seg
