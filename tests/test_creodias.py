@@ -138,6 +138,10 @@ def test_downloads_carry_the_token_in_the_query_and_it_leaks_nowhere(creodias, t
     url = f"https://zipper.creodias.eu/odata/v1/Products(x)/$value?token={token}"
     assert token not in redact_url(url) and "token=***" in redact_url(url)
     assert token not in redact_text(f"GET {url} failed")
+    # and a project saves such a source without it (the path writer the plugin installs)
+    from eo_scene_finder.services.project import strip_url_secrets
+    saved = strip_url_secrets("/vsicurl/" + url)
+    assert token not in saved and "Products(x)/$value" in saved
 
 
 def test_the_official_connection_downloads_from_the_zipper_as_eodag_does():
