@@ -326,3 +326,15 @@ def test_cdse_catalogue_cache_setting_and_clear_action(dialog, store, cdse):
     assert editor.clear_cache() > 0
     assert editor.clear_cache() == 0
     editor.reject()
+
+
+def test_the_creodias_editor_says_the_two_factor_code_is_needed(dialog):
+    """CREODIAS refuses a login without it: the editor says so before anyone tries."""
+    editor = new_editor(dialog)
+    choose(editor.kind_combo, "creodias")
+    note = editor.credentials_note.text()
+    assert "CREODIAS needs the two-factor code or, better, the TOTP secret" in note
+    assert "data terms accepted in the CREODIAS account" in note
+    assert editor.findChild(QLineEdit, "cred_totp") is not None
+    choose(editor.kind_combo, "cdse")
+    assert "CREODIAS" not in editor.credentials_note.text()

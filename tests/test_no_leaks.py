@@ -113,7 +113,8 @@ def test_no_secret_leaks_anywhere(auth_server, memory_keyring, capture, project_
     secrets = {
         "cdse": {"username": ts.USERNAME, "password": ts.PASSWORD},
         "totp": {"username": ts.TOTP_USER, "password": ts.TOTP_PASSWORD, "totp": ts.TOTP_SECRET},
-        "wrong": {"username": ts.USERNAME, "password": WRONG_PASSWORD},
+        # CREODIAS needs the two-factor code: with it, the wrong password reaches the server
+        "wrong": {"username": ts.USERNAME, "password": WRONG_PASSWORD, "totp": ts.TOTP_SECRET},
         "dinamis": {"access_key": ts.DINAMIS_ACCESS_KEY, "secret_key": ts.DINAMIS_SECRET_KEY},
         "pc": {"subscription_key": ts.PC_SUBSCRIPTION_KEY},
         "usgs": {"username": ts.USGS_USERNAME, "token": ts.USGS_APP_TOKEN},

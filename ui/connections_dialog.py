@@ -590,6 +590,8 @@ class ConnectionEditor(QDialog):
                             "then renews itself for days)."))
             if self._refresh_token_to_keep():
                 parts.append(tr("Logged in with the browser."))
+        if getattr(scheme, "note", ""):
+            parts.append(tr(scheme.note))
         if scheme.field("totp") is not None:
             parts.append(tr("A 6-digit two-factor code is used once: click Test connection to log in "
                             "with it."))

@@ -71,6 +71,13 @@ class AuthScheme:
     headers: Tuple[Tuple[str, str], ...] = ()
     token_url: str = ""
     client_id: str = ""
+    # the service refuses a password grant without the two-factor code (CREODIAS)
+    totp_required: bool = False
+    # the access token goes in the download URL's query under this key, not in an
+    # Authorization header (CREODIAS: ``?token=``)
+    token_query: str = ""
+    # what the connection editor says about these credentials, besides the usual
+    note: str = ""
 
     def field(self, key: str) -> Optional[CredentialField]:
         for f in self.fields:

@@ -18,6 +18,11 @@ class HeadersProvider:
     def headers(self, url: Optional[str] = None) -> Dict[str, str]:
         return {}
 
+    def params(self, url: Optional[str] = None) -> Dict[str, str]:
+        """Credentials that go in the URL's query instead (CREODIAS ``?token=``); added to
+        the request only, never to a URL that is shown, logged or stored."""
+        return {}
+
     def refresh(self) -> bool:
         return False
 
@@ -55,6 +60,10 @@ class ProviderHeaders(HeadersProvider):
 
     def headers(self, url: Optional[str] = None) -> Dict[str, str]:
         return dict(self.provider.request_headers(url) or {})
+
+    def params(self, url: Optional[str] = None) -> Dict[str, str]:
+        request_params = getattr(self.provider, "request_params", None)
+        return dict(request_params(url) or {}) if callable(request_params) else {}
 
     def refresh(self) -> bool:
         return bool(self.provider.refresh_credentials())

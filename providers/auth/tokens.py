@@ -473,13 +473,26 @@ class PasswordGrantSession(OAuthSession):
         form = self._client_form()
         form.update(grant_type="password", username=username, password=password)
         code = self._totp()
+        required = bool(getattr(self.scheme, "totp_required", False))
+        if required and not code and self.manager.totp_prompt is not None:
+            code = self.manager.totp_prompt(self.name) or None
+            if code:
+                register_secret(code)
+        if required and not code:
+            # the service refuses a password grant without the code: do not even ask
+            raise LoginRequiredError(
+                f"{self.service} needs the two-factor code or TOTP secret of {self.name}: add it in "
+                f"EO Scene Finder → Connections… (the TOTP secret lets the plugin log in again by "
+                f"itself), or set {scheme_for(self.connection).env_prefix}TOTP.")
         if code:
             form["totp"] = code
         try:
             data = self._post(form)
         except _OAuthError as err:
             reason = err.description or err.error
-            if not code:
+            if required:
+                reason += f"; {self.service} needs the two-factor code or TOTP secret: check that it is current"
+            elif not code:
                 reason += "; if the account uses two-factor authentication, add the code or TOTP secret"
             raise CredentialsRejectedError(self.name, f"{self.service}: {reason}",
                                            url=err.url, status=err.status) from None

@@ -60,8 +60,11 @@ class HostLimiter:
         self._total = 0
         self._by_host: Dict[str, int] = {}
 
-    def can_take(self, host: str) -> bool:
-        return self._total < self.max_total and self._by_host.get(host, 0) < self.per_host
+    def can_take(self, host: str, cap: Optional[int] = None) -> bool:
+        """A slot is free overall and for ``host`` (at most ``per_host``, or ``cap`` when the
+        job's service allows fewer: CREODIAS's session limit)."""
+        limit = self.per_host if not cap else min(self.per_host, max(1, int(cap)))
+        return self._total < self.max_total and self._by_host.get(host, 0) < limit
 
     def take(self, host: str) -> None:
         self._total += 1
@@ -282,7 +285,7 @@ class DownloadEngine:
                 for pos, idx in enumerate(pending):
                     if run.cancelled(jobs[idx]) or jobs[idx].offline:
                         return pending.pop(pos), False
-                    if lim.can_take(jobs[idx].host):
+                    if lim.can_take(jobs[idx].host, jobs[idx].max_sessions):
                         lim.take(jobs[idx].host)
                         return pending.pop(pos), True
                 lim.cond.wait(0.1)  # woken by release(); the timeout notices cancellation
@@ -417,10 +420,15 @@ class DownloadEngine:
         (response, final url)."""
         first = url
         creds = job.headers_provider.headers(url) if job.headers_provider else {}
+        # credentials in the query (CREODIAS ?token=): added to the request only; ``url``
+        # (what errors and logs name) never carries them
+        query_creds = job.headers_provider.params(url) if job.headers_provider else {}
         for _hop in range(_MAX_REDIRECTS + 1):
             headers = {"Accept-Encoding": "identity", **job.extra_headers, **base_headers}
+            params = None
             if credentials_may_follow(first, url, job.credential_hosts):
                 headers.update(creds)
+                params = query_creds or None
             else:
                 for name in list(headers):
                     if name.lower() in SECRET_HEADERS or name in creds:
@@ -428,7 +436,7 @@ class DownloadEngine:
             if offset:
                 headers["Range"] = f"bytes={offset}-"
             try:
-                resp = session.get(url, headers=headers, stream=True, allow_redirects=False,
+                resp = session.get(url, headers=headers, params=params, stream=True, allow_redirects=False,
                                    timeout=self.timeout or eohttp.default_timeout())
             except requests.exceptions.RequestException as err:
                 raise eohttp.map_transport_error(err, url, WHAT) from err

@@ -55,6 +55,9 @@ class DownloadJob:
     ``credential_hosts`` lists the hosts or domains (``example.com``, ``*.example.com``)
     where the credentials may follow a redirect besides the job's own host (scheme, host and
     port); by default they never leave it. They never follow a redirect from HTTPS to HTTP.
+    ``max_sessions`` caps the parallel downloads from the job's host (a service's session
+    limit per account: CREODIAS); ``refusals`` maps an HTTP status of that service to what it
+    means for the user (no credentials refresh, no retry: the job fails with that text).
     """
 
     url: str
@@ -70,6 +73,8 @@ class DownloadJob:
     offline: bool = False
     order_hint: Optional[str] = None
     credential_hosts: Tuple[str, ...] = ()
+    max_sessions: Optional[int] = None
+    refusals: Dict[int, str] = field(default_factory=dict)
     extra_headers: Dict[str, str] = field(default_factory=dict)
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
 
@@ -279,6 +284,12 @@ def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder:
     credential_hosts: Tuple[str, ...] = ()
     if provider is not None and callable(getattr(provider, "credential_hosts", None)):
         credential_hosts = tuple(provider.credential_hosts() or ())
+    max_sessions: Optional[int] = None
+    if provider is not None and callable(getattr(provider, "max_download_sessions", None)):
+        max_sessions = provider.max_download_sessions()
+    refusals: Dict[int, str] = {}
+    if provider is not None and callable(getattr(provider, "download_refusals", None)):
+        refusals = dict(provider.download_refusals() or {})
     sidecars = {a.href: a for a in scene.assets.values()}
     jobs: List[DownloadJob] = []
     used: Dict[str, str] = {}
@@ -318,7 +329,8 @@ def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder:
             key=f"{scene.connection or ''}|{scene.collection or ''}|{scene.id}|{key}",
             label=f"{scene.id} · {key}" if not archive else os.path.basename(dest),
             checksum_url=checksum_url, manifest_dir=output_folder, unpack=unpack and archive,
-            offline=scene.online is False, order_hint=order_hint, credential_hosts=credential_hosts))
+            offline=scene.online is False, order_hint=order_hint, credential_hosts=credential_hosts,
+            max_sessions=max_sessions, refusals=refusals))
     return jobs
 
 

@@ -186,6 +186,10 @@ class _Transfer:
                 raise OfflineProductError(
                     "Being restored from the long-term archive (HTTP 202): download it again later."
                     + (f" {job.order_hint}" if job.order_hint else ""))
+            if status in job.refusals:
+                # the service's own meaning of this status (CREODIAS 403: data terms not accepted)
+                raise AuthenticationError(job.refusals[status], url=redact_url(url), status=status,
+                                          server_message=eohttp.server_message(resp) or None)
             if status in (401, 403) and job.headers_provider is not None:
                 raise _Unauthorised(status, generation)
             if status == 429 or status == 408 or status >= 500:

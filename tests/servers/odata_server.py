@@ -28,6 +28,14 @@ documented for the real ones (see ``tests/data/cdse/SOURCES.md`` for what comes 
   checksums as the service does (MD5+BLAKE3, SHA3-256, ``[]``, a permanently wrong MD5), and
   takes LTA-ICD style orders (``POST Products(<Id>)/OData.CSC.Order``) when ordering is on.
 
+**CREODIAS flavour** (config ``"flavour": "creodias"``, see ``CREODIAS_CONFIG`` and the
+comments where each rule is enforced; sources: /work/shared/reference/providers-wave2.md §3
+and eodag ``resources/providers/creodias.yml``): token realm ``Creodias-new``, client
+``CLOUDFERRO_PUBLIC``, the two-factor code mandatory; downloads take the token only as
+``?token=``; at most ``max_sessions`` parallel downloads per account (429 ``DAT-ZIP-100``
+beyond); 403 when the account has not accepted the data terms; Sentinel-1 ``productType``
+``GRD``/``SLC``...; at most ``requests_per_minute`` catalogue requests a minute (429 beyond).
+
 Products are the real recorded ones (tests/data/cdse) plus thousands generated in exactly
 their shape (a year of Sentinel-2 L1C/L2A over France, Sentinel-1 GRD, Sentinel-3, -5P).
 
@@ -116,7 +124,19 @@ DEFAULT_CONFIG: Dict[str, Any] = {
     "offline_status": 202,        # answer to $value of an offline product (see SOURCES.md)
     "ordering": False,            # POST Products(<Id>)/OData.CSC.Order (LTA ICD shape)
     "order_delay": 1.0,           # seconds before an ordered product is online
+    # flavour: "cdse", or "creodias" for the CREODIAS rules below (CREODIAS_CONFIG)
+    "flavour": "cdse",
+    "max_sessions": 2,            # creodias: parallel downloads per account
+    "requests_per_minute": 60,    # creodias: catalogue requests per `rate_window_s`; None: no limit
+    "rate_window_s": 60.0,
 }
+FLAVOUR = {"name": "cdse"}  # the running configuration's flavour (State keeps it current)
+CREODIAS_REALM_PATH = "/auth/realms/Creodias-new/protocol/openid-connect/token"
+CREODIAS_CLIENT = "CLOUDFERRO_PUBLIC"
+# Sentinel-1 product types as CREODIAS's catalogue has them (eodag creodias.yml:
+# S1_SAR_GRD -> product:type GRD, S1_SAR_SLC -> SLC, S1_SAR_OCN -> OCN, S1_SAR_RAW -> RAW)
+CREODIAS_S1_TYPES = {"IW_GRDH_1S": "GRD", "EW_GRDM_1S": "GRD", "EW_GRDH_1S": "GRD", "SM_GRDF_1S": "GRD",
+                     "IW_SLC__1S": "SLC", "IW_OCN__2S": "OCN", "WV_OCN__2S": "OCN", "IW_RAW__0S": "RAW"}
 
 
 # ============================================================================ time helpers
@@ -223,8 +243,15 @@ class Product:
         self._json.clear()
 
     # ------------------------------------------------------------------ records
+    def flavoured_attributes(self) -> List[Tuple[str, str, Any]]:
+        """The attributes as the current flavour's catalogue has them (CREODIAS: Sentinel-1
+        ``productType`` GRD/SLC/OCN/RAW, CREODIAS_S1_TYPES)."""
+        if FLAVOUR["name"] != "creodias" or self.collection != "SENTINEL-1":
+            return self.attributes
+        return [(n, t, CREODIAS_S1_TYPES.get(v, v) if n == "productType" else v) for n, t, v in self.attributes]
+
     def attribute(self, name: str) -> Optional[Tuple[str, Any]]:
-        for att_name, vtype, value in self.attributes:
+        for att_name, vtype, value in self.flavoured_attributes():
             if att_name == name:
                 return vtype, value
         return None
@@ -235,6 +262,9 @@ class Product:
             rec["Online"] = self.online
             if attributes:
                 rec["Attributes"] = self.recorded.get("Attributes", [])
+                if FLAVOUR["name"] == "creodias" and self.collection == "SENTINEL-1":
+                    rec["Attributes"] = [dict(a, Value=CREODIAS_S1_TYPES.get(a.get("Value"), a.get("Value")))
+                                         if a.get("Name") == "productType" else a for a in rec["Attributes"]]
             if assets:
                 rec["Assets"] = [dict(a, DownloadLink=f"{base}/odata/v1/Assets({a['Id']})/$value")
                                  for a in self.recorded.get("Assets", [])]
@@ -282,7 +312,7 @@ class Product:
             rec["Attributes"] = [
                 {"@odata.type": f"#OData.CSC.{vtype}Attribute", "Name": name, "Value": value,
                  "ValueType": vtype}
-                for name, vtype, value in self.attributes]
+                for name, vtype, value in self.flavoured_attributes()]
         if assets:
             rec["Assets"] = ([{"Type": "QUICKLOOK", "Id": self.quicklook_id,
                                "DownloadLink": f"{base}/odata/v1/Assets({self.quicklook_id})/$value",
@@ -290,7 +320,7 @@ class Product:
         return rec
 
     def record_json(self, base: str, attributes: bool, assets: bool) -> str:
-        key = (base, attributes, assets, self.online)
+        key = (base, attributes, assets, self.online, FLAVOUR["name"])
         text = self._json.get(key)
         if text is None:
             text = json.dumps(self.record(base, attributes, assets), separators=(",", ":"))
@@ -866,8 +896,8 @@ def _compile(node) -> Callable[[Product], bool]:
         _k, vtype, body = node
         test = _compile_att(body)
         if kind == "any":
-            return lambda p: any(t == vtype and test(n, v) for n, t, v in p.attributes)
-        return lambda p: all(test(n, v) for n, t, v in p.attributes if t == vtype)
+            return lambda p: any(t == vtype and test(n, v) for n, t, v in p.flavoured_attributes())
+        return lambda p: all(test(n, v) for n, t, v in p.flavoured_attributes() if t == vtype)
     if kind == "cmp":
         return _compile_cmp(node)
     raise FilterError(f"Not a condition: {kind}")
@@ -1073,6 +1103,15 @@ class Stats:
         self.grants: Dict[str, int] = {}
         self.first_request: Optional[float] = None
         self.last_request: Optional[float] = None
+        # creodias: download attempts in flight per account (admitted or not), the most seen,
+        # the most sessions admitted at once, and the DAT-ZIP-100 refusals
+        self.attempts: Dict[str, int] = {}
+        self.max_attempts: Dict[str, int] = {}
+        self.sessions: Dict[str, int] = {}
+        self.max_sessions: Dict[str, int] = {}
+        self.session_refusals = 0
+        self.token_in_header = 0
+        self.catalogue_times: List[float] = []
 
     def snapshot(self) -> dict:
         with self.lock:
@@ -1083,7 +1122,9 @@ class Stats:
                     "second_host_requests": self.second_host_requests,
                     "second_host_auth_headers": self.second_host_auth_headers,
                     "zipper_ranges": list(self.zipper_ranges), "bytes_served": self.bytes_served,
-                    "grants": dict(self.grants), "log": list(self.log[-20000:])}
+                    "grants": dict(self.grants), "max_attempts": dict(self.max_attempts),
+                    "max_sessions": dict(self.max_sessions), "session_refusals": self.session_refusals,
+                    "token_in_header": self.token_in_header, "log": list(self.log[-20000:])}
 
 
 class TokenBucket:
@@ -1125,6 +1166,7 @@ class State:
         self.catalogue = Catalogue(products)
         self.config = dict(DEFAULT_CONFIG)
         self.config.update(config or {})
+        FLAVOUR["name"] = self.config.get("flavour") or "cdse"
         self.config_lock = threading.Lock()
         self.stats = Stats()
         self.bucket = TokenBucket()
@@ -1182,7 +1224,8 @@ class Handler(BaseHTTPRequestHandler):
     download_host = False
 
     def log_message(self, fmt, *args):  # one short line per request, never a header
-        sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
+        line = re.sub(r"(?i)([?&]token=)[^&\s]+", r"\1***", fmt % args)  # never a token either
+        sys.stderr.write("%s %s\n" % (self.address_string(), line))
 
     # ------------------------------------------------------------------ plumbing
     def parse_request(self) -> bool:  # noqa: D401 - 414 like nginx for over-long lines
@@ -1252,7 +1295,7 @@ class Handler(BaseHTTPRequestHandler):
             elif path.startswith("/_admin/"):
                 route("admin")
                 self.admin(method, path, parts.query)
-            elif path == REALM_PATH:
+            elif path == (CREODIAS_REALM_PATH if st.cfg("flavour") == "creodias" else REALM_PATH):
                 route("token")
                 if method != "POST":
                     self.send_json(405, {"error": "method_not_allowed"})
@@ -1314,6 +1357,22 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_json(429, {"detail": "Too Many Requests"},
                                {"Retry-After": str(st.cfg("retry_after"))})
                 return
+            per_minute = st.cfg("requests_per_minute") if st.cfg("flavour") == "creodias" else None
+            if per_minute:
+                # CREODIAS: "60 requests/min per source IP" (bdc-collectors, finder era; UNVERIFIED
+                # for OData, providers-wave2.md §3): strict, a sliding window of `rate_window_s`
+                window = float(st.cfg("rate_window_s") or 60.0)
+                now = time.monotonic()
+                with st.stats.lock:
+                    times = st.stats.catalogue_times
+                    while times and now - times[0] >= window:
+                        times.pop(0)
+                    refused = len(times) >= int(per_minute)
+                    if not refused:
+                        times.append(now)
+                if refused:
+                    self.send_json(429, {"detail": "Too Many Requests"})  # no Retry-After: not documented
+                    return
             wait = st.bucket.take(st.cfg("rate_limit_rps"), int(st.cfg("rate_limit_burst") or 1))
             if wait is not None:
                 self.send_json(429, {"detail": "Too Many Requests"},
@@ -1460,7 +1519,12 @@ class Handler(BaseHTTPRequestHandler):
         grant = form.get("grant_type", "")
         with st.stats.lock:
             st.stats.grants[grant] = st.stats.grants.get(grant, 0) + 1
-        if form.get("client_id") != "cdse-public":
+        creodias = st.cfg("flavour") == "creodias"
+        # CREODIAS: client CLOUDFERRO_PUBLIC of realm Creodias-new (eodag creodias.yml `auth:
+        # client_id`, `oidc_config_url`). eodag also sends a client_secret; the client is public,
+        # so none is required here (unsure: a real server might want it; the plugin can send one
+        # with the client_secret option).
+        if form.get("client_id") != (CREODIAS_CLIENT if creodias else "cdse-public"):
             return self.send_json(401, {"error": "invalid_client",
                                         "error_description": "Invalid client or Invalid client credentials"})
         users = st.cfg("users") or {}
@@ -1469,6 +1533,11 @@ class Handler(BaseHTTPRequestHandler):
             if not user or user.get("password") != form.get("password"):
                 return self.send_json(401, {"error": "invalid_grant", "error_description": "Invalid user credentials"})
             expected = user.get("totp")
+            if creodias and not form.get("totp"):
+                # two-factor authentication is mandatory on CREODIAS (EOData Catalogue API
+                # Manual; eodag providers.rst "You will also need `totp`"): a password grant
+                # without it is refused like Keycloak refuses a missing OTP (401 invalid_grant)
+                return self.send_json(401, {"error": "invalid_grant", "error_description": "Invalid user credentials"})
             if user.get("totp_secret"):
                 code = form.get("totp", "")
                 ok = any(totp_now(user["totp_secret"], time.time() + d) == code for d in (-30, 0, 30))
@@ -1531,6 +1600,8 @@ class Handler(BaseHTTPRequestHandler):
                 st.stats.second_host_requests += 1
                 if self.headers.get("Authorization"):
                     st.stats.second_host_auth_headers += 1
+        if st.cfg("flavour") == "creodias":
+            return self.creodias_zipper(pid)
         claims, reason = self.bearer_claims()
         if reason:
             detail = {"missing": "Not authenticated", "expired": "Expired signature!"}.get(reason, "Invalid token")
@@ -1551,6 +1622,60 @@ class Handler(BaseHTTPRequestHandler):
             sig = hmac.new(st.secret, f"{pid}:{expires}".encode(), hashlib.sha256).hexdigest()
             return self._redirect(f"{st.download_base}/download/{pid}?expires={expires}&signature={sig}")
         self.send_product(prod, claims)
+
+    def creodias_zipper(self, pid: str) -> None:
+        """``zipper.creodias.eu/odata/v1/Products(<Id>)/$value?token=<access token>``.
+
+        - The token only in the query: eodag creodias.yml ``token_provision: qs``,
+          ``token_qs_key: 'token'`` and ``eodag:download_link``; strict: an Authorization
+          header is ignored (and counted), a missing or bad token is 401 (``auth_error_code:
+          401``).
+        - 403 when the account has not accepted the data terms (eodag PR #2357: "403 error while
+          trying to download on creodias ... without required consent accepted"); the body is
+          not documented, so a bare one: clients must not depend on its words.
+        - 429 ``{"trace-id", "code": "DAT-ZIP-100", "message": "Max session number exceeded"}``
+          beyond ``max_sessions`` parallel downloads of one account (eodag #2019; the real cap
+          is not published, 2 here, strict). No Retry-After (none reported).
+        """
+        st = self.state
+        query = dict(parse_qsl(self._query))
+        if self.headers.get("Authorization"):
+            with st.stats.lock:
+                st.stats.token_in_header += 1
+        claims, reason = st.verify(query.get("token", ""), "Bearer") if query.get("token") else (None, "missing")
+        if reason:
+            detail = {"missing": "Not authenticated", "expired": "Expired signature!"}.get(reason, "Invalid token")
+            return self.send_json(401, {"detail": detail})
+        user = claims["preferred_username"]
+        account = (st.cfg("users") or {}).get(user) or {}
+        with st.stats.lock:
+            s = st.stats
+            s.attempts[user] = s.attempts.get(user, 0) + 1
+            s.max_attempts[user] = max(s.max_attempts.get(user, 0), s.attempts[user])
+            admitted = s.sessions.get(user, 0) < int(st.cfg("max_sessions") or 1)
+            if admitted:
+                s.sessions[user] = s.sessions.get(user, 0) + 1
+                s.max_sessions[user] = max(s.max_sessions.get(user, 0), s.sessions[user])
+            else:
+                s.session_refusals += 1
+        try:
+            if not admitted:
+                return self.send_json(429, {"trace-id": uuid.uuid4().hex, "code": "DAT-ZIP-100",
+                                            "message": "Max session number exceeded"})
+            if account.get("terms_accepted") is False:
+                return self.send_json(403, {"detail": "Forbidden"})
+            prod = st.catalogue.by_id.get(pid)
+            if prod is None:
+                return self.send_json(404, {"detail": "Product not found"})
+            if not prod.online:
+                return self.send_json(int(st.cfg("offline_status") or 202),
+                                      {"detail": f"Product {pid} is not online."})
+            self.send_product(prod, claims)
+        finally:
+            with st.stats.lock:
+                st.stats.attempts[user] -= 1
+                if admitted:
+                    st.stats.sessions[user] -= 1
 
     def _redirect(self, location: str) -> None:
         self.send_response(307)
@@ -1710,6 +1835,10 @@ class Handler(BaseHTTPRequestHandler):
                 update = json.loads(self.read_body() or b"{}")
                 with st.config_lock:
                     st.config.update(update)
+                    FLAVOUR["name"] = st.config.get("flavour") or "cdse"
+                    if "flavour" in update:
+                        with st.stats.lock:
+                            st.stats.catalogue_times.clear()
             with st.config_lock:
                 return self.send_json(200, st.config)
         if path == "/_admin/products":

@@ -19,10 +19,25 @@ CDSE_SCHEME = AuthScheme(
      REFRESH_FIELD),
     required=("username", "password"), service="Copernicus Data Space", session="password-grant",
     token_url=CDSE_ENDPOINTS["token_url"], client_id=CDSE_ENDPOINTS["client_id"])
+# CREODIAS: realm ``Creodias-new``, client ``CLOUDFERRO_PUBLIC`` (eodag
+# resources/providers/creodias.yml, ``auth: oidc_config_url``, ``client_id``); the two-factor
+# code is mandatory (CREODIAS "EOData Catalogue API Manual"; eodag's providers.rst: "You will
+# also need `totp` in credentials"); the token goes in the download URL as ``?token=``
+# (creodias.yml ``token_provision: qs``, ``token_qs_key: 'token'``).
 CREODIAS_SCHEME = AuthScheme(
-    "creodias", "CREODIAS account", "EOSF_CREODIAS_", (USER_FIELD, PASSWORD_FIELD, TOTP_FIELD, REFRESH_FIELD),
+    "creodias", "CREODIAS account", "EOSF_CREODIAS_",
+    (USER_FIELD, PASSWORD_FIELD,
+     CredentialField("totp", "Two-factor code or TOTP secret (required)", env_suffix="TOTP",
+                     help="CREODIAS requires two-factor authentication. A 6-digit code is used once "
+                          "and not stored; the TOTP secret (the base32 text behind the QR code) lets "
+                          "the plugin log in again by itself."),
+     REFRESH_FIELD),
     required=("username", "password"), service="CREODIAS", session="password-grant",
-    token_url=CREODIAS_ENDPOINTS["token_url"], client_id=CREODIAS_ENDPOINTS["client_id"])
+    token_url=CREODIAS_ENDPOINTS["token_url"], client_id=CREODIAS_ENDPOINTS["client_id"],
+    totp_required=True, token_query="token",
+    note="CREODIAS needs the two-factor code or, better, the TOTP secret: without it no token "
+         "(and no download) is possible. Downloads also need the data terms accepted in the "
+         "CREODIAS account.")
 
 
 def _endpoints(defaults: Dict[str, str]):
@@ -63,6 +78,6 @@ SPECS = (
         check=".catalogs.odata:check_odata",
         presets=(Preset(
             "creodias", "CREODIAS (OData)", "creodias", CREODIAS_ENDPOINTS["url"],
-            "The CREODIAS copy of the Copernicus catalogue (same OData interface); a CREODIAS account "
-            "downloads.", order=21),)),
+            "The CREODIAS copy of the Copernicus catalogue (same OData interface); downloads need a "
+            "CREODIAS account with its two-factor code or TOTP secret.", order=21),)),
 )

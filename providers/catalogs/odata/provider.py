@@ -45,7 +45,7 @@ from ...net.redact import redact_text, redact_url
 from ...net.response_cache import ResponseCache
 import logging
 from .cql2 import cql2_to_odata
-from .query import ATTRIBUTE_TYPES, CDSE_ENDPOINTS, COLLECTIONS, COMMON_FILTERS, CREODIAS_ENDPOINTS, DEFAULT_CONCURRENCY, DEFAULT_MAX_URL, DEFAULT_RPS, DEFAULT_START, KNOWN_VALUES, MAX_CONCURRENCY, REALM_TOKEN_PATH, UTC, WHAT, _ATTR_NAME, _JSON_TYPES, _OPS, _guess_type, _truthy, attribute_clause, attribute_name, encoded_length, fit_aoi, intersects_clause, normalize_value, quote_literal
+from .query import ATTRIBUTE_TYPES, CDSE_ENDPOINTS, COLLECTIONS, COMMON_FILTERS, CREODIAS_ENDPOINTS, CREODIAS_KNOWN_VALUES, DEFAULT_CONCURRENCY, DEFAULT_MAX_URL, DEFAULT_RPS, DEFAULT_START, KNOWN_VALUES, MAX_CONCURRENCY, REALM_TOKEN_PATH, UTC, WHAT, _ATTR_NAME, _JSON_TYPES, _OPS, _guess_type, _truthy, attribute_clause, attribute_name, encoded_length, fit_aoi, intersects_clause, normalize_value, quote_literal
 from .records import product_stem, record_to_scene
 from .sliced import SearchProgress, _SlicedSearch
 from ...net.ratelimit import _Cancelled
@@ -69,6 +69,12 @@ class CdseODataProvider(Provider):
     ENDPOINTS = CDSE_ENDPOINTS
     SERVICE = "Copernicus Data Space"
     REALM_PATH = REALM_TOKEN_PATH
+    # the values the panel offers per collection and attribute (each flavour its own)
+    KNOWN_VALUES = KNOWN_VALUES
+    # parallel downloads per account the service allows (None: the engine's per-host limit)
+    MAX_DOWNLOAD_SESSIONS: Optional[int] = None
+    # what an HTTP status of the download host means for the user (no refresh, no retry)
+    DOWNLOAD_REFUSALS: Dict[int, str] = {}
 
     def __init__(self, connection: Connection, credentials: Any = None, *,
                  cache: Optional[ResponseCache] = None,
@@ -241,7 +247,7 @@ class CdseODataProvider(Provider):
         out: Dict[str, Dict[str, Any]] = {}
         for coll in collections or ["SENTINEL-2"]:
             types = self.attribute_types(coll) if coll in {c[0] for c in COLLECTIONS} else dict(ATTRIBUTE_TYPES)
-            known = KNOWN_VALUES.get(coll, {})
+            known = self.KNOWN_VALUES.get(coll, {})
             common = COMMON_FILTERS.get(coll, ())
             names = list(common) + sorted(n for n in types if n not in common)
             for name in names:
@@ -384,10 +390,36 @@ class CdseODataProvider(Provider):
         origin = _origin(url)
         return origin in (_origin(self.download_url), _origin(self.catalogue_url)) and "/Products(" in url
 
+    def _token_query_key(self) -> str:
+        """The query key the download token goes under, when the connection's auth scheme
+        says so (CREODIAS: ``token``), else "" (an Authorization header)."""
+        from ...auth.credentials import scheme_for
+        return getattr(scheme_for(self.connection), "token_query", "") or ""
+
     def request_headers(self, url: str) -> Dict[str, str]:
-        if not self._needs_auth(url):
+        if not self._needs_auth(url) or self._token_query_key():
             return {}
         return self._auth_source().headers(url)
+
+    def request_params(self, url: str) -> Dict[str, str]:
+        """The token as a query parameter (``?token=``) for a scheme that wants it there."""
+        key = self._token_query_key()
+        if not key or not self._needs_auth(url):
+            return {}
+        auth = self._auth_source().headers(url).get("Authorization", "")
+        token = auth.split(" ", 1)[1].strip() if " " in auth else ""
+        return {key: token} if token else {}
+
+    def max_download_sessions(self) -> Optional[int]:
+        """Option ``max_download_sessions``, else the service's own limit."""
+        value = self.connection.option("max_download_sessions", self.MAX_DOWNLOAD_SESSIONS)
+        try:
+            return max(1, int(value)) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            return self.MAX_DOWNLOAD_SESSIONS
+
+    def download_refusals(self) -> Dict[int, str]:
+        return dict(self.DOWNLOAD_REFUSALS)
 
     def credential_hosts(self) -> Tuple[str, ...]:
         """The ``token_domains`` option (comma-separated hosts or ``*.domain``): the download
@@ -466,17 +498,52 @@ class CdseODataProvider(Provider):
 
 
 class CreodiasODataProvider(CdseODataProvider):
-    """CREODIAS speaks the same OData; its own endpoints, and a stricter request rate
-    (60 requests a minute per address)."""
+    """CREODIAS speaks the same OData, in its own flavour (its auth scheme, ``CREODIAS_SCHEME``,
+    declares the realm ``Creodias-new``, client ``CLOUDFERRO_PUBLIC``, the mandatory two-factor
+    code and the ``?token=`` download):
+
+    - downloads from ``zipper.creodias.eu/odata/v1/Products(<Id>)/$value?token=...`` (eodag
+      ``creodias.yml``: ``eodag:download_link`` + ``token_provision: qs``);
+    - at most ``max_download_sessions`` (default 2) downloads at once: more answer 429
+      ``DAT-ZIP-100`` "Max session number exceeded" (eodag #2019), which the engine retries;
+    - a 403 on a download means the account has not accepted the data terms (eodag PR #2357);
+    - Sentinel-1 ``productType`` values ``GRD``/``SLC``/``OCN``/``RAW``;
+    - a client-side ceiling of 60 catalogue requests a minute (the "60 requests/min per source
+      IP" of bdc-collectors; unverified for OData, kept as a ceiling), shared by every
+      catalogue request of the provider (searches and attribute lookups), option
+      ``requests_per_minute`` (lower only).
+    """
 
     kind = "creodias"
     ENDPOINTS = CREODIAS_ENDPOINTS
     SERVICE = "CREODIAS"
     REALM_PATH = "/auth/realms/Creodias-new/protocol/openid-connect/token"
+    KNOWN_VALUES = CREODIAS_KNOWN_VALUES
+    MAX_DOWNLOAD_SESSIONS = 2
+    REQUESTS_PER_MINUTE = 60.0
+    DOWNLOAD_REFUSALS = {
+        403: "CREODIAS refused the download (HTTP 403): the account has not accepted the data terms. "
+             "Sign in to the CREODIAS account (portal.creodias.eu), accept the terms and conditions "
+             "of the data, then download again.",
+    }
+
+    def __init__(self, *args: Any, clock: Optional[Callable[[], float]] = None,
+                 wait: Optional[Callable[[threading.Event, float], bool]] = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        per_minute = float(self.connection.option("requests_per_minute", self.REQUESTS_PER_MINUTE))
+        per_minute = min(self.REQUESTS_PER_MINUTE, max(1.0, per_minute))  # a ceiling: never above
+        # one bucket for every catalogue request of this provider; burst 1, so no 60-second
+        # window ever holds more than ``per_minute`` requests (the AIMD back-off only slows down)
+        self._limiter = RateLimiter(per_minute / 60.0, burst=1, min_rate=per_minute / 60.0 / 8.0,
+                                    clock=clock, wait=wait)
 
     def rate_limiter(self) -> RateLimiter:
-        rps = float(self.connection.option("requests_per_second", 1.0))
-        return RateLimiter(rps, burst=2)
+        return self._limiter
+
+    def fetch_json(self, url: str, limiter: Optional[RateLimiter] = None,
+                   cancel: Optional[threading.Event] = None,
+                   count: Optional[Callable[[str], None]] = None) -> Any:
+        return super().fetch_json(url, limiter or self._limiter, cancel, count)
 
 
 # ------------------------------------------------------------------------------ helpers

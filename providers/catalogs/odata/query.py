@@ -112,6 +112,14 @@ KNOWN_VALUES: Dict[str, Dict[str, List[Any]]] = {
                                     "L2__CH4___", "L2__SO2___", "L2__HCHO__", "L2__CLOUD_", "L2__AER_AI"],
                     "processingMode": ["NRTI", "OFFL", "RPRO"]},
 }
+# CREODIAS's own values where they differ from CDSE's: its Sentinel-1 ``productType`` is
+# ``GRD``/``SLC``/``OCN``/``RAW`` (eodag ``resources/providers/creodias.yml``, products
+# ``S1_SAR_GRD: product:type: GRD``, ``S1_SAR_SLC: SLC``, ``S1_SAR_OCN: OCN``,
+# ``S1_SAR_RAW: RAW``), not CDSE's ``IW_GRDH_1S``...; the other collections as CDSE.
+CREODIAS_KNOWN_VALUES: Dict[str, Dict[str, List[Any]]] = {
+    **KNOWN_VALUES,
+    "SENTINEL-1": {**KNOWN_VALUES["SENTINEL-1"], "productType": ["GRD", "SLC", "OCN", "RAW"]},
+}
 # Attributes shown first in the panel, per collection.
 COMMON_FILTERS: Dict[str, Tuple[str, ...]] = {
     "SENTINEL-1": ("productType", "operationalMode", "polarisationChannels", "orbitDirection",
