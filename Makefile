@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 # Debian packages the tests need (append with APT_PACKAGES += ... in your own target).
 APT_PACKAGES ?= qgis python3-qgis qgis-providers python3-gdal xvfb xauth \
 	postgresql-15 postgresql-15-postgis-3 nginx-light python3-shapely python3-venv \
-	tinyproxy xdotool
+	tinyproxy xdotool dbus gnome-keyring
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 export STAC_VENV

@@ -119,3 +119,14 @@ def notify_keyring_fallback(store: SecretStore) -> None:
             iface.messageBar().pushMessage(LOG_TAG, text, Qgis.Warning, 10)
     except Exception:  # noqa: BLE001 - no GUI: the log message is enough
         pass
+
+
+def notify_keyring_refused(text: str) -> None:
+    """Tell the user that a locked OS keyring sent credentials to QGIS's auth database."""
+    log_message(text, Qgis.Warning)
+    try:
+        from qgis.utils import iface
+        if iface is not None and hasattr(iface, "messageBar"):
+            iface.messageBar().pushMessage(LOG_TAG, text, Qgis.Warning, 15)
+    except Exception:  # noqa: BLE001 - no GUI: the log message is enough
+        pass

@@ -18,7 +18,7 @@ from qgis.core import Qgis, QgsApplication
 from ..providers.base import Connection
 from ..providers.auth.credentials import CredentialStore, KeyringSecretStore
 from ..providers.auth.tokens import TokenManager
-from .auth_db import QgisAuthSecretStore, notify_keyring_fallback
+from .auth_db import QgisAuthSecretStore, notify_keyring_fallback, notify_keyring_refused
 from .log import log_message
 from .network import stop_watching_network_settings, watch_network_settings
 from .project import install_project_redaction, remove_project_redaction
@@ -35,7 +35,8 @@ def credential_store() -> CredentialStore:
     with _shared_lock:
         if _credential_store is None:
             _credential_store = CredentialStore(KeyringSecretStore(), fallback=QgisAuthSecretStore(),
-                                                on_fallback=notify_keyring_fallback)
+                                                on_fallback=notify_keyring_fallback,
+                                                on_keyring_refused=notify_keyring_refused)
         return _credential_store
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsSettings
+from qgis.core import QgsSettings
 from qgis.PyQt.QtCore import QSettings
 
 from eo_scene_finder.services import credentials as eosf_credentials
@@ -16,9 +16,8 @@ from eo_scene_finder.services.auth_db import FALLBACK_NOTICE_KEY, QgisAuthSecret
 from eo_scene_finder.services.connection_store import ConnectionStore
 from eo_scene_finder.services.network import apply_network_settings, qgis_proxy_settings
 from eo_scene_finder.services.project import strip_url_secrets
-from fixtures import token_servers as ts
 
-MASTER_PASSWORD = "eosf-test-master"
+from fixtures.qgis_auth import MASTER_PASSWORD
 
 
 @pytest.fixture
@@ -31,29 +30,6 @@ def ini(tmp_path):
 @pytest.fixture
 def keyring_store(memory_keyring):
     return CredentialStore(KeyringSecretStore(), environ={})
-
-
-@pytest.fixture
-def auth_db(qgis_app):
-    """QGIS's auth DB unlocked with a test master password; our configs removed afterwards."""
-    am = QgsApplication.authManager()
-    assert am.setMasterPassword(MASTER_PASSWORD, True)
-    yield am
-    for cid, cfg in am.availableAuthMethodConfigs().items():
-        if cfg.name().startswith(QgisAuthSecretStore.PREFIX):
-            am.removeAuthenticationConfig(cid)
-
-
-@pytest.fixture
-def message_log():
-    messages = []
-
-    def received(message, tag, level):
-        messages.append((tag, message, level))
-
-    QgsApplication.messageLog().messageReceived.connect(received)
-    yield messages
-    QgsApplication.messageLog().messageReceived.disconnect(received)
 
 
 @pytest.fixture

@@ -289,9 +289,18 @@ class KeyringSecretStore(SecretStore):
         if module is None:
             return None
         try:
-            return module.get_keyring()
+            backend = module.get_keyring()
         except Exception:  # noqa: BLE001 - a broken backend configuration is "no keyring"
             return None
+        # KEYRING_PROPERTY_<NAME> variables configure the backend as the keyring command
+        # does (e.g. the encrypted file keyring's FILE_PATH and KEYRING_KEY headless).
+        if not getattr(backend, "_eosf_env_properties", False):
+            try:
+                backend.set_properties_from_env()
+                backend._eosf_env_properties = True
+            except Exception:  # noqa: BLE001 - old keyring or a read-only backend
+                pass
+        return backend
 
     @staticmethod
     def _class_path(obj) -> str:
@@ -398,15 +407,20 @@ class CredentialStore:
 
     ``fallback`` is the store used when ``primary`` (the OS keyring) is unusable;
     ``on_fallback`` is called (with the fallback store) the first time that happens in
-    this process, so the QGIS side can tell the user once.
+    this process, so the QGIS side can tell the user once. A keyring that exists but
+    refuses a write (locked, its unlock prompt dismissed) also sends the secrets to the
+    fallback; ``on_keyring_refused`` gets the plain sentence to show, once per process.
     """
 
     def __init__(self, primary: Optional[SecretStore] = None, fallback: Optional[SecretStore] = None,
                  on_fallback: Optional[Callable[[SecretStore], None]] = None,
-                 environ: Optional[Mapping[str, str]] = None, prefer_env: Optional[bool] = None):
+                 environ: Optional[Mapping[str, str]] = None, prefer_env: Optional[bool] = None,
+                 on_keyring_refused: Optional[Callable[[str], None]] = None):
         self.primary = primary if primary is not None else KeyringSecretStore()
         self.fallback = fallback
         self.on_fallback = on_fallback
+        self.on_keyring_refused = on_keyring_refused
+        self._refusal_announced = False
         self._environ = environ
         self._prefer_env = prefer_env
         self._fallback_announced = False
@@ -465,6 +479,20 @@ class CredentialStore:
             except Exception:  # noqa: BLE001
                 LOG.exception("fallback notice failed")
 
+    def _announce_refusal(self, err: CredentialStoreError) -> None:
+        with self._lock:
+            if self._refusal_announced:
+                return
+            self._refusal_announced = True
+        text = (f"{err.user_message} The credentials were kept in the {self.fallback.label} instead; "
+                "unlock the keyring and save the connection again to move them there.")
+        LOG.warning("%s", text)
+        if self.on_keyring_refused is not None:
+            try:
+                self.on_keyring_refused(text)
+            except Exception:  # noqa: BLE001
+                LOG.exception("keyring refusal notice failed")
+
     def _readable_stores(self) -> List[SecretStore]:
         stores = []
         if self.primary.usable():
@@ -519,7 +547,14 @@ class CredentialStore:
                 self.delete(name)
                 return self.primary
             store = self.writable_store()
-            store.save(name, clean)
+            try:
+                store.save(name, clean)
+            except CredentialStoreError as err:
+                if store is not self.primary or self.fallback is None or not self.fallback.usable():
+                    raise
+                store = self.fallback
+                store.save(name, clean)
+                self._announce_refusal(err)
             for other in (self.primary, self.fallback):
                 if other is not None and other is not store and other.usable():
                     other.delete(name)
