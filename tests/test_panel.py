@@ -3,8 +3,8 @@
 import time
 
 import pytest
-from qgis.core import (NULL, QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer, QgsRectangle,
-                       QgsSettings)
+from qgis.core import (NULL, QgsApplication, QgsCoordinateReferenceSystem, QgsPointXY, QgsProject, QgsRasterLayer,
+                       QgsRectangle, QgsSettings)
 from qgis.PyQt.QtCore import QCoreApplication, QDate, QPoint, Qt
 from qgis.PyQt.QtTest import QTest
 
@@ -244,6 +244,50 @@ def test_unreachable_server_is_reported_in_plain_words(dock):
     text = dock.status_label.text()
     assert "could not be reached" in text or "refused" in text.lower(), text
     assert dock.search_button.isEnabled() and not dock.cancel_button.isEnabled()
+
+
+def _aoi_parts(request):
+    geom = request.aoi
+    return sorted((tuple(round(v, 1) for v in part.bounds) for part in getattr(geom, "geoms", [geom])))
+
+
+@pytest.mark.parametrize("tool", ["rect", "poly"])
+def test_drawing_across_the_antimeridian_on_a_mercator_map_gives_the_split_area(dock, qgis_iface, tool):
+    """A user in Fiji draws across 180° on a Web Mercator map: the panel must hand the core the
+    two small parts on each side of 180°, not a box around the whole world."""
+    canvas = qgis_iface.mapCanvas()
+    canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:3857"))
+    canvas.resize(600, 400)
+    canvas.setExtent(QgsRectangle(18_500_000, -2_500_000, 21_500_000, -500_000))
+    canvas.refresh()
+    dock.aoi_buttons[tool].click()
+    vp = canvas.viewport()
+    to_pixels = canvas.getCoordinateTransform()
+    # 19,000 km to 21,000 km east in Web Mercator: about 170.7°E to 188.6°E (171.4°W)
+    corners = []
+    for x, y in ((19_000_000, -1_000_000), (21_000_000, -1_000_000), (21_000_000, -2_000_000),
+                 (19_000_000, -2_000_000)):
+        p = to_pixels.transform(QgsPointXY(x, y))
+        corners.append(QPoint(round(p.x()), round(p.y())))
+    assert all(0 < c.x() < vp.width() and 0 < c.y() < vp.height() for c in corners), corners
+    if tool == "rect":
+        QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, corners[0])
+        QTest.mouseMove(vp, corners[2])
+        QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, corners[2])
+    else:
+        for pt in corners:
+            QTest.mouseClick(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pt)
+        QTest.mouseClick(vp, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, corners[-1])
+    assert dock.aoi.geometry is not None
+    parts = _aoi_parts(dock.build_request())
+    assert len(parts) == 2, parts
+    (w1, s1, e1, n1), (w2, s2, e2, n2) = parts
+    assert w1 == -180.0 and -179 < e1 < -160     # the part east of 180°
+    assert 160 < w2 < 179 and e2 == 180.0         # the part west of 180°
+    assert s1 == s2 and n1 == n2 and -25 < s1 < n1 < 0
+    # the area shown is the drawn area (about 2 million km²), not a band around the world
+    km2 = dock.aoi.area_km2()
+    assert 1e6 < km2 < 4e6, km2
 
 
 def test_polygon_tool_and_selected_features_union(dock, qgis_iface):

@@ -124,6 +124,63 @@ class PolygonAoiTool(QgsMapTool):
         super().deactivate()
 
 
+def _unwrap_ring(points: List[QgsPointXY]) -> List[QgsPointXY]:
+    out: List[QgsPointXY] = []
+    offset = 0.0
+    for p in points:
+        x = p.x() + offset
+        if out:
+            step = x - out[-1].x()
+            if step > 180:
+                offset -= 360
+                x -= 360
+            elif step < -180:
+                offset += 360
+                x += 360
+        out.append(QgsPointXY(x, p.y()))
+    return out
+
+
+def unwrap_longitudes(geom: QgsGeometry) -> QgsGeometry:
+    """A polygon reprojected to EPSG:4326 from a map that crosses 180° comes back with its
+    longitudes wrapped (170 … 179, -179 … -171): its edges then run the long way round the
+    world. Walk each ring and keep consecutive vertices less than 180° apart, so the polygon
+    runs past ±180 (170 … 189) as drawn; :func:`split_at_antimeridian` then cuts it."""
+    if geom is None or geom.isEmpty() or geom.type() != POLYGON_GEOMETRY:
+        return geom
+    box = geom.boundingBox()
+    if box.xMaximum() - box.xMinimum() <= 180:
+        return geom  # no edge can jump across the antimeridian
+    polygons = geom.asMultiPolygon() if geom.isMultipart() else [geom.asPolygon()]
+    unwrapped = [[_unwrap_ring(ring) for ring in polygon] for polygon in polygons]
+    result = QgsGeometry.fromMultiPolygonXY(unwrapped) if geom.isMultipart() else QgsGeometry.fromPolygonXY(unwrapped[0])
+    new_box = result.boundingBox()
+    if new_box.xMaximum() - new_box.xMinimum() >= box.xMaximum() - box.xMinimum():
+        return geom  # it did not cross: keep what was drawn
+    return result
+
+
+def split_at_antimeridian(geom: QgsGeometry) -> QgsGeometry:
+    """Longitudes past ±180 folded back into the world as parts on each side of 180°."""
+    if geom is None or geom.isEmpty():
+        return geom
+    box = geom.boundingBox()
+    if box.xMinimum() >= -180 and box.xMaximum() <= 180:
+        return geom
+    world = QgsGeometry.fromRect(QgsRectangle(-180, -90, 180, 90))
+    pieces = []
+    for shift in (-360.0, 0.0, 360.0):
+        moved = QgsGeometry(geom)
+        moved.translate(shift, 0)
+        piece = moved.intersection(world)
+        if not piece.isEmpty() and piece.type() == POLYGON_GEOMETRY:
+            pieces.append(piece)
+    if not pieces:
+        return geom
+    result = QgsGeometry.unaryUnion(pieces) if len(pieces) > 1 else pieces[0]
+    return result
+
+
 class AoiManager(QObject):
     """The current AOI, kept in EPSG:4326 and drawn on the canvas until cleared."""
 
@@ -150,6 +207,9 @@ class AoiManager(QObject):
 
     def set_geometry(self, geom: QgsGeometry, crs: QgsCoordinateReferenceSystem, source: str = "") -> None:
         g = self._to_wgs84(geom, crs)
+        if crs.isValid() and crs != WGS84:
+            g = unwrap_longitudes(g)
+        g = split_at_antimeridian(g)
         if not g.isGeosValid():
             g = g.makeValid()
         self.geometry = g
