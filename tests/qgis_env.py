@@ -114,6 +114,7 @@ _sys.modules["eosf_qgis_early"] = _early
 _early.fault_file = open(_os.environ["EOSF_QGIS_FAULTS"], "w")
 _fh.enable(file=_early.fault_file, all_threads=True)
 _early.lock = _th.Lock()
+_early.started = _time.time()  # Python start in QGIS, before plugins load (benchmarks/plugin_load.py)
 
 def _eosf_on_message(message, tag, level, _early=_early):
     line = _json.dumps({"tag": tag, "level": int(level), "message": message, "time": _time.time()})
