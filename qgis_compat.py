@@ -13,8 +13,8 @@ if Qgis.QGIS_VERSION_INT >= 33800:  # fields take QMetaType (QVariant.Type is go
 else:
     from qgis.PyQt.QtCore import QVariant
 
-    FIELD_TYPES = {"string": QVariant.String, "int": QVariant.Int, "double": QVariant.Double,
-                   "bool": QVariant.Bool, "int64": QVariant.LongLong}
+    FIELD_TYPES = {"string": QVariant.String, "int": QVariant.Int, "double": QVariant.Double,  # qt5-only
+                   "bool": QVariant.Bool, "int64": QVariant.LongLong}  # qt5-only
 
 
 def field(name: str, kind: str):
