@@ -42,7 +42,7 @@ PACKAGE = "eo_scene_finder"
 
 # What goes into the zip from the repository root.
 TOP_LEVEL_FILES = ("metadata.txt", "LICENSE", "README.md", "CHANGELOG.md", "resources.qrc", "resources.py")
-DATA_DIRS = ("icons", "demo_catalog", "i18n", "help")
+DATA_DIRS = ("icons", "demo_catalog", "i18n", "help", "styles", "basemap")
 EXCLUDED_DIRS = ("tests", "benchmarks", "scripts", "docs", "dist", "_vendor", "build")
 EXCLUDED_FILE_SUFFIXES = (".pyc", ".pyo", ".part", "~", ".orig", ".rej", ".swp")
 EXCLUDED_NAMES = ("__pycache__", ".DS_Store", "Thumbs.db")

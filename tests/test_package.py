@@ -55,7 +55,7 @@ def test_zip_has_one_top_folder_with_the_plugin_and_nothing_from_development(zip
     assert {n.split("/")[0] for n in zip_names} == {PLUGIN}
     inside = {n.split("/", 1)[1] for n in zip_names}
     for required in ("__init__.py", "plugin.py", "metadata.txt", "icons/icon.svg", "providers/model.py",
-                     "ui/dock.py", "_vendor/__init__.py", "_vendor/VENDORED.md"):
+                     "ui/dock.py", "_vendor/__init__.py", "_vendor/VENDORED.md", "styles/footprints.qml"):
         assert required in inside, required
     for optional in ("LICENSE", "README.md", "CHANGELOG.md", "resources.qrc"):
         if (qgis_env.REPO / optional).exists():

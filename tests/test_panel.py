@@ -80,6 +80,48 @@ def test_first_run_selects_demo_and_shows_its_scenes(dock):
     raster = next(l for l in QgsProject.instance().mapLayers().values() if isinstance(l, QgsRasterLayer))
     clearest = min((s for s in dock.results_model.scenes() if s.cloud_cover is not None), key=lambda s: s.cloud_cover)
     assert raster.name().startswith(clearest.id)
+    # the map around them: the bundled countries (offline), once, under everything
+    from eo_scene_finder.ui.basemap import BASEMAP_PROPERTY
+    basemaps = [l for l in QgsProject.instance().mapLayers().values() if l.customProperty(BASEMAP_PROPERTY)]
+    assert [b.customProperty(BASEMAP_PROPERTY) for b in basemaps] == ["countries"]
+    assert basemaps[0].featureCount() == 177
+    tree = QgsProject.instance().layerTreeRoot().findLayers()
+    assert tree[-1].layerId() == basemaps[0].id()
+    assert not dock.basemap_offer.isVisibleTo(dock)
+
+
+def test_basemap_is_offered_on_an_empty_map_only_and_added_once(qgis_iface, qgis_new_project, fresh_settings):
+    from qgis.core import QgsVectorLayer
+
+    from eo_scene_finder.ui.basemap import BASEMAP_PROPERTY, add_basemap
+
+    project = QgsProject.instance()
+    fresh_settings.setValue("eo_scene_finder/panel/connection", "no such connection")  # not a first run
+    d = SceneFinderDock(qgis_iface)
+    try:
+        d.show()
+        assert d.basemap_offer.isVisibleTo(d)
+        d.basemap_buttons["countries"].click()
+        d.basemap_buttons["countries"].click()
+        ours = [l for l in project.mapLayers().values() if l.customProperty(BASEMAP_PROPERTY)]
+        assert len(ours) == 1 and ours[0].isValid()
+        assert not d.basemap_offer.isVisibleTo(d)
+        project.removeMapLayer(ours[0].id())
+        assert d.basemap_offer.isVisibleTo(d)                  # an empty map again
+        user = QgsVectorLayer("Polygon?crs=EPSG:4326", "my parcels", "memory")
+        project.addMapLayer(user)
+        assert not d.basemap_offer.isVisibleTo(d)              # the user's own map: no offer
+        d.add_basemap("countries")                              # unless asked
+        assert [l.name() for l in project.mapLayers().values() if l.customProperty(BASEMAP_PROPERTY)] == [
+            "Countries (Natural Earth, offline)"]
+        # OpenStreetMap in a project no canvas draws (tests never reach the internet)
+        offline = QgsProject()
+        osm = add_basemap(offline, "osm")
+        assert osm.isValid() and "tile.openstreetmap.org" in osm.source()
+        assert add_basemap(offline, "osm") is osm and len(offline.mapLayers()) == 1
+    finally:
+        d.shutdown()
+        d.deleteLater()
 
 
 def test_aoi_polygon_filters_by_true_footprint_and_is_drawn(dock):

@@ -15,9 +15,9 @@ from typing import Callable, Dict, List, Optional
 from qgis.core import Qgis, QgsCoordinateTransform, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import QItemSelectionModel, Qt, QTimer
 from qgis.PyQt.QtGui import QGuiApplication
-from qgis.PyQt.QtWidgets import (QAbstractItemView, QDockWidget, QHBoxLayout, QHeaderView, QLineEdit, QMenu,
-                                 QMessageBox, QPushButton, QSplitter, QTableView, QTabWidget, QVBoxLayout,
-                                 QWidget)
+from qgis.PyQt.QtWidgets import (QAbstractItemView, QDockWidget, QFrame, QHBoxLayout, QHeaderView, QLabel,
+                                 QLineEdit, QMenu, QMessageBox, QPushButton, QSplitter, QTableView, QTabWidget,
+                                 QToolButton, QVBoxLayout, QWidget)
 
 from ..providers import connections as conns
 from ..providers.errors import EoSceneFinderError
@@ -29,6 +29,7 @@ from ..services.tasks import task_keeper
 from ..tasks.function_task import FunctionTask
 from ..tasks.raster_task import OpenRemoteRasterTask
 from ..tasks.search_task import SearchTask, release_results
+from .basemap import COUNTRIES, OSM, add_basemap, should_offer_basemap
 from .downloads_widget import DownloadsWidget
 from .footprints import FootprintLayer
 from .results_model import SCENE_ROLE, ResultsFilterProxy, ResultsTableModel
@@ -92,6 +93,7 @@ class SceneFinderDock(QDockWidget):
         self.tabs.addTab(search_tab, "Search")
         sl = QVBoxLayout(search_tab)
         sl.setContentsMargins(2, 2, 2, 2)
+        sl.addWidget(self._build_basemap_offer())
         splitter = QSplitter(Qt.Orientation.Vertical, search_tab)
         sl.addWidget(splitter)
 
@@ -543,6 +545,56 @@ class SceneFinderDock(QDockWidget):
     def _run_task(self, task):
         return self.keeper.start(task, owner=self)  # held until it ends, cancelled on unload
 
+    # ------------------------------------------------------------------ basemap
+    def _build_basemap_offer(self) -> QWidget:
+        """A one-line offer shown while the map is empty: footprints need a map around them."""
+        self.basemap_offer = QFrame()
+        self.basemap_offer.setObjectName("basemapOffer")
+        self.basemap_offer.setFrameShape(QFrame.Shape.StyledPanel)
+        row = QHBoxLayout(self.basemap_offer)
+        row.setContentsMargins(6, 2, 2, 2)
+        label = QLabel("The map is empty: add a basemap?")
+        label.setWordWrap(True)
+        row.addWidget(label, 1)
+        self.basemap_buttons = {}
+        for kind, text, tip in ((COUNTRIES, "Countries", "Natural Earth country borders, bundled: works offline"),
+                                (OSM, "OpenStreetMap", "OpenStreetMap tiles (needs the internet)")):
+            button = QPushButton(text)
+            button.setObjectName(f"basemap_{kind}")
+            button.setToolTip(tip)
+            button.clicked.connect(lambda _checked=False, k=kind: self.add_basemap(k))
+            row.addWidget(button)
+            self.basemap_buttons[kind] = button
+        close = QToolButton()
+        close.setText("✕")
+        close.setToolTip("Not now")
+        close.setAutoRaise(True)
+        close.clicked.connect(self._dismiss_basemap_offer)
+        row.addWidget(close)
+        self._basemap_offer_dismissed = False
+        self.project.layersAdded.connect(self._update_basemap_offer)
+        self.project.layersRemoved.connect(self._update_basemap_offer)
+        self._update_basemap_offer()
+        return self.basemap_offer
+
+    def _update_basemap_offer(self, *_args) -> None:
+        try:
+            self.basemap_offer.setVisible(not self._basemap_offer_dismissed and should_offer_basemap(self.project))
+        except RuntimeError:  # the dock is being deleted
+            pass
+
+    def _dismiss_basemap_offer(self) -> None:
+        self._basemap_offer_dismissed = True
+        self._update_basemap_offer()
+
+    def add_basemap(self, kind: str = COUNTRIES):
+        """Put a basemap under the footprints (once per project)."""
+        layer = add_basemap(self.project, kind)
+        if layer is None:
+            self._set_status("The basemap could not be opened.", error=True)
+        self._update_basemap_offer()
+        return layer
+
     # ------------------------------------------------------------------ settings
     def _save_settings(self) -> None:
         self.search_panel.save_settings(self.settings, SETTINGS_PREFIX)
@@ -564,6 +616,8 @@ class SceneFinderDock(QDockWidget):
         if self._first_run and self.current_connection_id() == DEFAULT_CONNECTION and self.search_task is None:
             self._first_run = False
             self._showcase_demo = self.start_search() is not None
+            if self._showcase_demo and should_offer_basemap(self.project):
+                self.add_basemap(COUNTRIES)  # the demo works offline: the bundled countries
 
     # ------------------------------------------------------------------ lifecycle
     def shutdown(self) -> None:
@@ -574,6 +628,11 @@ class SceneFinderDock(QDockWidget):
         self.keeper.cancel(owner=self, silence=True)
         self.keeper.cancel(owner=self.scene_panel, silence=True)
         self.search_panel.remove_from_map()
+        for signal in (self.project.layersAdded, self.project.layersRemoved):
+            try:
+                signal.disconnect(self._update_basemap_offer)
+            except (TypeError, RuntimeError):
+                pass
         self.footprints.remove()
         self.results_model.clear()
         release_results()  # the shared providers are closed with the plugin's services

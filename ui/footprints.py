@@ -7,9 +7,10 @@ user selects, when they are selected.
 """
 from __future__ import annotations
 
+import os
 from typing import Callable, Dict, Iterable, List, Optional, Set
 
-from qgis.core import QgsFeature, QgsFillSymbol, QgsProject, QgsVectorLayer
+from qgis.core import QgsApplication, QgsFeature, QgsFillSymbol, QgsMapLayer, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from ..providers.model import Scene
@@ -21,6 +22,15 @@ GROUP_NAME = "EO Scene Finder"
 LAYER_NAME = "Scene footprints"
 LAYER_PROPERTY = "eo_scene_finder/footprints"
 RECORD_CHUNK = 500  # features written per changeAttributeValues when a selection is filled
+# outlines graded by cloud cover, no labels; the user's own changes are kept in their profile
+BUNDLED_STYLE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "styles", "footprints.qml")
+STYLE_CATEGORIES = QgsMapLayer.StyleCategory.Symbology | QgsMapLayer.StyleCategory.Labeling | \
+    QgsMapLayer.StyleCategory.Rendering
+
+
+def user_style_path() -> str:
+    """Where the footprint style the user last set is kept (their QGIS profile)."""
+    return os.path.join(QgsApplication.qgisSettingsDirPath(), "eo_scene_finder", "footprints.qml")
 
 
 class FootprintLayer(QObject):
@@ -30,9 +40,11 @@ class FootprintLayer(QObject):
     selectionChanged = pyqtSignal(list)  # source rows selected on the map
 
     def __init__(self, project: Optional[QgsProject] = None, parent=None,
-                 connection_text: Optional[Callable[[str], str]] = None):
+                 connection_text: Optional[Callable[[str], str]] = None, style_path: Optional[str] = None):
         super().__init__(parent)
         self.project = project or QgsProject.instance()
+        self.style_path = style_path or user_style_path()
+        self._styling = False
         self.layer: Optional[QgsVectorLayer] = None
         self._row_to_fid: Dict[int, int] = {}
         self._fid_to_row: Dict[int, int] = {}
@@ -55,18 +67,44 @@ class FootprintLayer(QObject):
         layer.dataProvider().addAttributes(scene_fields())
         layer.updateFields()
         layer.setCustomProperty(LAYER_PROPERTY, True)
-        symbol = QgsFillSymbol.createSimple({
-            "color": "255,170,0,25", "outline_color": "230,120,0,230", "outline_width": "0.4"})
-        layer.renderer().setSymbol(symbol)
+        self._apply_style(layer)
         self.project.addMapLayer(layer, False)
         root = self.project.layerTreeRoot()
         group = root.findGroup(GROUP_NAME) or root.insertGroup(0, GROUP_NAME)
         group.insertLayer(0, layer)
         layer.selectionChanged.connect(self._on_layer_selection)
         layer.willBeDeleted.connect(self._forget_layer)
+        layer.styleChanged.connect(self._keep_user_style)
+        layer.rendererChanged.connect(self._keep_user_style)
         self.layer = layer
         self._forget_features()
         return layer
+
+    def _apply_style(self, layer: QgsVectorLayer) -> None:
+        """The user's last footprint style, else the bundled one (graded by cloud cover)."""
+        self._styling = True
+        try:
+            for path in (self.style_path, BUNDLED_STYLE):
+                if os.path.exists(path):
+                    _message, ok = layer.loadNamedStyle(path, STYLE_CATEGORIES)
+                    if ok:
+                        break
+            else:
+                layer.renderer().setSymbol(QgsFillSymbol.createSimple(
+                    {"color": "255,170,0,25", "outline_color": "230,120,0,230", "outline_width": "0.4"}))
+        finally:
+            self._styling = False
+
+    def _keep_user_style(self, *_args) -> None:
+        """The user restyled the footprints (Layer Properties, the style dock): keep it for the
+        next footprint layer, in this and later sessions."""
+        if self._styling or self.layer is None:
+            return
+        try:
+            os.makedirs(os.path.dirname(self.style_path), exist_ok=True)
+            self.layer.saveNamedStyle(self.style_path, STYLE_CATEGORIES)
+        except (OSError, RuntimeError):
+            pass  # a read-only profile: the style just is not remembered
 
     def _forget_features(self):
         self._row_to_fid.clear()
