@@ -61,6 +61,50 @@ def configure_gdal_for(path: str, extra: Optional[dict] = None) -> None:
             gdal.SetThreadLocalConfigOption(key, value)
 
 
+STRETCH_CUT = (0.02, 0.98)  # the 2 % darkest and brightest pixels saturate, as QGIS's cumulative cut
+
+
+def approximate_stretch(band) -> Optional[tuple]:
+    """The 2nd and 98th percentiles of a band, from GDAL's approximate statistics (an
+    overview or a subsample: a few range requests on a COG, never the full band)."""
+    try:
+        low, high = band.ComputeRasterMinMax(True)
+        if not (high > low):
+            return None
+        buckets = 512
+        counts = band.GetHistogram(low, high, buckets, 0, 1)  # include_out_of_range=0, approx_ok=1
+    except Exception:  # noqa: BLE001 - no statistics: QGIS's own defaults apply
+        return None
+    total = sum(counts)
+    if total <= 0:
+        return None
+    width = (high - low) / buckets
+    bounds = []
+    for cut in STRETCH_CUT:
+        target, seen = cut * total, 0
+        for i, count in enumerate(counts):
+            seen += count
+            if seen >= target:
+                bounds.append(low + (i + (0 if cut < 0.5 else 1)) * width)
+                break
+    if len(bounds) != 2 or not bounds[1] > bounds[0]:
+        return None
+    return bounds[0], bounds[1]
+
+
+def apply_grey_stretch(layer, low: float, high: float) -> None:
+    """Show a single-band layer stretched between ``low`` and ``high`` (not flat grey)."""
+    from qgis.core import QgsContrastEnhancement, QgsSingleBandGrayRenderer
+
+    renderer = QgsSingleBandGrayRenderer(layer.dataProvider(), 1)
+    enhancement = QgsContrastEnhancement(layer.dataProvider().dataType(1))
+    enhancement.setContrastEnhancementAlgorithm(QgsContrastEnhancement.ContrastEnhancementAlgorithm.StretchToMinimumMaximum)
+    enhancement.setMinimumValue(low)
+    enhancement.setMaximumValue(high)
+    renderer.setContrastEnhancement(enhancement)
+    layer.setRenderer(renderer)
+
+
 class OpenRemoteRasterTask(QgsTask):
     """Resolve (sign) an asset href, warm GDAL's cache, then add the raster layer."""
 
@@ -79,6 +123,7 @@ class OpenRemoteRasterTask(QgsTask):
         self.error: Optional[EoSceneFinderError] = None
         self.layer: Optional[QgsRasterLayer] = None
         self.source = source  # (connection string, published href), kept on the layer
+        self.stretch: Optional[tuple] = None  # (low, high) grey levels of a single band
 
     def run(self) -> bool:
         try:
@@ -87,13 +132,21 @@ class OpenRemoteRasterTask(QgsTask):
             from osgeo import gdal
 
             gdal.UseExceptions() if hasattr(gdal, "UseExceptions") else None
+            # statistics stay in memory: no .aux.xml written beside a remote (or the demo's) file
+            pam = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+            gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO")
             try:
-                ds = gdal.Open(self.path)
-            except RuntimeError as err:
-                raise ServiceError("GDAL could not open the asset.", details=redact_text(str(err))) from err
-            if ds is None:
-                raise ServiceError("GDAL could not open the asset (not a raster, or access refused).")
-            ds = None
+                try:
+                    ds = gdal.Open(self.path)
+                except RuntimeError as err:
+                    raise ServiceError("GDAL could not open the asset.", details=redact_text(str(err))) from err
+                if ds is None:
+                    raise ServiceError("GDAL could not open the asset (not a raster, or access refused).")
+                if ds.RasterCount == 1 and not self.isCanceled():
+                    self.stretch = approximate_stretch(ds.GetRasterBand(1))
+                ds = None
+            finally:
+                gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", pam)
             return not self.isCanceled()
         except EoSceneFinderError as err:
             self.error = err
@@ -113,6 +166,8 @@ class OpenRemoteRasterTask(QgsTask):
         if not layer.isValid():
             self.failed.emit(EoSceneFinderError(f"QGIS could not open “{self.layer_name}” as a raster layer."))
             return
+        if self.stretch is not None:
+            apply_grey_stretch(layer, *self.stretch)
         if self.source is not None:
             mark_streamed_layer(layer, *self.source)
         if self.add_to_project:

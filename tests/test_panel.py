@@ -74,12 +74,13 @@ def test_first_run_selects_demo_and_shows_its_scenes(dock):
     layers = QgsProject.instance().mapLayersByName(LAYER_NAME)
     assert len(layers) == 1 and layers[0].featureCount() == dock.results_model.rowCount()
     assert "scenes" in dock.status_label.text()
-    # the welcome: the clearest scene streams onto the map
+    # the welcome: a true-colour scene (the aerial photo) streams onto the map, in colour
     wait_until(lambda: any(isinstance(l, QgsRasterLayer) for l in QgsProject.instance().mapLayers().values()),
-               30, "the demo's clearest scene on the map")
+               30, "the demo's true-colour scene on the map")
     raster = next(l for l in QgsProject.instance().mapLayers().values() if isinstance(l, QgsRasterLayer))
-    clearest = min((s for s in dock.results_model.scenes() if s.cloud_cover is not None), key=lambda s: s.cloud_cover)
-    assert raster.name().startswith(clearest.id)
+    photos = [s for s in dock.results_model.scenes() if "visual" in s.assets]
+    assert photos and any(raster.name().startswith(s.id) for s in photos), raster.name()
+    assert raster.bandCount() == 3 and raster.renderer().type() == "multibandcolor"
     # the map around them: the bundled countries (offline), once, under everything
     from eo_scene_finder.ui.basemap import BASEMAP_PROPERTY
     basemaps = [l for l in QgsProject.instance().mapLayers().values() if l.customProperty(BASEMAP_PROPERTY)]

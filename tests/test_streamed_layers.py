@@ -60,3 +60,30 @@ def test_a_saved_project_signs_its_streamed_layers_again(qgis_app, qgis_new_proj
         assert len(dinamis_signing_server.sign_calls) == calls + 1  # signed again by the service
     finally:
         refresher.close()
+
+
+def test_a_single_band_opens_stretched_on_its_own_pixels_not_flat_grey(qgis_app, qgis_new_project):
+    """A Landsat band (UInt16, values 2,752-7,872 in a 0-65,535 type) opens with a 2-98 %
+    stretch measured by GDAL from an overview: at most a few % of the pixels saturate."""
+    from pathlib import Path
+
+    import numpy as np
+    from osgeo import gdal
+
+    path = str(Path(__file__).resolve().parents[1] / "demo_catalog" / "demo-landsat-greenland"
+               / "greenland-20230627" / "greenland-20230627.tif")
+    task = OpenRemoteRasterTask("open band", lambda: path, "greenland band", add_to_project=False)
+    layers = []
+    task.layerAdded.connect(layers.append)
+    QgsApplication.taskManager().addTask(task)
+    wait_until(lambda: layers, 30, "the band to open")
+    renderer = layers[0].renderer()
+    assert renderer.type() == "singlebandgray"
+    low = renderer.contrastEnhancement().minimumValue()
+    high = renderer.contrastEnhancement().maximumValue()
+    dataset = gdal.Open(path)  # kept: a band outlives its dataset only as a crash
+    pixels = dataset.GetRasterBand(1).ReadAsArray()
+    valid = pixels[pixels != 1]                       # nodata = 1
+    assert valid.min() <= low < high <= valid.max()
+    assert (low, high) != (valid.min(), valid.max())  # stretched, not the full min-max
+    assert np.mean(valid < low) <= 0.05 and np.mean(valid > high) <= 0.05

@@ -361,17 +361,19 @@ class SceneFinderDock(QDockWidget):
             self._stream_clearest_scene()
 
     def _stream_clearest_scene(self) -> None:
-        """The demo's welcome: stream its least cloudy scene and zoom to it."""
+        """The demo's welcome: stream a true-colour scene (else the least cloudy one) and zoom
+        to it, so the first image a newcomer sees looks like a photograph."""
         scenes = [s for s in self.results_model.scenes() if pick_view_asset(s) is not None]
         if not scenes:
             return
-        scene = min(scenes, key=lambda s: s.cloud_cover if s.cloud_cover is not None else 101)
+        true_colour = [s for s in scenes if "visual" in s.assets and s.assets["visual"].is_cog]
+        scene = min(true_colour or scenes, key=lambda s: s.cloud_cover if s.cloud_cover is not None else 101)
         count = self.results_model.rowCount()
         task = self.add_asset_to_map(scene, pick_view_asset(scene))
         task.layerAdded.connect(self._zoom_to_layer)
         # keep the search's summary: the welcome must not replace "N scenes" by "Added …"
         task.layerAdded.connect(lambda layer: self._set_status(
-            f"{count} scenes; the clearest, {layer.name()}, is on the map.")
+            f"{count} scenes; {layer.name()} is on the map.")
             if self.search_task is None and self.results_model.rowCount() == count else None)
 
     def _zoom_to_layer(self, layer) -> None:
