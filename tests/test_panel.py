@@ -165,6 +165,60 @@ def test_rectangle_tool_draws_the_aoi_with_mouse(dock, qgis_iface):
     assert canvas.mapTool() is not dock.rect_tool  # the tool hands back the map after drawing
 
 
+def test_results_table_is_readable_at_the_default_dock_width(dock, qgis_iface):
+    from qgis.PyQt.QtGui import QPixmap
+
+    from eo_scene_finder.ui.results_model import (CLOUD_COLUMN, COLLECTION_COLUMN, DATE_COLUMN, ID_COLUMN,
+                                                  THUMBNAIL_COLUMN, CloudBarDelegate)
+
+    wait_until(lambda: dock.search_task is None and dock.results_model.rowCount() > 0, 60, "the demo's scenes")
+    view, proxy = dock.results_view, dock.results_proxy
+    metrics = view.fontMetrics()
+    for row in range(proxy.rowCount()):
+        date = proxy.index(row, DATE_COLUMN).data()
+        if date:
+            assert len(date) == 16, date                                   # YYYY-MM-DD HH:MM
+            assert metrics.horizontalAdvance(date) + 8 <= view.columnWidth(DATE_COLUMN), date
+    collection = proxy.index(0, COLLECTION_COLUMN)
+    scene = dock.results_model.scene(proxy.mapToSource(collection).row())
+    assert collection.data(Qt.ItemDataRole.ToolTipRole) == scene.collection
+    assert metrics.horizontalAdvance(collection.data()) <= metrics.horizontalAdvance(scene.collection)
+    assert isinstance(view.itemDelegateForColumn(CLOUD_COLUMN), CloudBarDelegate)
+    assert proxy.index(0, CLOUD_COLUMN).data(Qt.ItemDataRole.TextAlignmentRole) & int(Qt.AlignmentFlag.AlignRight)
+    assert view.isColumnHidden(THUMBNAIL_COLUMN)                       # the user's choice
+
+    # the user hides Platform, moves Cloud first and shows the thumbnails: remembered
+    dock.set_results_column_visible(4, False)
+    header = view.horizontalHeader()
+    header.moveSection(header.visualIndex(CLOUD_COLUMN), 0)
+    dock.set_results_column_visible(THUMBNAIL_COLUMN, True)
+    wait_until(lambda: all(isinstance(proxy.index(r, THUMBNAIL_COLUMN).data(Qt.ItemDataRole.DecorationRole), QPixmap)
+                           for r in range(proxy.rowCount())), 30, "thumbnails to load in the background")
+    assert view.verticalHeader().defaultSectionSize() >= 40
+    again = SceneFinderDock(qgis_iface)
+    try:
+        assert again.results_view.isColumnHidden(4) and not again.results_view.isColumnHidden(THUMBNAIL_COLUMN)
+        assert again.results_view.horizontalHeader().visualIndex(CLOUD_COLUMN) == 0
+        assert not again.results_view.isColumnHidden(ID_COLUMN)
+        again.reset_results_columns()
+        assert again.results_view.horizontalHeader().visualIndex(CLOUD_COLUMN) == CLOUD_COLUMN
+    finally:
+        again.shutdown()
+        again.deleteLater()
+
+
+def test_collection_ids_are_shortened_readably():
+    from eo_scene_finder.ui.results_model import short_collection
+
+    assert short_collection("sentinel-2-l2a") == "S2 L2A"
+    assert short_collection("sentinel-2-c1-l2a") == "S2 C1 L2A"
+    assert short_collection("SENTINEL-1") == "S1"
+    assert short_collection("landsat-c2-l2") == "Landsat C2 L2"
+    assert short_collection("landsat-8-c2-l2") == "Landsat 8 C2 L2"
+    assert short_collection("demo-landsat-greenland") == "demo-landsat-greenland"  # not a mission id
+    assert short_collection(None) == ""
+
+
 def test_cloud_slider_and_invalid_dates_are_explained(dock):
     wait_until(lambda: dock.search_task is None and dock.results_model.rowCount() > 0, 30, "first-run search")
     dock.use_dates.setChecked(True)

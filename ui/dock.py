@@ -16,8 +16,8 @@ from qgis.core import Qgis, QgsCoordinateTransform, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import QItemSelectionModel, Qt, QTimer
 from qgis.PyQt.QtGui import QGuiApplication
 from qgis.PyQt.QtWidgets import (QAbstractItemView, QDockWidget, QFrame, QHBoxLayout, QHeaderView, QLabel,
-                                 QLineEdit, QMenu, QMessageBox, QPushButton, QSplitter, QTableView, QTabWidget,
-                                 QToolButton, QVBoxLayout, QWidget)
+                                 QLineEdit, QMenu, QMessageBox, QPushButton, QSplitter, QStyle, QTableView,
+                                 QTabWidget, QToolButton, QVBoxLayout, QWidget)
 
 from ..providers import connections as conns
 from ..providers.errors import EoSceneFinderError
@@ -32,10 +32,12 @@ from ..tasks.search_task import SearchTask, release_results
 from .basemap import COUNTRIES, OSM, add_basemap, should_offer_basemap
 from .downloads_widget import DownloadsWidget
 from .footprints import FootprintLayer
-from .results_model import SCENE_ROLE, ResultsFilterProxy, ResultsTableModel
+from .results_model import (CLOUD_COLUMN, COLLECTION_COLUMN, DATE_COLUMN, DEFAULT_HIDDEN_COLUMNS, ID_COLUMN,
+                            SCENE_ROLE, THUMBNAIL_COLUMN, CloudBarDelegate, ResultsFilterProxy, ResultsTableModel)
 from .scene_panel import ScenePanel, pick_view_asset
 from .search_controller import SearchController
 from .search_panel import SearchPanel
+from .thumbnails import THUMBNAIL_SIZE, ThumbnailLoader
 
 SETTINGS_PREFIX = "eo_scene_finder/panel/"
 DEFAULT_CONNECTION = "demo"
@@ -144,11 +146,22 @@ class SceneFinderDock(QDockWidget):
         self.results_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.results_view.verticalHeader().setVisible(False)
         self.results_view.verticalHeader().setDefaultSectionSize(20)
-        self.results_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.results_view.horizontalHeader().setStretchLastSection(True)
-        self.results_view.setColumnWidth(0, 115)
-        self.results_view.setColumnWidth(2, 260)
-        self.results_view.setColumnWidth(3, 60)
+        self.results_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # ids differ at their ends
+        self.results_view.setItemDelegateForColumn(CLOUD_COLUMN, CloudBarDelegate(self.results_view))
+        self.thumbnails = ThumbnailLoader(self.provider_for_scene, self.keeper, self)
+        self.results_model.thumbnails = self.thumbnails
+        self.thumbnails.loaded.connect(self.results_model.thumbnail_loaded)
+        self.results_model.modelReset.connect(self.thumbnails.clear)
+        header = self.results_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setSectionsMovable(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._results_header_menu)
+        self._default_column_layout()
+        self._restore_results_header()
+        header.sectionMoved.connect(lambda *_a: self._save_results_header())
+        header.sectionResized.connect(lambda *_a: self._save_results_header())
         self.results_view.doubleClicked.connect(self._zoom_to_index)
         self.results_view.selectionModel().selectionChanged.connect(self._results_selection_changed)
         self.results_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -547,6 +560,64 @@ class SceneFinderDock(QDockWidget):
     def _run_task(self, task):
         return self.keeper.start(task, owner=self)  # held until it ends, cancelled on unload
 
+    # ------------------------------------------------------------------ results table columns
+    def _default_column_layout(self) -> None:
+        """Widths that show a whole date (YYYY-MM-DD HH:MM) and the cloud bar at the dock's
+        default width; the ID takes what is left (elided in the middle)."""
+        metrics = self.results_view.fontMetrics()
+        pad = 2 * self.results_view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 14
+        view = self.results_view
+        view.setColumnWidth(DATE_COLUMN, metrics.horizontalAdvance("0000-00-00 00:00") + pad)
+        view.setColumnWidth(COLLECTION_COLUMN, metrics.horizontalAdvance("Landsat C2 L2") + pad)
+        view.setColumnWidth(ID_COLUMN, metrics.horizontalAdvance("S2B_MSIL2A_20230115T10341") + pad)
+        view.setColumnWidth(CLOUD_COLUMN, metrics.horizontalAdvance("Cloud %") + pad)
+        view.setColumnWidth(THUMBNAIL_COLUMN, THUMBNAIL_SIZE[0] + 8)
+        for column in DEFAULT_HIDDEN_COLUMNS:
+            view.setColumnHidden(column, True)
+        self._thumbnail_rows(not view.isColumnHidden(THUMBNAIL_COLUMN))
+
+    def _thumbnail_rows(self, shown: bool) -> None:
+        self.results_view.verticalHeader().setDefaultSectionSize(THUMBNAIL_SIZE[1] + 4 if shown else 20)
+
+    def _results_header_menu(self, pos) -> None:
+        """Right-click on the table header: show or hide each column (drag a header to move it)."""
+        menu = QMenu(self)
+        for column, title in enumerate(self.results_model.COLUMNS):
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(not self.results_view.isColumnHidden(column))
+            action.setEnabled(column != ID_COLUMN)  # a row always says which scene it is
+            action.toggled.connect(lambda on, c=column: self.set_results_column_visible(c, on))
+        menu.addSeparator()
+        menu.addAction("Reset columns").triggered.connect(self.reset_results_columns)
+        menu.exec(self.results_view.horizontalHeader().mapToGlobal(pos))
+
+    def set_results_column_visible(self, column: int, visible: bool) -> None:
+        self.results_view.setColumnHidden(column, not visible)
+        if column == THUMBNAIL_COLUMN:
+            self._thumbnail_rows(visible)
+        self._save_results_header()
+
+    def reset_results_columns(self) -> None:
+        header = self.results_view.horizontalHeader()
+        for visual in range(header.count()):
+            logical = header.logicalIndex(visual)
+            if logical != visual:
+                header.moveSection(header.visualIndex(visual), visual)
+        for column in range(header.count()):
+            self.results_view.setColumnHidden(column, False)
+        self._default_column_layout()
+        self._save_results_header()
+
+    def _save_results_header(self) -> None:
+        self.settings.setValue(SETTINGS_PREFIX + "results_header",
+                               self.results_view.horizontalHeader().saveState())
+
+    def _restore_results_header(self) -> None:
+        state = self.settings.value(SETTINGS_PREFIX + "results_header", None)
+        if state is not None and self.results_view.horizontalHeader().restoreState(state):
+            self._thumbnail_rows(not self.results_view.isColumnHidden(THUMBNAIL_COLUMN))
+
     # ------------------------------------------------------------------ basemap
     def _build_basemap_offer(self) -> QWidget:
         """A one-line offer shown while the map is empty: footprints need a map around them."""
@@ -629,6 +700,7 @@ class SceneFinderDock(QDockWidget):
         # a cancelled task still reports when it ends: nothing of this dock may answer
         self.keeper.cancel(owner=self, silence=True)
         self.keeper.cancel(owner=self.scene_panel, silence=True)
+        self.keeper.cancel(owner=self.thumbnails, silence=True)
         self.search_panel.remove_from_map()
         for signal in (self.project.layersAdded, self.project.layersRemoved):
             try:

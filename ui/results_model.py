@@ -8,15 +8,19 @@ order) that the footprint layer uses, whatever the display order.
 from __future__ import annotations
 
 import math
+import re
 from typing import Iterable, List, Optional
 
-from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QRect, QSortFilterProxyModel, Qt
+from qgis.PyQt.QtGui import QColor
+from qgis.PyQt.QtWidgets import QStyle, QStyledItemDelegate
 
 from ..providers.model import Scene
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 SCENE_ROLE = Qt.ItemDataRole.UserRole + 2
 SERIAL_ROLE = Qt.ItemDataRole.UserRole + 3
+CLOUD_ROLE = Qt.ItemDataRole.UserRole + 4
 
 
 def _date_key(s: Scene):
@@ -34,13 +38,19 @@ _KEYS = (
     _cloud_key,
     lambda s: (s.platform or "").lower(),
     lambda s: (s.connection or "").lower(),
+    lambda s: "" if s.thumbnail else "~",  # with a thumbnail first
 )
+
+DATE_COLUMN, COLLECTION_COLUMN, ID_COLUMN, CLOUD_COLUMN, PLATFORM_COLUMN, CONNECTION_COLUMN, THUMBNAIL_COLUMN = range(7)
+# shown unless the user hides them (the thumbnail column is the user's choice)
+DEFAULT_HIDDEN_COLUMNS = (THUMBNAIL_COLUMN,)
 
 
 class ResultsTableModel(QAbstractTableModel):
-    """Scenes of the current search: date, collection, id, cloud, platform, connection."""
+    """Scenes of the current search: date, collection, id, cloud, platform, connection and an
+    optional thumbnail (loaded lazily by ``thumbnails``, a :class:`~.thumbnails.ThumbnailLoader`)."""
 
-    COLUMNS = ("Date", "Collection", "ID", "Cloud %", "Platform", "Connection")
+    COLUMNS = ("Date", "Collection", "ID", "Cloud %", "Platform", "Connection", "Thumbnail")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -49,6 +59,12 @@ class ResultsTableModel(QAbstractTableModel):
         self._row_of: List[int] = []  # serial -> display row
         self._text: List[str] = []  # by serial, for the text filter
         self._sort: Optional[tuple] = None  # (column, descending)
+        self.thumbnails = None  # set by the dock: ThumbnailLoader
+
+    def thumbnail_loaded(self, serial: int) -> None:
+        if 0 <= serial < len(self._row_of):
+            index = self.index(self._row_of[serial], THUMBNAIL_COLUMN)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
     # Qt API ---------------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()):  # noqa: N802
@@ -72,7 +88,7 @@ class ResultsTableModel(QAbstractTableModel):
             if col == 0:
                 return scene.datetime.strftime("%Y-%m-%d %H:%M") if scene.datetime else ""
             if col == 1:
-                return scene.collection or ""
+                return short_collection(scene.collection)
             if col == 2:
                 return scene.id
             if col == 3:
@@ -87,10 +103,16 @@ class ResultsTableModel(QAbstractTableModel):
             return serial
         elif role == SORT_ROLE:
             return _KEYS[col](scene)
+        elif role == Qt.ItemDataRole.DecorationRole and col == THUMBNAIL_COLUMN:
+            return self.thumbnails.pixmap(scene, serial) if self.thumbnails is not None else None
+        elif role == CLOUD_ROLE and col == CLOUD_COLUMN:
+            return scene.cloud_cover
         elif role == Qt.ItemDataRole.ToolTipRole:
+            if col == COLLECTION_COLUMN:
+                return scene.collection or ""
             key = f"\nScene key: {scene.scene_key}" if scene.scene_key else ""
             return f"{scene.id}\n{scene.date_text}{key}"
-        elif role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
+        elif role == Qt.ItemDataRole.TextAlignmentRole and col == CLOUD_COLUMN:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -168,6 +190,46 @@ class ResultsTableModel(QAbstractTableModel):
     def scenes(self) -> List[Scene]:
         """Every scene in arrival order."""
         return list(self._scenes)
+
+
+_MISSIONS = {"sentinel": "S", "landsat": "Landsat ", "modis": "MODIS ", "spot": "SPOT ", "pleiades": "Pléiades "}
+_LEVEL = re.compile(r"^(l[0-4][a-c]?|c[0-9]|grd|slc|ocn|raw|toa|sr|st)$", re.IGNORECASE)
+
+
+def short_collection(collection: Optional[str]) -> str:
+    """A satellite collection id short enough for a narrow column (the tooltip has the full
+    id): ``sentinel-2-l2a`` -> ``S2 L2A``, ``landsat-c2-l2`` -> ``Landsat C2 L2``,
+    ``SENTINEL-1`` -> ``S1``. Other ids are shown as they are (elided in the middle)."""
+    if not collection:
+        return ""
+    words = collection.replace("_", "-").split("-")
+    mission = _MISSIONS.get(words[0].lower())
+    if mission is None or not all(_LEVEL.match(w) or w.isdigit() for w in words[1:]):
+        return collection
+    rest = words[1:]
+    head = mission.strip()
+    if rest and rest[0].isdigit():  # the satellite number: S2, Landsat 8
+        head, rest = mission + rest[0], rest[1:]
+    return " ".join([head] + [w.upper() for w in rest])
+
+
+class CloudBarDelegate(QStyledItemDelegate):
+    """Cloud cover as a right-aligned number over a small bar (0-100 %)."""
+
+    BAR = QColor(120, 150, 200, 110)
+
+    def paint(self, painter, option, index):
+        cloud = index.data(CLOUD_ROLE)
+        if cloud is not None and not option.state & QStyle.StateFlag.State_Selected:
+            try:
+                fraction = max(0.0, min(1.0, float(cloud) / 100.0))
+            except (TypeError, ValueError):
+                fraction = 0.0
+            rect = option.rect.adjusted(2, option.rect.height() - 5, -2, -2)
+            painter.save()
+            painter.fillRect(QRect(rect.left(), rect.top(), int(rect.width() * fraction), rect.height()), self.BAR)
+            painter.restore()
+        super().paint(painter, option, index)
 
 
 class ResultsFilterProxy(QSortFilterProxyModel):
