@@ -67,6 +67,9 @@ def demo_item_count():
 
 def test_first_run_selects_demo_and_shows_its_scenes(dock):
     assert dock.current_connection_id() == "demo"
+    bar = []
+    dock.search_controller.progressChanged.connect(
+        lambda done, total, _t: bar.append((done, total, dock.search_progress.isVisibleTo(dock))))
     wait_until(lambda: dock.collections_model.rowCount() > 0, 30, "demo collections")
     wait_until(lambda: dock.results_model.rowCount() > 0, 30, "demo scenes on first run")
     wait_until(lambda: dock.search_task is None, 30, "the first-run search to finish")
@@ -74,6 +77,9 @@ def test_first_run_selects_demo_and_shows_its_scenes(dock):
     layers = QgsProject.instance().mapLayersByName(LAYER_NAME)
     assert len(layers) == 1 and layers[0].featureCount() == dock.results_model.rowCount()
     assert "scenes" in dock.status_label.text()
+    # a known total (the static catalog counts what it sorted): the panel's bar showed it
+    assert bar and bar[-1][:2] == (demo_item_count(), demo_item_count()) and bar[-1][2], bar
+    assert not dock.search_progress.isVisibleTo(dock)          # gone when the search ends
     # the welcome: a true-colour scene (the aerial photo) streams onto the map, in colour
     wait_until(lambda: any(isinstance(l, QgsRasterLayer) for l in QgsProject.instance().mapLayers().values()),
                30, "the demo's true-colour scene on the map")
@@ -315,12 +321,17 @@ def test_stac_api_search_streams_pages_and_cancels(dock, pgstac_api):
     dock.set_selected_collections(["sentinel-2-l2a"])
     dock.use_dates.setChecked(False)
     dock.limit_spin.setValue(0)
-    pages = []
+    pages, bar = [], []
+    dock.search_controller.progressChanged.connect(
+        lambda done, total, _t: bar.append((done, total, dock.search_progress.isVisibleTo(dock))))
     task = dock.start_search()
     task.pageReady.connect(lambda p: pages.append(len(p.scenes)))
     wait_until(lambda: dock.search_task is None, 90, "the pgstac search")
     assert dock.results_model.rowCount() == 283
     assert len(pages) >= 10  # pages of 20 streamed in one by one
+    # this server gives no match count (pgstac's context is off, as on Planetary Computer):
+    # no progress bar pretends to know how far the search is
+    assert bar and all(total == 0 and not visible for _d, total, visible in bar), bar[:3]
     # cancel a second search after its first page
     task = dock.start_search()
     task.pageReady.connect(lambda _p: dock.cancel_search())
@@ -438,11 +449,15 @@ def test_cdse_in_the_panel_with_attribute_filters_and_slice_progress(dock, cdse)
     dock.start_date.setDate(QDate(2023, 6, 1))
     dock.end_date.setDate(QDate(2023, 6, 30))
     dock.limit_spin.setValue(0)
-    statuses = []
+    statuses, bar = [], []
     original = dock._set_status
     dock._set_status = lambda text, error=False: (statuses.append(text), original(text, error))
+    dock.search_controller.progressChanged.connect(lambda done, total, text: bar.append((done, total, text)))
     task = dock.start_search()
     wait_until(lambda: dock.search_task is None, 120, "the CDSE search")
+    # the bar follows the date slices
+    assert bar and all(total >= 1 and "slice" in text for _d, total, text in bar), bar[:3]
+    assert bar[-1][0] == bar[-1][1]
     n = dock.results_model.rowCount()
     assert n > 0, dock.status_label.text()
     for r in range(n):

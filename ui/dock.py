@@ -48,7 +48,7 @@ SEARCH_PANEL_WIDGETS = (
     "collections_view", "aoi", "rect_tool", "poly_tool", "aoi_buttons", "aoi_label", "use_dates", "start_date",
     "end_date", "cloud_slider", "cloud_label", "filter_edit", "queryables_completer", "attributes_box",
     "attributes_form", "sort_combo", "limit_spin", "search_button", "cancel_button", "status_label",
-    "details_button")
+    "details_button", "search_progress")
 SCENE_PANEL_WIDGETS = ("scene_title", "quicklook", "assets_tree", "asset_add_button", "asset_download_button",
                        "asset_copy_button", "properties_tree")
 
@@ -176,6 +176,7 @@ class SceneFinderDock(QDockWidget):
         ctl.failed.connect(lambda err, context: self._show_error(err, context))
         ctl.runningChanged.connect(self.search_panel.set_searching)
         ctl.scenesFound.connect(self._scenes_found)
+        ctl.progressChanged.connect(self.search_panel.set_progress)
 
         # --- Scene tab -------------------------------------------------------------------
         self.scene_panel = ScenePanel(self.provider_for_scene, self.keeper)

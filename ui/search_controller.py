@@ -45,6 +45,7 @@ class SearchController(QObject):
     failed = pyqtSignal(object, str)
     runningChanged = pyqtSignal(bool)
     scenesFound = pyqtSignal(int)
+    progressChanged = pyqtSignal(float, float, str)  # done, total (0: unknown), what it counts
 
     def __init__(self, results_model, footprints, keeper: TaskKeeper, parent: Optional[QObject] = None):
         super().__init__(parent)
@@ -102,6 +103,7 @@ class SearchController(QObject):
         self._pending_more = page.more
         progress = page.progress  # e.g. CDSE date slices
         self._progress_text = progress.text() if progress is not None else ""
+        self._announce_progress(page)
         if not self._row_pump.isActive():
             self._row_pump.start(0)
 
@@ -121,6 +123,25 @@ class SearchController(QObject):
         more = " — more are loading…" if self._pending_more else ""
         progress = f" ({self._progress_text})" if self._progress_text else ""
         self.statusChanged.emit(f"{self.results_model.rowCount()} scenes{more}{progress}", False)
+
+    def _announce_progress(self, page) -> None:
+        """The bar: date slices done (sliced searches), else scenes received of the match
+        count (capped by the user's limit); nothing when neither is known."""
+        progress = page.progress
+        fraction = getattr(progress, "fraction", None)
+        if fraction is not None and getattr(progress, "slices_total", 0):
+            self.progressChanged.emit(float(progress.slices_done), float(progress.slices_total),
+                                      self._progress_text)
+            return
+        task = self.search_task
+        matched = task.matched if task is not None else None
+        if matched:
+            limit = task.request.limit
+            total = min(matched, limit) if limit else matched
+            received = self.results_model.rowCount() + len(self._pending_scenes)
+            self.progressChanged.emit(float(received), float(total), f"{received} of {total} scenes")
+        else:
+            self.progressChanged.emit(0.0, 0.0, "")
 
     def _drop_pending_rows(self) -> None:
         self._row_pump.stop()

@@ -13,9 +13,9 @@ from typing import Dict, Iterable, List, Mapping, Optional
 from qgis.core import QgsVectorLayer
 from qgis.PyQt.QtCore import QDate, QStringListModel, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QStandardItem, QStandardItemModel
-from qgis.PyQt.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDateEdit, QFormLayout, QGroupBox, QHBoxLayout,
-                                 QLabel, QLineEdit, QListView, QPushButton, QSizePolicy, QSlider, QSpinBox,
-                                 QToolButton, QVBoxLayout, QWidget)
+from qgis.PyQt.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDateEdit, QFormLayout, QGroupBox,
+                                 QHBoxLayout, QLabel, QLineEdit, QListView, QProgressBar, QPushButton,
+                                 QSizePolicy, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from ..providers.model import SearchRequest
 from .aoi import AoiManager, PolygonAoiTool, RectangleAoiTool
@@ -212,6 +212,13 @@ class SearchPanel(QWidget):
         st_row.addWidget(self.status_label, 1)
         st_row.addWidget(self.details_button)
         form.addRow(st_row)
+        # how far the search is, when that is known (a match count, date slices)
+        self.search_progress = QProgressBar()
+        self.search_progress.setObjectName("searchProgress")
+        self.search_progress.setMaximumHeight(12)
+        self.search_progress.setTextVisible(False)
+        self.search_progress.setVisible(False)
+        form.addRow(self.search_progress)
 
     # ------------------------------------------------------------------ connections
     def set_connections(self, entries: Iterable[tuple]) -> None:
@@ -318,6 +325,18 @@ class SearchPanel(QWidget):
         """Search disabled and Cancel enabled while a search runs."""
         self.search_button.setEnabled(not searching)
         self.cancel_button.setEnabled(searching)
+        if not searching:
+            self.search_progress.setVisible(False)
+
+    def set_progress(self, done: float, total: float, tooltip: str = "") -> None:
+        """Show ``done`` of ``total`` (total 0: unknown, no bar)."""
+        if total <= 0:
+            self.search_progress.setVisible(False)
+            return
+        self.search_progress.setRange(0, 1000)
+        self.search_progress.setValue(int(1000 * min(1.0, max(0.0, done / total))))
+        self.search_progress.setToolTip(tooltip)
+        self.search_progress.setVisible(True)
 
     def set_status(self, text: str, error: bool = False) -> None:
         self.status_label.setText(text)
