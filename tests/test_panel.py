@@ -193,9 +193,10 @@ def test_results_table_is_readable_at_the_default_dock_width(dock, qgis_iface):
     assert proxy.index(0, CLOUD_COLUMN).data(Qt.ItemDataRole.TextAlignmentRole) & int(Qt.AlignmentFlag.AlignRight)
     assert view.isColumnHidden(THUMBNAIL_COLUMN)                       # the user's choice
 
+    header = view.horizontalHeader()
+    assert [header.logicalIndex(v) for v in range(3)] == [DATE_COLUMN, CLOUD_COLUMN, COLLECTION_COLUMN]
     # the user hides Platform, moves Cloud first and shows the thumbnails: remembered
     dock.set_results_column_visible(4, False)
-    header = view.horizontalHeader()
     header.moveSection(header.visualIndex(CLOUD_COLUMN), 0)
     dock.set_results_column_visible(THUMBNAIL_COLUMN, True)
     wait_until(lambda: all(isinstance(proxy.index(r, THUMBNAIL_COLUMN).data(Qt.ItemDataRole.DecorationRole), QPixmap)
@@ -207,10 +208,46 @@ def test_results_table_is_readable_at_the_default_dock_width(dock, qgis_iface):
         assert again.results_view.horizontalHeader().visualIndex(CLOUD_COLUMN) == 0
         assert not again.results_view.isColumnHidden(ID_COLUMN)
         again.reset_results_columns()
-        assert again.results_view.horizontalHeader().visualIndex(CLOUD_COLUMN) == CLOUD_COLUMN
+        assert again.results_view.horizontalHeader().visualIndex(CLOUD_COLUMN) == 1
+        assert again.results_view.isColumnHidden(THUMBNAIL_COLUMN) and not again.results_view.isColumnHidden(4)
     finally:
         again.shutdown()
         again.deleteLater()
+
+
+def test_timeline_shows_the_dates_and_dragging_it_filters_table_and_map(dock):
+    wait_until(lambda: dock.search_task is None and dock.results_model.rowCount() > 0, 60, "the demo's scenes")
+    timeline = dock.timeline
+    wait_until(lambda: sum(sum(c) for _s, _e, c in timeline.bins) == dock.results_model.rowCount(), 10,
+               "the timeline to count every scene")
+    scenes = dock.results_model.scenes()
+    assert timeline.unit == "week"                                  # April to September 2023
+    # stacked by cloud class: the clear scenes (cloud < 10 %) are counted as such
+    assert sum(c[0] for _s, _e, c in timeline.bins) == sum(1 for s in scenes if s.cloud_cover is not None
+                                                           and s.cloud_cover < 10)
+    timeline.resize(400, 64)
+    timeline.show()
+    # drag across June 2023 only
+    import datetime as dt
+    start = dt.datetime(2023, 6, 1, tzinfo=dt.timezone.utc).timestamp()
+    end = dt.datetime(2023, 7, 1, tzinfo=dt.timezone.utc).timestamp()
+    y = timeline.height() // 2
+    QTest.mousePress(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(round(timeline._x_of(start)), y))
+    QTest.mouseMove(timeline, QPoint(round(timeline._x_of(end)), y))
+    QTest.mouseRelease(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       QPoint(round(timeline._x_of(end)), y))
+    lo, hi = timeline.selection
+    expected = {s.id for s in scenes if s.datetime and lo <= s.datetime.timestamp() < hi}
+    assert expected and len(expected) < len(scenes)
+    shown = {dock.results_model.scene(dock.results_proxy.mapToSource(dock.results_proxy.index(r, 0)).row()).id
+             for r in range(dock.results_proxy.rowCount())}
+    assert shown == expected
+    layer = QgsProject.instance().mapLayersByName(LAYER_NAME)[0]
+    assert {f["id"] for f in layer.getFeatures()} == expected       # the map shows the same period
+    assert f"{len(expected)} of {len(scenes)} scenes" in dock.status_label.text()
+    QTest.mouseDClick(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(10, y))
+    assert dock.results_proxy.rowCount() == len(scenes) and layer.featureCount() == len(scenes)
 
 
 def test_collection_ids_are_shortened_readably():

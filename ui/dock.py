@@ -32,12 +32,13 @@ from ..tasks.search_task import SearchTask, release_results
 from .basemap import COUNTRIES, OSM, add_basemap, should_offer_basemap
 from .downloads_widget import DownloadsWidget
 from .footprints import FootprintLayer
-from .results_model import (CLOUD_COLUMN, COLLECTION_COLUMN, DATE_COLUMN, DEFAULT_HIDDEN_COLUMNS, ID_COLUMN,
-                            SCENE_ROLE, THUMBNAIL_COLUMN, CloudBarDelegate, ResultsFilterProxy, ResultsTableModel)
+from .results_model import (CLOUD_COLUMN, COLLECTION_COLUMN, DATE_COLUMN, DEFAULT_HIDDEN_COLUMNS,
+                            DEFAULT_VISUAL_ORDER, ID_COLUMN, SCENE_ROLE, THUMBNAIL_COLUMN, CloudBarDelegate, ResultsFilterProxy, ResultsTableModel)
 from .scene_panel import ScenePanel, pick_view_asset
 from .search_controller import SearchController
 from .search_panel import SearchPanel
 from .thumbnails import THUMBNAIL_SIZE, ThumbnailLoader
+from .timeline import TimelineWidget
 
 SETTINGS_PREFIX = "eo_scene_finder/panel/"
 DEFAULT_CONNECTION = "demo"
@@ -135,6 +136,9 @@ class SceneFinderDock(QDockWidget):
         self.results_model = ResultsTableModel(self)
         self.results_proxy = ResultsFilterProxy(self)
         self.results_proxy.setSourceModel(self.results_model)
+        self.timeline = TimelineWidget(self.results_model)
+        self.timeline.rangeSelected.connect(self.set_period)
+        rl.addWidget(self.timeline)
         self.results_filter.textChanged.connect(self.results_proxy.setFilterFixedString)
         self.results_view = QTableView()
         self.results_view.setObjectName("resultsView")
@@ -147,6 +151,7 @@ class SceneFinderDock(QDockWidget):
         self.results_view.verticalHeader().setVisible(False)
         self.results_view.verticalHeader().setDefaultSectionSize(20)
         self.results_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # ids differ at their ends
+        self.results_view.setWordWrap(False)
         self.results_view.setItemDelegateForColumn(CLOUD_COLUMN, CloudBarDelegate(self.results_view))
         self.thumbnails = ThumbnailLoader(self.provider_for_scene, self.keeper, self)
         self.results_model.thumbnails = self.thumbnails
@@ -561,6 +566,20 @@ class SceneFinderDock(QDockWidget):
     def _run_task(self, task):
         return self.keeper.start(task, owner=self)  # held until it ends, cancelled on unload
 
+    def set_period(self, start: Optional[float], end: Optional[float]) -> None:
+        """Keep the scenes of one period in the table and on the map (the timeline's choice)."""
+        self.results_proxy.set_period(start, end)
+        self.footprints.set_period(start, end)
+        if start is None:
+            self._set_status(f"{self.results_model.rowCount()} scenes.")
+        else:
+            import datetime as _dt
+
+            def day(ts):
+                return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).strftime("%Y-%m-%d")
+            self._set_status(f"{self.results_proxy.rowCount()} of {self.results_model.rowCount()} scenes, "
+                             f"{day(start)} to {day(end - 1)} (double-click the timeline for every date).")
+
     # ------------------------------------------------------------------ results table columns
     def _default_column_layout(self) -> None:
         """Widths that show a whole date (YYYY-MM-DD HH:MM) and the cloud bar at the dock's
@@ -573,6 +592,10 @@ class SceneFinderDock(QDockWidget):
         view.setColumnWidth(ID_COLUMN, metrics.horizontalAdvance("S2B_MSIL2A_20230115T10341") + pad)
         view.setColumnWidth(CLOUD_COLUMN, metrics.horizontalAdvance("Cloud %") + pad)
         view.setColumnWidth(THUMBNAIL_COLUMN, THUMBNAIL_SIZE[0] + 8)
+        # what decides between scenes first: date, cloud, collection, then the id
+        header = view.horizontalHeader()
+        for visual, column in enumerate(DEFAULT_VISUAL_ORDER):
+            header.moveSection(header.visualIndex(column), visual)
         for column in DEFAULT_HIDDEN_COLUMNS:
             view.setColumnHidden(column, True)
         self._thumbnail_rows(not view.isColumnHidden(THUMBNAIL_COLUMN))
@@ -601,10 +624,6 @@ class SceneFinderDock(QDockWidget):
 
     def reset_results_columns(self) -> None:
         header = self.results_view.horizontalHeader()
-        for visual in range(header.count()):
-            logical = header.logicalIndex(visual)
-            if logical != visual:
-                header.moveSection(header.visualIndex(visual), visual)
         for column in range(header.count()):
             self.results_view.setColumnHidden(column, False)
         self._default_column_layout()

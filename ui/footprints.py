@@ -45,6 +45,7 @@ class FootprintLayer(QObject):
         self.project = project or QgsProject.instance()
         self.style_path = style_path or user_style_path()
         self._styling = False
+        self._subset = ""  # the timeline's period, kept across searches and new layers
         self.layer: Optional[QgsVectorLayer] = None
         self._row_to_fid: Dict[int, int] = {}
         self._fid_to_row: Dict[int, int] = {}
@@ -68,6 +69,8 @@ class FootprintLayer(QObject):
         layer.updateFields()
         layer.setCustomProperty(LAYER_PROPERTY, True)
         self._apply_style(layer)
+        if self._subset:
+            layer.setSubsetString(self._subset)
         self.project.addMapLayer(layer, False)
         root = self.project.layerTreeRoot()
         group = root.findGroup(GROUP_NAME) or root.insertGroup(0, GROUP_NAME)
@@ -125,6 +128,24 @@ class FootprintLayer(QObject):
             except RuntimeError:
                 self.layer = None
         self._forget_features()
+
+    def set_period(self, start: Optional[float], end: Optional[float]) -> None:
+        """Draw only the footprints of ``[start, end)`` (UTC timestamps; None: every date)."""
+        import datetime as _dt
+
+        if start is None or end is None:
+            self._subset = ""
+        else:
+            def text(ts):
+                return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+            # the datetime field holds RFC 3339 UTC text: string order is time order
+            self._subset = f"\"datetime\" >= '{text(start)}' AND \"datetime\" < '{text(end)}'"
+        if self.layer is not None:
+            try:
+                self.layer.setSubsetString(self._subset)
+                self.layer.triggerRepaint()
+            except RuntimeError:
+                self.layer = None
 
     def connection_text(self, cid: Optional[str]) -> str:
         """The connection as Processing resolves it (cached per connection id)."""

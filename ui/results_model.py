@@ -44,6 +44,8 @@ _KEYS = (
 DATE_COLUMN, COLLECTION_COLUMN, ID_COLUMN, CLOUD_COLUMN, PLATFORM_COLUMN, CONNECTION_COLUMN, THUMBNAIL_COLUMN = range(7)
 # shown unless the user hides them (the thumbnail column is the user's choice)
 DEFAULT_HIDDEN_COLUMNS = (THUMBNAIL_COLUMN,)
+DEFAULT_VISUAL_ORDER = (DATE_COLUMN, CLOUD_COLUMN, COLLECTION_COLUMN, ID_COLUMN, PLATFORM_COLUMN, CONNECTION_COLUMN,
+                        THUMBNAIL_COLUMN)
 
 
 class ResultsTableModel(QAbstractTableModel):
@@ -191,6 +193,13 @@ class ResultsTableModel(QAbstractTableModel):
         """Every scene in arrival order."""
         return list(self._scenes)
 
+    def serial_count(self) -> int:
+        return len(self._scenes)
+
+    def timestamp(self, row: int) -> float:
+        """The scene's instant at ``row`` as a UTC timestamp (-inf without a date)."""
+        return _date_key(self._scenes[self._order[row]])
+
 
 _MISSIONS = {"sentinel": "S", "landsat": "Landsat ", "modis": "MODIS ", "spot": "SPOT ", "pleiades": "Pléiades "}
 _LEVEL = re.compile(r"^(l[0-4][a-c]?|c[0-9]|grd|slc|ocn|raw|toa|sr|st)$", re.IGNORECASE)
@@ -238,14 +247,23 @@ class ResultsFilterProxy(QSortFilterProxyModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._needle = ""
+        self._period: Optional[tuple] = None  # (start, end) UTC timestamps, end exclusive
         self.setDynamicSortFilter(False)
 
     def setFilterFixedString(self, text: str) -> None:  # noqa: N802
         self._needle = (text or "").strip().lower()
         self.invalidateFilter()
 
+    def set_period(self, start: Optional[float], end: Optional[float]) -> None:
+        """Keep the scenes of ``[start, end)`` only (None: every date)."""
+        self._period = None if start is None or end is None else (start, end)
+        self.invalidateFilter()
+
     def filterAcceptsRow(self, source_row, source_parent):  # noqa: N802
-        return not self._needle or self.sourceModel().matches(source_row, self._needle)
+        model = self.sourceModel()
+        if self._period is not None and not self._period[0] <= model.timestamp(source_row) < self._period[1]:
+            return False
+        return not self._needle or model.matches(source_row, self._needle)
 
     def sort(self, column, order=Qt.SortOrder.AscendingOrder):
         self.sourceModel().sort(column, order)
