@@ -36,6 +36,10 @@ TEMPORAL_OPS = ("t_after", "t_before", "t_contains", "t_disjoint", "t_during", "
                 "t_overlappedby", "t_overlaps", "t_startedby", "t_starts")
 ARRAY_OPS = ("a_equals", "a_contains", "a_containedby", "a_overlaps")
 ARITHMETIC_OPS = ("+", "-", "*", "/", "%", "div", "^")
+# CQL2-JSON spells these in camel case (OGC 21-065, the standard's JSON schema and examples):
+# a strict server refuses "t_finishedby". Lookups stay case-insensitive; output uses these.
+CANONICAL_OPS = {name.lower(): name for name in ("t_finishedBy", "t_metBy", "t_overlappedBy", "t_startedBy",
+                                                 "a_containedBy")}
 _RESERVED = {"AND", "OR", "NOT", "LIKE", "BETWEEN", "IN", "IS", "NULL", "TRUE", "FALSE", "DIV"}
 _GEOMETRY_WORDS = {"POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING",
                    "MULTIPOLYGON", "GEOMETRYCOLLECTION", "BBOX", "ENVELOPE"}
@@ -249,7 +253,7 @@ class _Parser:
                 self.expect_punct(",")
                 right = self.operand_for(name)
                 self.expect_punct(")")
-                return {"op": name, "args": [left, right]}
+                return {"op": CANONICAL_OPS.get(name, name), "args": [left, right]}
         left = self.scalar_expression()
         negate = False
         if self.is_kw("NOT") and self.is_kw("LIKE", "BETWEEN", "IN", tok=self.peek()):
