@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import logging
 import re
 import threading
 import time
@@ -14,6 +15,8 @@ import requests
 
 from .. import errors
 from .redact import install_logging_redaction, redact_text, redact_url
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = "eo-scene-finder/0.1 (QGIS plugin)"
 DEFAULT_TIMEOUT = (10, 60)  # connect, read (seconds)
@@ -202,10 +205,39 @@ def map_transport_error(err: Exception, url: str, what: str = "The service") -> 
     if isinstance(err, requests.exceptions.ProxyError):
         return errors.UnreachableError(f"The proxy refused or failed the connection to {safe}.",
                                        url=safe, details=redact_text(str(err)))
+    if isinstance(err, TruncatedBodyError):
+        return errors.ServiceError(f"{what}'s answer was cut short ({safe}); try again.", url=safe,
+                                   details=redact_text(str(err)))
     if isinstance(err, (requests.exceptions.ConnectionError,)):
         return errors.UnreachableError(f"{what} could not be reached ({safe}).", url=safe,
                                        details=redact_text(str(err)))
     return errors.ServiceError(f"{what} request failed ({safe}).", url=safe, details=redact_text(str(err)))
+
+
+class TruncatedBodyError(requests.exceptions.ChunkedEncodingError):
+    """The body ended before the length the server announced (urllib3 1.26, which Debian's
+    and some QGIS installers' Python ship, does not check it: a cut answer looked whole)."""
+
+
+def check_body_complete(response: requests.Response) -> requests.Response:
+    """Raise :class:`TruncatedBodyError` when a read body is shorter than its Content-Length."""
+    announced = response.headers.get("Content-Length")
+    if announced is None or response.request is None or response.request.method == "HEAD" \
+            or response.status_code in (204, 304) or getattr(response, "_content_consumed", False) is False:
+        return response
+    try:
+        expected = int(announced)
+    except ValueError:
+        return response
+    encoding = (response.headers.get("Content-Encoding") or "identity").lower()
+    if encoding == "identity":
+        received = len(response.content or b"")
+    else:  # the announced length is of the encoded body: what came off the wire
+        tell = getattr(response.raw, "tell", None)
+        received = tell() if callable(tell) else expected
+    if received < expected:
+        raise TruncatedBodyError(f"the answer was cut short ({received} of {expected} bytes)")
+    return response
 
 
 def request(session: requests.Session, method: str, url: str, *, what: str = "The service",
@@ -213,9 +245,50 @@ def request(session: requests.Session, method: str, url: str, *, what: str = "Th
     """Send a request and return a successful response, or raise a plugin error."""
     try:
         response = session.request(method, url, timeout=timeout or default_timeout(), **kwargs)
+        if not kwargs.get("stream"):
+            check_body_complete(response)
     except requests.exceptions.RequestException as err:
         raise map_transport_error(err, url, what) from err
     return raise_for_status(response, what)
+
+
+# What a read is retried on: the connection dropped or the body came short (a proxy or a
+# load balancer cut it), or a gateway answered 502/503/504 or 429 (Retry-After honoured).
+RETRY_STATUSES = (429, 502, 503, 504)
+RETRY_AFTER_CAP = 30.0
+
+
+def request_retrying(session: requests.Session, method: str, url: str, *, what: str = "The service",
+                     attempts: int = 3, backoff: float = 0.5, timeout: Optional[tuple] = None,
+                     sleep: Any = time.sleep, **kwargs: Any) -> requests.Response:
+    """:func:`request` for reads (GET, or a search sent as POST): a dropped connection, a
+    truncated body or a transient gateway status is tried again, ``attempts`` times in all
+    with doubling pauses; what still fails is raised as :func:`request` does."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            response = session.request(method, url, timeout=timeout or default_timeout(), **kwargs)
+            if not kwargs.get("stream"):
+                check_body_complete(response)
+        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError) as err:
+            if attempt >= attempts or isinstance(err, (requests.exceptions.SSLError,
+                                                       requests.exceptions.ProxyError)):
+                raise map_transport_error(err, url, what) from err
+            log.debug("retrying %s %s after %s", method, redact_url(url), type(err).__name__)
+            sleep(backoff * 2 ** (attempt - 1))
+            continue
+        except requests.exceptions.RequestException as err:
+            raise map_transport_error(err, url, what) from err
+        if response.status_code in RETRY_STATUSES and attempt < attempts:
+            wait = parse_retry_after(response.headers.get("Retry-After"))
+            if wait is None or wait <= RETRY_AFTER_CAP:
+                log.debug("retrying %s %s after HTTP %d", method, redact_url(url), response.status_code)
+                response.close()
+                sleep(wait if wait is not None else backoff * 2 ** (attempt - 1))
+                continue
+        return raise_for_status(response, what)
 
 
 def get_json(session: requests.Session, url: str, *, what: str = "The service", **kwargs: Any) -> Any:

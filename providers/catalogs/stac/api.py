@@ -151,9 +151,10 @@ def _make_stac_io(session: requests.Session, what: str):
                 body = f" {redact_text(json.dumps(req.json))[:2000]}" if req.json is not None else ""
                 log.debug("%s %s%s", req.method, redact_url(req.url), body)
             try:
-                response = http.request(self.session, req.method, req.url, what=self.what,
-                                        headers=req.headers or None, params=req.params or None,
-                                        json=req.json, data=req.data or None)
+                # every STAC API request is a read (a search sent as POST too): retried
+                response = http.request_retrying(self.session, req.method, req.url, what=self.what,
+                                                 headers=req.headers or None, params=req.params or None,
+                                                 json=req.json, data=req.data or None)
             except errors.EoSceneFinderError as err:
                 raise _plugin_api_error(err) from err
             try:
