@@ -255,3 +255,25 @@ def test_a_measurement_streams_through_vsis3_with_requester_pays(aws, s1_bucket)
     # the keys are scoped to the bucket: nothing process-wide
     assert gdal.GetConfigOption("AWS_SECRET_ACCESS_KEY") is None
     assert gdal.GetConfigOption("AWS_REQUEST_PAYER") is None
+
+
+# ------------------------------------------------------------------------------ panel
+def test_the_downloads_tab_warns_who_pays_then_rebuilds_the_safe(aws, qgis_app, tmp_path):
+    from qgis.core import QgsApplication
+
+    from eo_scene_finder.ui.downloads_widget import DownloadsWidget
+    from test_download_task import wait_for
+
+    provider = aws()
+    scenes = [scene_of(provider, REAL_PRODUCT), scene_of(provider, INCOMPLETE)]
+    widget = DownloadsWidget()
+    try:
+        widget.download_scenes(provider, scenes, None, str(tmp_path))
+        assert not widget.notice.isHidden() and "AWS bills your account" in widget.notice.text()
+        wait_for(widget.downloadsFinished)
+        assert (tmp_path / "sentinel-1-grd" / f"{REAL_PRODUCT}.SAFE" / "manifest.safe").exists()
+        assert not list(tmp_path.glob(f"sentinel-1-grd/*{INCOMPLETE}*"))
+        assert len(widget.problems) == 1 and "support/" in widget.problems[0]
+    finally:
+        widget.close()
+        QgsApplication.taskManager().cancelAll()
