@@ -24,16 +24,15 @@ import dataclasses
 import logging
 import os
 import re
-import shutil
 import threading
-import zipfile
 from typing import Any, Dict, List, Mapping, Optional
 from urllib.parse import quote, urlsplit
 
 from ... import errors
 from ...auth.headers import HeadersProvider
 from ...base import Connection, SearchResults, SearchWarning
-from ...download.jobs import DownloadJob, DownloadResult, safe_name
+from ...download.assembly import FolderAssembly
+from ...download.jobs import DownloadJob, safe_name
 from ...model import Checksum, CollectionInfo, Scene, SearchRequest
 from ...net.s3 import S3Account, S3Client, SigV4Signer, _AccountError, _ProductError
 from ..stac.api import StacApiProvider
@@ -96,52 +95,6 @@ class RequesterPaysHeaders(HeadersProvider):
 
     def headers(self, url: Optional[str] = None) -> Dict[str, str]:
         return self.signer.headers("GET", url or "", REQUESTER_PAYS)
-
-
-class SafeAssembly:
-    """The files of one SAFE product: once every one has arrived, ``.<ID>.SAFE.part`` becomes
-    ``<ID>.SAFE`` (or ``<ID>.zip`` holding it); otherwise nothing gets a final name."""
-
-    _lock = threading.Lock()
-
-    def __init__(self, product_id: str, staging: str, final_dir: str, zip_path: Optional[str]):
-        self.product_id = product_id
-        self.staging = staging
-        self.final_dir = final_dir
-        self.zip_path = zip_path
-
-    def finish(self, results: List[DownloadResult]) -> None:
-        failed = [r for r in results if not r.ok]
-        if failed:
-            note = (f"{self.product_id}.SAFE is not assembled: {len(failed)} of its {len(results)} files did not "
-                    "arrive (the next run resumes them).")
-            for r in results:
-                r.message = (r.message + " " + note).strip()
-            return
-        with self._lock:
-            if self.zip_path:
-                self._zip()
-                for r in results:
-                    r.path = self.zip_path
-            else:
-                if os.path.isdir(self.final_dir):
-                    raise errors.DownloadError(f"{self.final_dir} appeared meanwhile; {self.staging} is kept.")
-                os.replace(self.staging, self.final_dir)
-                for r in results:
-                    r.path = os.path.join(self.final_dir, os.path.relpath(r.job.dest_path, self.staging))
-
-    def _zip(self) -> None:
-        part = self.zip_path + ".part"
-        root = os.path.basename(self.final_dir)
-        with zipfile.ZipFile(part, "w", allowZip64=True) as archive:
-            for folder, _dirs, files in os.walk(self.staging):
-                for name in sorted(files):
-                    path = os.path.join(folder, name)
-                    arcname = root + "/" + os.path.relpath(path, self.staging).replace(os.sep, "/")
-                    stored = name.lower().endswith((".tiff", ".tif", ".png", ".pdf"))  # already compressed
-                    archive.write(path, arcname, zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
-        os.replace(part, self.zip_path)
-        shutil.rmtree(self.staging, ignore_errors=True)
 
 
 class _CappedResults(SearchResults):
@@ -351,7 +304,7 @@ class AwsS1Provider(StacApiProvider):
         files = self.list_product(name)
         names = safe.safe_names(name, sorted(files), self._filename_map(name, files))
         staging = os.path.join(collection_dir, "." + name.product_id + ".SAFE.part")
-        group = SafeAssembly(name.product_id, staging, final_dir, zip_path if self.zip else None)
+        group = FolderAssembly(name.product_id, staging, final_dir, zip_path if self.zip else None)
         headers = RequesterPaysHeaders(self.account(), self.region)
         jobs = []
         for rel, safe_path in sorted(names.items(), key=lambda kv: kv[1]):
