@@ -18,6 +18,7 @@ SPEC_MODULES: Tuple[str, ...] = (
     ".stac",
     ".odata",
     ".aws",
+    ".google",
 )
 
 _lock = threading.Lock()
