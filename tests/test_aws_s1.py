@@ -277,3 +277,19 @@ def test_the_downloads_tab_warns_who_pays_then_rebuilds_the_safe(aws, qgis_app, 
     finally:
         widget.close()
         QgsApplication.taskManager().cancelAll()
+
+
+def test_add_to_map_opens_a_measurement_as_a_qgis_layer(aws, s1_bucket, qgis_app):
+    """The panel's *Add to map* path: the task resolves the href in the background, QGIS then
+    opens the layer on the main thread with the bucket-scoped options."""
+    from eo_scene_finder.tasks.raster_task import OpenRemoteRasterTask
+    from eo_scene_finder.ui.scene_panel import pick_view_asset
+
+    provider = aws()
+    scene = scene_of(provider, RFI_PRODUCT)
+    asset = pick_view_asset(scene)
+    assert asset is not None and asset.key == "hh"
+    task = OpenRemoteRasterTask("open", lambda: provider.gdal_path(asset.href), "hh", add_to_project=False)
+    assert task.run(), task.error
+    task.finished(True)
+    assert task.layer is not None and task.layer.isValid() and task.layer.width() > 0
