@@ -72,6 +72,10 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
         scenes, providers = scenes_from_source(source, feedback)
         if not scenes:
             raise QgsProcessingException("The input layer has no scene to download.")
+        for provider in providers.values():  # before the first request: who pays (requester-pays buckets)
+            notice = getattr(provider, "download_notice", None)
+            if callable(notice) and notice():
+                feedback.pushWarning(notice())
         if self.parameterAsEnum(parameters, self.TRANSFER, context) == 1:
             rows = self._download_s3(scenes, providers, folder, feedback)
             return self._report(parameters, context, folder, rows, feedback)

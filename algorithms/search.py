@@ -21,6 +21,7 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
     CONNECTION, COLLECTIONS, EXTENT, AOI = "CONNECTION", "COLLECTIONS", "EXTENT", "AOI"
     START, END, MAX_CLOUD, FILTER, SORTBY, LIMIT, OUTPUT = (
         "START", "END", "MAX_CLOUD", "FILTER", "SORTBY", "LIMIT", "OUTPUT")
+    IDS = "IDS"
 
     def name(self):
         return "search"
@@ -35,7 +36,8 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             "from the layer alone.\n\nCONNECTION: a saved connection's name, a preset id (earth-search, "
             "planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or "
             "KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields "
-            "separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results.")
+            "separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. "
+            "IDS: scene or product ids, comma-separated (the only way into a bucket without an area).")
 
     def createInstance(self):  # noqa: N802
         return SearchAlgorithm()
@@ -54,6 +56,7 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
             minValue=0, maxValue=100))
         self.addParameter(QgsProcessingParameterString(self.FILTER, "CQL2 filter", optional=True))
         self.addParameter(QgsProcessingParameterString(self.SORTBY, "Sort by", optional=True))
+        self.addParameter(QgsProcessingParameterString(self.IDS, "Scene ids (comma-separated)", optional=True))
         self.addParameter(QgsProcessingParameterNumber(self.LIMIT, "Maximum number of scenes (0 = all)",
                                                        QgsProcessingParameterNumber.Integer, defaultValue=0,
                                                        minValue=0))
@@ -104,6 +107,8 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
                 cql2=self.parameterAsString(parameters, self.FILTER, context) or None,
                 sortby=self.parameterAsString(parameters, self.SORTBY, context) or None,
                 limit=self.parameterAsInt(parameters, self.LIMIT, context) or None,
+                ids=[i.strip() for i in (self.parameterAsString(parameters, self.IDS, context) or "").split(",")
+                     if i.strip()] or None,
             )
         except EoSceneFinderError as err:
             raise QgsProcessingException(str(err)) from err

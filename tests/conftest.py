@@ -28,6 +28,7 @@ pytest_plugins = [
     "fixtures.servers",
     "fixtures.download_servers",
     "fixtures.cdse_servers",
+    "fixtures.bucket_servers",
     "fixtures.qgis_real",
     "fixtures.qgis_auth",
     "fixtures.secret_service",

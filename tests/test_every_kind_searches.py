@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from qgis.PyQt.QtWidgets import QLineEdit
+from shapely.geometry import box
 
 from eo_scene_finder.providers.catalogs import specs
 from eo_scene_finder.providers.connections import open_provider
@@ -15,7 +16,7 @@ from test_connections_dialog import store  # noqa: F401  (fixture)
 
 
 @pytest.fixture
-def loopback_urls(pgstac_api, cdse, demo_catalog_path):
+def loopback_urls(pgstac_api, cdse, demo_catalog_path, aws_s1_catalog, gcs):
     """The loopback server (or bundled file) each kind is searched on. A new kind must add
     its server here: the test fails for a kind it cannot reach."""
     return {
@@ -23,7 +24,13 @@ def loopback_urls(pgstac_api, cdse, demo_catalog_path):
         "static": demo_catalog_path,
         "cdse": cdse.odata_url,
         "creodias": cdse.odata_url,      # CREODIAS speaks the same OData interface
+        "aws": aws_s1_catalog[0],        # searched through its STAC API (sentinel-1-grd loaded)
+        "google": gcs.url,               # listed tile by tile: it needs an area (AREAS)
     }
+
+
+# kinds without a catalogue search an area (the panel's map search), like a user must
+AREAS = {"google": (2.25, 48.80, 2.45, 48.92)}
 
 
 @pytest.fixture
@@ -51,7 +58,9 @@ def test_every_kind_the_editor_offers_searches_its_loopback_server(store, loopba
             try:
                 collections = provider.list_collections()
                 assert collections, f"{kind}: no collection listed"
-                scenes = provider.search(SearchRequest(limit=3)).all()
+                area = AREAS.get(kind)
+                request = SearchRequest.create(limit=3, aoi=box(*area)) if area else SearchRequest(limit=3)
+                scenes = provider.search(request).all()
             finally:
                 provider.close()
             assert scenes, f"{kind}: the search found nothing on its loopback server"

@@ -269,3 +269,64 @@ def test_a_failed_cog_open_does_not_show_the_signed_url(auth_server, qgis_app):
     task = OpenRemoteRasterTask("open", lambda: path, "scene", add_to_project=False)
     assert not task.run()
     assert auth_server.state.signature not in str(task.error)
+
+
+def test_aws_keys_leak_nowhere(aws_s1_catalog, s1_bucket, memory_keyring, capture, tmp_path, monkeypatch):
+    """The AWS secret key (from the keyring) goes through a search, a SAFE rebuild, a refused
+    download (wrong secret) and a /vsis3/ stream; it is then in no log, error, saved connection,
+    exported connection, download file or manifest, and in no process-wide GDAL option."""
+    from osgeo import gdal
+
+    from eo_scene_finder.providers.connections import connection_string, open_provider, resolve_connection
+    from eo_scene_finder.providers.download.engine import DownloadEngine
+    from eo_scene_finder.providers.download.jobs import asset_jobs
+    from eo_scene_finder.providers.model import SearchRequest
+    from fixtures.bucket_servers import REAL_PRODUCT
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    stac_url, _items = aws_s1_catalog
+    secret = s1_bucket.account["secret_key"]
+    wrong_secret = "wrong-" + uuid.uuid4().hex
+    store = ConnectionStore(credentials=CredentialStore(KeyringSecretStore(), environ={}))
+    conn = resolve_connection(f"aws-s1?stac_url={stac_url}&s3_endpoint={s1_bucket.endpoint}")
+    conn.name = f"aws {uuid.uuid4().hex[:6]}"
+    store.save(conn, credentials={"access_key": s1_bucket.account["access_key"], "secret_key": secret})
+    shown: list = []
+    out = tmp_path / "out"
+    try:
+        provider = open_provider(conn, credentials=store.credentials.get(conn))
+        scene = provider.search(SearchRequest.create(ids=[REAL_PRODUCT])).all()[0]
+        results = DownloadEngine().run(asset_jobs(scene, None, str(out), provider))
+        assert {r.state for r in results} == {"done"}
+        path = provider.gdal_path(scene.assets["vv"].href)
+        ds = gdal.Open(path)
+        assert ds is not None
+        ds = None
+        wrong = open_provider(conn, credentials={"access_key": s1_bucket.account["access_key"],
+                                                 "secret_key": wrong_secret})
+        try:
+            asset_jobs(scene, None, str(tmp_path / "refused"), wrong)
+        except errors.EoSceneFinderError as err:
+            report(err, shown)
+            shown.append(err.details or "")
+        assert shown and "SignatureDoesNotMatch" in "\n".join(shown)
+        export = tmp_path / "connections.json"
+        store.export_json(str(export))
+        places = {
+            "QGIS message log": "\n".join(capture.qgis), "Python logging": "\n".join(capture.python),
+            "error messages": "\n".join(shown), "exported connections": export.read_text(),
+            "connection string": connection_string(conn),
+            "QGIS settings file": Path(QgsSettings().fileName()).read_text(errors="replace"),
+            "GDAL global options": " ".join(str(gdal.GetConfigOption(k)) for k in
+                                            ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_REQUEST_PAYER")),
+        }
+        for file in out.rglob("*"):
+            if file.is_file():
+                places[f"download folder: {file.name}"] = file.read_bytes().decode("latin-1")
+        assert any(".eo_scene_finder_manifest.json" in p for p in places)
+        leaks = [place for place, text in places.items() for value in (secret, wrong_secret) if value in text]
+        assert leaks == []
+    finally:
+        store.remove(conn.name)

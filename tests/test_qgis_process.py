@@ -276,3 +276,67 @@ def test_search_refuses_shapefile_before_searching(qgis_profile_factory, pgstac_
     out = proc.stdout + proc.stderr
     assert "Shapefile keeps at most 254 characters" in out and "GeoPackage (.gpkg)" in out, out[-2000:]
     assert not (tmp_path / "scenes.shp").exists()
+
+
+def test_aws_s1_search_and_download_rebuild_the_safe_headless(qgis_profile_factory, aws_s1_catalog, s1_bucket,
+                                                               tmp_path):
+    """``aws-s1`` through qgis_process: search the STAC collection, then download = the SAFE rebuilt
+    from the strict requester-pays bucket, with the keys from the standard AWS variables and the
+    billing warning before the first request."""
+    from fixtures.bucket_servers import AWS_S1, REAL_PRODUCT
+
+    profile = qgis_profile_factory("qgis-process-aws")
+    stac_url, _items = aws_s1_catalog
+    conn = f"aws-s1?stac_url={stac_url}&s3_endpoint={s1_bucket.endpoint}"
+    env = {"AWS_ACCESS_KEY_ID": s1_bucket.account["access_key"],
+           "AWS_SECRET_ACCESS_KEY": s1_bucket.account["secret_key"],
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    proc = qgis_env.run_qgis_process(
+        ["run", "eoscenefinder:search", "--", f"CONNECTION={conn}", "COLLECTIONS=sentinel-1-grd",
+         "START=2020-11-21", "END=2020-11-21", "OUTPUT=scenes.gpkg"], profile.root, timeout=300, cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = qgis_env.run_qgis_process(
+        ["run", "eoscenefinder:download", "--", "INPUT=scenes.gpkg", "OUTPUT_FOLDER=downloads", "OUTPUT=report.csv"],
+        profile.root, timeout=300, cwd=tmp_path, env=env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert "requester-pays: AWS bills your account" in output
+    safe = tmp_path / "downloads" / "sentinel-1-grd" / f"{REAL_PRODUCT}.SAFE"
+    names = sorted(str(p.relative_to(safe)) for p in safe.rglob("*") if p.is_file())
+    assert names == sorted(json.loads((AWS_S1 / "productInfo.json").read_text())["filenameMap"])
+    rows = list(csv.DictReader((tmp_path / "report.csv").open()))
+    assert rows and {r["state"] for r in rows} == {"done"}
+    assert s1_bucket.account["secret_key"] not in output + (tmp_path / "report.csv").read_text()
+
+
+def test_google_search_by_area_and_download_rebuild_the_safe_headless(qgis_profile_factory, gcs, tmp_path):
+    """``google`` through qgis_process: an extent over Paris and June 2019 find the Sentinel-2 L1C
+    products of tile 31UDQ by listing the loopback bucket; download rebuilds their .SAFE folders,
+    every file checked against its md5Hash."""
+    from fixtures.bucket_servers import LANDSAT, S2_L1C
+
+    profile = qgis_profile_factory("qgis-process-google")
+    proc = qgis_env.run_qgis_process(
+        ["run", "eoscenefinder:search", "--", f"CONNECTION=google?url={gcs.url}", "COLLECTIONS=sentinel-2-l1c",
+         "EXTENT=2.25,2.45,48.80,48.92 [EPSG:4326]", "START=2019-06-01", "END=2019-06-30", "OUTPUT=scenes.gpkg"],
+        profile.root, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = qgis_env.run_qgis_process(
+        ["run", "eoscenefinder:download", "--", "INPUT=scenes.gpkg", "OUTPUT_FOLDER=downloads", "OUTPUT=report.csv"],
+        profile.root, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    bucket = gcs.buckets["gcp-public-data-sentinel-2"]
+    for pid in S2_L1C:
+        safe = tmp_path / "downloads" / "sentinel-2-l1c" / f"{pid}.SAFE"
+        got = {str(p.relative_to(safe)): p.read_bytes() for p in safe.rglob("*") if p.is_file()}
+        assert got == {k.split(".SAFE/", 1)[1]: v for k, v in bucket.items()
+                       if k.startswith(f"tiles/31/U/DQ/{pid}.SAFE/") and not k.endswith("_$folder$")}
+    rows = list(csv.DictReader((tmp_path / "report.csv").open()))
+    assert rows and {r["state"] for r in rows} == {"done"}
+    # by id, as the seed finds scenes: no area needed
+    proc = qgis_env.run_qgis_process(
+        ["run", "eoscenefinder:search", "--", f"CONNECTION=google?url={gcs.url}", f"IDS={LANDSAT[0]}",
+         "OUTPUT=landsat.geojson"], profile.root, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [f["properties"]["id"] for f in json.loads((tmp_path / "landsat.geojson").read_text())["features"]] == \
+        [LANDSAT[0]]

@@ -292,6 +292,12 @@ class DownloadsWidget(QWidget):
         buttons.addWidget(self.open_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # what a service says before its downloads start (requester-pays buckets: who pays)
+        self.notice = QLabel("", self)
+        self.notice.setObjectName("downloadsNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setVisible(False)
+        layout.addWidget(self.notice)
         layout.addWidget(self.summary)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
@@ -322,6 +328,10 @@ class DownloadsWidget(QWidget):
         scenes = list(scenes)
         keys = list(asset_keys) if asset_keys is not None else None
         unpack = self.unpack_check.isChecked() if unpack is None else unpack
+        notice = getattr(provider, "download_notice", None)
+        if callable(notice) and notice():
+            self.notice.setText("⚠ " + notice())
+            self.notice.setVisible(True)
 
         def build():
             jobs, problems = [], []

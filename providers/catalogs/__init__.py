@@ -17,6 +17,8 @@ from ..spec import ProviderSpec
 SPEC_MODULES: Tuple[str, ...] = (
     ".stac",
     ".odata",
+    ".aws",
+    ".google",
 )
 
 _lock = threading.Lock()

@@ -5,6 +5,7 @@
 - :mod:`.engine`: :class:`DownloadEngine`, which runs jobs with global and per-host limits;
 - :mod:`.transfer`: one HTTP transfer (ranges, redirects without credentials, retries);
 - :mod:`.manifest`: verified files recorded per output folder; :mod:`.checksums`;
+- :mod:`.assembly`: products assembled from several files (a folder renamed once whole);
 - :mod:`.s3`: products copied from S3 buckets with several accounts.
 
 The public names below are imported lazily, so ``from ..download import checksums`` stays cheap.

@@ -275,7 +275,29 @@ class DownloadEngine:
             w.start()
         for w in workers:
             w.join()
+        self._finish_groups(jobs, results)
         return [r for r in results]  # type: ignore[misc]
+
+    @staticmethod
+    def _finish_groups(jobs: Sequence[DownloadJob], results: List[Optional[DownloadResult]]) -> None:
+        """Hand each product group the results of its jobs (see ``DownloadJob.group``)."""
+        groups: Dict[int, Tuple[object, List[DownloadResult]]] = {}
+        for job, result in zip(jobs, results):
+            if job.group is not None and result is not None:
+                groups.setdefault(id(job.group), (job.group, []))[1].append(result)
+        for group, group_results in groups.values():
+            try:
+                group.finish(group_results)
+            except EoSceneFinderError as err:
+                for result in group_results:
+                    if result.ok:
+                        result.state, result.error = FAILED, err
+            except Exception as err:  # noqa: BLE001 - one product must not lose the others
+                LOG.exception("assembling a product failed")
+                for result in group_results:
+                    if result.ok:
+                        result.state, result.error = FAILED, DownloadError(
+                            f"The product could not be assembled: {redact_text(str(err))}")
 
     # ------------------------------------------------------------------ scheduling
     def _next(self, jobs, pending: List[int], run: _Run) -> Tuple[Optional[int], bool]:
@@ -326,6 +348,8 @@ class DownloadEngine:
     def _job(self, job: DownloadJob, session, buffer, run: _Run) -> DownloadResult:
         if run.cancelled(job):
             return DownloadResult(job, CANCELLED, message="Cancelled.")
+        if job.skip_reason:
+            return DownloadResult(job, SKIPPED, path=job.dest_path, message=job.skip_reason)
         if job.offline:
             hint = f" {job.order_hint}" if job.order_hint else ""
             err = OfflineProductError(

@@ -58,6 +58,10 @@ class DownloadJob:
     ``max_sessions`` caps the parallel downloads from the job's host (a service's session
     limit per account: CREODIAS); ``refusals`` maps an HTTP status of that service to what it
     means for the user (no credentials refresh, no retry: the job fails with that text).
+    ``group`` ties the files of one product together: after the run, ``group.finish(results)``
+    gets the results of its jobs (assembling the product once every file is there: a SAFE
+    rebuilt from a bucket). ``skip_reason`` marks a job with nothing to fetch (the product is
+    already in the output folder): it ends skipped with that reason, without a request.
     """
 
     url: str
@@ -76,6 +80,8 @@ class DownloadJob:
     max_sessions: Optional[int] = None
     refusals: Dict[int, str] = field(default_factory=dict)
     extra_headers: Dict[str, str] = field(default_factory=dict)
+    group: Any = None
+    skip_reason: str = ""
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def __post_init__(self):
@@ -273,6 +279,10 @@ def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder:
     (``request_headers``, ``refresh_credentials``) and may describe its ordering step for
     offline products (``order_hint(scene)``)."""
     output_folder = os.path.abspath(output_folder)
+    product_jobs = getattr(provider, "product_jobs", None) if provider is not None else None
+    if asset_keys is None and callable(product_jobs):
+        # the whole product, assembled by its provider (a SAFE rebuilt from a bucket)
+        return product_jobs(scene, output_folder, unpack=unpack)
     keys = list(asset_keys) if asset_keys is not None else [k for k, a in scene.assets.items() if a.is_data]
     collection_dir = os.path.join(output_folder, safe_name(scene.collection or "", "no-collection"))
     scene_dir = os.path.join(collection_dir, safe_name(scene.id, "scene"))

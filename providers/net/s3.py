@@ -32,9 +32,12 @@ class S3Account:
     name: str
     access_key: str
     secret_key: str = field(repr=False)
+    session_token: str = field(default="", repr=False)  # temporary credentials (AWS STS)
 
     def __post_init__(self):
         register_secret(self.secret_key)
+        if self.session_token:
+            register_secret(self.session_token)
 
 
 @dataclass
@@ -76,6 +79,8 @@ class SigV4Signer:
                 query_pairs.append((k, v))
         canonical_query = "&".join(f"{k}={v}" for k, v in sorted(query_pairs))
         headers = {"host": host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "x-amz-date": amz_date}
+        if self.account.session_token:
+            headers["x-amz-security-token"] = self.account.session_token
         for k, v in (extra or {}).items():
             if k.lower().startswith("x-amz-"):
                 headers[k.lower()] = v.strip()
@@ -119,13 +124,18 @@ class _Cancel(Exception):
 
 
 class S3Client:
-    """Signed requests to one S3 endpoint with one account (one HTTP session)."""
+    """Signed requests to one S3 endpoint with one account (one HTTP session).
+
+    ``signed_headers`` go, signed, with every request (``x-amz-request-payer: requester``
+    for a requester-pays bucket)."""
 
     def __init__(self, endpoint: str, account: S3Account, region: str = "default",
-                 session: Optional[requests.Session] = None, timeout: Optional[tuple] = None):
+                 session: Optional[requests.Session] = None, timeout: Optional[tuple] = None,
+                 signed_headers: Optional[Mapping[str, str]] = None):
         self.endpoint = endpoint.rstrip("/")
         self.account = account
         self.signer = SigV4Signer(account, region)
+        self.signed_headers = dict(signed_headers or {})
         self.session = session or eohttp.new_session()
         self.timeout = timeout or eohttp.default_timeout()
 
@@ -138,7 +148,7 @@ class S3Client:
         return url
 
     def _send(self, method: str, url: str, headers: Optional[Dict[str, str]] = None, stream: bool = False):
-        signed = self.signer.headers(method, url)
+        signed = self.signer.headers(method, url, self.signed_headers)
         all_headers = dict(headers or {})
         all_headers.update(signed)
         try:
@@ -164,10 +174,18 @@ class S3Client:
 
     def list_objects(self, bucket: str, prefix: str) -> List[S3Object]:
         """Every object under ``prefix`` (ListObjectsV2, following continuation tokens)."""
+        return self.list_level(bucket, prefix, delimiter="")[0]
+
+    def list_level(self, bucket: str, prefix: str, delimiter: str = "/") -> Tuple[List[S3Object], List[str]]:
+        """The objects directly under ``prefix`` and its sub-folders (``CommonPrefixes``),
+        with ``delimiter``; every object under it without one."""
         out: List[S3Object] = []
+        folders: List[str] = []
         token = None
         while True:
             query = [("list-type", "2"), ("prefix", prefix)]
+            if delimiter:
+                query.append(("delimiter", delimiter))
             if token:
                 query.append(("continuation-token", token))
             response = self._send("GET", self._url(bucket, "", query))
@@ -186,13 +204,17 @@ class S3Client:
                 size = int(item.findtext(_S3_NS + "Size") or 0)
                 etag = (item.findtext(_S3_NS + "ETag") or "").strip('"')
                 out.append(S3Object(key, size, etag))
+            for item in root.iter(_S3_NS + "CommonPrefixes"):
+                folder = item.findtext(_S3_NS + "Prefix")
+                if folder:
+                    folders.append(folder)
             if (root.findtext(_S3_NS + "IsTruncated") or "false").lower() == "true":
                 token = root.findtext(_S3_NS + "NextContinuationToken")
                 if not token:
                     break
             else:
                 break
-        return out
+        return out, folders
 
     def get_object(self, bucket: str, key: str, dest: str, expected: S3Object,
                    on_bytes: Callable[[int], None], cancel: threading.Event, chunk_size: int) -> int:
