@@ -136,9 +136,18 @@ class Provider(abc.ABC):
         """An href GDAL or a download can open (absolute, signed, ``s3://`` mapped)."""
         return href
 
+    def reads_local_files(self) -> bool:
+        """Whether this catalog may point at files on this computer (a catalog that is itself
+        on this computer); a catalog on the network never may."""
+        return False
+
     def gdal_path(self, href: str) -> str:
         """The GDAL path to stream ``href`` (``/vsicurl/...`` or ``/vsis3/...``)."""
         resolved = self.resolve_href(href)
+        if not self.reads_local_files():
+            from .net.untrusted import refuse_local
+
+            refuse_local(resolved)
         if resolved.startswith("/vsi"):
             return resolved
         if resolved.startswith("s3://"):

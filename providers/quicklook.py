@@ -13,6 +13,11 @@ MAX_QUICKLOOK_BYTES = 20 * 1024 * 1024
 def fetch_quicklook(provider, href: str) -> bytes:
     """The image bytes behind ``href`` (a URL or a local path), at most 20 MiB."""
     resolved = provider.resolve_href(href)
+    reads_local = getattr(provider, "reads_local_files", None)
+    if not (callable(reads_local) and reads_local()):
+        from .net.untrusted import refuse_local
+
+        refuse_local(resolved, "The quicklook link")
     if resolved.startswith("file://"):
         resolved = unquote(urlsplit(resolved).path)
     if not resolved.startswith(("http://", "https://")):

@@ -258,18 +258,44 @@ RETRY_STATUSES = (429, 502, 503, 504)
 RETRY_AFTER_CAP = 30.0
 
 
+def _read_capped(response: requests.Response, max_bytes: int, what: str) -> None:
+    """Read a streamed body into ``response.content``, refusing one over ``max_bytes``
+    (a page of results is megabytes; gigabytes would exhaust QGIS's memory)."""
+    announced = response.headers.get("Content-Length")
+    too_big = errors.MalformedResponseError(
+        f"{what} sent an answer larger than {max_bytes // (1024 * 1024)} MiB; it was not read.",
+        url=redact_url(response.url))
+    if announced and announced.isdigit() and int(announced) > max_bytes:
+        response.close()
+        raise too_big
+    chunks, total = [], 0
+    for chunk in response.iter_content(1 << 20):
+        total += len(chunk)
+        if total > max_bytes:
+            response.close()
+            raise too_big
+        chunks.append(chunk)
+    response._content = b"".join(chunks)
+    response._content_consumed = True
+
+
 def request_retrying(session: requests.Session, method: str, url: str, *, what: str = "The service",
                      attempts: int = 3, backoff: float = 0.5, timeout: Optional[tuple] = None,
-                     sleep: Any = time.sleep, **kwargs: Any) -> requests.Response:
+                     sleep: Any = time.sleep, max_bytes: Optional[int] = None,
+                     **kwargs: Any) -> requests.Response:
     """:func:`request` for reads (GET, or a search sent as POST): a dropped connection, a
     truncated body or a transient gateway status is tried again, ``attempts`` times in all
-    with doubling pauses; what still fails is raised as :func:`request` does."""
+    with doubling pauses; what still fails is raised as :func:`request` does. ``max_bytes``
+    caps the body's size."""
     attempt = 0
     while True:
         attempt += 1
         try:
-            response = session.request(method, url, timeout=timeout or default_timeout(), **kwargs)
-            if not kwargs.get("stream"):
+            response = session.request(method, url, timeout=timeout or default_timeout(),
+                                       stream=bool(max_bytes) or kwargs.pop("stream", False), **kwargs)
+            if max_bytes and response.status_code < 300:
+                _read_capped(response, max_bytes, what)
+            if response._content_consumed:
                 check_body_complete(response)
         except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError) as err:

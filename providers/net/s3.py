@@ -18,6 +18,7 @@ import requests
 from .. import errors
 from . import http as eohttp
 from .redact import redact_text, register_secret
+from .untrusted import parse_xml
 
 
 _S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
@@ -193,7 +194,7 @@ class S3Client:
                 if response.status_code != 200:
                     self._raise(response, f"Listing {prefix}")
                 try:
-                    root = ET.fromstring(response.content)
+                    root = parse_xml(response.content)
                 except ET.ParseError as err:
                     raise _AccountError(errors.MalformedResponseError(
                         "The S3 endpoint answered a listing that is not XML.")) from err
@@ -272,7 +273,7 @@ class S3Client:
 
 def _s3_error(response: requests.Response) -> Tuple[str, str]:
     try:
-        root = ET.fromstring(response.content or b"")
+        root = parse_xml(response.content or b"")
         return (root.findtext("Code") or root.findtext(_S3_NS + "Code") or "",
                 redact_text(root.findtext("Message") or root.findtext(_S3_NS + "Message") or ""))
     except (ET.ParseError, ValueError):

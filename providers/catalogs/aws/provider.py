@@ -33,6 +33,7 @@ from ...auth.headers import HeadersProvider
 from ...base import Connection, SearchResults, SearchWarning
 from ...download.assembly import FolderAssembly
 from ...download.jobs import DownloadJob, safe_name
+from ...net.untrusted import path_inside
 from ...model import Checksum, CollectionInfo, Scene, SearchRequest
 from ...net.s3 import S3Account, S3Client, SigV4Signer, _AccountError, _ProductError
 from ..stac.api import StacApiProvider
@@ -311,7 +312,7 @@ class AwsS1Provider(StacApiProvider):
             obj = files[rel]
             etag = obj.etag if re.fullmatch(r"[0-9a-fA-F]{32}", obj.etag or "") else None
             jobs.append(DownloadJob(
-                url=self.object_url(obj.key), dest_path=os.path.join(staging, *safe_path.split("/")), size=obj.size,
+                url=self.object_url(obj.key), dest_path=path_inside(staging, safe_path), size=obj.size,
                 checksum=Checksum("md5", etag.lower()) if etag else None, headers_provider=headers,
                 key=key_base + safe_path, label=f"{name.product_id} · {safe_path}", manifest_dir=output_folder,
                 group=group))

@@ -34,6 +34,7 @@ from ... import errors
 from ...base import Connection, Provider, SearchResults, SearchWarning
 from ...download.assembly import FolderAssembly
 from ...download.jobs import DownloadJob, safe_name
+from ...net.untrusted import path_inside
 from ...model import Checksum, CollectionInfo, Page, Scene, SearchRequest
 from ...net import http
 from ..stac.items import item_to_scene
@@ -382,12 +383,12 @@ class GoogleBucketsProvider(Provider):
         jobs = []
         for item in sorted(files, key=lambda i: i["name"]):
             rel = item["name"][len(prefix):]
-            if not rel or ".." in rel.split("/"):
+            if not rel:
                 continue
             md5 = _md5_hex(item.get("md5Hash"))
             size = int(item["size"]) if str(item.get("size", "")).isdigit() else None
             jobs.append(DownloadJob(
-                url=self.object_url(collection.bucket, item["name"]), dest_path=os.path.join(staging, *rel.split("/")),
+                url=self.object_url(collection.bucket, item["name"]), dest_path=path_inside(staging, rel),
                 size=size, checksum=Checksum("md5", md5) if md5 else None, key=key_base + rel,
                 label=f"{pid} · {rel}", manifest_dir=output_folder, group=group))
         return jobs

@@ -35,6 +35,7 @@ import requests
 
 from ... import errors
 from ...net import http
+from ...net.untrusted import MAX_PAGE_BYTES, LoopGuard
 from ...net import jsonstream
 from ...base import Connection, Provider, SearchResults
 from ...model import CollectionInfo, Page, Scene, SearchRequest
@@ -154,7 +155,7 @@ def _make_stac_io(session: requests.Session, what: str):
                 # every STAC API request is a read (a search sent as POST too): retried
                 response = http.request_retrying(self.session, req.method, req.url, what=self.what,
                                                  headers=req.headers or None, params=req.params or None,
-                                                 json=req.json, data=req.data or None)
+                                                 json=req.json, data=req.data or None, max_bytes=MAX_PAGE_BYTES)
             except errors.EoSceneFinderError as err:
                 raise _plugin_api_error(err) from err
             try:
@@ -607,6 +608,10 @@ class StacApiProvider(Provider):
             return None
         from pystac import Link
 
+        guard = getattr(item_search, "_eosf_loop_guard", None)
+        if guard is None:
+            guard = item_search._eosf_loop_guard = LoopGuard(self.what)
+        guard.check(f"{link.get('href')} {json.dumps(link.get('body'), sort_keys=True, default=str)}")
         with self._errors(search_href):
             nxt = self.client._stac_io.read_json(Link.from_dict(link), parameters=item_search.get_parameters())
             if not nxt.get("features"):

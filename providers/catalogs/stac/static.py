@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 from ... import errors, filtering
 from ...net import http
+from ...net.untrusted import is_local_reference
 from ...base import Connection, Provider, SearchWarning, SearchResults
 from ...model import CollectionInfo, Page, Scene, SearchRequest, parse_instant
 from ...net.redact import redact_url
@@ -239,6 +240,11 @@ class _Walk:
             else:
                 continue
             href = self.provider._absolute(str(link["href"]), node.href)
+            if _is_url(node.href) and is_local_reference(href):
+                # a document on the network linking to this computer's files: never read
+                self.provider._warn(node.href, errors.InvalidRequestError(
+                    f"A link points to a file on this computer ({os.path.basename(href)}); ignored."))
+                continue
             key = self._key(href)
             if key in visited:
                 continue
@@ -345,6 +351,10 @@ class StaticCatalogProvider(Provider):
             root = path
         self._root = root
         return root
+
+    def reads_local_files(self) -> bool:
+        """A catalog on this computer may point at its own files; one on the network never."""
+        return not _is_url(self.root_href())
 
     def resolve_href(self, href: str) -> str:
         if href.startswith("file://"):

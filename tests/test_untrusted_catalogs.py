@@ -1,0 +1,185 @@
+"""A catalog on the network is data from a stranger: it may not make the plugin open local
+files, write outside the chosen folder, loop forever or send gigabytes into memory; XML from
+servers is parsed without any DTD."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+
+from eo_scene_finder.providers import errors
+from eo_scene_finder.providers.base import Connection
+from eo_scene_finder.providers.connections import open_provider
+from eo_scene_finder.providers.model import SearchRequest
+from eo_scene_finder.providers.net import http
+from eo_scene_finder.providers.net.untrusted import is_local_reference, parse_xml, path_inside
+from eo_scene_finder.providers.quicklook import fetch_quicklook
+
+DEMO = Path(__file__).resolve().parents[1] / "demo_catalog"
+
+
+def _item(item_id, href, thumb):
+    return {"type": "Feature", "stac_version": "1.0.0", "id": item_id, "collection": "c",
+            "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]},
+            "bbox": [0, 0, 1, 1], "properties": {"datetime": "2023-01-01T00:00:00Z"},
+            "links": [], "assets": {"data": {"href": href, "type": "image/tiff; application=geotiff"},
+                                    "thumbnail": {"href": thumb, "type": "image/png", "roles": ["thumbnail"]}}}
+
+
+@pytest.fixture
+def hostile_static_catalog(tmp_path, nginx_server):
+    """A catalog served over HTTP whose links and assets point at this computer's files."""
+    secret = tmp_path / "home" / "secret-item.json"          # a readable local STAC item
+    secret.parent.mkdir()
+    secret.write_text(json.dumps(_item("LOCAL-SECRET", "./x.tif", "./x.png")))
+    (tmp_path / "home" / "secret.png").write_bytes((DEMO / "demo-aerial-colorado" / "colorado-hro-east"
+                                                    / "colorado-hro-east.png").read_bytes())
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "catalog.json").write_text(json.dumps({
+        "type": "Catalog", "stac_version": "1.0.0", "id": "hostile", "description": "x",
+        "links": [{"rel": "item", "href": "./good.json"},
+                  {"rel": "item", "href": secret.as_uri()},          # file:///.../secret-item.json
+                  {"rel": "child", "href": str(secret)}]}))          # an absolute local path
+    (root / "good.json").write_text(json.dumps(_item(
+        "GOOD", (tmp_path / "home" / "secret.png").as_uri(), (tmp_path / "home" / "secret.png").as_uri())))
+    server = nginx_server(root)
+    return server, secret
+
+
+def test_a_remote_static_catalog_cannot_make_the_plugin_read_local_files(hostile_static_catalog):
+    server, secret = hostile_static_catalog
+    provider = open_provider(Connection("hostile", "static", server.url + "/catalog.json"))
+    assert not provider.reads_local_files()
+    scenes = provider.search(SearchRequest.create()).all()
+    assert [s.id for s in scenes] == ["GOOD"]                   # the local item was never read
+    warnings = " ".join(w.message for w in provider.warnings)
+    assert "file on this computer (secret-item.json); ignored" in warnings
+    good = scenes[0]
+    with pytest.raises(errors.InvalidRequestError) as info:
+        provider.gdal_path(good.assets["data"].href)             # file:///…/secret.png
+    assert "may not open local files" in info.value.user_message
+    with pytest.raises(errors.InvalidRequestError):
+        fetch_quicklook(provider, good.thumbnail)                # file:///…/secret.png
+
+
+def test_a_catalog_on_this_computer_still_opens_its_own_files():
+    provider = open_provider(Connection("demo", "static", str(DEMO)))
+    assert provider.reads_local_files()
+    scene = next(iter(provider.search(SearchRequest.create(limit=1)).scenes()))
+    assert fetch_quicklook(provider, scene.thumbnail)[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("href, local", [
+    ("https://example.com/a.tif", False), ("s3://bucket/a.tif", False), ("/vsicurl/https://x/a.tif", False),
+    ("/vsis3/bucket/a.tif", False), ("/vsizip//vsicurl/https://x/a.zip/b.tif", False),
+    ("file:///etc/passwd", True), ("/etc/passwd", True), ("../../etc/passwd", True),
+    ("/vsizip//home/user/a.zip/b.tif", True), ("/vsimem/x", True), ("C:\\Users\\x.tif", True),
+    ("/vsisubfile/0_100,/etc/passwd", True)])
+def test_what_counts_as_a_local_file(href, local):
+    assert is_local_reference(href) is local
+
+
+@pytest.mark.parametrize("name", ["../../.bashrc", "a/../../b", "C:/Windows/x", "..\\..\\x"])
+def test_names_from_a_server_never_leave_the_download_folder(tmp_path, name):
+    with pytest.raises(errors.InvalidRequestError) as info:
+        path_inside(str(tmp_path / "out"), name)
+    assert "leaves the download folder" in info.value.user_message
+
+
+def test_names_inside_the_folder_are_kept_and_absolute_names_stay_inside(tmp_path):
+    assert path_inside(str(tmp_path), "measurement/s1a-iw-grd-vv.tiff") == str(
+        tmp_path / "measurement" / "s1a-iw-grd-vv.tiff")
+    assert path_inside(str(tmp_path), "/etc/cron.d/x") == str(tmp_path / "etc" / "cron.d" / "x")
+
+
+# ------------------------------------------------------------------ a hostile STAC API
+class _HostileApi(BaseHTTPRequestHandler):
+    mode = "loop"
+
+    def log_message(self, *args):
+        pass
+
+    def _json(self, doc, length=None):
+        body = json.dumps(doc).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(length if length is not None else len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):  # noqa: N802
+        base = f"http://{self.headers['Host']}"
+        if self.path.startswith("/search"):
+            return self._search(base)
+        self._json({"type": "Catalog", "id": "hostile", "description": "x", "stac_version": "1.0.0",
+                    "conformsTo": ["https://api.stacspec.org/v1.0.0/core",
+                                   "https://api.stacspec.org/v1.0.0/item-search"],
+                    "links": [{"rel": "search", "href": f"{base}/search", "type": "application/geo+json",
+                               "method": "GET"},
+                              {"rel": "root", "href": f"{base}/", "type": "application/json"},
+                              {"rel": "self", "href": f"{base}/", "type": "application/json"}]})
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._search(f"http://{self.headers['Host']}")
+
+    def _search(self, base):
+        if self.mode == "huge":  # announces 300 MiB
+            return self._json({"type": "FeatureCollection", "features": []}, length=300 * 1024 * 1024)
+        page = {"type": "FeatureCollection", "features": [_item("LOOPED", f"{base}/a.tif", f"{base}/a.png")],
+                "links": [{"rel": "next", "href": f"{base}/search?token=same", "method": "GET",
+                           "type": "application/geo+json"}]}
+        self._json(page)
+
+
+@pytest.fixture
+def hostile_api():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HostileApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    _HostileApi.mode = "loop"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_next_link_that_loops_ends_the_search_with_a_reason(hostile_api):
+    url = f"http://127.0.0.1:{hostile_api.server_address[1]}/"
+    provider = open_provider(Connection("hostile", "stac-api", url))
+    with pytest.raises(errors.EoSceneFinderError) as info:
+        provider.search(SearchRequest.create(limit=0)).all()
+    assert "already given" in info.value.user_message
+
+
+def test_a_page_announcing_hundreds_of_megabytes_is_not_read(hostile_api):
+    _HostileApi.mode = "huge"
+    url = f"http://127.0.0.1:{hostile_api.server_address[1]}/"
+    provider = open_provider(Connection("hostile", "stac-api", url))
+    with pytest.raises(errors.EoSceneFinderError) as info:
+        provider.search(SearchRequest.create()).all()
+    assert "larger than 256 MiB" in info.value.user_message
+
+
+def test_a_streamed_body_over_the_cap_is_cut_off(nginx_server, tmp_path):
+    root = tmp_path / "big"
+    root.mkdir()
+    (root / "page.json").write_bytes(b" " * (3 * 1024 * 1024))
+    server = nginx_server(root)
+    with requests.Session() as session, pytest.raises(errors.MalformedResponseError) as info:
+        http.request_retrying(session, "GET", server.url + "/page.json", max_bytes=1024 * 1024)
+    assert "larger than 1 MiB" in info.value.user_message
+
+
+def test_xml_with_a_dtd_is_refused():
+    import xml.etree.ElementTree as ET
+
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+              b"<ListBucketResult><Name>&lol2;</Name></ListBucketResult>")
+    with pytest.raises(ET.ParseError):
+        parse_xml(laughs)
+    assert parse_xml(b"<ListBucketResult><Name>b</Name></ListBucketResult>").findtext("Name") == "b"
