@@ -58,6 +58,9 @@ class DownloadJob:
     ``max_sessions`` caps the parallel downloads from the job's host (a service's session
     limit per account: CREODIAS); ``refusals`` maps an HTTP status of that service to what it
     means for the user (no credentials refresh, no retry: the job fails with that text).
+    ``response_check(url, response)`` sees each final answer before its body is read and
+    raises an :class:`EoSceneFinderError` when it is not the file (a service's login or
+    licence page answered with HTTP 200), so that such a page is never saved as data.
     """
 
     url: str
@@ -76,6 +79,7 @@ class DownloadJob:
     max_sessions: Optional[int] = None
     refusals: Dict[int, str] = field(default_factory=dict)
     extra_headers: Dict[str, str] = field(default_factory=dict)
+    response_check: Optional[Callable[[str, Any], None]] = None
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def __post_init__(self):
@@ -290,6 +294,11 @@ def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder:
     refusals: Dict[int, str] = {}
     if provider is not None and callable(getattr(provider, "download_refusals", None)):
         refusals = dict(provider.download_refusals() or {})
+    response_check = None
+    check = getattr(provider, "check_download_response", None) if provider is not None else None
+    if callable(check):
+        def response_check(url: str, response: Any, _scene: Scene = scene) -> None:
+            check(_scene, url, response)
     sidecars = {a.href: a for a in scene.assets.values()}
     jobs: List[DownloadJob] = []
     used: Dict[str, str] = {}
@@ -330,7 +339,7 @@ def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder:
             label=f"{scene.id} · {key}" if not archive else os.path.basename(dest),
             checksum_url=checksum_url, manifest_dir=output_folder, unpack=unpack and archive,
             offline=scene.online is False, order_hint=order_hint, credential_hosts=credential_hosts,
-            max_sessions=max_sessions, refusals=refusals))
+            max_sessions=max_sessions, refusals=refusals, response_check=response_check))
     return jobs
 
 
