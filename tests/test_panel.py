@@ -486,7 +486,9 @@ def test_nasa_cmr_in_the_panel_keyword_collections_search_stream_and_download(do
     dock.end_date.setDate(QDate(2021, 3, 31))
     dock.cloud_slider.setValue(100)
     dock.limit_spin.setValue(0)
+    cmr.world.time_out = 1                       # CMR sends part of the first page, flagged CMR-Time-Out
     run_search(dock)
+    assert "ran out of time" in dock.status_label.text()
     truth = cmr.world.truth(short_name="HLSL30", version="2.0", temporal="2021-03-01T00:00:00Z,2021-03-31T23:59:59.999Z")
     assert sorted(dock.results_model.scene(r).id for r in range(dock.results_model.rowCount())) == sorted(truth)
 

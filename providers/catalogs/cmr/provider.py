@@ -220,7 +220,8 @@ class CmrProvider(Provider):
                 hits = _int(response.headers.get("CMR-Hits"), (data or {}).get("hits") if isinstance(data, dict) else None)
                 if seen == 0 and hits is not None:
                     matched_total += hits
-                if _truthy(response.headers.get("CMR-Time-Out")) or _truthy(response.headers.get("CMR-Timed-Out")):
+                partial = _truthy(response.headers.get("CMR-Time-Out")) or _truthy(response.headers.get("CMR-Timed-Out"))
+                if partial and not self.warnings:
                     self.warnings.append(SearchWarning(
                         "NASA CMR ran out of time and sent part of the results: the list may be incomplete. "
                         "Narrow the search (a shorter period, a smaller area) to get them all.",
