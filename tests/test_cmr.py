@@ -3,6 +3,8 @@
 downloads through the Earthdata redirect chain, and streaming with a host-scoped token."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from shapely.geometry import Polygon
 
@@ -268,3 +270,25 @@ def test_the_real_service_sends_the_token_only_to_nasa_data_hosts():
     assert not provider._token_goes_to("https://lp-prod-protected.s3.us-west-2.amazonaws.com/x.tif?X-Amz-Signature=1")
     assert not provider._token_goes_to("http://data.lpdaac.earthdatacloud.nasa.gov/x.tif")
 
+
+
+def test_the_quicklook_is_the_public_browse_image(cmr):
+    from eo_scene_finder.providers.quicklook import fetch_quicklook
+
+    provider = provider_for(cmr)                            # no token: browse images are public
+    scene = one_hls(provider)
+    data = fetch_quicklook(provider, scene.thumbnail)
+    assert data.startswith(b"\xff\xd8") and cmr.world.requests("s3")[-1]["status"] == 200
+
+
+def test_an_interrupted_download_resumes_through_the_redirect(cmr, tmp_path):
+    token = cmr.world.issue_token(EARTHDATA_USER)
+    provider = provider_for(cmr, {"token": token})
+    [job] = asset_jobs(one_hls(provider), ["B04"], str(tmp_path), provider)
+    os.makedirs(os.path.dirname(job.part_path), exist_ok=True)
+    with open(job.part_path, "wb") as fh:
+        fh.write(COG.read_bytes()[:10000])                 # what an earlier, stopped run left
+    [result] = engine().run([job])
+    assert result.state == "done" and open(result.path, "rb").read() == COG.read_bytes()
+    [s3] = [r for r in cmr.world.requests("s3") if r["method"] == "GET"]
+    assert s3["headers"].get("Range") == "bytes=10000-" and s3["status"] == 206
