@@ -292,3 +292,29 @@ def test_an_interrupted_download_resumes_through_the_redirect(cmr, tmp_path):
     assert result.state == "done" and open(result.path, "rb").read() == COG.read_bytes()
     [s3] = [r for r in cmr.world.requests("s3") if r["method"] == "GET"]
     assert s3["headers"].get("Range") == "bytes=10000-" and s3["status"] == 206
+
+
+def test_test_connection_reaches_cmr(cmr):
+    from eo_scene_finder.providers.spec import ConnectionCheck
+
+    connection = resolve_connection(cmr.connection_string())
+    result = ConnectionCheck()
+    connection_spec = open_provider(connection).spec
+    connection_spec.check_service(connection, None, {}, result)
+    assert result.ok and f"{len(cmr.world.granules)} granules" in result.text()
+
+
+def test_a_detailed_area_goes_as_a_post_form_and_still_pages(cmr):
+    from shapely.geometry import Point
+
+    circle = Point(-105.0, 36.0).buffer(2.5, 128)      # 513 vertices: a URL CMR would refuse
+    request = SearchRequest.create(aoi=circle.__geo_interface__, collections="HLSL30_2.0",
+                                   start="2021-01-01", end="2021-12-31")
+    ids = [s.id for s in provider_for(cmr, page_size=500).search(request).scenes()]
+    calls = granule_searches(cmr)
+    assert len(calls) >= 3 and {c["method"] for c in calls} == {"POST"}
+    assert all(c["headers"].get("CMR-Search-After") for c in calls[1:])
+    from shapely.geometry.polygon import orient
+    polygon = ",".join(f"{x:.7f},{y:.7f}" for x, y in orient(circle, 1.0).exterior.coords)
+    assert ids == cmr.world.truth(short_name="HLSL30", version="2.0", polygon=polygon,
+                                  temporal="2021-01-01T00:00:00Z,2021-12-31T23:59:59.999Z")
