@@ -318,3 +318,14 @@ def test_a_detailed_area_goes_as_a_post_form_and_still_pages(cmr):
     polygon = ",".join(f"{x:.7f},{y:.7f}" for x, y in orient(circle, 1.0).exterior.coords)
     assert ids == cmr.world.truth(short_name="HLSL30", version="2.0", polygon=polygon,
                                   temporal="2021-01-01T00:00:00Z,2021-12-31T23:59:59.999Z")
+
+
+def test_a_search_naming_no_collection_stops_where_cmr_does_and_says_why(cmr):
+    cmr.world.unnamed_depth_limit = 3000     # CMR's 10,000, scaled to this smaller world
+    results = provider_for(cmr).search(SearchRequest.create(start="2021-01-01", end="2021-12-31"))
+    seen = []
+    with pytest.raises(errors.InvalidRequestError) as info:
+        for scene in results.scenes():
+            seen.append(scene.id)
+    assert len(seen) == 2000 and "choose a collection" in info.value.user_message
+    assert "exceeds the limit of 3000" in info.value.__cause__.server_message

@@ -193,6 +193,9 @@ class CmrWorld:
             self.throttle = 0            # the next N CMR requests answer 429
             self.retry_after = 1
             self.time_out = 0            # the next N granule pages are partial (CMR-Time-Out)
+            # granule queries naming no collection stop at item 10,000 (providers-wave2.md §2);
+            # a test of a world smaller than CMR's may scale it down
+            self.unnamed_depth_limit = 10000
             self.log: List[dict] = []
 
     def add_user(self, username: str, password: str, eulas: Tuple[str, ...] = ("HLSL30", "HLSS30", "MOD09GA")) -> None:
@@ -441,8 +444,8 @@ class CmrWorld:
             start = bisect.bisect_right(keys, last)
         named = any(k in ("short_name", "collection_concept_id", "concept_id", "readable_granule_name")
                     for k in grouped_keys)
-        if not named and start + page_size > 10000:
-            raise CmrError(400, DEPTH_ERROR % (start + page_size, 10000))
+        if not named and start + page_size > self.unnamed_depth_limit:
+            raise CmrError(400, DEPTH_ERROR % (start + page_size, self.unnamed_depth_limit))
         items = matched[start:start + page_size]
         timed_out = False
         with self.lock:
@@ -548,6 +551,8 @@ class _Base(BaseHTTPRequestHandler):
     def send(self, status: int, body: Any, content_type: str = JSON_CONTENT_TYPE,
              headers: Optional[Dict[str, str]] = None) -> None:
         data = body if isinstance(body, bytes) else (body.encode() if isinstance(body, str) else json.dumps(body).encode())
+        # logged before the answer leaves: a client that has its answer finds the request logged
+        self.world.record(self.server_name, self, status, location=(headers or {}).get("Location"))
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -556,7 +561,6 @@ class _Base(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-        self.world.record(self.server_name, self, status, location=(headers or {}).get("Location"))
 
     def params(self) -> List[Tuple[str, str]]:
         query = urlsplit(self.path).query

@@ -214,7 +214,14 @@ class CmrProvider(Provider):
             seen = 0
             while True:
                 headers = {"CMR-Search-After": search_after} if search_after else None
-                response = self._call("granules.umm_json", params, headers)
+                try:
+                    response = self._call("granules.umm_json", params, headers)
+                except errors.BadRequestError as err:
+                    if collection is None and "paging depth" in (err.server_message or ""):
+                        raise errors.InvalidRequestError(
+                            f"NASA CMR lists at most {seen} granules when no collection is named: choose a "
+                            "collection (or narrow the area and dates) to see them all.") from err
+                    raise
                 data = eohttp.response_json(response, WHAT)
                 items = (data or {}).get("items") or [] if isinstance(data, dict) else []
                 hits = _int(response.headers.get("CMR-Hits"), (data or {}).get("hits") if isinstance(data, dict) else None)
