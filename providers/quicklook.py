@@ -25,7 +25,10 @@ def fetch_quicklook(provider, href: str) -> bytes:
             raise NotFoundError(f"The quicklook file {os.path.basename(resolved)} does not exist.")
         with open(resolved, "rb") as fh:
             return fh.read(MAX_QUICKLOOK_BYTES)
-    session = getattr(provider, "session", None) or http.new_session()
+    session = getattr(provider, "session", None)
+    if callable(session):  # providers that keep one session per thread (CDSE, CMR) give it by a call
+        session = session()
+    session = session or http.new_session()
     headers = provider.request_headers(resolved) if hasattr(provider, "request_headers") else {}
     response = http.request(session, "GET", resolved, what="The quicklook server", headers=headers, stream=True)
     data = response.raw.read(MAX_QUICKLOOK_BYTES + 1, decode_content=True)

@@ -29,6 +29,7 @@ pytest_plugins = [
     "fixtures.download_servers",
     "fixtures.cdse_servers",
     "fixtures.bucket_servers",
+    "fixtures.cmr_servers",
     "fixtures.qgis_real",
     "fixtures.qgis_auth",
     "fixtures.secret_service",

@@ -20,7 +20,7 @@ PLUGIN_DIR = Path(__file__).resolve().parents[1]
 
 def test_presets_and_their_endpoints():
     assert list(PRESETS) == ["earth-search", "planetary-computer", "dinamis", "isdeform", "cdse-stac", "cdse",
-                            "creodias", "aws-s1", "google", "demo"]
+                            "creodias", "aws-s1", "google", "nasa-cmr", "demo"]
     assert PRESETS["cdse"].kind == "cdse" and PRESETS["cdse"].url.endswith("/odata/v1")
     assert PRESETS["earth-search"].url == "https://earth-search.aws.element84.com/v1"
     pc = PRESETS["planetary-computer"].connection()
@@ -40,6 +40,10 @@ def test_presets_and_their_endpoints():
     google = resolve_connection("google?url=http://127.0.0.1:9")
     assert google.kind == "google" and google.url == "http://127.0.0.1:9"
     assert PRESETS["google"].url == "https://storage.googleapis.com"
+    cmr = resolve_connection("nasa-cmr?url=http://127.0.0.1:9/search/&urs_url=http://127.0.0.3:9")
+    assert (PRESETS["nasa-cmr"].kind, PRESETS["nasa-cmr"].url) == ("cmr", "https://cmr.earthdata.nasa.gov/search/")
+    assert PRESETS["nasa-cmr"].options["urs_url"] == "https://urs.earthdata.nasa.gov"
+    assert (cmr.url, cmr.options["urs_url"]) == ("http://127.0.0.1:9/search/", "http://127.0.0.3:9")
     demo = PRESETS["demo"].connection()
     assert demo.kind == "static" and Path(demo.url) == PLUGIN_DIR / "demo_catalog" / "catalog.json"
     assert Path(demo.url) == DEMO_CATALOG
@@ -176,14 +180,14 @@ def test_the_registry_lists_only_kinds_with_a_provider():
     in words that name the known ones, never listing a kind as both."""
     from eo_scene_finder.providers.catalogs import specs
 
-    assert set(provider_kinds()) == {"stac-api", "static", "cdse", "creodias", "aws", "google"}
+    assert set(provider_kinds()) == {"stac-api", "static", "cdse", "creodias", "aws", "google", "cmr"}
     for kind, spec in specs().items():
         cls = spec.provider_class()
         assert issubclass(cls, Provider) and cls.kind == kind
         assert spec.title and spec.check, kind
     conn = resolve_connection("stac-api+http://127.0.0.1:1/x?flavour=mild")
     assert conn.kind == "stac-api" and conn.options == {"flavour": "mild"}
-    for unknown in ("carrier-pigeon", "usgs", "cmr"):
+    for unknown in ("carrier-pigeon", "usgs"):
         with pytest.raises(errors.InvalidRequestError) as info:
             open_provider(Connection("q", unknown, "x"))
         message = info.value.user_message

@@ -330,3 +330,72 @@ def test_aws_keys_leak_nowhere(aws_s1_catalog, s1_bucket, memory_keyring, captur
         assert leaks == []
     finally:
         store.remove(conn.name)
+
+
+def test_no_earthdata_secret_leaks(cmr, memory_keyring, capture, project_redaction, tmp_path):
+    """NASA CMR: Earthdata tokens (given, renewed from the password, expired) and passwords go
+    through searches, downloads (the DAAC's 303 to presigned S3 URLs, a 401 with the token in
+    its body, an EULA page) and a streamed layer; none may be found anywhere afterwards."""
+    from eo_scene_finder.providers.connections import open_provider, resolve_connection
+    from eo_scene_finder.providers.download.engine import DownloadEngine
+    from eo_scene_finder.providers.download.jobs import asset_jobs
+    from eo_scene_finder.providers.model import SearchRequest
+    from fixtures.cmr_servers import EARTHDATA_PASSWORD, EARTHDATA_USER
+
+    world = cmr.world
+    world.add_user("no-eula", "pw-NoEula-81c2", eulas=())
+    expired, eula_token = world.issue_token(EARTHDATA_USER), world.issue_token("no-eula")
+    world.expire_token(expired)
+    store = ConnectionStore(credentials=CredentialStore(KeyringSecretStore(), environ={}))
+    suffix = uuid.uuid4().hex[:6]
+    secrets = {"renew": {"token": expired, "username": EARTHDATA_USER, "password": EARTHDATA_PASSWORD},
+               "expired": {"token": expired}, "eula": {"token": eula_token}}
+    conns = {}
+    for key, values in secrets.items():
+        conn = resolve_connection(cmr.connection_string(name=f"earthdata {key} {suffix}"))
+        store.save(conn, credentials=values)
+        conns[key] = conn
+    manager = TokenManager(store.credentials)
+    shown_errors: list = []
+    out = tmp_path / "downloads"
+    try:
+        providers = {k: open_provider(c, credentials=manager.provider_credentials(c)) for k, c in conns.items()}
+        scene = providers["renew"].search(SearchRequest.create(collections="HLSL30_2.0", start="2021-05-01",
+                                                               end="2021-05-02", limit=1)).all()[0]
+        for key, provider in providers.items():
+            results = DownloadEngine(max_workers=1, retries=1, backoff=0.01).run(
+                asset_jobs(scene, ["B04"], str(out / key), provider))
+            for result in results:
+                QgsMessageLog.logMessage(f"{result.job.label}: {result.state} {result.reason}", LOG_TAG)
+                if result.error is not None:
+                    report(result.error, shown_errors)
+        assert [p.name for p in out.rglob("*.tif")] == [scene.assets["B04"].title]   # renewed, then downloaded
+        renewed = [t for t, info in world.tokens.items() if info["user"] == EARTHDATA_USER and t != expired]
+        assert renewed and len(shown_errors) == 2
+        path = providers["renew"].gdal_path(scene.assets["B04"].href)
+        project = QgsProject()
+        layer = QgsRasterLayer(path, "streamed HLS", "gdal")
+        assert layer.isValid()
+        project.addMapLayer(layer)
+        project_path = tmp_path / "project.qgs"
+        assert project.write(str(project_path))
+        export = tmp_path / "connections.json"
+        store.export_json(str(export))
+        settings = QgsSettings()
+        settings.sync()
+        places = {"QGIS message log": "\n".join(capture.qgis), "Python logging": "\n".join(capture.python),
+                  "error messages": "\n".join(shown_errors), "exported connections": export.read_text(),
+                  "QGIS settings file": Path(settings.fileName()).read_text(errors="replace"),
+                  "saved project": project_path.read_text(errors="replace")}
+        for file in out.rglob("*"):
+            if file.is_file():
+                places[f"download folder: {file.name}"] = file.read_bytes().decode("latin-1")
+        signatures = [dict(p.split("=", 1) for p in r["path"].split("?", 1)[1].split("&"))["X-Amz-Signature"]
+                      for r in world.requests("s3") if "X-Amz-Signature=" in r["path"]]
+        known = [expired, eula_token, EARTHDATA_PASSWORD] + renewed + signatures
+        assert signatures and capture.python
+        leaks = [(place, secret[:6] + "…") for place, text in places.items() for secret in known if secret in text]
+        assert leaks == []
+    finally:
+        for conn in conns.values():
+            store.remove(conn.name)

@@ -651,3 +651,53 @@ def test_planetary_computer_asset_that_cannot_be_signed_is_explained(dock, pgsta
     wait_until(lambda: layer() is not None, 30, "the signed asset on the map")
     assert layer().isValid()
     assert not [c for c in pc_sas_server.token_calls if "ai4edatasetspublicassets" in c.path]
+
+
+def test_nasa_cmr_in_the_panel_keyword_collections_search_stream_and_download(dock, cmr, monkeypatch, tmp_path):
+    """NASA CMR through the panel: the curated collections, Enter searching CMR by keyword,
+    a month of HLSL30 as the server has it, an HLS band added to the map (token to the DAAC
+    only), a download into the Downloads tab."""
+    from fixtures.cmr_servers import EARTHDATA_USER
+    from eo_scene_finder.providers.connections import resolve_connection
+
+    token = cmr.world.issue_token(EARTHDATA_USER)
+    monkeypatch.setenv("EOSF_EARTHDATA_TOKEN", token)
+    wait_until(lambda: dock.search_task is None, 30, "first-run search")
+    conn = resolve_connection(cmr.connection_string(name="nasa-cmr-loopback"))
+    dock._connections[conn.name] = conn
+    dock.connection_combo.addItem(conn.name, conn.name)
+    dock.select_connection(conn.name)
+    wait_until(lambda: dock.collections_model.rowCount() >= 10, 30, "the curated CMR collections")
+    dock.collection_filter.setText("surface reflectance")
+    QTest.keyClick(dock.collection_filter, Qt.Key.Key_Return)
+    wait_until(lambda: any("keyword=" in r["path"] for r in cmr.world.requests("cmr")), 30, "the keyword search")
+    wait_until(lambda: dock.collections_model.rowCount() == 3, 30, "the collections CMR found")
+    dock.collection_filter.clear()
+    dock.set_selected_collections(["HLSL30_2.0"])
+    dock.use_dates.setChecked(True)
+    dock.start_date.setDate(QDate(2021, 3, 1))
+    dock.end_date.setDate(QDate(2021, 3, 31))
+    dock.cloud_slider.setValue(100)
+    dock.limit_spin.setValue(0)
+    cmr.world.time_out = 1                       # CMR sends part of the first page, flagged CMR-Time-Out
+    run_search(dock)
+    assert "ran out of time" in dock.status_label.text()
+    truth = cmr.world.truth(short_name="HLSL30", version="2.0", temporal="2021-03-01T00:00:00Z,2021-03-31T23:59:59.999Z")
+    assert sorted(dock.results_model.scene(r).id for r in range(dock.results_model.rowCount())) == sorted(truth)
+
+    dock.results_view.selectRow(0)
+    scene = dock.selected_scenes()[0]
+    dock.add_asset_to_map(scene, scene.assets["B04"])
+
+    def layer():
+        return next((lyr for lyr in QgsProject.instance().mapLayers().values()
+                     if isinstance(lyr, QgsRasterLayer) and lyr.name().startswith(scene.id)), None)
+    wait_until(lambda: layer() is not None, 60, "the streamed HLS band")
+    assert layer().isValid() and token not in layer().source()
+    assert all("Authorization" not in r["headers"] for r in cmr.world.requests("s3"))
+
+    out = tmp_path / "out"
+    dock.download_scenes([scene], ["B04", "Fmask"], str(out))
+    wait_until(lambda: len(list(out.rglob("*.tif"))) == 2 and not dock.downloads_widget.running(), 60, "the downloads")
+    model = dock.downloads_widget.model
+    wait_until(lambda: model.rowCount() == 2 and all(r.state == "done" for r in model.rows), 30, "done rows")

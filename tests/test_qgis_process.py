@@ -340,3 +340,37 @@ def test_google_search_by_area_and_download_rebuild_the_safe_headless(qgis_profi
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert [f["properties"]["id"] for f in json.loads((tmp_path / "landsat.geojson").read_text())["features"]] == \
         [LANDSAT[0]]
+
+
+def test_nasa_cmr_search_and_download_headless(qgis_profile_factory, cmr, tmp_path):
+    """``qgis_process`` on ``nasa-cmr?url=…``: a search of HLSL30 over an area, then a download
+    of two bands through the DAAC's 303 to S3 with EOSF_EARTHDATA_TOKEN."""
+    from fixtures.cmr_servers import EARTHDATA_USER
+
+    profile = qgis_profile_factory("qgis-process-cmr")
+    token = cmr.world.issue_token(EARTHDATA_USER)
+    connection = cmr.connection_string()
+    aoi = tmp_path / "aoi.geojson"
+    aoi.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+        "geometry": {"type": "Polygon", "coordinates": [[[-106.5, 34.2], [-105.3, 36.4], [-104.2, 34.6],
+                                                         [-106.5, 34.2]]]}}]}))    # drawn clockwise
+    proc = qgis_env.run_qgis_process(
+        ["run", "eoscenefinder:search", "--", f"CONNECTION={connection}", "COLLECTIONS=HLSL30_2.0",
+         f"AOI={aoi}", "START=2021-03-01", "END=2021-03-31", "MAX_CLOUD=50", "OUTPUT=scenes.gpkg"],
+        profile.root, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    ids = sorted(f.GetField("id") for f in read_features(tmp_path / "scenes.gpkg"))
+    ccw = "-106.5,34.2,-104.2,34.6,-105.3,36.4,-106.5,34.2"
+    assert ids and ids == sorted(cmr.world.truth(short_name="HLSL30", version="2.0", polygon=ccw, cloud_cover="0,50",
+                                                 temporal="2021-03-01T00:00:00Z,2021-03-31T23:59:59.999Z"))
+    proc = qgis_env.run_qgis_process(
+        ["run", "eoscenefinder:download", "--", "INPUT=scenes.gpkg", "ASSETS=B04,Fmask", "OUTPUT_FOLDER=downloads",
+         "OUTPUT=report.csv"], profile.root, timeout=300, cwd=tmp_path, env={"EOSF_EARTHDATA_TOKEN": token})
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = list(csv.DictReader((tmp_path / "report.csv").open()))
+    assert len(rows) == 2 * len(ids) and {r["state"] for r in rows} == {"done"}
+    tifs = sorted((tmp_path / "downloads" / "HLSL30_2.0").glob("*/*.tif"))
+    assert len(tifs) == 2 * len(ids) and all(t.read_bytes() == COG.read_bytes() for t in tifs)
+    s3 = cmr.world.requests("s3")
+    assert s3 and all("Authorization" not in r["headers"] for r in s3)
+    assert token not in proc.stdout + proc.stderr + (tmp_path / "report.csv").read_text()

@@ -179,7 +179,12 @@ class SearchController(QObject):
             tail = f" of {outcome.matched} matching"
         if n:
             self.scenesFound.emit(n)
-        warn = f" — {len(outcome.warnings)} document(s) could not be read" if outcome.warnings else ""
+        distinct = list(dict.fromkeys(outcome.warnings))
+        warn = ""
+        if len(distinct) == 1 and "could not be read" not in distinct[0]:
+            warn = f" — {distinct[0].rstrip('.')}"      # one thing to say (a catalog's partial answer)
+        elif outcome.warnings:
+            warn = f" — {len(outcome.warnings)} document(s) could not be read"
         progress = f" ({self._progress_text})" if self._progress_text else ""
         self.statusChanged.emit(f"{n} scenes{tail}{warn}{progress}." if n else "No scene matches these filters." + warn,
                                 False)

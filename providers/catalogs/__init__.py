@@ -19,6 +19,7 @@ SPEC_MODULES: Tuple[str, ...] = (
     ".odata",
     ".aws",
     ".google",
+    ".cmr",
 )
 
 _lock = threading.Lock()

@@ -62,6 +62,9 @@ class DownloadJob:
     gets the results of its jobs (assembling the product once every file is there: a SAFE
     rebuilt from a bucket). ``skip_reason`` marks a job with nothing to fetch (the product is
     already in the output folder): it ends skipped with that reason, without a request.
+    ``response_check(url, response)`` sees each final answer before its body is read and
+    raises an :class:`EoSceneFinderError` when it is not the file (a service's login or
+    licence page answered with HTTP 200), so that such a page is never saved as data.
     """
 
     url: str
@@ -82,6 +85,7 @@ class DownloadJob:
     extra_headers: Dict[str, str] = field(default_factory=dict)
     group: Any = None
     skip_reason: str = ""
+    response_check: Optional[Callable[[str, Any], None]] = None
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def __post_init__(self):
@@ -300,6 +304,11 @@ def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder:
     refusals: Dict[int, str] = {}
     if provider is not None and callable(getattr(provider, "download_refusals", None)):
         refusals = dict(provider.download_refusals() or {})
+    response_check = None
+    check = getattr(provider, "check_download_response", None) if provider is not None else None
+    if callable(check):
+        def response_check(url: str, response: Any, _scene: Scene = scene) -> None:
+            check(_scene, url, response)
     sidecars = {a.href: a for a in scene.assets.values()}
     jobs: List[DownloadJob] = []
     used: Dict[str, str] = {}
@@ -340,7 +349,7 @@ def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder:
             label=f"{scene.id} · {key}" if not archive else os.path.basename(dest),
             checksum_url=checksum_url, manifest_dir=output_folder, unpack=unpack and archive,
             offline=scene.online is False, order_hint=order_hint, credential_hosts=credential_hosts,
-            max_sessions=max_sessions, refusals=refusals))
+            max_sessions=max_sessions, refusals=refusals, response_check=response_check))
     return jobs
 
 

@@ -182,6 +182,8 @@ class _Transfer:
             raise _Retry(err) from err  # refused, reset, timed out: worth another try
         try:
             status = resp.status_code
+            if job.response_check is not None:
+                job.response_check(url, resp)  # raises when the answer is a page, not the file
             if status == 202:
                 raise OfflineProductError(
                     "Being restored from the long-term archive (HTTP 202): download it again later."
