@@ -28,6 +28,7 @@ pytest_plugins = [
     "fixtures.servers",
     "fixtures.download_servers",
     "fixtures.cdse_servers",
+    "fixtures.m2m_servers",
     "fixtures.qgis_real",
     "fixtures.processing_algs",
 ]

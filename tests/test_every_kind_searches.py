@@ -15,7 +15,7 @@ from test_connections_dialog import store  # noqa: F401  (fixture)
 
 
 @pytest.fixture
-def loopback_urls(pgstac_api, cdse, demo_catalog_path):
+def loopback_urls(pgstac_api, cdse, demo_catalog_path, m2m, usgs_env):
     """The loopback server (or bundled file) each kind is searched on. A new kind must add
     its server here: the test fails for a kind it cannot reach."""
     return {
@@ -23,6 +23,7 @@ def loopback_urls(pgstac_api, cdse, demo_catalog_path):
         "static": demo_catalog_path,
         "cdse": cdse.odata_url,
         "creodias": cdse.odata_url,      # CREODIAS speaks the same OData interface
+        "usgs": m2m.api_url,             # the account comes from EOSF_USGS_USERNAME / EOSF_USGS_TOKEN
     }
 
 

@@ -17,6 +17,7 @@ from ..spec import ProviderSpec
 SPEC_MODULES: Tuple[str, ...] = (
     ".stac",
     ".odata",
+    ".usgs",
 )
 
 _lock = threading.Lock()

@@ -300,11 +300,12 @@ class DownloadEngine:
                 if idx is None:
                     return
                 job = jobs[idx]
+                slot = {"host": job.host if acquired else None}  # the host whose slot this worker holds
                 try:
                     if session is None and acquired:
                         session = self.session_factory()
                         buffer = bytearray(self.chunk_size)
-                    result = self._job(job, session, buffer, run)
+                    result = self._job(job, session, buffer, run, slot)
                 except EoSceneFinderError as err:
                     result = DownloadResult(job, FAILED, error=err)
                 except Exception as err:  # noqa: BLE001 - a bug must not lose the other jobs
@@ -312,8 +313,8 @@ class DownloadEngine:
                     result = DownloadResult(job, FAILED, error=DownloadError(
                         f"The download failed unexpectedly: {redact_text(str(err))}"))
                 finally:
-                    if acquired:
-                        self.limiter.release(job.host)
+                    if slot["host"] is not None:
+                        self.limiter.release(slot["host"])
                 if result.state == FAILED:
                     LOG.info("download failed: %s: %s", redact_url(job.url), result.reason)
                 results[idx] = result
@@ -323,7 +324,31 @@ class DownloadEngine:
                 session.close()
 
     # ------------------------------------------------------------------ one job
-    def _job(self, job: DownloadJob, session, buffer, run: _Run) -> DownloadResult:
+    def _resolve(self, job: DownloadJob, run: _Run, slot: Dict[str, Optional[str]]) -> bool:
+        """Wait for the job's URL (``job.resolver``) without holding a download slot, then take
+        a slot on the URL's host. False when cancelled meanwhile."""
+        if slot.get("host") is not None:
+            self.limiter.release(slot["host"])
+            slot["host"] = None
+        url = job.resolver(job, lambda: run.cancelled(job),
+                           lambda text: run.update(job, state=QUEUED, message=text))
+        if url is None:
+            return False
+        job.url = url
+        job.resolver = None
+        run.update(job, message="")
+        lim = self.limiter
+        with lim.cond:
+            while not lim.can_take(job.host, job.max_sessions):
+                if run.cancelled(job):
+                    return False
+                lim.cond.wait(0.1)
+            lim.take(job.host)
+        slot["host"] = job.host
+        return True
+
+    def _job(self, job: DownloadJob, session, buffer, run: _Run,
+             slot: Optional[Dict[str, Optional[str]]] = None) -> DownloadResult:
         if run.cancelled(job):
             return DownloadResult(job, CANCELLED, message="Cancelled.")
         if job.offline:
@@ -336,6 +361,7 @@ class DownloadEngine:
                 return DownloadResult(job, FAILED, error=DownloadError(
                     f"{job.label} is already being downloaded by another task."))
             _ACTIVE_PATHS.add(job.dest_path)
+        active_path = job.dest_path  # the server may rename the file (name_from_response)
         try:
             manifest = Manifest.for_folder(job.manifest_dir or os.path.dirname(job.dest_path))
             present = self._already_present(job, manifest, run)
@@ -343,6 +369,9 @@ class DownloadEngine:
                 return present
             if run.cancelled(job):
                 return DownloadResult(job, CANCELLED, message="Cancelled.")
+            if job.resolver is not None:
+                if not self._resolve(job, run, slot if slot is not None else {}):
+                    return DownloadResult(job, CANCELLED, message="Cancelled.")
             checksum, note = job.checksum, ""
             if checksum is None and job.checksum_url:
                 checksum, note = self._sidecar_checksum(job, session)
@@ -357,7 +386,7 @@ class DownloadEngine:
             return result
         finally:
             with _ACTIVE_LOCK:
-                _ACTIVE_PATHS.discard(job.dest_path)
+                _ACTIVE_PATHS.discard(active_path)
 
     def _already_present(self, job: DownloadJob, manifest: Manifest, run: _Run) -> Optional[DownloadResult]:
         """A SKIPPED result when the final file is there and verified, else None."""

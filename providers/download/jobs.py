@@ -76,6 +76,12 @@ class DownloadJob:
     max_sessions: Optional[int] = None
     refusals: Dict[int, str] = field(default_factory=dict)
     extra_headers: Dict[str, str] = field(default_factory=dict)
+    # resolver(job, should_stop, report) -> the URL to fetch, or None when cancelled: for
+    # services that hand out a file's URL only when it is ready (USGS M2M); called when the
+    # job's turn comes, after the skip-present check, without holding a download slot
+    resolver: Optional[Callable[["DownloadJob", Callable[[], bool], Callable[[str], None]], Optional[str]]] = None
+    # the server's Content-Disposition file name replaces the file name (fresh downloads only)
+    name_from_response: bool = False
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def __post_init__(self):
@@ -272,6 +278,9 @@ def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder:
     verification). ``provider`` resolves/signs hrefs (``resolve_href``), gives credentials
     (``request_headers``, ``refresh_credentials``) and may describe its ordering step for
     offline products (``order_hint(scene)``)."""
+    if provider is not None and callable(getattr(provider, "download_jobs_for", None)):
+        # a service with its own download steps (USGS M2M: request, then wait for the files)
+        return provider.download_jobs_for(scene, asset_keys, output_folder, unpack=unpack)
     output_folder = os.path.abspath(output_folder)
     keys = list(asset_keys) if asset_keys is not None else [k for k, a in scene.assets.items() if a.is_data]
     collection_dir = os.path.join(output_folder, safe_name(scene.collection or "", "no-collection"))

@@ -1,6 +1,5 @@
 """USGS M2M logins: ``login-token`` (username + application token) gives an API key of about
-2 h, sent as ``X-Auth-Token``, renewed, and ended with ``logout``. The M2M search provider
-builds on this (its own issue); until it lands no kind uses the ``usgs`` scheme."""
+2 h, sent as ``X-Auth-Token``, renewed, and ended with ``logout``; the ``usgs`` kind (:mod:`.provider`) logs in with it."""
 from __future__ import annotations
 
 import json
@@ -85,7 +84,12 @@ class UsgsSession(AuthSession):
                 return self.api_key
             if not force and self.expires_at - now > min(DEFAULT_MARGIN, self.lifetime / 2):
                 return self.api_key
-            self._logout_quietly()
+            if force and rejected is not None:
+                # the service refused this key (expired, invalid): never send it again,
+                # not even to ``logout``
+                self.api_key = None
+            else:
+                self._logout_quietly()
         self._login()
         return self.api_key
 
