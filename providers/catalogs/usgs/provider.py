@@ -243,6 +243,7 @@ class UsgsM2MProvider(Provider):
     def close(self) -> None:
         """Log out (``logout``), as USGS asks clients to do when done."""
         if self._used:
+            self._used = False
             try:
                 self.client.logout()
             except errors.EoSceneFinderError as err:
