@@ -130,6 +130,18 @@ def test_metadata_filters_are_the_panels_attributes(usgs, m2m):
     assert "dayNight" in info.value.user_message
 
 
+def test_results_come_in_the_order_asked(usgs, m2m):
+    provider = usgs(page_size=30)
+    base = dict(aoi=[3.5, 50.0, 5.0, 51.0], **YEAR)
+    newest = provider.search(SearchRequest.create(sortby="-datetime", limit=40, **base)).all()
+    dates = [s.datetime for s in newest]
+    assert len(newest) == 40 and dates == sorted(dates, reverse=True) and dates[0].month == 12
+    assert m2m.payloads("scene-search")[-1]["sortDirection"] == "DESC"
+    clearest = provider.search(SearchRequest.create(sortby="eo:cloud_cover", limit=5, **base)).all()
+    everything = provider.search(SearchRequest.create(**base)).all()
+    assert [s.cloud_cover for s in clearest] == sorted(s.cloud_cover for s in everything)[:5]
+
+
 def test_collections_are_the_collection_2_datasets_titled_by_the_service(usgs):
     collections = usgs().list_collections()
     assert [c.id for c in collections] == ["landsat_ot_c2_l2", "landsat_ot_c2_l1", "landsat_etm_c2_l2",

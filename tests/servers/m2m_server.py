@@ -385,6 +385,11 @@ def scene_search(state: State, p: dict) -> dict:
     if sf.get("metadataFilter"):
         tests.append(_metadata_predicate(state, sf["metadataFilter"]))
     hits = [s for s in state.scenes[dataset] if all(t(s) for t in tests)]
+    direction = str(p.get("sortDirection") or "ASC").upper()   # by acquisition date
+    if direction not in ("ASC", "DESC"):
+        raise M2MError("INPUT_PARAMETER_INVALID", f"Invalid sortDirection: {direction}")
+    if direction == "DESC":
+        hits.reverse()
     page = hits[start - 1:start - 1 + max_results]
     total = len(hits)
     last = start - 1 + len(page)

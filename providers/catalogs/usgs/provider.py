@@ -178,6 +178,18 @@ class UsgsM2MProvider(Provider):
     def search(self, request: SearchRequest) -> SearchResults:
         datasets = list(request.collections) or [DEFAULT_DATASET]
         page_size = max(1, min(10000, int(self.connection.option("page_size", 100))))
+        sortby = request.sortby
+        by_date = bool(sortby) and sortby[0].field in ("datetime", "start_datetime")
+        # M2M sorts one dataset by acquisition date (sortDirection); any other order, or several
+        # datasets, needs every result first
+        sort_locally = bool(sortby) and (not by_date or len(sortby) > 1 or len(datasets) > 1)
+        direction = {"sortDirection": "DESC" if sortby[0].descending else "ASC"} if by_date else {}
+
+        def sorted_pages() -> Iterator[Page]:
+            from ...filtering import sort_scenes
+
+            everything = [scene for page in pages() for scene in page.scenes]
+            yield Page(sort_scenes(everything, sortby), more=False)
 
         def pages() -> Iterator[Page]:
             number = 0
@@ -188,7 +200,7 @@ class UsgsM2MProvider(Provider):
                 start = 1
                 while True:
                     payload = {"datasetName": dataset, "maxResults": page_size, "startingNumber": start,
-                               "metadataType": "summary", "sceneFilter": scene_filter}
+                               "metadataType": "summary", "sceneFilter": scene_filter, **direction}
                     data = self.call("scene-search", payload) or {}
                     results = [r for r in data.get("results") or () if isinstance(r, dict)]
                     returned = int(data.get("recordsReturned") or len(results))
@@ -210,7 +222,7 @@ class UsgsM2MProvider(Provider):
                         break
                     start += returned
 
-        return SearchResults(pages, limit=request.limit)
+        return SearchResults(sorted_pages if sort_locally else pages, limit=request.limit)
 
     def scene_from_record(self, record: Dict[str, Any]) -> Scene:
         return record_to_scene(record, str(record.get("datasetName") or DEFAULT_DATASET), self.connection.name)
