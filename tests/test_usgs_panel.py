@@ -10,6 +10,8 @@ import uuid
 from qgis.PyQt.QtCore import QDate
 
 from eo_scene_finder.providers.auth.tokens import TokenManager
+from eo_scene_finder.providers.connections import open_provider
+from eo_scene_finder.providers.model import SearchRequest
 from eo_scene_finder.ui.connections_dialog import check_connection
 
 from test_connections_dialog import store  # noqa: F401  (fixture)
@@ -17,12 +19,21 @@ from test_panel import dock, fresh_settings, run_search, wait_until  # noqa: F40
 
 
 def test_test_connection_logs_in_and_out(m2m, usgs_env):
-    result = check_connection(m2m.connection(), TokenManager())
+    manager = TokenManager()
+    result = check_connection(m2m.connection(), manager)
     assert result.ok, result.text()
     assert "Credentials accepted: logged in to USGS M2M" in result.text()
     assert "landsat_ot_c2_l2" in result.text() and "Logged out" in result.text()
     stats = m2m.stats()
     assert stats["logins"] == 1 and stats["logouts"] == 1 and stats["keys_alive"] == 0
+    # the same manager searches next: a new login, never the key logged out
+    provider = open_provider(m2m.connection(), credentials=manager)
+    try:
+        assert provider.search(SearchRequest.create(collections=["landsat_ot_c2_l2"], limit=2)).all()
+    finally:
+        provider.close()
+    stats = m2m.stats()
+    assert stats["logins"] == 2 and stats["stale_key_uses"] == 0 and "AUTH_KEY_INVALID" not in stats["errors"]
 
 
 def test_the_editor_offers_the_usgs_form(store):  # noqa: F811

@@ -29,8 +29,12 @@ def check_usgs(connection, session, headers: Dict[str, str], result: ConnectionC
     data = post("dataset-search", {"datasetName": "landsat_ot_c2"}) or []
     names = sorted(str(d.get("datasetAlias")) for d in data if isinstance(d, dict))
     result.add(True, f"Reachable: USGS M2M lists {', '.join(names) or 'no Landsat Collection 2 dataset'}.")
-    if headers.get("X-Auth-Token"):
+    key = headers.get("X-Auth-Token")
+    if key:
+        from .login import forget_api_key
+
         post("logout", {})
+        forget_api_key(key)
         result.add(True, "Logged out of USGS M2M again.")
 
 

@@ -146,6 +146,12 @@ class UsgsDownloadBatch:
                 if self.wanted[id(j)].error is None:
                     self.wanted[id(j)].error = err
             return
+        except (errors.AuthenticationError, errors.BadRequestError, errors.InvalidRequestError) as err:
+            # the same answer would come for every other job: they fail with it, unasked
+            for j in pending:
+                if self.wanted[id(j)].error is None:
+                    self.wanted[id(j)].error = err
+            raise
         self.labels.append(label)
         self.started = True
         for j in ready:
