@@ -176,6 +176,41 @@ def test_an_expired_key_means_one_new_login_without_the_stale_key(m2m, usgs):
     assert stats["stale_key_uses"] == 0          # not even a logout with the refused key
 
 
+def test_a_key_logged_out_elsewhere_means_one_new_login(m2m, usgs_env):
+    import requests
+    manager = TokenManager()
+    provider = open_provider(m2m.connection(), credentials=manager)
+    try:
+        provider.search(SearchRequest.create(limit=3, **YEAR)).all()
+        key = manager.headers(provider.connection)["X-Auth-Token"]
+        requests.post(m2m.api_url + "logout", headers={"X-Auth-Token": key}, json={})  # another program
+        assert len(provider.search(SearchRequest.create(limit=3, **YEAR)).all()) == 3
+    finally:
+        provider.close()
+    stats = m2m.stats()
+    assert stats["errors"]["AUTH_KEY_INVALID"] == 1 and stats["logins"] == 2
+    assert stats["stale_key_uses"] == 1          # the one request that found out, no more
+
+
+def test_the_server_takes_both_polygon_forms_in_use(m2m, usgs_env):
+    """landsatxplore/usgsxplore send M2M Coordinates, bdc-collectors/eodag plain GeoJSON."""
+    import requests
+    key = requests.post(m2m.api_url + "login-token", json=usgs_env).json()["data"]
+    ring = [[4.0, 50.5], [4.2, 50.5], [4.2, 50.7], [4.0, 50.5]]
+    forms = [{"filterType": "geoJson", "geoJson": {"type": "Polygon", "coordinates": [
+                 {"longitude": x, "latitude": y} for x, y in ring]}},
+             {"filterType": "geojson", "geoJson": {"type": "Polygon", "coordinates": [ring]}}]
+    found = []
+    for spatial in forms:
+        answer = requests.post(m2m.api_url + "scene-search", headers={"X-Auth-Token": key}, json={
+            "datasetName": "landsat_ot_c2_l2", "maxResults": 500,
+            "sceneFilter": {"spatialFilter": spatial, "acquisitionFilter": {"start": "2018-01-01",
+                                                                            "end": "2018-12-31"}}}).json()
+        assert answer["errorCode"] is None
+        found.append(sorted(r["displayId"] for r in answer["data"]["results"]))
+    assert found[0] and found[0] == found[1]
+
+
 def test_keys_refused_after_a_new_login_say_credentials_rejected(m2m, usgs):
     m2m.configure(key_idle_seconds=0.0)          # every key expires at once
     with pytest.raises(CredentialsRejectedError) as info:
