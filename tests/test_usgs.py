@@ -71,6 +71,9 @@ def test_scenes_carry_the_landsat_key_footprint_quicklook_and_assets(usgs):
     assert scene.thumbnail.startswith("https://landsatlook.usgs.gov/gen-browse?size=thumb")
     assert {"bundle", "SR_B4", "ST_B10", "QA_PIXEL", "MTL.txt"} <= set(scene.assets)
     assert scene.datetime.isoformat().startswith("2018-01-31")
+    # files USGS hands out only after a download request are not offered for streaming
+    from eo_scene_finder.ui.scene_panel import pick_view_asset
+    assert pick_view_asset(scene) is None
 
 
 def test_polygon_aoi_goes_as_coordinates_and_the_footprint_is_checked_locally(usgs, m2m):

@@ -43,6 +43,7 @@ def test_usgs_search_then_download_bands_and_bundles(qgis_profile_factory, m2m, 
 
     proc = run(["run", "eoscenefinder:download", "--", "INPUT=scenes.gpkg", "OUTPUT_FOLDER=downloads",
                 "OUTPUT=bundles.csv"], profile, tmp_path)
+    assert "USGS is preparing 2 files" in proc.stdout, proc.stdout[-3000:]
     rows = list(csv.DictReader((tmp_path / "bundles.csv").open()))
     assert sorted((r["scene"], r["asset"], r["state"]) for r in rows) == sorted((i, "bundle", "done") for i in ids)
     for i in ids:

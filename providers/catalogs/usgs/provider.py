@@ -24,7 +24,7 @@ from ...filtering import scene_matches
 from ...model import CollectionInfo, Page, Scene, SearchRequest
 from .api import DEFAULT_URL, M2MClient
 from .downloads import RETRIEVE_INTERVAL, RETRIEVE_INTERVAL_MAX, UsgsDownloadBatch, make_jobs
-from .records import BUNDLE, record_to_scene
+from .records import BUNDLE, HREF_SCHEME, record_to_scene
 
 LOG = logging.getLogger(__name__)
 
@@ -223,6 +223,13 @@ class UsgsM2MProvider(Provider):
                     start += returned
 
         return SearchResults(sorted_pages if sort_locally else pages, limit=request.limit)
+
+    def gdal_path(self, href: str) -> str:
+        if href.startswith(HREF_SCHEME):
+            raise errors.InvalidRequestError(
+                "USGS files cannot be streamed: USGS hands them out only through a download request. "
+                "Download them, then open the downloaded files.")
+        return super().gdal_path(href)
 
     def scene_from_record(self, record: Dict[str, Any]) -> Scene:
         return record_to_scene(record, str(record.get("datasetName") or DEFAULT_DATASET), self.connection.name)

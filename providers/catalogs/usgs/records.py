@@ -117,7 +117,9 @@ def record_to_scene(record: Mapping[str, Any], dataset: str, connection_name: Op
         BUNDLE: Asset(BUNDLE, asset_href(dataset, entity_id, BUNDLE), "application/x-tar", ("data", "archive"),
                       title="Whole product (tar bundle)", extra={"file_name": display_id + ".tar"})}
     for suffix in BAND_FILES.get(dataset, ()):
-        media = "image/tiff; application=geotiff; profile=cloud-optimized" if "." not in suffix else (
+        # no media type for the GeoTIFFs: they cannot be streamed (USGS hands out a URL only
+        # after a download request), so the panel must not offer them as map layers
+        media = None if "." not in suffix else (
             "application/json" if suffix.endswith(".json") else
             "application/xml" if suffix.endswith(".xml") else "text/plain")
         roles = ("data",) if "." not in suffix else ("metadata",)
