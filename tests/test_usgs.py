@@ -145,6 +145,14 @@ def test_results_come_in_the_order_asked(usgs, m2m):
     assert [s.cloud_cover for s in clearest] == sorted(s.cloud_cover for s in everything)[:5]
 
 
+def test_scenes_asked_by_id_are_found_by_the_server(usgs, m2m):
+    provider = usgs()
+    wanted = ids(provider.search(SearchRequest.create(aoi=[3.5, 50.0, 5.0, 51.0], limit=3, **YEAR)).all())
+    found = provider.search(SearchRequest.create(ids=wanted, collections=["landsat_ot_c2_l2"])).all()
+    assert sorted(ids(found)) == sorted(wanted)
+    assert m2m.payloads("scene-search")[-1]["sceneFilter"]["metadataFilter"]["filterType"] == "or"
+
+
 def test_collections_are_the_collection_2_datasets_titled_by_the_service(usgs):
     collections = usgs().list_collections()
     assert [c.id for c in collections] == ["landsat_ot_c2_l2", "landsat_ot_c2_l1", "landsat_etm_c2_l2",

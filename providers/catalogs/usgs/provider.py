@@ -49,6 +49,9 @@ COMMON_FILTERS = {
 }
 
 
+PRODUCT_ID_LABEL = "Landsat Product Identifier"   # the displayId filter (recorded dataset-filters)
+
+
 def _filter_name(label: str) -> str:
     if label in COMMON_FILTERS:
         return COMMON_FILTERS[label]
@@ -145,17 +148,23 @@ class UsgsM2MProvider(Provider):
         if request.max_cloud is not None:
             # whole percents, as clients send them; the exact bound is checked locally
             sf["cloudCoverFilter"] = {"min": 0, "max": int(math.ceil(request.max_cloud)), "includeUnknown": False}
-        metadata = self.metadata_filter(dict(request.provider_filters), dataset)
+        metadata = self.metadata_filter(dict(request.provider_filters), dataset, request.ids)
         if metadata:
             sf["metadataFilter"] = metadata
         return sf
 
-    def metadata_filter(self, wanted: Dict[str, Any], dataset: str) -> Optional[dict]:
+    def metadata_filter(self, wanted: Dict[str, Any], dataset: str, ids: Iterable[str] = ()) -> Optional[dict]:
+        """``metadataFilter`` for ``wanted`` (filter name → value) and product ids (``ids``)."""
         wanted = {k: v for k, v in wanted.items() if v not in (None, "")}
-        if not wanted:
+        ids = [i for i in ids if i]
+        if not wanted and not ids:
             return None
         fields = {_filter_name(str(f.get("fieldLabel") or f["id"])): f for f in self.dataset_filters(dataset)}
         children = []
+        product_id = fields.get(_filter_name(PRODUCT_ID_LABEL))
+        if ids and product_id is not None:
+            by_id = [{"filterType": "value", "filterId": product_id["id"], "value": i, "operand": "="} for i in ids]
+            children.append(by_id[0] if len(by_id) == 1 else {"filterType": "or", "childFilters": by_id})
         for name, value in sorted(wanted.items()):
             field = fields.get(name)
             if field is None:
@@ -173,6 +182,8 @@ class UsgsM2MProvider(Provider):
             else:
                 children.append({"filterType": "value", "filterId": field["id"], "value": str(value).strip(),
                                  "operand": "="})
+        if not children:
+            return None
         return children[0] if len(children) == 1 else {"filterType": "and", "childFilters": children}
 
     def search(self, request: SearchRequest) -> SearchResults:
