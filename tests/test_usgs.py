@@ -365,3 +365,36 @@ def test_search_string_and_records_round_trip(m2m, usgs_env):
         assert again.properties["entityId"] == scene.properties["entityId"]
     finally:
         provider.close()
+
+
+def test_the_loopback_server_answers_in_the_recorded_shapes(m2m, usgs_env):
+    """Every answer of the loopback M2M has the keys of the recorded real ones."""
+    from pathlib import Path
+    import requests
+
+    recorded = Path(__file__).parent / "data" / "usgs-m2m"
+
+    def real(name):
+        return json.loads((recorded / name).read_text())
+
+    def call(endpoint, payload, key=None):
+        answer = requests.post(m2m.api_url + endpoint, json=payload, headers={"X-Auth-Token": key} if key else {})
+        assert answer.status_code == 200
+        return answer.json()
+
+    login = call("login-token", usgs_env)
+    assert set(login) == set(real("login.json")) and login["errorCode"] is None
+    key = login["data"]
+    search = call("scene-search", {"datasetName": "landsat_ot_c2_l2", "maxResults": 3}, key)["data"]
+    shape = real("scene-search_landsat_ot_c2_l2_point.json")["data"]
+    assert set(search) == set(shape)
+    assert all(set(r) == set(shape["results"][0]) for r in search["results"])
+    entity = search["results"][2]["entityId"]
+    options = call("download-options", {"datasetName": "landsat_ot_c2_l2", "entityIds": [entity]}, key)["data"]
+    assert all(set(o) == set(real("download-options.json")["data"][0]) for o in options)
+    band = options[1]["secondaryDownloads"][0]
+    request = call("download-request", {"downloads": [{"entityId": band["entityId"], "productId": band["id"]}],
+                                        "label": "shape-check"}, key)["data"]
+    assert set(request) == set(real("download-request.json")["data"])
+    assert set(request["availableDownloads"][0]) == set(real("download-request.json")["data"]["preparingDownloads"][0])
+    assert call("dataset-filters", {"datasetName": "landsat_ot_c2_l2"}, key)["data"] == real("dataset-filters.json")["data"]
