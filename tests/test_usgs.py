@@ -398,3 +398,15 @@ def test_the_loopback_server_answers_in_the_recorded_shapes(m2m, usgs_env):
     assert set(request) == set(real("download-request.json")["data"])
     assert set(request["availableDownloads"][0]) == set(real("download-request.json")["data"]["preparingDownloads"][0])
     assert call("dataset-filters", {"datasetName": "landsat_ot_c2_l2"}, key)["data"] == real("dataset-filters.json")["data"]
+
+
+def test_ready_files_do_not_wait_behind_files_being_prepared(m2m, usgs, tmp_path):
+    m2m.configure(prepare_polls=8)
+    provider = usgs()
+    scenes = _scenes(provider, 4)
+    jobs = [j for s in scenes[:3] for j in asset_jobs(s, ["bundle"], str(tmp_path), provider)]
+    jobs += asset_jobs(scenes[3], ["SR_B4"], str(tmp_path), provider)
+    finished = []
+    results = DownloadEngine(max_workers=2).run(jobs, lambda e: e.result and finished.append(e.label))
+    assert [r.state for r in results] == ["done"] * 4
+    assert finished[0] == f"{scenes[3].id} · SR_B4"          # two workers, three bundles ahead of it

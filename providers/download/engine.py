@@ -41,6 +41,7 @@ from ..model import Checksum
 from ..net.redact import SECRET_HEADERS, redact_text, redact_url
 import logging
 from .jobs import credentials_may_follow
+from .jobs import NOT_READY
 from .jobs import CANCELLED, DONE, DOWNLOADING, DownloadJob, DownloadResult, FAILED, FINAL_STATES, OFFLINE, ProgressCallback, ProgressEvent, QUEUED, SKIPPED, VERIFYING, WHAT, _MAX_REDIRECTS, _MIN_READ, _REDIRECTS
 from .manifest import Manifest
 from .transfer import _Transfer, _remove, _unpack
@@ -132,6 +133,7 @@ class _Run:
         self.speed = 0.0
         self.finished = 0
         self.started = time.monotonic()
+        self.waiting: set = set()  # ids of jobs whose URL is not ready yet (already checked on disk)
 
     def cancelled(self, job: DownloadJob) -> bool:
         return self.cancel_event.is_set() or job.cancelled
@@ -306,6 +308,11 @@ class DownloadEngine:
                         session = self.session_factory()
                         buffer = bytearray(self.chunk_size)
                     result = self._job(job, session, buffer, run, slot)
+                    if result is None:   # its file is not ready yet: the other jobs go first
+                        with self.limiter.cond:
+                            pending.append(idx)
+                            self.limiter.cond.notify_all()
+                        continue
                 except EoSceneFinderError as err:
                     result = DownloadResult(job, FAILED, error=err)
                 except Exception as err:  # noqa: BLE001 - a bug must not lose the other jobs
@@ -324,14 +331,16 @@ class DownloadEngine:
                 session.close()
 
     # ------------------------------------------------------------------ one job
-    def _resolve(self, job: DownloadJob, run: _Run, slot: Dict[str, Optional[str]]) -> bool:
-        """Wait for the job's URL (``job.resolver``) without holding a download slot, then take
-        a slot on the URL's host. False when cancelled meanwhile."""
+    def _resolve(self, job: DownloadJob, run: _Run, slot: Dict[str, Optional[str]]) -> Optional[bool]:
+        """Ask for the job's URL (``job.resolver``) without holding a download slot, then take
+        a slot on the URL's host. False when cancelled meanwhile, None when not ready yet."""
         if slot.get("host") is not None:
             self.limiter.release(slot["host"])
             slot["host"] = None
         url = job.resolver(job, lambda: run.cancelled(job),
                            lambda text: run.update(job, state=QUEUED, message=text))
+        if url == NOT_READY:
+            return None
         if url is None:
             return False
         job.url = url
@@ -348,7 +357,8 @@ class DownloadEngine:
         return True
 
     def _job(self, job: DownloadJob, session, buffer, run: _Run,
-             slot: Optional[Dict[str, Optional[str]]] = None) -> DownloadResult:
+             slot: Optional[Dict[str, Optional[str]]] = None) -> Optional[DownloadResult]:
+        """How ``job`` ended; None when its URL is not ready yet (``job.resolver``)."""
         if run.cancelled(job):
             return DownloadResult(job, CANCELLED, message="Cancelled.")
         if job.offline:
@@ -364,13 +374,18 @@ class DownloadEngine:
         active_path = job.dest_path  # the server may rename the file (name_from_response)
         try:
             manifest = Manifest.for_folder(job.manifest_dir or os.path.dirname(job.dest_path))
-            present = self._already_present(job, manifest, run)
-            if present is not None:
-                return present
+            if id(job) not in run.waiting:   # checked once, not each time a waiting job comes back
+                present = self._already_present(job, manifest, run)
+                if present is not None:
+                    return present
             if run.cancelled(job):
                 return DownloadResult(job, CANCELLED, message="Cancelled.")
             if job.resolver is not None:
-                if not self._resolve(job, run, slot if slot is not None else {}):
+                ready = self._resolve(job, run, slot if slot is not None else {})
+                if ready is None:
+                    run.waiting.add(id(job))
+                    return None
+                if not ready:
                     return DownloadResult(job, CANCELLED, message="Cancelled.")
             checksum, note = job.checksum, ""
             if checksum is None and job.checksum_url:

@@ -34,6 +34,10 @@ CANCELLED = "cancelled"
 UNVERIFIED = "unverified"
 FINAL_STATES = frozenset({DONE, SKIPPED, FAILED, OFFLINE, CANCELLED, UNVERIFIED})
 
+# what a job's ``resolver`` returns when its file is not ready yet: the engine lets other jobs
+# go first and asks again later
+NOT_READY = "not ready"
+
 MANIFEST_NAME = ".eo_scene_finder_manifest.json"
 PART_SUFFIX = ".part"
 UNVERIFIED_SUFFIX = ".unverified"
@@ -76,9 +80,10 @@ class DownloadJob:
     max_sessions: Optional[int] = None
     refusals: Dict[int, str] = field(default_factory=dict)
     extra_headers: Dict[str, str] = field(default_factory=dict)
-    # resolver(job, should_stop, report) -> the URL to fetch, or None when cancelled: for
-    # services that hand out a file's URL only when it is ready (USGS M2M); called when the
-    # job's turn comes, after the skip-present check, without holding a download slot
+    # resolver(job, should_stop, report) -> the URL to fetch, NOT_READY (asked again after the
+    # other jobs had their turn) or None when cancelled: for services that hand out a file's URL
+    # only when it is ready (USGS M2M); called when the job's turn comes, after the
+    # skip-present check, without holding a download slot
     resolver: Optional[Callable[["DownloadJob", Callable[[], bool], Callable[[str], None]], Optional[str]]] = None
     # the server's Content-Disposition file name replaces the file name (fresh downloads only)
     name_from_response: bool = False

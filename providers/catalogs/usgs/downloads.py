@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from ... import errors
-from ...download.jobs import DownloadJob, safe_name
+from ...download.jobs import NOT_READY, DownloadJob, safe_name
 from ...download.manifest import Manifest
 from ...model import Scene
 from .api import DownloadLimitError, M2MClient
@@ -38,6 +38,7 @@ LOG = logging.getLogger(__name__)
 
 RETRIEVE_INTERVAL = 30.0       # the USGS sample script polls download-retrieve every 30 s
 RETRIEVE_INTERVAL_MAX = 300.0
+WAIT_PER_TURN = 0.5            # a waiting job's turn: then the engine lets others go first
 
 
 @dataclass
@@ -52,6 +53,7 @@ class _Wanted:
     error: Optional[errors.EoSceneFinderError] = None
     requested: bool = False
     label: str = ""
+    job: Optional[DownloadJob] = None
 
 
 class UsgsDownloadBatch:
@@ -80,7 +82,7 @@ class UsgsDownloadBatch:
         if not entity:
             raise errors.InvalidRequestError(f"{scene.id} has no USGS entity id: search it again.")
         self.wanted[id(job)] = _Wanted(str(scene.collection or props.get("datasetName") or ""), entity,
-                                       str(props.get("displayId") or scene.id), key)
+                                       str(props.get("displayId") or scene.id), key, job=job)
         self.jobs.append(job)
         job.resolver = self.resolve
 
@@ -89,7 +91,9 @@ class UsgsDownloadBatch:
 
     # ------------------------------------------------------------------ the engine's hook
     def resolve(self, job: DownloadJob, should_stop: Callable[[], bool], report: Callable[[str], None]) -> Optional[str]:
-        """The URL of ``job`` once M2M has it ready; None when cancelled first."""
+        """The URL of ``job`` once M2M has it ready; ``NOT_READY`` after a short wait while USGS
+        prepares it (the engine lets the other jobs go first, then asks again); None when
+        cancelled."""
         wanted = self.wanted[id(job)]
         with self.cond:
             if not wanted.requested and wanted.error is None:
@@ -97,6 +101,7 @@ class UsgsDownloadBatch:
                     raise self.stopped
                 self._request(job)
                 self.cond.notify_all()
+            give_up = self.clock() + WAIT_PER_TURN
             while True:
                 if wanted.error is not None:
                     raise wanted.error
@@ -121,7 +126,9 @@ class UsgsDownloadBatch:
                     self._apply(found, labels)
                     self.cond.notify_all()
                     continue
-                self.cond.wait(min(0.2, max(0.01, self._next_poll - now)))
+                if now >= give_up:
+                    return NOT_READY
+                self.cond.wait(min(0.2, max(0.01, min(self._next_poll, give_up) - now)))
 
     # ------------------------------------------------------------------ M2M calls
     def _request(self, trigger: DownloadJob) -> None:
@@ -168,7 +175,6 @@ class UsgsDownloadBatch:
         for j in jobs:
             w = self.wanted[id(j)]
             by_dataset.setdefault(w.dataset, []).append(w)
-            w.job = j  # type: ignore[attr-defined]
         for dataset, items in by_dataset.items():
             entities = sorted({w.entity_id for w in items})
             products = self.client.call("download-options", {"datasetName": dataset, "entityIds": entities}) or []
@@ -180,7 +186,7 @@ class UsgsDownloadBatch:
                 self._choose(w, by_entity.get(w.entity_id, []))
 
     def _choose(self, w: _Wanted, products: List[dict]) -> None:
-        job: DownloadJob = w.job  # type: ignore[attr-defined]
+        job = w.job
         if not products:
             w.error = errors.NotFoundError(f"USGS offers no download for {w.display_id}.")
             return
