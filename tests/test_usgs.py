@@ -343,6 +343,10 @@ def test_the_download_quota_stops_queueing_and_says_when_to_retry(m2m, usgs, tmp
     assert [r.state for r in results] == ["failed"] * 3
     assert all("USGS download limit reached" in r.reason and "Try again after" in r.reason for r in results)
     assert m2m.stats()["counts"]["download-request"] == 1
+    # later downloads are not even asked for until the limit is over
+    later = DownloadEngine().run(asset_jobs(second, ["SR_B5"], str(tmp_path), provider))
+    assert later[0].state == "failed" and "Try again after" in later[0].reason
+    assert m2m.stats()["counts"]["download-request"] == 1
 
 
 def test_a_file_usgs_does_not_offer_fails_alone(m2m, usgs, tmp_path):

@@ -19,6 +19,7 @@ start at once while the others are prepared. File names follow ``Content-Disposi
 """
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import os
 import threading
@@ -60,7 +61,8 @@ class UsgsDownloadBatch:
     """The jobs of one download run on one connection, requested from M2M together."""
 
     def __init__(self, client: M2MClient, *, interval: float = RETRIEVE_INTERVAL,
-                 interval_max: float = RETRIEVE_INTERVAL_MAX, clock: Callable[[], float] = time.monotonic):
+                 interval_max: float = RETRIEVE_INTERVAL_MAX, clock: Callable[[], float] = time.monotonic,
+                 limit: Optional[Dict[str, Any]] = None):
         self.client = client
         self.interval = max(0.01, float(interval))
         self.interval_max = max(self.interval, float(interval_max))
@@ -70,7 +72,8 @@ class UsgsDownloadBatch:
         self.jobs: List[DownloadJob] = []
         self.labels: List[str] = []
         self.started = False
-        self.stopped: Optional[errors.EoSceneFinderError] = None   # RATE_LIMIT_USER_DL: queue nothing more
+        # RATE_LIMIT_USER_DL: queue nothing more until it is over (shared by the provider's batches)
+        self.limit: Dict[str, Any] = limit if limit is not None else {}
         self._polling = False
         self._next_poll = 0.0
         self._delay = self.interval
@@ -97,8 +100,9 @@ class UsgsDownloadBatch:
         wanted = self.wanted[id(job)]
         with self.cond:
             if not wanted.requested and wanted.error is None:
-                if self.stopped is not None:
-                    raise self.stopped
+                stopped = self.limit.get("error")
+                if stopped is not None and _dt.datetime.now(_dt.timezone.utc) < stopped.retry_at:
+                    raise stopped
                 self._request(job)
                 self.cond.notify_all()
             give_up = self.clock() + WAIT_PER_TURN
@@ -148,7 +152,7 @@ class UsgsDownloadBatch:
                                                           "returnAvailable": True}) or {}
         except DownloadLimitError as err:
             LOG.info("USGS download limit reached: %s", err.user_message)
-            self.stopped = err
+            self.limit["error"] = err
             for j in pending:
                 if self.wanted[id(j)].error is None:
                     self.wanted[id(j)].error = err

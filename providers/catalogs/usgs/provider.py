@@ -76,6 +76,7 @@ class UsgsM2MProvider(Provider):
         self._filters: Dict[str, List[dict]] = {}
         self._batch: Optional[UsgsDownloadBatch] = None
         self._batch_lock = threading.Lock()
+        self._download_limit: Dict[str, Any] = {}   # the last RATE_LIMIT_USER_DL, for every batch
         self._used = False
 
     @staticmethod
@@ -259,7 +260,8 @@ class UsgsM2MProvider(Provider):
                 self._batch = UsgsDownloadBatch(
                     self.client,
                     interval=float(self.connection.option("retrieve_interval", RETRIEVE_INTERVAL)),
-                    interval_max=float(self.connection.option("retrieve_interval_max", RETRIEVE_INTERVAL_MAX)))
+                    interval_max=float(self.connection.option("retrieve_interval_max", RETRIEVE_INTERVAL_MAX)),
+                    limit=self._download_limit)
             self._used = True
             return make_jobs(self._batch, scene, keys, output_folder)
 
