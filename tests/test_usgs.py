@@ -414,3 +414,14 @@ def test_ready_files_do_not_wait_behind_files_being_prepared(m2m, usgs, tmp_path
     results = DownloadEngine(max_workers=2).run(jobs, lambda e: e.result and finished.append(e.label))
     assert [r.state for r in results] == ["done"] * 4
     assert finished[0] == f"{scenes[3].id} · SR_B4"          # two workers, three bundles ahead of it
+
+
+def test_files_are_named_as_the_server_names_them(m2m, usgs, tmp_path):
+    m2m.configure(served_name_prefix="served_")
+    provider = usgs()
+    scene = _scenes(provider, 1)[0]
+    result = DownloadEngine().run(asset_jobs(scene, ["QA_PIXEL"], str(tmp_path), provider))[0]
+    assert result.state == "done"
+    assert result.path.endswith(f"{scene.id}/served_{scene.id}_QA_PIXEL.TIF")
+    assert sorted(p.name for p in (tmp_path / "landsat_ot_c2_l2" / scene.id).iterdir()) == [
+        f"served_{scene.id}_QA_PIXEL.TIF"]

@@ -80,6 +80,7 @@ DEFAULTS: Dict[str, Any] = {
     "quota_window": 900.0,
     "cut_after": 0,             # break the first transfer of each file after this many bytes
     "rate_limit_next": 0,
+    "served_name_prefix": "",   # test control: serve files under another name than download-options says
 }
 
 # the recorded dataset-filters ids (kapadia-usgs/dataset-filters.json) and the scene field each tests
@@ -622,7 +623,7 @@ class Handler(BaseHTTPRequestHandler):
         if d is None or d["polls_left"] > 0:   # a staging URL that is not ready yet
             return write_response(self, 404, b"Not found", "text/plain")
         data: bytes = d["product"].data
-        name = d["product"].file_name
+        name = st.config["served_name_prefix"] + d["product"].file_name
         start, status = 0, 200
         rng = self.headers.get("Range")
         if rng and rng.startswith("bytes="):
