@@ -119,6 +119,6 @@ demo-shot:
 # real STAC API fixture, a COG streamed from nginx.
 .PHONY: screenshots
 screenshots: deps demo-shot
-	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q tests/test_qgis_screenshots.py
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q tests/test_qgis_screenshots.py tests/test_usgs_screenshot.py
 	cp tests/.artifacts/qgis/panel-results/panel-results.png tests/.artifacts/qgis/panel-results/panel-scene.png \
-	   tests/.artifacts/qgis/panel-cog/panel-cog.png docs/screenshots/
+	   tests/.artifacts/qgis/panel-cog/panel-cog.png tests/.artifacts/qgis/panel-usgs/panel-usgs.png docs/screenshots/

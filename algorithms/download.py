@@ -112,6 +112,10 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
             if pct is not None and int(pct) != last["pct"]:
                 last["pct"] = int(pct)
                 feedback.setProgress(pct)
+            if event.result is None and event.state == "queued" and event.message \
+                    and event.message != last.get("waiting"):
+                last["waiting"] = event.message          # e.g. "USGS is preparing 2 files"
+                feedback.pushInfo(event.message)
             if event.result is not None:
                 r = event.result
                 line = f"{r.state}: {event.label}" + (f" — {r.reason}" if r.reason else "")

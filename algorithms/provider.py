@@ -32,3 +32,13 @@ class EoSceneFinderProcessingProvider(QgsProcessingProvider):
 
         for alg in (SearchAlgorithm(), DownloadAlgorithm(), MosaicAlgorithm(), ExportAlgorithm()):
             self.addAlgorithm(alg)
+
+    def unload(self):
+        """Close the shared providers: ``qgis_process`` never unloads the plugin, so this is
+        where services that want it (USGS M2M ``logout``) hear that the work is over."""
+        try:
+            from ..services.providers import close_providers
+
+            close_providers()
+        except Exception:  # noqa: BLE001 - QGIS is shutting down; nothing to report to
+            pass

@@ -30,6 +30,7 @@ pytest_plugins = [
     "fixtures.cdse_servers",
     "fixtures.bucket_servers",
     "fixtures.cmr_servers",
+    "fixtures.m2m_servers",
     "fixtures.qgis_real",
     "fixtures.qgis_auth",
     "fixtures.secret_service",

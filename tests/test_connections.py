@@ -20,7 +20,8 @@ PLUGIN_DIR = Path(__file__).resolve().parents[1]
 
 def test_presets_and_their_endpoints():
     assert list(PRESETS) == ["earth-search", "planetary-computer", "dinamis", "isdeform", "cdse-stac", "cdse",
-                            "creodias", "aws-s1", "google", "nasa-cmr", "demo"]
+                            "creodias", "aws-s1", "google", "nasa-cmr", "usgs", "demo"]
+    assert PRESETS["usgs"].kind == "usgs" and PRESETS["usgs"].url == "https://m2m.cr.usgs.gov/api/api/json/stable/"
     assert PRESETS["cdse"].kind == "cdse" and PRESETS["cdse"].url.endswith("/odata/v1")
     assert PRESETS["earth-search"].url == "https://earth-search.aws.element84.com/v1"
     pc = PRESETS["planetary-computer"].connection()
@@ -180,14 +181,14 @@ def test_the_registry_lists_only_kinds_with_a_provider():
     in words that name the known ones, never listing a kind as both."""
     from eo_scene_finder.providers.catalogs import specs
 
-    assert set(provider_kinds()) == {"stac-api", "static", "cdse", "creodias", "aws", "google", "cmr"}
+    assert set(provider_kinds()) == {"stac-api", "static", "cdse", "creodias", "aws", "google", "cmr", "usgs"}
     for kind, spec in specs().items():
         cls = spec.provider_class()
         assert issubclass(cls, Provider) and cls.kind == kind
         assert spec.title and spec.check, kind
     conn = resolve_connection("stac-api+http://127.0.0.1:1/x?flavour=mild")
     assert conn.kind == "stac-api" and conn.options == {"flavour": "mild"}
-    for unknown in ("carrier-pigeon", "usgs"):
+    for unknown in ("carrier-pigeon",):
         with pytest.raises(errors.InvalidRequestError) as info:
             open_provider(Connection("q", unknown, "x"))
         message = info.value.user_message
@@ -195,7 +196,7 @@ def test_the_registry_lists_only_kinds_with_a_provider():
         assert unknown not in message.split("kinds are:")[1]
     # a KIND+URL string of a kind without a provider is not taken for a kind
     with pytest.raises(errors.InvalidRequestError):
-        resolve_connection("usgs+http://127.0.0.1:1/api/")
+        resolve_connection("carrier-pigeon+http://127.0.0.1:1/api/")
 
 
 def test_public_api_of_the_package():

@@ -16,7 +16,7 @@ from test_connections_dialog import store  # noqa: F401  (fixture)
 
 
 @pytest.fixture
-def loopback_urls(pgstac_api, cdse, cmr, demo_catalog_path, aws_s1_catalog, gcs):
+def loopback_urls(pgstac_api, cdse, cmr, demo_catalog_path, aws_s1_catalog, gcs, m2m, usgs_env):
     """The loopback server (or bundled file) each kind is searched on. A new kind must add
     its server here: the test fails for a kind it cannot reach."""
     return {
@@ -27,6 +27,7 @@ def loopback_urls(pgstac_api, cdse, cmr, demo_catalog_path, aws_s1_catalog, gcs)
         "aws": aws_s1_catalog[0],        # searched through its STAC API (sentinel-1-grd loaded)
         "google": gcs.url,               # listed tile by tile: it needs an area (AREAS)
         "cmr": cmr.search_url,
+        "usgs": m2m.api_url,             # the account comes from EOSF_USGS_USERNAME / EOSF_USGS_TOKEN
     }
 
 

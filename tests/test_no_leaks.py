@@ -107,7 +107,7 @@ def test_no_secret_leaks_anywhere(auth_server, memory_keyring, capture, project_
                              {"signing": "dinamis", "signing_url": auth_server.signing_url}),
         "pc": Connection(names["pc"], "stac-api", auth_server.stac_url,
                          {"signing": "planetary-computer", "signing_url": auth_server.url + "/sas/v1"}),
-        # the M2M login, ready for the USGS kind: named with the auth option until that kind lands
+        # the M2M login alone, on the token server (the usgs kind: test_usgs_api_key_… below)
         "usgs": Connection(names["usgs"], "stac-api", auth_server.m2m_url, {"auth_scheme": "usgs"}),
     }
     secrets = {
@@ -399,3 +399,87 @@ def test_no_earthdata_secret_leaks(cmr, memory_keyring, capture, project_redacti
     finally:
         for conn in conns.values():
             store.remove(conn.name)
+
+
+def test_usgs_api_key_and_application_token_never_leak(m2m, memory_keyring, capture, project_redaction, tmp_path):
+    """A USGS M2M connection used for everything (search, filters, an expired key, errors,
+    downloads prepared by USGS, the quota): neither the application token nor any API key
+    the server issued shows up in a log, a message, the settings, an export, a project, a
+    scene record or the download folder."""
+    from eo_scene_finder.providers.connections import open_provider
+    from eo_scene_finder.providers.download.engine import DownloadEngine
+    from eo_scene_finder.providers.download.jobs import asset_jobs
+    from eo_scene_finder.providers.model import SearchRequest
+    from fixtures.m2m_servers import USGS_TOKEN, USGS_USERNAME
+
+    m2m.configure(prepare_polls=2)
+    store = ConnectionStore(credentials=CredentialStore(KeyringSecretStore(), environ={}))
+    suffix = uuid.uuid4().hex[:6]
+    conn = Connection(f"USGS {suffix}", "usgs", m2m.api_url, {"retrieve_interval": 0.05, "rate_limit_pause": 0.05})
+    wrong = Connection(f"USGS wrong {suffix}", "usgs", m2m.api_url)
+    store.save(conn, credentials={"username": USGS_USERNAME, "token": USGS_TOKEN})
+    store.save(wrong, credentials={"username": USGS_USERNAME, "token": USGS_TOKEN[:-2] + "xx"})
+    manager = TokenManager(store.credentials)
+    shown_errors: list = []
+    settings = QgsSettings()
+    try:
+        provider = open_provider(conn, credentials=manager.provider_credentials(conn))
+        request = SearchRequest.create(aoi=[3.5, 50.0, 5.0, 51.0], start="2018-01-01", end="2018-12-31",
+                                       collections=["landsat_ot_c2_l2"], limit=4,
+                                       provider_filters={"collectionCategory": "T1"})
+        scenes = provider.search(request).all()
+        provider.queryables(["landsat_ot_c2_l2"])
+        m2m.admin("expire", {})                                  # a new login on the next call
+        assert provider.search(request).all()
+        out = tmp_path / "downloads"
+        jobs = asset_jobs(scenes[0], None, str(out), provider) + asset_jobs(scenes[1], ["SR_B4"], str(out), provider)
+        results = DownloadEngine().run(jobs)
+        assert [r.state for r in results] == ["done", "done"]
+        m2m.configure(download_quota=0)
+        results += DownloadEngine().run(asset_jobs(scenes[2], ["SR_B5"], str(out), provider))
+        assert results[-1].state == "failed"
+        for result in results:
+            QgsMessageLog.logMessage(f"{result.job.label}: {result.state} {result.reason}", LOG_TAG)
+            if result.error is not None:
+                report(result.error, shown_errors)
+        for action in (lambda: provider.search(SearchRequest.create(collections=["landsat_8_c1"], limit=1)).all(),
+                       lambda: open_provider(wrong, credentials=manager.provider_credentials(wrong)).search(
+                           SearchRequest.create(limit=1)).all()):
+            with pytest.raises(errors.EoSceneFinderError) as info:
+                action()
+            report(info.value, shown_errors)
+        provider.close()                                         # logout
+        manager.close()
+
+        export = tmp_path / "connections.json"
+        store.export_json(str(export))
+        project = QgsProject()
+        from eo_scene_finder.ui.footprints import FootprintLayer
+        FootprintLayer(project).add_scenes(0, scenes)
+        project.writeEntry("eo_scene_finder", "connection", conn.name)
+        project_path = tmp_path / "project.qgs"
+        assert project.write(str(project_path))
+        settings.sync()
+        places = {
+            "QGIS message log": "\n".join(capture.qgis),
+            "Python logging": "\n".join(capture.python),
+            "error messages": "\n".join(shown_errors),
+            "QGIS settings file": Path(settings.fileName()).read_text(errors="replace"),
+            "exported connections": export.read_text(),
+            "saved project": project_path.read_text(errors="replace"),
+            "scene records": json.dumps([[s.record, s.properties, [a.href for a in s.assets.values()]]
+                                         for s in scenes], default=str),
+        }
+        for path in out.rglob("*"):
+            if path.is_file():
+                places[f"download folder: {path.name}"] = path.read_bytes().decode("latin-1")
+        stats = m2m.stats()
+        assert len(stats["keys_issued"]) >= 2 and stats["logouts"] >= 1
+        assert any("Credentials rejected" in e for e in shown_errors) and any("retired" in e for e in shown_errors)
+        assert any(".eo_scene_finder_manifest.json" in p for p in places)
+        known = [USGS_TOKEN] + stats["keys_issued"]
+        leaks = [(place, secret[:6] + "…") for place, text in places.items() for secret in known if secret in text]
+        assert leaks == []
+    finally:
+        store.remove(conn.name)
+        store.remove(wrong.name)

@@ -449,8 +449,8 @@ def test_planetary_computer_keys_are_headers(auth_server, fake_clock):
 
 
 def _usgs_connection(auth_server):
-    """USGS M2M logins are ready for the M2M provider (its own issue): a connection names the
-    scheme with the ``auth_scheme`` option until the ``usgs`` kind exists."""
+    """The USGS M2M login alone, on the token server: a connection names the scheme with the
+    ``auth_scheme`` option (the ``usgs`` kind itself: tests/test_usgs.py)."""
     import eo_scene_finder.providers.catalogs.usgs.login  # noqa: F401  (registers the scheme)
 
     return Connection("USGS", "stac-api", auth_server.m2m_url, {"auth_scheme": "usgs"})

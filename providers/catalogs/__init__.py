@@ -20,6 +20,7 @@ SPEC_MODULES: Tuple[str, ...] = (
     ".aws",
     ".google",
     ".cmr",
+    ".usgs",
 )
 
 _lock = threading.Lock()

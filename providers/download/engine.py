@@ -41,6 +41,7 @@ from ..model import Checksum
 from ..net.redact import SECRET_HEADERS, redact_text, redact_url
 import logging
 from .jobs import credentials_may_follow
+from .jobs import NOT_READY
 from .jobs import CANCELLED, DONE, DOWNLOADING, DownloadJob, DownloadResult, FAILED, FINAL_STATES, OFFLINE, ProgressCallback, ProgressEvent, QUEUED, SKIPPED, VERIFYING, WHAT, _MAX_REDIRECTS, _MIN_READ, _REDIRECTS
 from .manifest import Manifest
 from .transfer import _Transfer, _remove, _unpack
@@ -132,6 +133,7 @@ class _Run:
         self.speed = 0.0
         self.finished = 0
         self.started = time.monotonic()
+        self.waiting: set = set()  # ids of jobs whose URL is not ready yet (already checked on disk)
 
     def cancelled(self, job: DownloadJob) -> bool:
         return self.cancel_event.is_set() or job.cancelled
@@ -322,11 +324,17 @@ class DownloadEngine:
                 if idx is None:
                     return
                 job = jobs[idx]
+                slot = {"host": job.host if acquired else None}  # the host whose slot this worker holds
                 try:
                     if session is None and acquired:
                         session = self.session_factory()
                         buffer = bytearray(self.chunk_size)
-                    result = self._job(job, session, buffer, run)
+                    result = self._job(job, session, buffer, run, slot)
+                    if result is None:   # its file is not ready yet: the other jobs go first
+                        with self.limiter.cond:
+                            pending.append(idx)
+                            self.limiter.cond.notify_all()
+                        continue
                 except EoSceneFinderError as err:
                     result = DownloadResult(job, FAILED, error=err)
                 except Exception as err:  # noqa: BLE001 - a bug must not lose the other jobs
@@ -334,8 +342,8 @@ class DownloadEngine:
                     result = DownloadResult(job, FAILED, error=DownloadError(
                         f"The download failed unexpectedly: {redact_text(str(err))}"))
                 finally:
-                    if acquired:
-                        self.limiter.release(job.host)
+                    if slot["host"] is not None:
+                        self.limiter.release(slot["host"])
                 if result.state == FAILED:
                     LOG.info("download failed: %s: %s", redact_url(job.url), result.reason)
                 results[idx] = result
@@ -345,7 +353,34 @@ class DownloadEngine:
                 session.close()
 
     # ------------------------------------------------------------------ one job
-    def _job(self, job: DownloadJob, session, buffer, run: _Run) -> DownloadResult:
+    def _resolve(self, job: DownloadJob, run: _Run, slot: Dict[str, Optional[str]]) -> Optional[bool]:
+        """Ask for the job's URL (``job.resolver``) without holding a download slot, then take
+        a slot on the URL's host. False when cancelled meanwhile, None when not ready yet."""
+        if slot.get("host") is not None:
+            self.limiter.release(slot["host"])
+            slot["host"] = None
+        url = job.resolver(job, lambda: run.cancelled(job),
+                           lambda text: run.update(job, state=QUEUED, message=text))
+        if url == NOT_READY:
+            return None
+        if url is None:
+            return False
+        job.url = url
+        job.resolver = None
+        run.update(job, message="")
+        lim = self.limiter
+        with lim.cond:
+            while not lim.can_take(job.host, job.max_sessions):
+                if run.cancelled(job):
+                    return False
+                lim.cond.wait(0.1)
+            lim.take(job.host)
+        slot["host"] = job.host
+        return True
+
+    def _job(self, job: DownloadJob, session, buffer, run: _Run,
+             slot: Optional[Dict[str, Optional[str]]] = None) -> Optional[DownloadResult]:
+        """How ``job`` ended; None when its URL is not ready yet (``job.resolver``)."""
         if run.cancelled(job):
             return DownloadResult(job, CANCELLED, message="Cancelled.")
         if job.skip_reason:
@@ -360,13 +395,22 @@ class DownloadEngine:
                 return DownloadResult(job, FAILED, error=DownloadError(
                     f"{job.label} is already being downloaded by another task."))
             _ACTIVE_PATHS.add(job.dest_path)
+        active_path = job.dest_path  # the server may rename the file (name_from_response)
         try:
             manifest = Manifest.for_folder(job.manifest_dir or os.path.dirname(job.dest_path))
-            present = self._already_present(job, manifest, run)
-            if present is not None:
-                return present
+            if id(job) not in run.waiting:   # checked once, not each time a waiting job comes back
+                present = self._already_present(job, manifest, run)
+                if present is not None:
+                    return present
             if run.cancelled(job):
                 return DownloadResult(job, CANCELLED, message="Cancelled.")
+            if job.resolver is not None:
+                ready = self._resolve(job, run, slot if slot is not None else {})
+                if ready is None:
+                    run.waiting.add(id(job))
+                    return None
+                if not ready:
+                    return DownloadResult(job, CANCELLED, message="Cancelled.")
             checksum, note = job.checksum, ""
             if checksum is None and job.checksum_url:
                 checksum, note = self._sidecar_checksum(job, session)
@@ -381,7 +425,7 @@ class DownloadEngine:
             return result
         finally:
             with _ACTIVE_LOCK:
-                _ACTIVE_PATHS.discard(job.dest_path)
+                _ACTIVE_PATHS.discard(active_path)
 
     def _already_present(self, job: DownloadJob, manifest: Manifest, run: _Run) -> Optional[DownloadResult]:
         """A SKIPPED result when the final file is there and verified, else None."""

@@ -34,6 +34,10 @@ CANCELLED = "cancelled"
 UNVERIFIED = "unverified"
 FINAL_STATES = frozenset({DONE, SKIPPED, FAILED, OFFLINE, CANCELLED, UNVERIFIED})
 
+# what a job's ``resolver`` returns when its file is not ready yet: the engine lets other jobs
+# go first and asks again later
+NOT_READY = "not ready"
+
 MANIFEST_NAME = ".eo_scene_finder_manifest.json"
 PART_SUFFIX = ".part"
 UNVERIFIED_SUFFIX = ".unverified"
@@ -86,6 +90,13 @@ class DownloadJob:
     group: Any = None
     skip_reason: str = ""
     response_check: Optional[Callable[[str, Any], None]] = None
+    # resolver(job, should_stop, report) -> the URL to fetch, NOT_READY (asked again after the
+    # other jobs had their turn) or None when cancelled: for services that hand out a file's URL
+    # only when it is ready (USGS M2M); called when the job's turn comes, after the
+    # skip-present check, without holding a download slot
+    resolver: Optional[Callable[["DownloadJob", Callable[[], bool], Callable[[str], None]], Optional[str]]] = None
+    # the server's Content-Disposition file name replaces the file name (fresh downloads only)
+    name_from_response: bool = False
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def __post_init__(self):
@@ -282,6 +293,9 @@ def asset_jobs(scene: Scene, asset_keys: Optional[Iterable[str]], output_folder:
     verification). ``provider`` resolves/signs hrefs (``resolve_href``), gives credentials
     (``request_headers``, ``refresh_credentials``) and may describe its ordering step for
     offline products (``order_hint(scene)``)."""
+    if provider is not None and callable(getattr(provider, "download_jobs_for", None)):
+        # a service with its own download steps (USGS M2M: request, then wait for the files)
+        return provider.download_jobs_for(scene, asset_keys, output_folder, unpack=unpack)
     output_folder = os.path.abspath(output_folder)
     product_jobs = getattr(provider, "product_jobs", None) if provider is not None else None
     if asset_keys is None and callable(product_jobs):

@@ -212,6 +212,8 @@ class _Transfer:
                     raise _StartOver()
             elif status == 200:
                 total = _content_length(resp)
+                if job.name_from_response and not self.offset:
+                    self._take_server_name(resp)
                 if self.offset:
                     LOG.info("%s ignores Range requests; downloading %s from the start",
                              redact_url(url), job.label)
@@ -234,6 +236,19 @@ class _Transfer:
                 f"{WHAT} closed the connection after {_size_text(self.offset)} of {_size_text(self.total)}.",
                 url=redact_url(job.url)), progressed=got > 0)
         return True
+
+    def _take_server_name(self, resp) -> None:
+        """Name a fresh download as the server's ``Content-Disposition`` says (USGS M2M)."""
+        name = content_disposition_name(resp.headers.get("Content-Disposition"))
+        if not name:
+            return
+        from .jobs import safe_name
+        name = safe_name(name)
+        if name == os.path.basename(self.final):
+            return
+        _remove(self.part)
+        self.job.dest_path = os.path.join(os.path.dirname(self.final), name)
+        self.final, self.part = self.job.dest_path, self.job.part_path
 
     def _range_not_satisfiable(self, resp) -> bool:
         """A 416 to ``Range: bytes=<size of .part>-``: complete if the server's size is
@@ -497,3 +512,17 @@ def _unpack(archive: str) -> Optional[str]:
     return target
 
 
+
+
+def content_disposition_name(header: Optional[str]) -> Optional[str]:
+    """The file name of a ``Content-Disposition`` header (``filename*=UTF-8''...`` first)."""
+    if not header:
+        return None
+    m = re.search(r"filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)", header)
+    if m:
+        from urllib.parse import unquote
+        return os.path.basename(unquote(m.group(1).strip().strip('"'))) or None
+    m = re.search(r'filename\s*=\s*"([^"]+)"|filename\s*=\s*([^;]+)', header)
+    if not m:
+        return None
+    return os.path.basename((m.group(1) or m.group(2) or "").strip()) or None

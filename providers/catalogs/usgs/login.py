@@ -1,10 +1,10 @@
 """USGS M2M logins: ``login-token`` (username + application token) gives an API key of about
-2 h, sent as ``X-Auth-Token``, renewed, and ended with ``logout``. The M2M search provider
-builds on this (its own issue); until it lands no kind uses the ``usgs`` scheme."""
+2 h, sent as ``X-Auth-Token``, renewed, and ended with ``logout``; the ``usgs`` kind (:mod:`.provider`) logs in with it."""
 from __future__ import annotations
 
 import json
 import logging
+import weakref
 from typing import Any, Dict, Optional
 
 import requests
@@ -25,11 +25,24 @@ USGS_SCHEME = AuthScheme(
     (USER_FIELD, CredentialField("token", "M2M application token", env_suffix="TOKEN")),
     required=("username", "token"), service="USGS M2M", session="usgs-m2m")
 
+_sessions: "weakref.WeakSet[UsgsSession]" = weakref.WeakSet()
+
+
+def forget_api_key(key: str) -> None:
+    """An API key was logged out elsewhere (*Test connection*): the sessions holding it log in
+    anew next time instead of sending it again."""
+    for session in list(_sessions):
+        with session.lock:
+            if session.api_key == key:
+                session.api_key = None
+
+
 class UsgsSession(AuthSession):
     """USGS M2M: ``login-token`` gives an API key (about 2 h) sent as ``X-Auth-Token``."""
 
     def __init__(self, manager, connection, credentials, scheme=None):
         super().__init__(manager, connection, credentials, scheme or USGS_SCHEME)
+        _sessions.add(self)
         base = connection.url or "https://m2m.cr.usgs.gov/api/api/json/stable/"
         self.api_url = base if base.endswith("/") else base + "/"
         self.lifetime = float((connection.options or {}).get("key_lifetime") or USGS_KEY_LIFETIME)
@@ -85,7 +98,12 @@ class UsgsSession(AuthSession):
                 return self.api_key
             if not force and self.expires_at - now > min(DEFAULT_MARGIN, self.lifetime / 2):
                 return self.api_key
-            self._logout_quietly()
+            if force and rejected is not None:
+                # the service refused this key (expired, invalid): never send it again,
+                # not even to ``logout``
+                self.api_key = None
+            else:
+                self._logout_quietly()
         self._login()
         return self.api_key
 
