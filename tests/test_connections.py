@@ -20,7 +20,7 @@ PLUGIN_DIR = Path(__file__).resolve().parents[1]
 
 def test_presets_and_their_endpoints():
     assert list(PRESETS) == ["earth-search", "planetary-computer", "dinamis", "isdeform", "cdse-stac", "cdse",
-                            "creodias", "aws-s1", "google", "nasa-cmr", "usgs", "demo"]
+                            "creodias", "usgs", "nasa-cmr", "aws-s1", "google", "demo"]
     assert PRESETS["usgs"].kind == "usgs" and PRESETS["usgs"].url == "https://m2m.cr.usgs.gov/api/api/json/stable/"
     assert PRESETS["cdse"].kind == "cdse" and PRESETS["cdse"].url.endswith("/odata/v1")
     assert PRESETS["earth-search"].url == "https://earth-search.aws.element84.com/v1"

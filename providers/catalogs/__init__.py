@@ -17,10 +17,10 @@ from ..spec import ProviderSpec
 SPEC_MODULES: Tuple[str, ...] = (
     ".stac",
     ".odata",
+    ".usgs",
+    ".cmr",
     ".aws",
     ".google",
-    ".cmr",
-    ".usgs",
 )
 
 _lock = threading.Lock()
