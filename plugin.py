@@ -13,7 +13,7 @@ from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
-from .i18n import tr
+from .i18n import install_translator, remove_translator, tr
 
 PLUGIN_DIR = os.path.dirname(__file__)
 LOG_TAG = "EO Scene Finder"
@@ -41,6 +41,8 @@ class EoSceneFinderPlugin:
 
     def __init__(self, iface):
         self.iface = iface
+        # before initProcessing, so the algorithms speak the user's language in qgis_process too
+        self.translator = install_translator()
         self.action: Optional[QAction] = None
         self.dock = None
         self.processing_provider = None
@@ -102,6 +104,8 @@ class EoSceneFinderPlugin:
         if self.processing_provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.processing_provider)
             self.processing_provider = None
+        remove_translator(self.translator)
+        self.translator = None
         if self.layer_refresher is not None:
             self.layer_refresher.close()
             self.layer_refresher = None

@@ -61,7 +61,7 @@ class MosaicAlgorithm(QgsProcessingAlgorithm):
         for conn, scene in scenes:
             asset = scene.assets.get(asset_key)
             if asset is None:
-                feedback.pushWarning(tr("{id} has no asset “{asset_key}” (it has {sorted})").format(id=scene.id, asset_key=asset_key, sorted=', '.join(sorted(scene.assets))))
+                feedback.pushWarning(tr("{id} has no asset “{asset_key}” (it has {assets})").format(id=scene.id, asset_key=asset_key, assets=', '.join(sorted(scene.assets))))
                 continue
             try:
                 path = providers[conn].gdal_path(asset.href)
@@ -73,7 +73,7 @@ class MosaicAlgorithm(QgsProcessingAlgorithm):
                 return {}
         if not paths:
             raise QgsProcessingException(tr("No scene has the asset “{asset_key}”.").format(asset_key=asset_key))
-        feedback.pushInfo(tr("Mosaicking {paths} scene(s)").format(paths=len(paths)))
+        feedback.pushInfo(tr("Mosaicking {count} scene(s)").format(count=len(paths)))
         gdal.UseExceptions()
         # Group by CRS: BuildVRT needs one projection; warp the others (as VRTs) to the first one.
         inputs, target_wkt = [], None

@@ -121,6 +121,8 @@ TEXT_METHODS = {
     # QgsMessageLog.logMessage(message, tag, level): the Log Messages panel is read by users
     "logMessage",
 }
+# the plugin's signals that carry a text to the status line / error bar: sig.emit(text, ...)
+TEXT_SIGNALS = {"statusChanged", "statusMessage", "failed", "progressChanged", "message"}
 # functions (not methods) whose first argument is shown: the plugin's log helpers
 TEXT_FUNCTIONS = {"log_message", "_log"}
 # only the text argument: addItem(text, userData) / insertItem(index, text, userData)
@@ -176,6 +178,8 @@ def _checked_arguments(call: ast.Call) -> List[ast.AST]:
     args = list(call.args)
     if isinstance(func, ast.Attribute) and name in MESSAGE_BOX_FUNCTIONS and _call_name(func.value) == "QMessageBox":
         return args[1:3] + [k.value for k in call.keywords if k.arg in ("title", "text")]
+    if isinstance(func, ast.Attribute) and name == "emit" and _call_name(func.value) in TEXT_SIGNALS:
+        return args
     if isinstance(func, ast.Attribute) and name == "logMessage":
         return args[:1]
     if isinstance(func, ast.Name) and name in TEXT_FUNCTIONS:

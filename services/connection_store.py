@@ -181,7 +181,7 @@ class ConnectionStore(QObject):
         try:
             self.credentials.delete(name)
         except CredentialStoreError as err:
-            log_message(tr("The credentials of “{name}” could not be removed: {user_message}").format(name=name, user_message=err.user_message), Qgis.Warning)
+            log_message(tr("The credentials of “{name}” could not be removed: {error}").format(name=name, error=err.user_message), Qgis.Warning)
         forget_login(name)
         self._changed()
 

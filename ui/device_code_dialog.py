@@ -41,7 +41,7 @@ class DeviceCodeDialog(QDialog):
         layout.addWidget(intro)
 
         url = auth.verification_uri_complete
-        self.link_label = QLabel(tr('<a href="{html_escape}">{html_escape}</a>').format(html_escape=_html_escape(url)))
+        self.link_label = QLabel(f'<a href="{_html_escape(url)}">{_html_escape(url)}</a>')
         self.link_label.setObjectName("verificationLink")
         self.link_label.setOpenExternalLinks(True)
         self.link_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -193,7 +193,7 @@ class TotpCodePrompt(_GuiPrompt):
         dialog = QInputDialog(self._parent_widget())
         dialog.setObjectName("TotpCodeDialog")
         dialog.setWindowTitle(tr("EO Scene Finder — two-factor code"))
-        dialog.setLabelText(tr("The session of “{request}” ended.\nEnter the 6-digit code of your authenticator app to log in again:").format(request=request['name']))
+        dialog.setLabelText(tr("The session of “{name}” ended.\nEnter the 6-digit code of your authenticator app to log in again:").format(name=request['name']))
         dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
 
         def finished(result, d=dialog):

@@ -592,7 +592,7 @@ class SceneFinderDock(QDockWidget):
         view.setColumnWidth(DATE_COLUMN, metrics.horizontalAdvance("0000-00-00 00:00") + pad)
         view.setColumnWidth(COLLECTION_COLUMN, metrics.horizontalAdvance("Landsat C2 L2") + pad)
         view.setColumnWidth(ID_COLUMN, metrics.horizontalAdvance("S2B_MSIL2A_20230115T10341") + pad)
-        view.setColumnWidth(CLOUD_COLUMN, metrics.horizontalAdvance("Cloud %") + pad)
+        view.setColumnWidth(CLOUD_COLUMN, metrics.horizontalAdvance(tr("Cloud %")) + pad)
         view.setColumnWidth(THUMBNAIL_COLUMN, THUMBNAIL_SIZE[0] + 8)
         # what decides between scenes first: date, cloud, collection, then the id
         header = view.horizontalHeader()

@@ -77,7 +77,7 @@ class SearchController(QObject):
         task.searchFinished.connect(self._search_finished)
         self.search_task = task
         self.runningChanged.emit(True)
-        self.statusChanged.emit(f"Searching {label}…", False)
+        self.statusChanged.emit(tr("Searching {label}…").format(label=label), False)
         self.keeper.start(task, owner=self)
         return task
 
