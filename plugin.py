@@ -115,7 +115,8 @@ class EoSceneFinderPlugin:
 
             shutdown()  # shared providers closed, logins ended, options no longer followed
         except Exception as err:  # noqa: BLE001 - unloading must finish
-            QgsMessageLog.logMessage(tr("Unloading the services failed: {err}").format(err=err), LOG_TAG, Qgis.Warning)
+            QgsMessageLog.logMessage(tr("Unloading the services failed: {err}").format(
+                err=err), LOG_TAG, Qgis.Warning)
 
     # dock ------------------------------------------------------------------------
     def show_dock(self):
@@ -131,8 +132,10 @@ class EoSceneFinderPlugin:
             missing = missing_dependencies()
             if missing:
                 self.iface.messageBar().pushMessage(
-                    LOG_TAG, tr("cannot start: missing {missing}").format(missing="; ".join(missing)), Qgis.Critical, 0)
-                QgsMessageLog.logMessage(tr("Missing: {missing}").format(missing="; ".join(missing)), LOG_TAG, Qgis.Critical)
+                    LOG_TAG, tr("cannot start: missing {missing}").format(
+                        missing="; ".join(missing)), Qgis.Critical, 0)
+                QgsMessageLog.logMessage(tr("Missing: {missing}").format(
+                    missing="; ".join(missing)), LOG_TAG, Qgis.Critical)
                 if self.action is not None:
                     self.action.blockSignals(True)
                     self.action.setChecked(False)

@@ -47,7 +47,8 @@ def check_scene_source(source: QgsProcessingFeatureSource) -> None:
     missing = scene_layer.missing_fields(source.fields().names())
     if missing:
         raise QgsProcessingException(
-            tr("The input layer has no “{missing}” field: use a layer made by “EO Scene Finder › Search scenes” or the panel's “Scene footprints” layer (with “Selected features only”).").format(missing=missing[0]))
+            tr("The input layer has no “{missing}” field: use a layer made by “EO Scene Finder › Search scenes” or "
+               "the panel's “Scene footprints” layer (with “Selected features only”).").format(missing=missing[0]))
 
 
 def read_scene(feature):

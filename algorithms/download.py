@@ -85,7 +85,8 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
             if scene_keys is not None:
                 missing = [k for k in scene_keys if k not in scene.assets]
                 if missing:
-                    feedback.pushWarning(tr("{id} has no asset {missing}; it has: {assets}").format(id=scene.id, missing=', '.join(missing), assets=', '.join(sorted(scene.assets))))
+                    feedback.pushWarning(tr("{id} has no asset {missing}; it has: {assets}").format(
+                        id=scene.id, missing=', '.join(missing), assets=', '.join(sorted(scene.assets))))
                     scene_keys = [k for k in scene_keys if k in scene.assets]
                     if not scene_keys:
                         continue
@@ -138,7 +139,8 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
             if not provider.spec.capabilities.s3_transfer:
                 able = [s.title for s in specs().values() if s.capabilities.s3_transfer]
                 raise QgsProcessingException(
-                    tr("TRANSFER=S3 works with {kinds} connections; {id} comes from “{conn}”.").format(kinds=', '.join(able), id=scene.id, conn=conn))
+                    tr("TRANSFER=S3 works with {kinds} connections; {id} comes from “{conn}”.").format(
+                        kinds=', '.join(able), id=scene.id, conn=conn))
             by_target.setdefault((conn, scene.collection or "no-collection"), []).append(scene)
         cancel = threading.Event()
         feedback.canceled.connect(cancel.set)

@@ -62,7 +62,8 @@ class ExportAlgorithm(QgsProcessingAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, tr("Scenes (from Search scenes)"),
                                                               [QgsProcessing.TypeVector]))
-        self.addParameter(QgsProcessingParameterEnum(self.FORMAT, tr("Format"), options=[tr(f) for f in FORMATS], defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(self.FORMAT, tr("Format"), options=[tr(f) for f in FORMATS],
+                                                     defaultValue=0))
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, tr("Output file"), "GeoJSON (*.json *.geojson);;CSV (*.csv);;GeoPackage (*.gpkg)"))
 
@@ -109,7 +110,8 @@ class ExportAlgorithm(QgsProcessingAlgorithm):
                     break
             with open(output, "w", encoding="utf-8") as fh:
                 json.dump({"type": "FeatureCollection", "features": features}, fh)
-        feedback.pushInfo(tr("Wrote {count} scene(s) to {destination}").format(count=count, destination=redact_url(output)))
+        feedback.pushInfo(tr("Wrote {count} scene(s) to {destination}").format(
+            count=count, destination=redact_url(output)))
         return {self.OUTPUT: output}
 
     @staticmethod
@@ -126,7 +128,8 @@ class ExportAlgorithm(QgsProcessingAlgorithm):
         writer = QgsVectorFileWriter.create(output, fields, QgsWkbTypes.MultiPolygon, crs,
                                             context.transformContext(), options)
         if writer.hasError() != QgsVectorFileWriter.NoError:
-            raise QgsProcessingException(tr("Writing the GeoPackage failed: {error}").format(error=writer.errorMessage()))
+            raise QgsProcessingException(tr("Writing the GeoPackage failed: {error}").format(
+                error=writer.errorMessage()))
         count = 0
         for feat, conn, record in rows:
             out = QgsFeature(fields)
@@ -139,7 +142,8 @@ class ExportAlgorithm(QgsProcessingAlgorithm):
             except SceneLayerError as err:
                 raise QgsProcessingException(str(err)) from err
             if not writer.addFeature(out, QgsFeatureSink.FastInsert):
-                raise QgsProcessingException(tr("Writing the GeoPackage failed: {error}").format(error=writer.errorMessage()))
+                raise QgsProcessingException(tr("Writing the GeoPackage failed: {error}").format(
+                    error=writer.errorMessage()))
             count += 1
             if feedback.isCanceled():
                 break

@@ -61,7 +61,8 @@ class MosaicAlgorithm(QgsProcessingAlgorithm):
         for conn, scene in scenes:
             asset = scene.assets.get(asset_key)
             if asset is None:
-                feedback.pushWarning(tr("{id} has no asset “{asset_key}” (it has {assets})").format(id=scene.id, asset_key=asset_key, assets=', '.join(sorted(scene.assets))))
+                feedback.pushWarning(tr("{id} has no asset “{asset_key}” (it has {assets})").format(
+                    id=scene.id, asset_key=asset_key, assets=', '.join(sorted(scene.assets))))
                 continue
             try:
                 path = providers[conn].gdal_path(asset.href)
@@ -82,7 +83,8 @@ class MosaicAlgorithm(QgsProcessingAlgorithm):
             try:
                 ds = gdal.Open(path)
             except RuntimeError as err:
-                raise QgsProcessingException(tr("GDAL could not open {scene_id} {asset_key}: {err}").format(scene_id=scene_id, asset_key=asset_key, err=err)) from err
+                raise QgsProcessingException(tr("GDAL could not open {scene_id} {asset_key}: {err}").format(
+                    scene_id=scene_id, asset_key=asset_key, err=err)) from err
             wkt = ds.GetProjection()
             if target_wkt is None:
                 target_wkt = wkt

@@ -139,7 +139,8 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
                 if request.limit:
                     feedback.setProgress(min(100.0, 100.0 * count / request.limit))
             if results.truncated:
-                feedback.pushInfo(tr("Stopped at LIMIT={limit}; the catalog has more scenes.").format(limit=request.limit))
+                feedback.pushInfo(tr("Stopped at LIMIT={limit}; the catalog has more scenes.").format(
+                    limit=request.limit))
             for warning in provider.warnings:
                 feedback.pushWarning(warning)
         except EoSceneFinderError as err:

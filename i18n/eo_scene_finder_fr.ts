@@ -87,32 +87,32 @@ ASSETS : clés des ressources séparées par des virgules ; vide = le produit en
             <translation>{id} n'a pas la ressource {missing} ; elle a : {assets}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="97" />
+            <location filename="../algorithms/download.py" line="98" />
             <source>Nothing to download: no scene has the requested assets.</source>
             <translation>Rien à télécharger : aucune scène n'a les ressources demandées.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="98" />
+            <location filename="../algorithms/download.py" line="99" />
             <source>{count} file(s) to fetch into {folder}</source>
             <translation>{count} fichier(s) à récupérer dans {folder}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="127" />
+            <location filename="../algorithms/download.py" line="128" />
             <source>Cancelled: partial files stay as .part and resume on the next run.</source>
             <translation>Annulé : les fichiers partiels restent en .part et reprennent à la prochaine exécution.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="141" />
+            <location filename="../algorithms/download.py" line="142" />
             <source>TRANSFER=S3 works with {kinds} connections; {id} comes from “{conn}”.</source>
             <translation>TRANSFER=S3 fonctionne avec les connexions {kinds} ; {id} provient de « {conn} ».</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="177" />
+            <location filename="../algorithms/download.py" line="179" />
             <source>Downloaded {done}, skipped {skipped} (already present), failed {failed}.</source>
             <translation>Téléchargés : {done}, ignorés : {skipped} (déjà présents), en échec : {failed}.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="180" />
+            <location filename="../algorithms/download.py" line="182" />
             <source>Not verified: {unverified} (kept as .unverified: the file never matched its published checksum).</source>
             <translation>Non vérifiés : {unverified} (gardés en .unverified : le fichier n'a jamais correspondu à sa somme de contrôle publiée).</translation>
         </message>
@@ -157,8 +157,8 @@ ASSETS : clés des ressources séparées par des virgules ; vide = le produit en
             <translation>{count} scène(s) écrite(s) dans {destination}</translation>
         </message>
         <message>
-            <location filename="../algorithms/export.py" line="129" />
-            <location filename="../algorithms/export.py" line="142" />
+            <location filename="../algorithms/export.py" line="130" />
+            <location filename="../algorithms/export.py" line="144" />
             <source>Writing the GeoPackage failed: {error}</source>
             <translation>L'écriture du GeoPackage a échoué : {error}</translation>
         </message>
@@ -198,27 +198,27 @@ ASSETS : clés des ressources séparées par des virgules ; vide = le produit en
             <translation>{id} n'a pas de ressource « {asset_key} » (elle a {assets})</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="75" />
+            <location filename="../algorithms/mosaic.py" line="76" />
             <source>No scene has the asset “{asset_key}”.</source>
             <translation>Aucune scène n'a la ressource « {asset_key} ».</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="76" />
+            <location filename="../algorithms/mosaic.py" line="77" />
             <source>Mosaicking {count} scene(s)</source>
             <translation>Mosaïque de {count} scène(s)</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="85" />
+            <location filename="../algorithms/mosaic.py" line="86" />
             <source>GDAL could not open {scene_id} {asset_key}: {err}</source>
             <translation>GDAL n'a pas pu ouvrir {scene_id} {asset_key} : {err}</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="106" />
+            <location filename="../algorithms/mosaic.py" line="108" />
             <source>GDAL could not build the mosaic.</source>
             <translation>GDAL n'a pas pu construire la mosaïque.</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="108" />
+            <location filename="../algorithms/mosaic.py" line="110" />
             <source>Wrote {output}</source>
             <translation>{output} écrit</translation>
         </message>
@@ -344,7 +344,7 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
             <translation>Arrêt à LIMIT={limit} ; le catalogue contient d'autres scènes.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="147" />
+            <location filename="../algorithms/search.py" line="148" />
             <source>Found {count} scenes.</source>
             <translation>{count} scènes trouvées.</translation>
         </message>
@@ -359,46 +359,46 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
             <translation>le paquet Python « requests » (Debian/Ubuntu : sudo apt install python3-requests)</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="54" />
+            <location filename="../plugin.py" line="56" />
             <source>The Processing algorithms could not be loaded:
 {details}</source>
             <translation>Les algorithmes de traitement n'ont pas pu être chargés :
 {details}</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="64" />
-            <location filename="../ui/dock.py" line="561" />
+            <location filename="../plugin.py" line="66" />
+            <location filename="../ui/dock.py" line="564" />
             <source>EO Scene Finder</source>
             <translation>EO Scene Finder</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="67" />
+            <location filename="../plugin.py" line="69" />
             <source>Find, preview and download satellite scenes</source>
             <translation>Rechercher, prévisualiser et télécharger des scènes satellitaires</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="70" />
-            <location filename="../plugin.py" line="98" />
+            <location filename="../plugin.py" line="72" />
+            <location filename="../plugin.py" line="100" />
             <source>&amp;EO Scene Finder</source>
             <translation>&amp;EO Scene Finder</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="81" />
+            <location filename="../plugin.py" line="83" />
             <source>Network settings not applied: {err}</source>
             <translation>Paramètres réseau non appliqués : {err}</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="114" />
+            <location filename="../plugin.py" line="118" />
             <source>Unloading the services failed: {err}</source>
             <translation>L'arrêt des services a échoué : {err}</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="130" />
+            <location filename="../plugin.py" line="135" />
             <source>cannot start: missing {missing}</source>
             <translation>démarrage impossible : il manque {missing}</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="131" />
+            <location filename="../plugin.py" line="137" />
             <source>Missing: {missing}</source>
             <translation>Manquant : {missing}</translation>
         </message>
@@ -428,52 +428,52 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
             <translation>La connexion « {name} » contient un mot de passe, un jeton ou une signature dans une URL. Les URL sont enregistrées en clair : mettez les identifiants dans les champs prévus à cet effet.</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="74" />
+            <location filename="../services/connection_store.py" line="75" />
             <source>The connection option “{bad}” looks like a secret; secrets go to the credentials fields (kept in the OS keyring), never in the saved connection.</source>
             <translation>L'option de connexion « {bad} » ressemble à un secret ; les secrets vont dans les champs d'identifiants (conservés dans le trousseau de clés du système), jamais dans la connexion enregistrée.</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="100" />
+            <location filename="../services/connection_store.py" line="102" />
             <source>The saved EO Scene Finder connections could not be read; starting empty.</source>
             <translation>Les connexions EO Scene Finder enregistrées n'ont pas pu être lues ; démarrage sans connexion.</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="151" />
+            <location filename="../services/connection_store.py" line="153" />
             <source>A connection needs a name.</source>
             <translation>Une connexion doit avoir un nom.</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="154" />
+            <location filename="../services/connection_store.py" line="156" />
             <source>Unknown connection kind “{kind}”; known kinds: {kinds}.</source>
             <translation>Type de connexion inconnu « {kind} » ; types connus : {kinds}.</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="161" />
+            <location filename="../services/connection_store.py" line="164" />
             <source>A connection named “{name}” already exists.</source>
             <translation>Une connexion nommée « {name} » existe déjà.</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="184" />
+            <location filename="../services/connection_store.py" line="187" />
             <source>The credentials of “{name}” could not be removed: {error}</source>
             <translation>Les identifiants de « {name} » n'ont pas pu être supprimés : {error}</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="192" />
+            <location filename="../services/connection_store.py" line="196" />
             <source>There is no connection named “{name}”.</source>
             <translation>Il n'y a pas de connexion nommée « {name} ».</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="224" />
+            <location filename="../services/connection_store.py" line="228" />
             <source>{file} is not a connections file: {err}</source>
             <translation>{file} n'est pas un fichier de connexions : {err}</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="228" />
+            <location filename="../services/connection_store.py" line="233" />
             <source>{file} is not an EO Scene Finder connections file.</source>
             <translation>{file} n'est pas un fichier de connexions EO Scene Finder.</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="234" />
+            <location filename="../services/connection_store.py" line="239" />
             <source>A connection in {file} is incomplete.</source>
             <translation>Une connexion de {file} est incomplète.</translation>
         </message>
@@ -585,24 +585,19 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
             <translation>Le champ « {name} » de la scène {scene_id} est tronqué ou endommagé ({length} caractères{cut}) : son format de fichier ne peut pas contenir un enregistrement entier. Relancez « Rechercher des scènes » et écrivez sa sortie en {formats}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="211" />
+            <location filename="../services/scene_layer.py" line="212" />
             <source>Scene {scene_id} has no record (the panel fills it only for selected scenes): {hint}.</source>
             <translation>La scène {scene_id} n'a pas d'enregistrement (le panneau ne le remplit que pour les scènes sélectionnées) : {hint}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="213" />
+            <location filename="../services/scene_layer.py" line="215" />
             <source>The “record” of scene {scene_id} is not a JSON object: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
             <translation>L'« enregistrement » (record) de la scène {scene_id} n'est pas un objet JSON : utilisez une couche produite par « Rechercher des scènes » ou la couche Emprises des scènes du panneau.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="215" />
+            <location filename="../services/scene_layer.py" line="218" />
             <source>Scene {scene_id} has no connection: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
             <translation>La scène {scene_id} n'a pas de connexion : utilisez une couche produite par « Rechercher des scènes » ou la couche Emprises des scènes du panneau.</translation>
-        </message>
-        <message>
-            <location filename="../tasks/download_task.py" line="67" />
-            <source>Downloading</source>
-            <translation>Téléchargement</translation>
         </message>
         <message>
             <location filename="../tasks/download_task.py" line="67" />
@@ -610,38 +605,43 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
             <translation>Téléchargement de {count} fichiers</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="69" />
+            <location filename="../tasks/download_task.py" line="68" />
+            <source>Downloading</source>
+            <translation>Téléchargement</translation>
+        </message>
+        <message>
+            <location filename="../tasks/download_task.py" line="70" />
             <source>Downloading {label}</source>
             <translation>Téléchargement de {label}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="84" />
+            <location filename="../tasks/download_task.py" line="85" />
             <source>Could not prepare the downloads: {err}</source>
             <translation>Impossible de préparer les téléchargements : {err}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="132" />
+            <location filename="../tasks/download_task.py" line="133" />
             <source>Download task failed: {error}</source>
             <translation>La tâche de téléchargement a échoué : {error}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="134" />
+            <location filename="../tasks/download_task.py" line="136" />
             <source>Not downloaded: {problem}</source>
             <translation>Non téléchargé : {problem}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="139" />
+            <location filename="../tasks/download_task.py" line="141" />
             <source>Downloads finished: {parts}</source>
             <translation>Téléchargements terminés : {parts}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="159" />
+            <location filename="../tasks/download_task.py" line="161" />
             <source>{files_finished} of {files_total} files</source>
             <translation>{files_finished} fichiers sur {files_total}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="165" />
-            <location filename="../ui/downloads_widget.py" line="406" />
+            <location filename="../tasks/download_task.py" line="168" />
+            <location filename="../ui/downloads_widget.py" line="407" />
             <source>{duration_text} left</source>
             <translation>{duration_text} restant</translation>
         </message>
@@ -672,7 +672,7 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
             <translation>QGIS n'a pas pu ouvrir « {layer_name} » comme couche raster.</translation>
         </message>
         <message>
-            <location filename="../tasks/raster_task.py" line="231" />
+            <location filename="../tasks/raster_task.py" line="232" />
             <source>EO Scene Finder: sign {name}</source>
             <translation>EO Scene Finder : signature de {name}</translation>
         </message>
@@ -732,52 +732,52 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
             <translation>« {kind} » n'est pas un type de catalogue que cette version sait ouvrir.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="98" />
+            <location filename="../ui/connections_dialog.py" line="99" />
             <source>The DINAMIS signing service URL is empty.</source>
             <translation>L'URL du service de signature DINAMIS est vide.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="122" />
+            <location filename="../ui/connections_dialog.py" line="123" />
             <source>EO Scene Finder connections</source>
             <translation>Connexions EO Scene Finder</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="140" />
+            <location filename="../ui/connections_dialog.py" line="141" />
             <source>New…</source>
             <translation>Nouvelle…</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="141" />
+            <location filename="../ui/connections_dialog.py" line="142" />
             <source>Edit…</source>
             <translation>Modifier…</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="142" />
+            <location filename="../ui/connections_dialog.py" line="143" />
             <source>Duplicate</source>
             <translation>Dupliquer</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="143" />
+            <location filename="../ui/connections_dialog.py" line="144" />
             <source>Remove</source>
             <translation>Supprimer</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="145" />
+            <location filename="../ui/connections_dialog.py" line="146" />
             <source>Import…</source>
             <translation>Importer…</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="146" />
+            <location filename="../ui/connections_dialog.py" line="147" />
             <source>Export…</source>
             <translation>Exporter…</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="201" />
+            <location filename="../ui/connections_dialog.py" line="202" />
             <source>No connection yet: click New… to add one.</source>
             <translation>Aucune connexion pour l'instant : cliquez sur Nouvelle… pour en ajouter une.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="206" />
+            <location filename="../ui/connections_dialog.py" line="207" />
             <source>{name}
 {url}
 The kind “{kind}” is not available in this version: the connection is kept unchanged for a version that has it.</source>
@@ -786,231 +786,231 @@ The kind “{kind}” is not available in this version: the connection is kept u
 Le type « {kind} » n'est pas disponible dans cette version : la connexion est conservée telle quelle pour une version qui le propose.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="241" />
+            <location filename="../ui/connections_dialog.py" line="244" />
             <source>Remove connection</source>
             <translation>Supprimer la connexion</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="242" />
+            <location filename="../ui/connections_dialog.py" line="245" />
             <source>Remove the connection “{name}” and its saved credentials?</source>
             <translation>Supprimer la connexion « {name} » et ses identifiants enregistrés ?</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="253" />
-            <location filename="../ui/connections_dialog.py" line="261" />
+            <location filename="../ui/connections_dialog.py" line="256" />
+            <location filename="../ui/connections_dialog.py" line="264" />
             <source>Import connections</source>
             <translation>Importer des connexions</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="253" />
-            <location filename="../ui/connections_dialog.py" line="270" />
+            <location filename="../ui/connections_dialog.py" line="256" />
+            <location filename="../ui/connections_dialog.py" line="273" />
             <source>JSON files (*.json)</source>
             <translation>Fichiers JSON (*.json)</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="264" />
+            <location filename="../ui/connections_dialog.py" line="267" />
             <source>Imported {count} connection(s). Add their credentials with Edit….</source>
             <translation>{count} connexion(s) importée(s). Ajoutez leurs identifiants avec Modifier….</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="269" />
+            <location filename="../ui/connections_dialog.py" line="272" />
             <source>Export connections</source>
             <translation>Exporter les connexions</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="276" />
+            <location filename="../ui/connections_dialog.py" line="279" />
             <source>Exported {count} connection(s) to {file} (without credentials).</source>
             <translation>{count} connexion(s) exportée(s) dans {file} (sans les identifiants).</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="284" />
+            <location filename="../ui/connections_dialog.py" line="287" />
             <source>No credentials needed.</source>
             <translation>Aucun identifiant nécessaire.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="291" />
+            <location filename="../ui/connections_dialog.py" line="294" />
             <source>Credentials saved in the {label}.</source>
             <translation>Identifiants enregistrés dans : {label}.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="294" />
+            <location filename="../ui/connections_dialog.py" line="297" />
             <source>Credentials from environment variables ({env}).</source>
             <translation>Identifiants issus de variables d'environnement ({env}).</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="295" />
+            <location filename="../ui/connections_dialog.py" line="298" />
             <source>No credentials saved.</source>
             <translation>Aucun identifiant enregistré.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="323" />
+            <location filename="../ui/connections_dialog.py" line="326" />
             <source>Edit connection</source>
             <translation>Modifier la connexion</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="323" />
+            <location filename="../ui/connections_dialog.py" line="326" />
             <source>New connection</source>
             <translation>Nouvelle connexion</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="330" />
+            <location filename="../ui/connections_dialog.py" line="333" />
             <source>(choose to fill in everything)</source>
             <translation>(choisir pour tout remplir)</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="334" />
+            <location filename="../ui/connections_dialog.py" line="337" />
             <source>Start from a preset</source>
             <translation>Partir d'un préréglage</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="337" />
-            <location filename="../ui/downloads_widget.py" line="88" />
+            <location filename="../ui/connections_dialog.py" line="340" />
+            <location filename="../ui/downloads_widget.py" line="89" />
             <source>Name</source>
             <translation>Nom</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="342" />
+            <location filename="../ui/connections_dialog.py" line="345" />
             <source>Kind</source>
             <translation>Type</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="345" />
-            <location filename="../ui/connections_dialog.py" line="508" />
+            <location filename="../ui/connections_dialog.py" line="348" />
+            <location filename="../ui/connections_dialog.py" line="511" />
             <source>URL</source>
             <translation>URL</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="353" />
+            <location filename="../ui/connections_dialog.py" line="356" />
             <source>Asset signing</source>
             <translation>Signature des ressources</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="359" />
+            <location filename="../ui/connections_dialog.py" line="362" />
             <source>Results per page</source>
             <translation>Résultats par page</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="363" />
+            <location filename="../ui/connections_dialog.py" line="366" />
             <source>Catalogue cache</source>
             <translation>Cache du catalogue</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="365" />
+            <location filename="../ui/connections_dialog.py" line="368" />
             <source>Keep answers on disk for</source>
             <translation>Garder les réponses sur disque pendant</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="367" />
+            <location filename="../ui/connections_dialog.py" line="370" />
             <source>Repeating a large search then costs no request.</source>
             <translation>Répéter une grande recherche ne coûte alors aucune requête.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="372" />
+            <location filename="../ui/connections_dialog.py" line="375" />
             <source> h</source>
             <translation> h</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="373" />
+            <location filename="../ui/connections_dialog.py" line="376" />
             <source>Clear cache</source>
             <translation>Vider le cache</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="382" />
+            <location filename="../ui/connections_dialog.py" line="385" />
             <source>Endpoints</source>
             <translation>Points d'accès</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="386" />
+            <location filename="../ui/connections_dialog.py" line="389" />
             <source>Credentials</source>
             <translation>Identifiants</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="395" />
+            <location filename="../ui/connections_dialog.py" line="398" />
             <source>Log in with the browser…</source>
             <translation>Se connecter dans le navigateur…</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="398" />
+            <location filename="../ui/connections_dialog.py" line="401" />
             <source>Log out</source>
             <translation>Se déconnecter</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="408" />
+            <location filename="../ui/connections_dialog.py" line="411" />
             <source>Test connection</source>
             <translation>Tester la connexion</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="587" />
+            <location filename="../ui/connections_dialog.py" line="590" />
             <source>Give an API key, or leave it empty and log in with the browser (the login then renews itself for days).</source>
             <translation>Saisissez une clé d'API, ou laissez vide et connectez-vous dans le navigateur (la session se renouvelle ensuite d'elle-même pendant des jours).</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="590" />
+            <location filename="../ui/connections_dialog.py" line="593" />
             <source>Logged in with the browser.</source>
             <translation>Connecté via le navigateur.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="594" />
+            <location filename="../ui/connections_dialog.py" line="597" />
             <source>A 6-digit two-factor code is used once: click Test connection to log in with it.</source>
             <translation>Un code à deux facteurs à 6 chiffres ne sert qu'une fois : cliquez sur Tester la connexion pour vous connecter avec.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="596" />
+            <location filename="../ui/connections_dialog.py" line="599" />
             <source>Kept in the OS keyring (or QGIS's authentication database), never in the settings.</source>
             <translation>Conservés dans le trousseau de clés du système (ou la base d'authentification de QGIS), jamais dans les paramètres.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="598" />
+            <location filename="../ui/connections_dialog.py" line="601" />
             <source>Headless runs (qgis_process, scripts) can set {env}.</source>
             <translation>Les exécutions sans interface (qgis_process, scripts) peuvent définir {env}.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="629" />
+            <location filename="../ui/connections_dialog.py" line="632" />
             <source>Cache cleared: {removed} stored answers removed.</source>
             <translation>Cache vidé : {removed} réponses enregistrées supprimées.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="691" />
+            <location filename="../ui/connections_dialog.py" line="694" />
             <source>✗ The URL is empty.</source>
             <translation>✗ L'URL est vide.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="695" />
+            <location filename="../ui/connections_dialog.py" line="698" />
             <source>Testing {url}…</source>
             <translation>Test de {url}…</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="703" />
+            <location filename="../ui/connections_dialog.py" line="706" />
             <source>✗ The test could not run: {exception}</source>
             <translation>✗ Le test n'a pas pu s'exécuter : {exception}</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="710" />
+            <location filename="../ui/connections_dialog.py" line="713" />
             <source>Testing connection {name}</source>
             <translation>Test de la connexion {name}</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="727" />
+            <location filename="../ui/connections_dialog.py" line="731" />
             <source>Waiting for the browser login…</source>
             <translation>En attente de la connexion dans le navigateur…</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="737" />
+            <location filename="../ui/connections_dialog.py" line="741" />
             <source>✗ {text}</source>
             <translation>✗ {text}</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="741" />
+            <location filename="../ui/connections_dialog.py" line="745" />
             <source>✓ Logged in. Click OK to keep the login.</source>
             <translation>✓ Connecté. Cliquez sur OK pour garder la session.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="744" />
+            <location filename="../ui/connections_dialog.py" line="748" />
             <source>Logging in to {name}</source>
             <translation>Connexion à {name}</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="760" />
+            <location filename="../ui/connections_dialog.py" line="765" />
             <source>Logged out.</source>
             <translation>Déconnecté.</translation>
         </message>
@@ -1176,79 +1176,79 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>{id} n'a pas de ressource Cloud Optimized GeoTIFF à afficher en flux.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="506" />
+            <location filename="../ui/dock.py" line="507" />
             <source>EO Scene Finder: open {id} {key}</source>
             <translation>EO Scene Finder : ouverture de {id} {key}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="510" />
+            <location filename="../ui/dock.py" line="511" />
             <source>Added {name} to the map.</source>
             <translation>{name} ajoutée à la carte.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="511" />
+            <location filename="../ui/dock.py" line="513" />
             <source>Could not add {id} {key}</source>
             <translation>Impossible d'ajouter {id} {key}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="527" />
+            <location filename="../ui/dock.py" line="530" />
             <source>Download to folder</source>
             <translation>Télécharger dans le dossier</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="575" />
+            <location filename="../ui/dock.py" line="578" />
             <source>{count} scenes.</source>
             <translation>{count} scènes.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="581" />
+            <location filename="../ui/dock.py" line="584" />
             <source>{shown} of {count} scenes, {first} to {last} (double-click the timeline for every date).</source>
             <translation>{shown} scènes sur {count}, du {first} au {last} (double-cliquez sur la frise chronologique pour revoir toutes les dates).</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="595" />
+            <location filename="../ui/dock.py" line="599" />
             <location filename="../ui/results_model.py" line="56" />
             <source>Cloud %</source>
             <translation>Nuages %</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="618" />
+            <location filename="../ui/dock.py" line="622" />
             <source>Reset columns</source>
             <translation>Réinitialiser les colonnes</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="651" />
+            <location filename="../ui/dock.py" line="655" />
             <source>The map is empty: add a basemap?</source>
             <translation>La carte est vide : ajouter un fond de carte ?</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="655" />
+            <location filename="../ui/dock.py" line="659" />
             <source>Countries</source>
             <translation>Pays</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="655" />
+            <location filename="../ui/dock.py" line="659" />
             <source>Natural Earth country borders, bundled: works offline</source>
             <translation>Frontières des pays Natural Earth, fournies avec l'extension : fonctionne hors ligne</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="656" />
+            <location filename="../ui/dock.py" line="660" />
             <source>OpenStreetMap tiles (needs the internet)</source>
             <translation>Tuiles OpenStreetMap (nécessite Internet)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="665" />
+            <location filename="../ui/dock.py" line="669" />
             <source>Not now</source>
             <translation>Pas maintenant</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="689" />
+            <location filename="../ui/dock.py" line="693" />
             <source>The basemap could not be opened.</source>
             <translation>Le fond de carte n'a pas pu être ouvert.</translation>
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="63" />
-            <location filename="../ui/downloads_widget.py" line="389" />
+            <location filename="../ui/downloads_widget.py" line="390" />
             <source>downloading</source>
             <translation>téléchargement</translation>
         </message>
@@ -1269,7 +1269,7 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="70" />
-            <location filename="../ui/downloads_widget.py" line="389" />
+            <location filename="../ui/downloads_widget.py" line="390" />
             <source>done</source>
             <translation>terminé</translation>
         </message>
@@ -1285,144 +1285,144 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="76" />
-            <source>offline (in the long-term archive)</source>
-            <translation>hors ligne (dans l'archive à long terme)</translation>
-        </message>
-        <message>
-            <location filename="../ui/downloads_widget.py" line="76" />
             <source>offline: {message}</source>
             <translation>hors ligne : {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="78" />
+            <location filename="../ui/downloads_widget.py" line="77" />
+            <source>offline (in the long-term archive)</source>
+            <translation>hors ligne (dans l'archive à long terme)</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="79" />
             <source>not verified: {message}</source>
             <translation>non vérifié : {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="80" />
+            <location filename="../ui/downloads_widget.py" line="81" />
             <source>cancelled (partial file kept)</source>
             <translation>annulé (fichier partiel conservé)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="80" />
-            <location filename="../ui/downloads_widget.py" line="392" />
+            <location filename="../ui/downloads_widget.py" line="81" />
+            <location filename="../ui/downloads_widget.py" line="393" />
             <source>cancelled</source>
             <translation>annulé</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="81" />
-            <location filename="../ui/downloads_widget.py" line="389" />
+            <location filename="../ui/downloads_widget.py" line="82" />
+            <location filename="../ui/downloads_widget.py" line="390" />
             <source>queued</source>
             <translation>en attente</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="88" />
+            <location filename="../ui/downloads_widget.py" line="89" />
             <source>State</source>
             <translation>État</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="88" />
+            <location filename="../ui/downloads_widget.py" line="89" />
             <source>Progress</source>
             <translation>Progression</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="88" />
+            <location filename="../ui/downloads_widget.py" line="89" />
             <source>Size</source>
             <translation>Taille</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="88" />
+            <location filename="../ui/downloads_widget.py" line="89" />
             <source>Speed</source>
             <translation>Débit</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="89" />
+            <location filename="../ui/downloads_widget.py" line="90" />
             <source>Time left</source>
             <translation>Temps restant</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="89" />
+            <location filename="../ui/downloads_widget.py" line="90" />
             <source>File</source>
             <translation>Fichier</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="268" />
-            <location filename="../ui/downloads_widget.py" line="382" />
+            <location filename="../ui/downloads_widget.py" line="269" />
+            <location filename="../ui/downloads_widget.py" line="383" />
             <source>No downloads yet.</source>
             <translation>Aucun téléchargement pour l'instant.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="271" />
+            <location filename="../ui/downloads_widget.py" line="272" />
             <source>Cancel selected</source>
             <translation>Annuler la sélection</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="272" />
+            <location filename="../ui/downloads_widget.py" line="273" />
             <source>Cancel all</source>
             <translation>Tout annuler</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="273" />
+            <location filename="../ui/downloads_widget.py" line="274" />
             <source>Clear finished</source>
             <translation>Effacer les terminés</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="274" />
+            <location filename="../ui/downloads_widget.py" line="275" />
             <source>Open folder</source>
             <translation>Ouvrir le dossier</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="275" />
+            <location filename="../ui/downloads_widget.py" line="276" />
             <source>Unpack archives</source>
             <translation>Décompresser les archives</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="277" />
+            <location filename="../ui/downloads_widget.py" line="278" />
             <source>Extract product archives (.zip) next to them once verified</source>
             <translation>Extraire les archives des produits (.zip) à côté d'elles une fois vérifiées</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="278" />
+            <location filename="../ui/downloads_widget.py" line="279" />
             <source>Stop the selected downloads; partial files are kept and resume next time</source>
             <translation>Arrêter les téléchargements sélectionnés ; les fichiers partiels sont conservés et reprennent la prochaine fois</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="280" />
+            <location filename="../ui/downloads_widget.py" line="281" />
             <source>Stop every running download; partial files are kept</source>
             <translation>Arrêter tous les téléchargements en cours ; les fichiers partiels sont conservés</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="335" />
+            <location filename="../ui/downloads_widget.py" line="336" />
             <source>Downloading {count} scenes</source>
             <translation>Téléchargement de {count} scènes</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="336" />
+            <location filename="../ui/downloads_widget.py" line="337" />
             <source>Downloading {scene}</source>
             <translation>Téléchargement de {scene}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="380" />
+            <location filename="../ui/downloads_widget.py" line="381" />
             <source>Not downloaded: {problems}</source>
             <translation>Non téléchargé : {problems}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="390" />
+            <location filename="../ui/downloads_widget.py" line="391" />
             <source>already present</source>
             <translation>déjà présent</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="390" />
+            <location filename="../ui/downloads_widget.py" line="391" />
             <source>not verified</source>
             <translation>non vérifié</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="390" />
+            <location filename="../ui/downloads_widget.py" line="391" />
             <source>failed</source>
             <translation>échec</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="391" />
+            <location filename="../ui/downloads_widget.py" line="392" />
             <source>offline</source>
             <translation>hors ligne</translation>
         </message>
@@ -1574,47 +1574,47 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>{received} scènes sur {total}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="171" />
+            <location filename="../ui/search_controller.py" line="172" />
             <source>Search failed after {count} scenes</source>
             <translation>La recherche a échoué après {count} scènes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="172" />
+            <location filename="../ui/search_controller.py" line="173" />
             <source>Search failed</source>
             <translation>La recherche a échoué</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="176" />
+            <location filename="../ui/search_controller.py" line="177" />
             <source>Search cancelled: {count} scenes (more exist on the server)</source>
             <translation>Recherche annulée : {count} scènes (le serveur en a d'autres)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="177" />
+            <location filename="../ui/search_controller.py" line="178" />
             <source>Search cancelled: {count} scenes</source>
             <translation>Recherche annulée : {count} scènes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="181" />
+            <location filename="../ui/search_controller.py" line="182" />
             <source> (stopped at your cap of {limit}; more exist on the server)</source>
             <translation> (arrêt à votre limite de {limit} ; le serveur en a d'autres)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="183" />
+            <location filename="../ui/search_controller.py" line="184" />
             <source> of {matched} matching</source>
             <translation> sur {matched} correspondantes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="186" />
+            <location filename="../ui/search_controller.py" line="187" />
             <source> — {count} document(s) could not be read</source>
             <translation> — {count} document(s) illisible(s)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="189" />
+            <location filename="../ui/search_controller.py" line="190" />
             <source>{count} scenes{details}.</source>
             <translation>{count} scènes{details}.</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="190" />
+            <location filename="../ui/search_controller.py" line="191" />
             <source>No scene matches these filters.</source>
             <translation>Aucune scène ne correspond à ces filtres.</translation>
         </message>
@@ -1711,7 +1711,7 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="122" />
-            <location filename="../ui/search_panel.py" line="449" />
+            <location filename="../ui/search_panel.py" line="450" />
             <source>Area</source>
             <translation>Zone</translation>
         </message>
@@ -1783,7 +1783,7 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         <message>
             <location filename="../ui/search_panel.py" line="391" />
             <location filename="../ui/search_panel.py" line="398" />
-            <location filename="../ui/search_panel.py" line="453" />
+            <location filename="../ui/search_panel.py" line="454" />
             <source>any</source>
             <translation>indifférent</translation>
         </message>
@@ -1813,7 +1813,7 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>{area} · {km2:,.0f} km²</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="453" />
+            <location filename="../ui/search_panel.py" line="454" />
             <source>≤ {value} %</source>
             <translation>≤ {value} %</translation>
         </message>

@@ -87,32 +87,32 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
             <translation>{id} não tem o recurso {missing}; ela tem: {assets}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="97" />
+            <location filename="../algorithms/download.py" line="98" />
             <source>Nothing to download: no scene has the requested assets.</source>
             <translation>Nada para baixar: nenhuma cena tem os recursos pedidos.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="98" />
+            <location filename="../algorithms/download.py" line="99" />
             <source>{count} file(s) to fetch into {folder}</source>
             <translation>{count} arquivo(s) para buscar em {folder}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="127" />
+            <location filename="../algorithms/download.py" line="128" />
             <source>Cancelled: partial files stay as .part and resume on the next run.</source>
             <translation>Cancelado: os arquivos parciais ficam como .part e são retomados na próxima execução.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="141" />
+            <location filename="../algorithms/download.py" line="142" />
             <source>TRANSFER=S3 works with {kinds} connections; {id} comes from “{conn}”.</source>
             <translation>TRANSFER=S3 funciona com conexões {kinds}; {id} vem de “{conn}”.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="177" />
+            <location filename="../algorithms/download.py" line="179" />
             <source>Downloaded {done}, skipped {skipped} (already present), failed {failed}.</source>
             <translation>Baixados: {done}, ignorados: {skipped} (já presentes), com falha: {failed}.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="180" />
+            <location filename="../algorithms/download.py" line="182" />
             <source>Not verified: {unverified} (kept as .unverified: the file never matched its published checksum).</source>
             <translation>Não verificados: {unverified} (mantidos como .unverified: o arquivo nunca correspondeu ao checksum publicado).</translation>
         </message>
@@ -157,8 +157,8 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
             <translation>{count} cena(s) gravada(s) em {destination}</translation>
         </message>
         <message>
-            <location filename="../algorithms/export.py" line="129" />
-            <location filename="../algorithms/export.py" line="142" />
+            <location filename="../algorithms/export.py" line="130" />
+            <location filename="../algorithms/export.py" line="144" />
             <source>Writing the GeoPackage failed: {error}</source>
             <translation>Falha ao gravar o GeoPackage: {error}</translation>
         </message>
@@ -198,27 +198,27 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
             <translation>{id} não tem o recurso “{asset_key}” (tem {assets})</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="75" />
+            <location filename="../algorithms/mosaic.py" line="76" />
             <source>No scene has the asset “{asset_key}”.</source>
             <translation>Nenhuma cena tem o recurso “{asset_key}”.</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="76" />
+            <location filename="../algorithms/mosaic.py" line="77" />
             <source>Mosaicking {count} scene(s)</source>
             <translation>Montando o mosaico de {count} cena(s)</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="85" />
+            <location filename="../algorithms/mosaic.py" line="86" />
             <source>GDAL could not open {scene_id} {asset_key}: {err}</source>
             <translation>O GDAL não conseguiu abrir {scene_id} {asset_key}: {err}</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="106" />
+            <location filename="../algorithms/mosaic.py" line="108" />
             <source>GDAL could not build the mosaic.</source>
             <translation>O GDAL não conseguiu montar o mosaico.</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="108" />
+            <location filename="../algorithms/mosaic.py" line="110" />
             <source>Wrote {output}</source>
             <translation>{output} gravado</translation>
         </message>
@@ -344,7 +344,7 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>Parou em LIMIT={limit}; o catálogo tem mais cenas.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="147" />
+            <location filename="../algorithms/search.py" line="148" />
             <source>Found {count} scenes.</source>
             <translation>{count} cenas encontradas.</translation>
         </message>
@@ -359,46 +359,46 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>o pacote Python “requests” (Debian/Ubuntu: sudo apt install python3-requests)</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="54" />
+            <location filename="../plugin.py" line="56" />
             <source>The Processing algorithms could not be loaded:
 {details}</source>
             <translation>Não foi possível carregar os algoritmos de processamento:
 {details}</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="64" />
-            <location filename="../ui/dock.py" line="561" />
+            <location filename="../plugin.py" line="66" />
+            <location filename="../ui/dock.py" line="564" />
             <source>EO Scene Finder</source>
             <translation>EO Scene Finder</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="67" />
+            <location filename="../plugin.py" line="69" />
             <source>Find, preview and download satellite scenes</source>
             <translation>Buscar, pré-visualizar e baixar cenas de satélite</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="70" />
-            <location filename="../plugin.py" line="98" />
+            <location filename="../plugin.py" line="72" />
+            <location filename="../plugin.py" line="100" />
             <source>&amp;EO Scene Finder</source>
             <translation>&amp;EO Scene Finder</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="81" />
+            <location filename="../plugin.py" line="83" />
             <source>Network settings not applied: {err}</source>
             <translation>Configurações de rede não aplicadas: {err}</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="114" />
+            <location filename="../plugin.py" line="118" />
             <source>Unloading the services failed: {err}</source>
             <translation>Falha ao encerrar os serviços: {err}</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="130" />
+            <location filename="../plugin.py" line="135" />
             <source>cannot start: missing {missing}</source>
             <translation>não é possível iniciar: falta {missing}</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="131" />
+            <location filename="../plugin.py" line="137" />
             <source>Missing: {missing}</source>
             <translation>Faltando: {missing}</translation>
         </message>
@@ -428,52 +428,52 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>A conexão “{name}” tem uma senha, um token ou uma assinatura em uma URL. As URLs são salvas em texto puro: coloque as credenciais nos campos de credenciais.</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="74" />
+            <location filename="../services/connection_store.py" line="75" />
             <source>The connection option “{bad}” looks like a secret; secrets go to the credentials fields (kept in the OS keyring), never in the saved connection.</source>
             <translation>A opção de conexão “{bad}” parece um segredo; segredos vão nos campos de credenciais (guardados no chaveiro do sistema), nunca na conexão salva.</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="100" />
+            <location filename="../services/connection_store.py" line="102" />
             <source>The saved EO Scene Finder connections could not be read; starting empty.</source>
             <translation>Não foi possível ler as conexões salvas do EO Scene Finder; iniciando sem conexões.</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="151" />
+            <location filename="../services/connection_store.py" line="153" />
             <source>A connection needs a name.</source>
             <translation>Uma conexão precisa de um nome.</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="154" />
+            <location filename="../services/connection_store.py" line="156" />
             <source>Unknown connection kind “{kind}”; known kinds: {kinds}.</source>
             <translation>Tipo de conexão desconhecido “{kind}”; tipos conhecidos: {kinds}.</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="161" />
+            <location filename="../services/connection_store.py" line="164" />
             <source>A connection named “{name}” already exists.</source>
             <translation>Já existe uma conexão chamada “{name}”.</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="184" />
+            <location filename="../services/connection_store.py" line="187" />
             <source>The credentials of “{name}” could not be removed: {error}</source>
             <translation>Não foi possível remover as credenciais de “{name}”: {error}</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="192" />
+            <location filename="../services/connection_store.py" line="196" />
             <source>There is no connection named “{name}”.</source>
             <translation>Não há nenhuma conexão chamada “{name}”.</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="224" />
+            <location filename="../services/connection_store.py" line="228" />
             <source>{file} is not a connections file: {err}</source>
             <translation>{file} não é um arquivo de conexões: {err}</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="228" />
+            <location filename="../services/connection_store.py" line="233" />
             <source>{file} is not an EO Scene Finder connections file.</source>
             <translation>{file} não é um arquivo de conexões do EO Scene Finder.</translation>
         </message>
         <message>
-            <location filename="../services/connection_store.py" line="234" />
+            <location filename="../services/connection_store.py" line="239" />
             <source>A connection in {file} is incomplete.</source>
             <translation>Uma conexão em {file} está incompleta.</translation>
         </message>
@@ -585,24 +585,19 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>O campo “{name}” da cena {scene_id} está cortado ou danificado ({length} caracteres{cut}): o formato do arquivo não conseguiu guardar um registro inteiro. Execute “Buscar cenas” de novo e grave a saída como {formats}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="211" />
+            <location filename="../services/scene_layer.py" line="212" />
             <source>Scene {scene_id} has no record (the panel fills it only for selected scenes): {hint}.</source>
             <translation>A cena {scene_id} não tem registro (o painel só o preenche para as cenas selecionadas): {hint}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="213" />
+            <location filename="../services/scene_layer.py" line="215" />
             <source>The “record” of scene {scene_id} is not a JSON object: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
             <translation>O “registro” (record) da cena {scene_id} não é um objeto JSON: use uma camada gerada por “Buscar cenas” ou a camada Contornos das cenas do painel.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="215" />
+            <location filename="../services/scene_layer.py" line="218" />
             <source>Scene {scene_id} has no connection: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
             <translation>A cena {scene_id} não tem conexão: use uma camada gerada por “Buscar cenas” ou a camada Contornos das cenas do painel.</translation>
-        </message>
-        <message>
-            <location filename="../tasks/download_task.py" line="67" />
-            <source>Downloading</source>
-            <translation>Baixando</translation>
         </message>
         <message>
             <location filename="../tasks/download_task.py" line="67" />
@@ -610,38 +605,43 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>Baixando {count} arquivos</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="69" />
+            <location filename="../tasks/download_task.py" line="68" />
+            <source>Downloading</source>
+            <translation>Baixando</translation>
+        </message>
+        <message>
+            <location filename="../tasks/download_task.py" line="70" />
             <source>Downloading {label}</source>
             <translation>Baixando {label}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="84" />
+            <location filename="../tasks/download_task.py" line="85" />
             <source>Could not prepare the downloads: {err}</source>
             <translation>Não foi possível preparar os downloads: {err}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="132" />
+            <location filename="../tasks/download_task.py" line="133" />
             <source>Download task failed: {error}</source>
             <translation>A tarefa de download falhou: {error}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="134" />
+            <location filename="../tasks/download_task.py" line="136" />
             <source>Not downloaded: {problem}</source>
             <translation>Não baixado: {problem}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="139" />
+            <location filename="../tasks/download_task.py" line="141" />
             <source>Downloads finished: {parts}</source>
             <translation>Downloads concluídos: {parts}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="159" />
+            <location filename="../tasks/download_task.py" line="161" />
             <source>{files_finished} of {files_total} files</source>
             <translation>{files_finished} de {files_total} arquivos</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="165" />
-            <location filename="../ui/downloads_widget.py" line="406" />
+            <location filename="../tasks/download_task.py" line="168" />
+            <location filename="../ui/downloads_widget.py" line="407" />
             <source>{duration_text} left</source>
             <translation>{duration_text} restantes</translation>
         </message>
@@ -672,7 +672,7 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>O QGIS não conseguiu abrir “{layer_name}” como camada raster.</translation>
         </message>
         <message>
-            <location filename="../tasks/raster_task.py" line="231" />
+            <location filename="../tasks/raster_task.py" line="232" />
             <source>EO Scene Finder: sign {name}</source>
             <translation>EO Scene Finder: assinatura de {name}</translation>
         </message>
@@ -732,52 +732,52 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>“{kind}” não é um tipo de catálogo que esta versão consegue abrir.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="98" />
+            <location filename="../ui/connections_dialog.py" line="99" />
             <source>The DINAMIS signing service URL is empty.</source>
             <translation>A URL do serviço de assinatura do DINAMIS está vazia.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="122" />
+            <location filename="../ui/connections_dialog.py" line="123" />
             <source>EO Scene Finder connections</source>
             <translation>Conexões do EO Scene Finder</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="140" />
+            <location filename="../ui/connections_dialog.py" line="141" />
             <source>New…</source>
             <translation>Nova…</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="141" />
+            <location filename="../ui/connections_dialog.py" line="142" />
             <source>Edit…</source>
             <translation>Editar…</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="142" />
+            <location filename="../ui/connections_dialog.py" line="143" />
             <source>Duplicate</source>
             <translation>Duplicar</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="143" />
+            <location filename="../ui/connections_dialog.py" line="144" />
             <source>Remove</source>
             <translation>Remover</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="145" />
+            <location filename="../ui/connections_dialog.py" line="146" />
             <source>Import…</source>
             <translation>Importar…</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="146" />
+            <location filename="../ui/connections_dialog.py" line="147" />
             <source>Export…</source>
             <translation>Exportar…</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="201" />
+            <location filename="../ui/connections_dialog.py" line="202" />
             <source>No connection yet: click New… to add one.</source>
             <translation>Nenhuma conexão ainda: clique em Nova… para adicionar uma.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="206" />
+            <location filename="../ui/connections_dialog.py" line="207" />
             <source>{name}
 {url}
 The kind “{kind}” is not available in this version: the connection is kept unchanged for a version that has it.</source>
@@ -786,231 +786,231 @@ The kind “{kind}” is not available in this version: the connection is kept u
 O tipo “{kind}” não está disponível nesta versão: a conexão é mantida sem alterações para uma versão que o tenha.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="241" />
+            <location filename="../ui/connections_dialog.py" line="244" />
             <source>Remove connection</source>
             <translation>Remover conexão</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="242" />
+            <location filename="../ui/connections_dialog.py" line="245" />
             <source>Remove the connection “{name}” and its saved credentials?</source>
             <translation>Remover a conexão “{name}” e suas credenciais salvas?</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="253" />
-            <location filename="../ui/connections_dialog.py" line="261" />
+            <location filename="../ui/connections_dialog.py" line="256" />
+            <location filename="../ui/connections_dialog.py" line="264" />
             <source>Import connections</source>
             <translation>Importar conexões</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="253" />
-            <location filename="../ui/connections_dialog.py" line="270" />
+            <location filename="../ui/connections_dialog.py" line="256" />
+            <location filename="../ui/connections_dialog.py" line="273" />
             <source>JSON files (*.json)</source>
             <translation>Arquivos JSON (*.json)</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="264" />
+            <location filename="../ui/connections_dialog.py" line="267" />
             <source>Imported {count} connection(s). Add their credentials with Edit….</source>
             <translation>{count} conexão(ões) importada(s). Adicione as credenciais com Editar….</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="269" />
+            <location filename="../ui/connections_dialog.py" line="272" />
             <source>Export connections</source>
             <translation>Exportar conexões</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="276" />
+            <location filename="../ui/connections_dialog.py" line="279" />
             <source>Exported {count} connection(s) to {file} (without credentials).</source>
             <translation>{count} conexão(ões) exportada(s) para {file} (sem as credenciais).</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="284" />
+            <location filename="../ui/connections_dialog.py" line="287" />
             <source>No credentials needed.</source>
             <translation>Nenhuma credencial necessária.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="291" />
+            <location filename="../ui/connections_dialog.py" line="294" />
             <source>Credentials saved in the {label}.</source>
             <translation>Credenciais salvas em: {label}.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="294" />
+            <location filename="../ui/connections_dialog.py" line="297" />
             <source>Credentials from environment variables ({env}).</source>
             <translation>Credenciais de variáveis de ambiente ({env}).</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="295" />
+            <location filename="../ui/connections_dialog.py" line="298" />
             <source>No credentials saved.</source>
             <translation>Nenhuma credencial salva.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="323" />
+            <location filename="../ui/connections_dialog.py" line="326" />
             <source>Edit connection</source>
             <translation>Editar conexão</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="323" />
+            <location filename="../ui/connections_dialog.py" line="326" />
             <source>New connection</source>
             <translation>Nova conexão</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="330" />
+            <location filename="../ui/connections_dialog.py" line="333" />
             <source>(choose to fill in everything)</source>
             <translation>(escolha para preencher tudo)</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="334" />
+            <location filename="../ui/connections_dialog.py" line="337" />
             <source>Start from a preset</source>
             <translation>Começar de uma predefinição</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="337" />
-            <location filename="../ui/downloads_widget.py" line="88" />
+            <location filename="../ui/connections_dialog.py" line="340" />
+            <location filename="../ui/downloads_widget.py" line="89" />
             <source>Name</source>
             <translation>Nome</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="342" />
+            <location filename="../ui/connections_dialog.py" line="345" />
             <source>Kind</source>
             <translation>Tipo</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="345" />
-            <location filename="../ui/connections_dialog.py" line="508" />
+            <location filename="../ui/connections_dialog.py" line="348" />
+            <location filename="../ui/connections_dialog.py" line="511" />
             <source>URL</source>
             <translation>URL</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="353" />
+            <location filename="../ui/connections_dialog.py" line="356" />
             <source>Asset signing</source>
             <translation>Assinatura dos recursos</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="359" />
+            <location filename="../ui/connections_dialog.py" line="362" />
             <source>Results per page</source>
             <translation>Resultados por página</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="363" />
+            <location filename="../ui/connections_dialog.py" line="366" />
             <source>Catalogue cache</source>
             <translation>Cache do catálogo</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="365" />
+            <location filename="../ui/connections_dialog.py" line="368" />
             <source>Keep answers on disk for</source>
             <translation>Guardar as respostas em disco por</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="367" />
+            <location filename="../ui/connections_dialog.py" line="370" />
             <source>Repeating a large search then costs no request.</source>
             <translation>Repetir uma busca grande não custa nenhuma requisição.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="372" />
+            <location filename="../ui/connections_dialog.py" line="375" />
             <source> h</source>
             <translation> h</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="373" />
+            <location filename="../ui/connections_dialog.py" line="376" />
             <source>Clear cache</source>
             <translation>Limpar cache</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="382" />
+            <location filename="../ui/connections_dialog.py" line="385" />
             <source>Endpoints</source>
             <translation>Endpoints</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="386" />
+            <location filename="../ui/connections_dialog.py" line="389" />
             <source>Credentials</source>
             <translation>Credenciais</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="395" />
+            <location filename="../ui/connections_dialog.py" line="398" />
             <source>Log in with the browser…</source>
             <translation>Entrar pelo navegador…</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="398" />
+            <location filename="../ui/connections_dialog.py" line="401" />
             <source>Log out</source>
             <translation>Sair</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="408" />
+            <location filename="../ui/connections_dialog.py" line="411" />
             <source>Test connection</source>
             <translation>Testar conexão</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="587" />
+            <location filename="../ui/connections_dialog.py" line="590" />
             <source>Give an API key, or leave it empty and log in with the browser (the login then renews itself for days).</source>
             <translation>Informe uma chave de API, ou deixe em branco e entre pelo navegador (o login se renova sozinho por dias).</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="590" />
+            <location filename="../ui/connections_dialog.py" line="593" />
             <source>Logged in with the browser.</source>
             <translation>Login feito pelo navegador.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="594" />
+            <location filename="../ui/connections_dialog.py" line="597" />
             <source>A 6-digit two-factor code is used once: click Test connection to log in with it.</source>
             <translation>Um código de dois fatores de 6 dígitos só vale uma vez: clique em Testar conexão para entrar com ele.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="596" />
+            <location filename="../ui/connections_dialog.py" line="599" />
             <source>Kept in the OS keyring (or QGIS's authentication database), never in the settings.</source>
             <translation>Guardadas no chaveiro do sistema (ou no banco de dados de autenticação do QGIS), nunca nas configurações.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="598" />
+            <location filename="../ui/connections_dialog.py" line="601" />
             <source>Headless runs (qgis_process, scripts) can set {env}.</source>
             <translation>Execuções sem interface (qgis_process, scripts) podem definir {env}.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="629" />
+            <location filename="../ui/connections_dialog.py" line="632" />
             <source>Cache cleared: {removed} stored answers removed.</source>
             <translation>Cache limpo: {removed} respostas guardadas removidas.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="691" />
+            <location filename="../ui/connections_dialog.py" line="694" />
             <source>✗ The URL is empty.</source>
             <translation>✗ A URL está vazia.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="695" />
+            <location filename="../ui/connections_dialog.py" line="698" />
             <source>Testing {url}…</source>
             <translation>Testando {url}…</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="703" />
+            <location filename="../ui/connections_dialog.py" line="706" />
             <source>✗ The test could not run: {exception}</source>
             <translation>✗ Não foi possível executar o teste: {exception}</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="710" />
+            <location filename="../ui/connections_dialog.py" line="713" />
             <source>Testing connection {name}</source>
             <translation>Testando a conexão {name}</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="727" />
+            <location filename="../ui/connections_dialog.py" line="731" />
             <source>Waiting for the browser login…</source>
             <translation>Aguardando o login no navegador…</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="737" />
+            <location filename="../ui/connections_dialog.py" line="741" />
             <source>✗ {text}</source>
             <translation>✗ {text}</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="741" />
+            <location filename="../ui/connections_dialog.py" line="745" />
             <source>✓ Logged in. Click OK to keep the login.</source>
             <translation>✓ Login feito. Clique em OK para manter o login.</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="744" />
+            <location filename="../ui/connections_dialog.py" line="748" />
             <source>Logging in to {name}</source>
             <translation>Entrando em {name}</translation>
         </message>
         <message>
-            <location filename="../ui/connections_dialog.py" line="760" />
+            <location filename="../ui/connections_dialog.py" line="765" />
             <source>Logged out.</source>
             <translation>Sessão encerrada.</translation>
         </message>
@@ -1176,79 +1176,79 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>{id} não tem recurso Cloud Optimized GeoTIFF para exibir por streaming.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="506" />
+            <location filename="../ui/dock.py" line="507" />
             <source>EO Scene Finder: open {id} {key}</source>
             <translation>EO Scene Finder: abrindo {id} {key}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="510" />
+            <location filename="../ui/dock.py" line="511" />
             <source>Added {name} to the map.</source>
             <translation>{name} adicionada ao mapa.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="511" />
+            <location filename="../ui/dock.py" line="513" />
             <source>Could not add {id} {key}</source>
             <translation>Não foi possível adicionar {id} {key}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="527" />
+            <location filename="../ui/dock.py" line="530" />
             <source>Download to folder</source>
             <translation>Baixar para a pasta</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="575" />
+            <location filename="../ui/dock.py" line="578" />
             <source>{count} scenes.</source>
             <translation>{count} cenas.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="581" />
+            <location filename="../ui/dock.py" line="584" />
             <source>{shown} of {count} scenes, {first} to {last} (double-click the timeline for every date).</source>
             <translation>{shown} de {count} cenas, de {first} a {last} (clique duas vezes na linha do tempo para ver todas as datas).</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="595" />
+            <location filename="../ui/dock.py" line="599" />
             <location filename="../ui/results_model.py" line="56" />
             <source>Cloud %</source>
             <translation>Nuvens %</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="618" />
+            <location filename="../ui/dock.py" line="622" />
             <source>Reset columns</source>
             <translation>Restaurar colunas</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="651" />
+            <location filename="../ui/dock.py" line="655" />
             <source>The map is empty: add a basemap?</source>
             <translation>O mapa está vazio: adicionar um mapa base?</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="655" />
+            <location filename="../ui/dock.py" line="659" />
             <source>Countries</source>
             <translation>Países</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="655" />
+            <location filename="../ui/dock.py" line="659" />
             <source>Natural Earth country borders, bundled: works offline</source>
             <translation>Fronteiras dos países Natural Earth, incluídas no complemento: funciona offline</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="656" />
+            <location filename="../ui/dock.py" line="660" />
             <source>OpenStreetMap tiles (needs the internet)</source>
             <translation>Tiles do OpenStreetMap (precisa de internet)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="665" />
+            <location filename="../ui/dock.py" line="669" />
             <source>Not now</source>
             <translation>Agora não</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="689" />
+            <location filename="../ui/dock.py" line="693" />
             <source>The basemap could not be opened.</source>
             <translation>Não foi possível abrir o mapa base.</translation>
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="63" />
-            <location filename="../ui/downloads_widget.py" line="389" />
+            <location filename="../ui/downloads_widget.py" line="390" />
             <source>downloading</source>
             <translation>baixando</translation>
         </message>
@@ -1269,7 +1269,7 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="70" />
-            <location filename="../ui/downloads_widget.py" line="389" />
+            <location filename="../ui/downloads_widget.py" line="390" />
             <source>done</source>
             <translation>concluído</translation>
         </message>
@@ -1285,144 +1285,144 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="76" />
-            <source>offline (in the long-term archive)</source>
-            <translation>offline (no arquivo de longo prazo)</translation>
-        </message>
-        <message>
-            <location filename="../ui/downloads_widget.py" line="76" />
             <source>offline: {message}</source>
             <translation>offline: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="78" />
+            <location filename="../ui/downloads_widget.py" line="77" />
+            <source>offline (in the long-term archive)</source>
+            <translation>offline (no arquivo de longo prazo)</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="79" />
             <source>not verified: {message}</source>
             <translation>não verificado: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="80" />
+            <location filename="../ui/downloads_widget.py" line="81" />
             <source>cancelled (partial file kept)</source>
             <translation>cancelado (arquivo parcial mantido)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="80" />
-            <location filename="../ui/downloads_widget.py" line="392" />
+            <location filename="../ui/downloads_widget.py" line="81" />
+            <location filename="../ui/downloads_widget.py" line="393" />
             <source>cancelled</source>
             <translation>cancelado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="81" />
-            <location filename="../ui/downloads_widget.py" line="389" />
+            <location filename="../ui/downloads_widget.py" line="82" />
+            <location filename="../ui/downloads_widget.py" line="390" />
             <source>queued</source>
             <translation>na fila</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="88" />
+            <location filename="../ui/downloads_widget.py" line="89" />
             <source>State</source>
             <translation>Estado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="88" />
+            <location filename="../ui/downloads_widget.py" line="89" />
             <source>Progress</source>
             <translation>Progresso</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="88" />
+            <location filename="../ui/downloads_widget.py" line="89" />
             <source>Size</source>
             <translation>Tamanho</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="88" />
+            <location filename="../ui/downloads_widget.py" line="89" />
             <source>Speed</source>
             <translation>Velocidade</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="89" />
+            <location filename="../ui/downloads_widget.py" line="90" />
             <source>Time left</source>
             <translation>Tempo restante</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="89" />
+            <location filename="../ui/downloads_widget.py" line="90" />
             <source>File</source>
             <translation>Arquivo</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="268" />
-            <location filename="../ui/downloads_widget.py" line="382" />
+            <location filename="../ui/downloads_widget.py" line="269" />
+            <location filename="../ui/downloads_widget.py" line="383" />
             <source>No downloads yet.</source>
             <translation>Nenhum download ainda.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="271" />
+            <location filename="../ui/downloads_widget.py" line="272" />
             <source>Cancel selected</source>
             <translation>Cancelar selecionados</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="272" />
+            <location filename="../ui/downloads_widget.py" line="273" />
             <source>Cancel all</source>
             <translation>Cancelar todos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="273" />
+            <location filename="../ui/downloads_widget.py" line="274" />
             <source>Clear finished</source>
             <translation>Limpar concluídos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="274" />
+            <location filename="../ui/downloads_widget.py" line="275" />
             <source>Open folder</source>
             <translation>Abrir pasta</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="275" />
+            <location filename="../ui/downloads_widget.py" line="276" />
             <source>Unpack archives</source>
             <translation>Descompactar arquivos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="277" />
+            <location filename="../ui/downloads_widget.py" line="278" />
             <source>Extract product archives (.zip) next to them once verified</source>
             <translation>Extrair os arquivos dos produtos (.zip) ao lado deles depois de verificados</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="278" />
+            <location filename="../ui/downloads_widget.py" line="279" />
             <source>Stop the selected downloads; partial files are kept and resume next time</source>
             <translation>Parar os downloads selecionados; os arquivos parciais são mantidos e retomados da próxima vez</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="280" />
+            <location filename="../ui/downloads_widget.py" line="281" />
             <source>Stop every running download; partial files are kept</source>
             <translation>Parar todos os downloads em andamento; os arquivos parciais são mantidos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="335" />
+            <location filename="../ui/downloads_widget.py" line="336" />
             <source>Downloading {count} scenes</source>
             <translation>Baixando {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="336" />
+            <location filename="../ui/downloads_widget.py" line="337" />
             <source>Downloading {scene}</source>
             <translation>Baixando {scene}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="380" />
+            <location filename="../ui/downloads_widget.py" line="381" />
             <source>Not downloaded: {problems}</source>
             <translation>Não baixado: {problems}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="390" />
+            <location filename="../ui/downloads_widget.py" line="391" />
             <source>already present</source>
             <translation>já presente</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="390" />
+            <location filename="../ui/downloads_widget.py" line="391" />
             <source>not verified</source>
             <translation>não verificado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="390" />
+            <location filename="../ui/downloads_widget.py" line="391" />
             <source>failed</source>
             <translation>falhou</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="391" />
+            <location filename="../ui/downloads_widget.py" line="392" />
             <source>offline</source>
             <translation>offline</translation>
         </message>
@@ -1574,47 +1574,47 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>{received} de {total} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="171" />
+            <location filename="../ui/search_controller.py" line="172" />
             <source>Search failed after {count} scenes</source>
             <translation>A busca falhou após {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="172" />
+            <location filename="../ui/search_controller.py" line="173" />
             <source>Search failed</source>
             <translation>A busca falhou</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="176" />
+            <location filename="../ui/search_controller.py" line="177" />
             <source>Search cancelled: {count} scenes (more exist on the server)</source>
             <translation>Busca cancelada: {count} cenas (há mais no servidor)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="177" />
+            <location filename="../ui/search_controller.py" line="178" />
             <source>Search cancelled: {count} scenes</source>
             <translation>Busca cancelada: {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="181" />
+            <location filename="../ui/search_controller.py" line="182" />
             <source> (stopped at your cap of {limit}; more exist on the server)</source>
             <translation> (parou no seu limite de {limit}; há mais no servidor)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="183" />
+            <location filename="../ui/search_controller.py" line="184" />
             <source> of {matched} matching</source>
             <translation> de {matched} correspondentes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="186" />
+            <location filename="../ui/search_controller.py" line="187" />
             <source> — {count} document(s) could not be read</source>
             <translation> — {count} documento(s) não puderam ser lidos</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="189" />
+            <location filename="../ui/search_controller.py" line="190" />
             <source>{count} scenes{details}.</source>
             <translation>{count} cenas{details}.</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="190" />
+            <location filename="../ui/search_controller.py" line="191" />
             <source>No scene matches these filters.</source>
             <translation>Nenhuma cena corresponde a estes filtros.</translation>
         </message>
@@ -1711,7 +1711,7 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="122" />
-            <location filename="../ui/search_panel.py" line="449" />
+            <location filename="../ui/search_panel.py" line="450" />
             <source>Area</source>
             <translation>Área</translation>
         </message>
@@ -1783,7 +1783,7 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         <message>
             <location filename="../ui/search_panel.py" line="391" />
             <location filename="../ui/search_panel.py" line="398" />
-            <location filename="../ui/search_panel.py" line="453" />
+            <location filename="../ui/search_panel.py" line="454" />
             <source>any</source>
             <translation>qualquer</translation>
         </message>
@@ -1813,7 +1813,7 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>{area} · {km2:,.0f} km²</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="453" />
+            <location filename="../ui/search_panel.py" line="454" />
             <source>≤ {value} %</source>
             <translation>≤ {value} %</translation>
         </message>

@@ -67,11 +67,13 @@ def check_no_secrets(connection: Connection) -> None:
         if "@" in parts.netloc or any(k.lower() in SECRET_QUERY_KEYS or looks_secret(k)
                                       for k, _v in parse_qsl(parts.query, keep_blank_values=True)):
             raise errors.InvalidRequestError(
-                tr("The connection “{name}” has a password, token or signature in a URL. URLs are saved in plain text: put credentials in the credentials fields instead.").format(name=connection.name))
+                tr("The connection “{name}” has a password, token or signature in a URL. URLs are saved in plain "
+                   "text: put credentials in the credentials fields instead.").format(name=connection.name))
     bad = [k for k in connection.options if looks_secret(k)]
     if bad:
         raise errors.InvalidRequestError(
-            tr("The connection option “{bad}” looks like a secret; secrets go to the credentials fields (kept in the OS keyring), never in the saved connection.").format(bad=bad[0]))
+            tr("The connection option “{bad}” looks like a secret; secrets go to the credentials fields (kept in the "
+               "OS keyring), never in the saved connection.").format(bad=bad[0]))
 
 
 class ConnectionStore(QObject):
@@ -151,7 +153,8 @@ class ConnectionStore(QObject):
             raise errors.InvalidRequestError(tr("A connection needs a name."))
         if connection.kind not in provider_kinds():
             raise errors.InvalidRequestError(
-                tr("Unknown connection kind “{kind}”; known kinds: {kinds}.").format(kind=connection.kind, kinds=', '.join(provider_kinds())))
+                tr("Unknown connection kind “{kind}”; known kinds: {kinds}.").format(
+                    kind=connection.kind, kinds=', '.join(provider_kinds())))
         connection = Connection(name=name, kind=connection.kind, url=(connection.url or "").strip(),
                                 options={k: v for k, v in connection.options.items() if v not in (None, "")},
                                 preset=connection.preset)
@@ -181,7 +184,8 @@ class ConnectionStore(QObject):
         try:
             self.credentials.delete(name)
         except CredentialStoreError as err:
-            log_message(tr("The credentials of “{name}” could not be removed: {error}").format(name=name, error=err.user_message), Qgis.Warning)
+            log_message(tr("The credentials of “{name}” could not be removed: {error}").format(
+                name=name, error=err.user_message), Qgis.Warning)
         forget_login(name)
         self._changed()
 
@@ -221,7 +225,8 @@ class ConnectionStore(QObject):
             with open(path, encoding="utf-8") as fh:
                 data = json.load(fh)
         except (OSError, ValueError) as err:
-            raise errors.InvalidRequestError(tr("{file} is not a connections file: {err}").format(file=os.path.basename(path), err=err)) from err
+            raise errors.InvalidRequestError(tr("{file} is not a connections file: {err}").format(
+                file=os.path.basename(path), err=err)) from err
         items = data.get("connections") if isinstance(data, dict) else None
         if data.get("format") != EXPORT_FORMAT or not isinstance(items, list):
             raise errors.InvalidRequestError(
@@ -231,7 +236,8 @@ class ConnectionStore(QObject):
             try:
                 conn = Connection.from_dict(item)
             except (KeyError, TypeError, AttributeError) as err:
-                raise errors.InvalidRequestError(tr("A connection in {file} is incomplete.").format(file=os.path.basename(path))) from err
+                raise errors.InvalidRequestError(tr("A connection in {file} is incomplete.").format(
+                    file=os.path.basename(path))) from err
             check_no_secrets(conn)
             conns.append(conn)
         saved = []

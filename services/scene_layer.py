@@ -184,7 +184,8 @@ def _json_field(value: Any, name: str, scene_id: str) -> Any:
     except ValueError as err:
         cut = tr(", where Shapefile and MapInfo cut text") if len(text) in (254, 255) else ""
         raise SceneLayerError(
-            tr("The “{name}” of scene {scene_id} is cut short or damaged ({length} characters{cut}): its file format could not hold a whole record. Run “Search scenes” again and write its output as {formats}.").format(
+            tr("The “{name}” of scene {scene_id} is cut short or damaged ({length} characters{cut}): its file format "
+               "could not hold a whole record. Run “Search scenes” again and write its output as {formats}.").format(
                 name=name, scene_id=scene_id, length=len(text), cut=cut, formats=tr(GOOD_FORMATS))) from err
 
 
@@ -208,11 +209,14 @@ def read_scene(feature) -> Tuple[str, Dict[str, Any]]:
     conn = plain(feature["connection"])
     record = _json_field(feature["record"], "record", scene_id)
     if record is None or record == {}:
-        raise SceneLayerError(tr("Scene {scene_id} has no record (the panel fills it only for selected scenes): {hint}.").format(scene_id=scene_id, hint=tr(NO_RECORD_HINT)))
+        raise SceneLayerError(tr("Scene {scene_id} has no record (the panel fills it only for selected scenes): "
+                                 "{hint}.").format(scene_id=scene_id, hint=tr(NO_RECORD_HINT)))
     if not isinstance(record, dict):
-        raise SceneLayerError(tr("The “record” of scene {scene_id} is not a JSON object: use a layer made by “Search scenes” or the panel's Scene footprints.").format(scene_id=scene_id))
+        raise SceneLayerError(tr("The “record” of scene {scene_id} is not a JSON object: use a layer made by “Search "
+                                 "scenes” or the panel's Scene footprints.").format(scene_id=scene_id))
     if not conn:
-        raise SceneLayerError(tr("Scene {scene_id} has no connection: use a layer made by “Search scenes” or the panel's Scene footprints.").format(scene_id=scene_id))
+        raise SceneLayerError(tr("Scene {scene_id} has no connection: use a layer made by “Search scenes” or the "
+                                 "panel's Scene footprints.").format(scene_id=scene_id))
     return str(conn), record
 
 

@@ -64,7 +64,8 @@ class DownloadTask(QgsTask):
         if description:
             self.title = description
         elif job_builder is not None or count != 1:
-            self.title = tr("Downloading {count} files").format(count=count) if job_builder is None else tr("Downloading")
+            self.title = tr("Downloading {count} files").format(
+                count=count) if job_builder is None else tr("Downloading")
         else:
             self.title = tr("Downloading {label}").format(label=self.jobs[0].label)
         super().__init__(self.title, QgsTask.Flag.CanCancel)
@@ -129,7 +130,8 @@ class DownloadTask(QgsTask):
 
     def finished(self, result: bool) -> None:  # main thread
         if self.error is not None:
-            QgsMessageLog.logMessage(tr("Download task failed: {error}").format(error=self.error), LOG_TAG, Qgis.Critical)
+            QgsMessageLog.logMessage(tr("Download task failed: {error}").format(
+                error=self.error), LOG_TAG, Qgis.Critical)
         for problem in self.problems:
             QgsMessageLog.logMessage(tr("Not downloaded: {problem}").format(problem=problem), LOG_TAG, Qgis.Warning)
         counts = summarize(self.results)
@@ -156,7 +158,8 @@ class DownloadTask(QgsTask):
         if percent is None:
             percent = 100.0 * event.files_finished / max(1, event.files_total)
         self.setProgress(percent)
-        parts = [tr("{files_finished} of {files_total} files").format(files_finished=event.files_finished, files_total=event.files_total)]
+        parts = [tr("{files_finished} of {files_total} files").format(
+            files_finished=event.files_finished, files_total=event.files_total)]
         if event.overall_total:
             parts.append(f"{size_text(event.overall_done)} / {size_text(event.overall_total)}")
         if event.overall_speed > 0:

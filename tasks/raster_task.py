@@ -165,7 +165,8 @@ class OpenRemoteRasterTask(QgsTask):
             return
         layer = QgsRasterLayer(self.path, self.layer_name, "gdal")
         if not layer.isValid():
-            self.failed.emit(EoSceneFinderError(tr("QGIS could not open “{layer_name}” as a raster layer.").format(layer_name=self.layer_name)))
+            self.failed.emit(EoSceneFinderError(tr("QGIS could not open “{layer_name}” as a raster layer.").format(
+                layer_name=self.layer_name)))
             return
         if self.stretch is not None:
             apply_grey_stretch(layer, *self.stretch)

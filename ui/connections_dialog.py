@@ -84,7 +84,8 @@ def check_connection(connection: Connection, manager: TokenManager,
             return result
         # 2. the service itself
         _spec(connection.kind).check_service(connection, session, headers, result) if _spec(connection.kind) \
-            else result.add(False, tr("“{kind}” is not a catalog kind this version can open.").format(kind=connection.kind))
+            else result.add(False, tr("“{kind}” is not a catalog kind this version can open.").format(
+                kind=connection.kind))
     except errors.EoSceneFinderError as err:
         result.add(False, err.user_message)
     finally:
@@ -203,7 +204,9 @@ class ConnectionsDialog(QDialog):
         if _spec(conn.kind) is None:
             # saved by an earlier version, or a kind whose provider is not in this one: kept as it is
             self.edit_button.setEnabled(False)
-            self.details.setText(tr("{name}\n{url}\nThe kind “{kind}” is not available in this version: the connection is kept unchanged for a version that has it.").format(name=conn.name, url=conn.url, kind=conn.kind))
+            self.details.setText(tr("{name}\n{url}\nThe kind “{kind}” is not available in this version: the "
+                                    "connection is kept unchanged for a version that has it.").format(
+                name=conn.name, url=conn.url, kind=conn.kind))
             return
         where = _credentials_location(self.store, conn)
         self.details.setText(f"{_spec(conn.kind).title}\n{conn.url}\n{where}")
@@ -707,7 +710,8 @@ class ConnectionEditor(QDialog):
             self._keep_login(used_manager, used_conn)
             used_manager.close()
 
-        self._task = QgsTask.fromFunction(tr("Testing connection {name}").format(name=conn.name), run, on_finished=finished)
+        self._task = QgsTask.fromFunction(tr("Testing connection {name}").format(
+            name=conn.name), run, on_finished=finished)
         QgsApplication.taskManager().addTask(self._task)
         return self._task
 
@@ -741,7 +745,8 @@ class ConnectionEditor(QDialog):
             self.test_result.setText(tr("✓ Logged in. Click OK to keep the login."))
             used_manager.close()
 
-        self._task = QgsTask.fromFunction(tr("Logging in to {name}").format(name=conn.name), run, on_finished=finished)
+        self._task = QgsTask.fromFunction(tr("Logging in to {name}").format(
+            name=conn.name), run, on_finished=finished)
         QgsApplication.taskManager().addTask(self._task)
         return self._task
 

@@ -193,7 +193,8 @@ class TotpCodePrompt(_GuiPrompt):
         dialog = QInputDialog(self._parent_widget())
         dialog.setObjectName("TotpCodeDialog")
         dialog.setWindowTitle(tr("EO Scene Finder — two-factor code"))
-        dialog.setLabelText(tr("The session of “{name}” ended.\nEnter the 6-digit code of your authenticator app to log in again:").format(name=request['name']))
+        dialog.setLabelText(tr("The session of “{name}” ended.\nEnter the 6-digit code of your authenticator app to "
+                               "log in again:").format(name=request['name']))
         dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
 
         def finished(result, d=dialog):

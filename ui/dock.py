@@ -494,7 +494,8 @@ class SceneFinderDock(QDockWidget):
         for scene in self.selected_scenes():
             asset = pick_view_asset(scene)
             if asset is None:
-                self._set_status(tr("{id} has no Cloud Optimized GeoTIFF asset to stream.").format(id=scene.id), error=True)
+                self._set_status(tr("{id} has no Cloud Optimized GeoTIFF asset to stream.").format(
+                    id=scene.id), error=True)
                 continue
             tasks.append(self.add_asset_to_map(scene, asset))
         return tasks
@@ -507,8 +508,10 @@ class SceneFinderDock(QDockWidget):
                                     lambda: open_provider().gdal_path(href),
                                     f"{scene.id} · {asset.key}", self.project,
                                     source=(self.connection_text(cid), href))
-        task.layerAdded.connect(lambda layer: self._set_status(tr("Added {name} to the map.").format(name=layer.name())))
-        task.failed.connect(lambda err: self._show_error(err, tr("Could not add {id} {key}").format(id=scene.id, key=asset.key)))
+        task.layerAdded.connect(lambda layer: self._set_status(tr("Added {name} to the map.").format(
+            name=layer.name())))
+        task.failed.connect(lambda err: self._show_error(err, tr("Could not add {id} {key}").format(
+            id=scene.id, key=asset.key)))
         self._run_task(task)
         return task
 
@@ -578,7 +581,8 @@ class SceneFinderDock(QDockWidget):
 
             def day(ts):
                 return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).strftime("%Y-%m-%d")
-            self._set_status(tr("{shown} of {count} scenes, {first} to {last} (double-click the timeline for every date).").format(
+            self._set_status(tr("{shown} of {count} scenes, {first} to {last} (double-click the timeline for every "
+                                "date).").format(
                 shown=self.results_proxy.rowCount(), count=self.results_model.rowCount(), first=day(start),
                 last=day(end - 1)))
 
@@ -609,7 +613,7 @@ class SceneFinderDock(QDockWidget):
         """Right-click on the table header: show or hide each column (drag a header to move it)."""
         menu = QMenu(self)
         for column, title in enumerate(self.results_model.COLUMNS):
-            action = menu.addAction(title)
+            action = menu.addAction(tr(title))
             action.setCheckable(True)
             action.setChecked(not self.results_view.isColumnHidden(column))
             action.setEnabled(column != ID_COLUMN)  # a row always says which scene it is

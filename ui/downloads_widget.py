@@ -73,7 +73,8 @@ class DownloadRow:
         if self.state == FAILED:
             return tr("failed: {message}").format(message=self.message)
         if self.state == OFFLINE:
-            return tr("offline: {message}").format(message=self.message) if self.message else tr("offline (in the long-term archive)")
+            return tr("offline: {message}").format(
+                message=self.message) if self.message else tr("offline (in the long-term archive)")
         if self.state == UNVERIFIED:
             return tr("not verified: {message}").format(message=self.message)
         if self.state == CANCELLED:

@@ -141,7 +141,8 @@ class SearchController(QObject):
             limit = task.request.limit
             total = min(matched, limit) if limit else matched
             received = self.results_model.rowCount() + len(self._pending_scenes)
-            self.progressChanged.emit(float(received), float(total), tr("{received} of {total} scenes").format(received=received, total=total))
+            self.progressChanged.emit(float(received), float(total), tr("{received} of {total} scenes").format(
+                received=received, total=total))
         else:
             self.progressChanged.emit(0.0, 0.0, "")
 

@@ -446,7 +446,8 @@ class SearchPanel(QWidget):
         if self.aoi.geometry is None:
             self.aoi_label.setText(tr("No area: the whole world"))
             return
-        self.aoi_label.setText(tr("{area} · {km2:,.0f} km²").format(area=self.aoi.source or tr("Area"), km2=self.aoi.area_km2()))
+        self.aoi_label.setText(tr("{area} · {km2:,.0f} km²").format(
+            area=self.aoi.source or tr("Area"), km2=self.aoi.area_km2()))
 
     # ------------------------------------------------------------------ search
     def _update_cloud_label(self, value: int) -> None:
