@@ -71,7 +71,7 @@ ASSETS : clés des ressources séparées par des virgules ; vide = le produit en
         </message>
         <message>
             <location filename="../algorithms/download.py" line="68" />
-            <location filename="../algorithms/export.py" line="72" />
+            <location filename="../algorithms/export.py" line="73" />
             <location filename="../algorithms/mosaic.py" line="52" />
             <source>INPUT is not a readable layer.</source>
             <translation>INPUT n'est pas une couche lisible.</translation>
@@ -142,23 +142,23 @@ ASSETS : clés des ressources séparées par des virgules ; vide = le produit en
             <translation>Format</translation>
         </message>
         <message>
-            <location filename="../algorithms/export.py" line="67" />
+            <location filename="../algorithms/export.py" line="68" />
             <source>Output file</source>
             <translation>Fichier de sortie</translation>
         </message>
         <message>
-            <location filename="../algorithms/export.py" line="76" />
+            <location filename="../algorithms/export.py" line="77" />
             <source>OUTPUT is empty.</source>
             <translation>OUTPUT est vide.</translation>
         </message>
         <message>
-            <location filename="../algorithms/export.py" line="112" />
+            <location filename="../algorithms/export.py" line="113" />
             <source>Wrote {count} scene(s) to {destination}</source>
             <translation>{count} scène(s) écrite(s) dans {destination}</translation>
         </message>
         <message>
-            <location filename="../algorithms/export.py" line="130" />
-            <location filename="../algorithms/export.py" line="144" />
+            <location filename="../algorithms/export.py" line="131" />
+            <location filename="../algorithms/export.py" line="145" />
             <source>Writing the GeoPackage failed: {error}</source>
             <translation>L'écriture du GeoPackage a échoué : {error}</translation>
         </message>
@@ -403,6 +403,11 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
             <translation>Manquant : {missing}</translation>
         </message>
         <message>
+            <location filename="../services/auth_db.py" line="30" />
+            <source>QGIS authentication database</source>
+            <translation>base d'authentification de QGIS</translation>
+        </message>
+        <message>
             <location filename="../services/auth_db.py" line="58" />
             <source>QGIS's authentication database is locked (no master password).</source>
             <translation>La base d'authentification de QGIS est verrouillée (pas de mot de passe principal).</translation>
@@ -461,6 +466,11 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
             <location filename="../services/connection_store.py" line="196" />
             <source>There is no connection named “{name}”.</source>
             <translation>Il n'y a pas de connexion nommée « {name} ».</translation>
+        </message>
+        <message>
+            <location filename="../services/connection_store.py" line="197" />
+            <source>{name} (copy)</source>
+            <translation>{name} (copie)</translation>
         </message>
         <message>
             <location filename="../services/connection_store.py" line="228" />
@@ -583,6 +593,11 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
             <location filename="../services/scene_layer.py" line="187" />
             <source>The “{name}” of scene {scene_id} is cut short or damaged ({length} characters{cut}): its file format could not hold a whole record. Run “Search scenes” again and write its output as {formats}.</source>
             <translation>Le champ « {name} » de la scène {scene_id} est tronqué ou endommagé ({length} caractères{cut}) : son format de fichier ne peut pas contenir un enregistrement entier. Relancez « Rechercher des scènes » et écrivez sa sortie en {formats}.</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="202" />
+            <source>(feature {fid})</source>
+            <translation>(entité {fid})</translation>
         </message>
         <message>
             <location filename="../services/scene_layer.py" line="212" />

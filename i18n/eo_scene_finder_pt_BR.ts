@@ -71,7 +71,7 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
         </message>
         <message>
             <location filename="../algorithms/download.py" line="68" />
-            <location filename="../algorithms/export.py" line="72" />
+            <location filename="../algorithms/export.py" line="73" />
             <location filename="../algorithms/mosaic.py" line="52" />
             <source>INPUT is not a readable layer.</source>
             <translation>INPUT não é uma camada legível.</translation>
@@ -142,23 +142,23 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
             <translation>Formato</translation>
         </message>
         <message>
-            <location filename="../algorithms/export.py" line="67" />
+            <location filename="../algorithms/export.py" line="68" />
             <source>Output file</source>
             <translation>Arquivo de saída</translation>
         </message>
         <message>
-            <location filename="../algorithms/export.py" line="76" />
+            <location filename="../algorithms/export.py" line="77" />
             <source>OUTPUT is empty.</source>
             <translation>OUTPUT está vazio.</translation>
         </message>
         <message>
-            <location filename="../algorithms/export.py" line="112" />
+            <location filename="../algorithms/export.py" line="113" />
             <source>Wrote {count} scene(s) to {destination}</source>
             <translation>{count} cena(s) gravada(s) em {destination}</translation>
         </message>
         <message>
-            <location filename="../algorithms/export.py" line="130" />
-            <location filename="../algorithms/export.py" line="144" />
+            <location filename="../algorithms/export.py" line="131" />
+            <location filename="../algorithms/export.py" line="145" />
             <source>Writing the GeoPackage failed: {error}</source>
             <translation>Falha ao gravar o GeoPackage: {error}</translation>
         </message>
@@ -403,6 +403,11 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>Faltando: {missing}</translation>
         </message>
         <message>
+            <location filename="../services/auth_db.py" line="30" />
+            <source>QGIS authentication database</source>
+            <translation>banco de dados de autenticação do QGIS</translation>
+        </message>
+        <message>
             <location filename="../services/auth_db.py" line="58" />
             <source>QGIS's authentication database is locked (no master password).</source>
             <translation>O banco de dados de autenticação do QGIS está bloqueado (sem senha mestra).</translation>
@@ -461,6 +466,11 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <location filename="../services/connection_store.py" line="196" />
             <source>There is no connection named “{name}”.</source>
             <translation>Não há nenhuma conexão chamada “{name}”.</translation>
+        </message>
+        <message>
+            <location filename="../services/connection_store.py" line="197" />
+            <source>{name} (copy)</source>
+            <translation>{name} (cópia)</translation>
         </message>
         <message>
             <location filename="../services/connection_store.py" line="228" />
@@ -583,6 +593,11 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <location filename="../services/scene_layer.py" line="187" />
             <source>The “{name}” of scene {scene_id} is cut short or damaged ({length} characters{cut}): its file format could not hold a whole record. Run “Search scenes” again and write its output as {formats}.</source>
             <translation>O campo “{name}” da cena {scene_id} está cortado ou danificado ({length} caracteres{cut}): o formato do arquivo não conseguiu guardar um registro inteiro. Execute “Buscar cenas” de novo e grave a saída como {formats}.</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="202" />
+            <source>(feature {fid})</source>
+            <translation>(feição {fid})</translation>
         </message>
         <message>
             <location filename="../services/scene_layer.py" line="212" />

@@ -14,7 +14,7 @@ from qgis.core import Qgis, QgsApplication, QgsAuthMethodConfig, QgsSettings
 
 from ..providers.auth.credentials import CredentialStoreError, SecretStore
 from .log import LOG_TAG, log_message
-from ..i18n import tr
+from ..i18n import tr, tr_noop
 
 FALLBACK_NOTICE_KEY = "eo_scene_finder/notices/keyring_fallback_told"
 
@@ -27,7 +27,7 @@ class QgisAuthSecretStore(SecretStore):
     (``qgis_process``, tests) it must already be set, else the store counts as unusable.
     """
 
-    label = "QGIS authentication database"
+    label = tr_noop("QGIS authentication database")  # shown as tr(label)
     PREFIX = "eo_scene_finder: "
 
     def __init__(self, auth_manager=None):

@@ -194,7 +194,7 @@ class ConnectionStore(QObject):
         source = self.get(name)
         if source is None:
             raise errors.InvalidRequestError(tr("There is no connection named “{name}”.").format(name=name))
-        target = self.unique_name(new_name or f"{name} (copy)")
+        target = self.unique_name(new_name or tr("{name} (copy)").format(name=name))
         copy = Connection(name=target, kind=source.kind, url=source.url, options=dict(source.options),
                           preset=source.preset)
         self.save(copy)

@@ -199,7 +199,7 @@ def _scene_id(feature) -> str:
         value = plain(feature["id"])
     except KeyError:
         value = None
-    return str(value) if value not in (None, "") else f"(feature {feature.id()})"
+    return str(value) if value not in (None, "") else tr("(feature {fid})").format(fid=feature.id())
 
 
 def read_scene(feature) -> Tuple[str, Dict[str, Any]]:

@@ -291,7 +291,7 @@ def _credentials_location(store, conn: Connection) -> str:
     except errors.EoSceneFinderError:
         where = None
     if where is not None:
-        return tr("Credentials saved in the {label}.").format(label=where.label)
+        return tr("Credentials saved in the {label}.").format(label=tr(where.label))
     env = [n for n in scheme.env_names() if os.environ.get(n)]
     if env:
         return tr("Credentials from environment variables ({env}).").format(env=", ".join(env))
