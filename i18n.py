@@ -36,8 +36,9 @@ def qgis_locale() -> str:
     return str(locale or QLocale().name() or "en_US")
 
 
-def candidate_files(locale: str, i18n_dir: str = I18N_DIR) -> List[str]:
+def candidate_files(locale: str, i18n_dir: Optional[str] = None) -> List[str]:
     """The ``.qm`` files to try, most specific first: fr_FR, then fr; pt (any) → pt_BR."""
+    i18n_dir = i18n_dir or I18N_DIR
     locale = locale.replace("-", "_")
     language = locale.split("_")[0]
     names = [locale, language]
@@ -50,7 +51,7 @@ def candidate_files(locale: str, i18n_dir: str = I18N_DIR) -> List[str]:
     return [os.path.join(i18n_dir, f"{QM_PREFIX}{name}.qm") for name in seen]
 
 
-def install_translator(locale: Optional[str] = None, i18n_dir: str = I18N_DIR) -> Optional[QTranslator]:
+def install_translator(locale: Optional[str] = None, i18n_dir: Optional[str] = None) -> Optional[QTranslator]:
     """Load the first matching ``.qm`` and install it; ``None`` when there is none (English)."""
     for path in candidate_files(locale or qgis_locale(), i18n_dir):
         if not os.path.isfile(path):

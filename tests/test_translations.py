@@ -257,6 +257,31 @@ def test_the_locale_follows_qgis_settings_override_first():
                 settings.setValue(key, value)
 
 
+def test_the_plugin_installs_the_translator_of_the_qgis_locale_and_removes_it_on_unload(
+        built_qm, qgis_iface, monkeypatch):
+    from qgis.core import QgsSettings
+
+    from eo_scene_finder import i18n
+    from eo_scene_finder.plugin import EoSceneFinderPlugin
+
+    monkeypatch.setattr(i18n, "I18N_DIR", str(built_qm))
+    settings = QgsSettings()
+    saved = {k: settings.value(k) for k in ("locale/userLocale", "locale/overrideFlag")}
+    try:
+        settings.setValue("locale/userLocale", "fr_FR")
+        settings.setValue("locale/overrideFlag", True)
+        plugin = EoSceneFinderPlugin(qgis_iface)
+        assert i18n.tr("Search scenes") == "Rechercher des scènes"
+        plugin.unload()
+        assert i18n.tr("Search scenes") == "Search scenes"
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                settings.remove(key)
+            else:
+                settings.setValue(key, value)
+
+
 # --------------------------------------------------------------------------------------------
 # (d) qgis_process in a French QGIS profile: the algorithm is French
 
