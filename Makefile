@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 # Debian packages the tests need (append with APT_PACKAGES += ... in your own target).
 APT_PACKAGES ?= qgis python3-qgis qgis-providers python3-gdal xvfb xauth \
 	postgresql-15 postgresql-15-postgis-3 nginx-light python3-shapely python3-venv \
-	tinyproxy xdotool dbus gnome-keyring
+	tinyproxy xdotool dbus gnome-keyring qttools5-dev-tools
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 export STAC_VENV
@@ -28,11 +28,13 @@ help:
 	@echo "make stac-server       start the real test STAC API in the background (prints URL)"
 	@echo "make stac-server-stop  stop it"
 	@echo "make clean-test-cache  drop the cached test database under $(BUILD)/"
-	@echo "make package           dist/eo_scene_finder-<version>.zip (dependencies vendored)"
+	@echo "make package           dist/eo_scene_finder-<version>.zip (dependencies vendored, translations built)"
+	@echo "make translations      i18n/*.qm from the Qt Linguist sources i18n/*.ts (lrelease)"
+	@echo "make translations-update  merge new/changed strings of the code into i18n/*.ts"
 	@echo "make demo              QGIS on a dedicated profile with the plugin and the demo catalog (DEV=1: symlink)"
 	@echo "make demo-shot         the same under Xvfb, saves docs/screenshots/demo.png"
 
-test: deps
+test: deps translations
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest $(PYTEST_ARGS) tests
 
 deps: apt venv stac-venv
@@ -104,10 +106,24 @@ $(BUILD)/vendor-cache/.stamp-requirements-vendor: requirements-vendor.txt
 vendor: vendor-wheels
 	$(PYTHON) scripts/package.py --offline --vendor-only
 
-package: vendor-wheels
+package: vendor-wheels translations
 	$(PYTHON) scripts/package.py --offline
 
-demo:
+# --- translations (i18n.py, scripts/i18n.py; README "Languages") ---
+# The .ts files are the sources (committed); the .qm files are built (not committed): here for
+# `make demo DEV=1` and the tests, and again inside the staged tree by scripts/package.py.
+TS_FILES := $(wildcard i18n/eo_scene_finder_*.ts)
+QM_FILES := $(TS_FILES:.ts=.qm)
+.PHONY: translations translations-update
+translations: $(QM_FILES)
+i18n/%.qm: i18n/%.ts | $(STAMPS)/apt
+	lrelease -silent $< -qm $@
+
+translations-update:
+	$(PYTHON) scripts/i18n.py update
+	$(PYTHON) scripts/i18n.py stats
+
+demo: $(if $(DEV),translations)
 	$(PYTHON) scripts/demo.py --root "$(DEMO_ROOT)" --profile "$(DEMO_PROFILE)" $(if $(DEV),--dev)
 
 demo-shot:
@@ -121,4 +137,4 @@ demo-shot:
 screenshots: deps demo-shot
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q tests/test_qgis_screenshots.py tests/test_usgs_screenshot.py
 	cp tests/.artifacts/qgis/panel-results/panel-results.png tests/.artifacts/qgis/panel-results/panel-scene.png \
-	   tests/.artifacts/qgis/panel-cog/panel-cog.png tests/.artifacts/qgis/panel-usgs/panel-usgs.png docs/screenshots/
+	   tests/.artifacts/qgis/panel-fr/panel-fr.png tests/.artifacts/qgis/panel-cog/panel-cog.png tests/.artifacts/qgis/panel-usgs/panel-usgs.png docs/screenshots/

@@ -10,17 +10,15 @@ import traceback
 from typing import List, Optional
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
-from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer
+from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
+from .i18n import install_translator, remove_translator, tr
 
 PLUGIN_DIR = os.path.dirname(__file__)
 LOG_TAG = "EO Scene Finder"
 DOCK_OBJECT_NAME = "EoSceneFinderDock"
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("EoSceneFinder", text)
 
 
 def missing_dependencies() -> List[str]:
@@ -43,6 +41,8 @@ class EoSceneFinderPlugin:
 
     def __init__(self, iface):
         self.iface = iface
+        # before initProcessing, so the algorithms speak the user's language in qgis_process too
+        self.translator = install_translator()
         self.action: Optional[QAction] = None
         self.dock = None
         self.processing_provider = None
@@ -53,7 +53,8 @@ class EoSceneFinderPlugin:
         try:
             from .algorithms.provider import EoSceneFinderProcessingProvider
         except ImportError:  # a broken install or a bug: say so, keep the panel working
-            QgsMessageLog.logMessage("The Processing algorithms could not be loaded:\n" + traceback.format_exc(),
+            QgsMessageLog.logMessage(tr("The Processing algorithms could not be loaded:\n{details}").format(
+                details=traceback.format_exc()),
                                      LOG_TAG, Qgis.Critical)
             return
         if self.processing_provider is None:
@@ -79,7 +80,7 @@ class EoSceneFinderPlugin:
 
             startup()  # QGIS proxy/CA settings followed, URL secrets kept out of projects
         except Exception as err:  # noqa: BLE001 - never block QGIS's start
-            QgsMessageLog.logMessage(f"Network settings not applied: {err}", LOG_TAG, Qgis.Warning)
+            QgsMessageLog.logMessage(tr("Network settings not applied: {err}").format(err=err), LOG_TAG, Qgis.Warning)
         if self.layer_refresher is None:
             from .tasks.raster_task import StreamedLayerRefresher
 
@@ -103,6 +104,8 @@ class EoSceneFinderPlugin:
         if self.processing_provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.processing_provider)
             self.processing_provider = None
+        remove_translator(self.translator)
+        self.translator = None
         if self.layer_refresher is not None:
             self.layer_refresher.close()
             self.layer_refresher = None
@@ -112,7 +115,8 @@ class EoSceneFinderPlugin:
 
             shutdown()  # shared providers closed, logins ended, options no longer followed
         except Exception as err:  # noqa: BLE001 - unloading must finish
-            QgsMessageLog.logMessage(f"Unloading the services failed: {err}", LOG_TAG, Qgis.Warning)
+            QgsMessageLog.logMessage(tr("Unloading the services failed: {err}").format(
+                err=err), LOG_TAG, Qgis.Warning)
 
     # dock ------------------------------------------------------------------------
     def show_dock(self):
@@ -128,8 +132,10 @@ class EoSceneFinderPlugin:
             missing = missing_dependencies()
             if missing:
                 self.iface.messageBar().pushMessage(
-                    LOG_TAG, tr("cannot start: missing ") + "; ".join(missing), Qgis.Critical, 0)
-                QgsMessageLog.logMessage("Missing: " + "; ".join(missing), LOG_TAG, Qgis.Critical)
+                    LOG_TAG, tr("cannot start: missing {missing}").format(
+                        missing="; ".join(missing)), Qgis.Critical, 0)
+                QgsMessageLog.logMessage(tr("Missing: {missing}").format(
+                    missing="; ".join(missing)), LOG_TAG, Qgis.Critical)
                 if self.action is not None:
                     self.action.blockSignals(True)
                     self.action.setChecked(False)

@@ -11,6 +11,7 @@ from qgis.core import QgsFeatureRequest, QgsProcessingException, QgsProcessingFe
 
 from ..providers.errors import EoSceneFinderError
 from ..services import scene_layer
+from ..i18n import tr
 
 _network_ready = False
 
@@ -27,7 +28,7 @@ def _apply_network_settings(feedback=None) -> None:
         apply_network_settings()
     except Exception as err:  # noqa: BLE001 - a broken proxy setting is reported, not fatal
         if feedback is not None:
-            feedback.pushWarning(f"QGIS's network settings could not be applied: {err}")
+            feedback.pushWarning(tr("QGIS's network settings could not be applied: {err}").format(err=err))
 
 
 def open_connection(text: str, feedback=None):
@@ -46,8 +47,8 @@ def check_scene_source(source: QgsProcessingFeatureSource) -> None:
     missing = scene_layer.missing_fields(source.fields().names())
     if missing:
         raise QgsProcessingException(
-            f"The input layer has no “{missing[0]}” field: use a layer made by “EO Scene Finder › Search scenes” "
-            f"or the panel's “Scene footprints” layer (with “Selected features only”).")
+            tr("The input layer has no “{missing}” field: use a layer made by “EO Scene Finder › Search scenes” or "
+               "the panel's “Scene footprints” layer (with “Selected features only”).").format(missing=missing[0]))
 
 
 def read_scene(feature):

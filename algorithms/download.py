@@ -14,6 +14,7 @@ from qgis.core import (QgsFeature, QgsFeatureSink, QgsFields, QgsProcessing, Qgs
 from ..providers.errors import EoSceneFinderError
 from ..qgis_compat import field
 from .common import run_reporting_here, scenes_from_source
+from ..i18n import tr
 
 
 class DownloadAlgorithm(QgsProcessingAlgorithm):
@@ -26,35 +27,35 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
         from ..providers.catalogs import specs
 
         s3 = [spec.transfer_label for spec in specs().values() if spec.capabilities.s3_transfer]
-        return ("HTTPS (the catalog's links)", f"S3 ({'; '.join(s3)})")
+        return (tr("HTTPS (the catalog's links)"), f"S3 ({'; '.join(s3)})")
 
     def name(self):
         return "download"
 
     def displayName(self):  # noqa: N802
-        return "Download scenes"
+        return tr("Download scenes")
 
     def shortHelpString(self):  # noqa: N802
-        return ("Downloads the scenes of a layer made by “Search scenes” (the selected features only when "
+        return (tr("Downloads the scenes of a layer made by “Search scenes” (the selected features only when "
                 "“Selected features only” is ticked) into <folder>/<collection>/<scene id>/. Parallel, resumable "
                 "(.part files), checksum-verified; files already downloaded and verified are skipped.\n\n"
                 "ASSETS: comma-separated asset keys; empty = the whole product for product catalogs, all data "
-                "assets for STAC.")
+                "assets for STAC."))
 
     def createInstance(self):  # noqa: N802
         return DownloadAlgorithm()
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Scenes (from Search scenes)",
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, tr("Scenes (from Search scenes)"),
                                                               [QgsProcessing.TypeVector]))
-        self.addParameter(QgsProcessingParameterString(self.ASSETS, "Asset keys (comma-separated)", optional=True))
-        self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, "Output folder"))
-        self.addParameter(QgsProcessingParameterBoolean(self.UNPACK, "Unpack product archives", defaultValue=False))
-        self.addParameter(QgsProcessingParameterEnum(self.TRANSFER, "Transfer", options=list(self.transfers()),
+        self.addParameter(QgsProcessingParameterString(self.ASSETS, tr("Asset keys (comma-separated)"), optional=True))
+        self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, tr("Output folder")))
+        self.addParameter(QgsProcessingParameterBoolean(self.UNPACK, tr("Unpack product archives"), defaultValue=False))
+        self.addParameter(QgsProcessingParameterEnum(self.TRANSFER, tr("Transfer"), options=list(self.transfers()),
                                                      defaultValue=0))
-        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Download report",
+        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, tr("Download report"),
                                                             QgsProcessing.TypeVector, optional=True))
-        self.addOutput(QgsProcessingOutputFolder("FOLDER", "Folder"))
+        self.addOutput(QgsProcessingOutputFolder("FOLDER", tr("Folder")))
         for name in ("DOWNLOADED", "SKIPPED", "FAILED", "UNVERIFIED"):
             self.addOutput(QgsProcessingOutputNumber(name, name.title()))
 
@@ -64,14 +65,14 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
 
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
-            raise QgsProcessingException("INPUT is not a readable layer.")
+            raise QgsProcessingException(tr("INPUT is not a readable layer."))
         folder = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
         keys_text = self.parameterAsString(parameters, self.ASSETS, context) or ""
         keys = [k.strip() for k in keys_text.split(",") if k.strip()] or None
         unpack = self.parameterAsBool(parameters, self.UNPACK, context)
         scenes, providers = scenes_from_source(source, feedback)
         if not scenes:
-            raise QgsProcessingException("The input layer has no scene to download.")
+            raise QgsProcessingException(tr("The input layer has no scene to download."))
         for provider in providers.values():  # before the first request: who pays (requester-pays buckets)
             notice = getattr(provider, "download_notice", None)
             if callable(notice) and notice():
@@ -88,8 +89,8 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
             if scene_keys is not None:
                 missing = [k for k in scene_keys if k not in scene.assets]
                 if missing:
-                    feedback.pushWarning(f"{scene.id} has no asset {', '.join(missing)}; "
-                                         f"it has: {', '.join(sorted(scene.assets))}")
+                    feedback.pushWarning(tr("{id} has no asset {missing}; it has: {assets}").format(
+                        id=scene.id, missing=', '.join(missing), assets=', '.join(sorted(scene.assets))))
                     scene_keys = [k for k in scene_keys if k in scene.assets]
                     if not scene_keys:
                         continue
@@ -98,8 +99,8 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
             except EoSceneFinderError as err:
                 feedback.reportError(f"{scene.id}: {err}")
         if not jobs:
-            raise QgsProcessingException("Nothing to download: no scene has the requested assets.")
-        feedback.pushInfo(f"{len(jobs)} file(s) to fetch into {folder}")
+            raise QgsProcessingException(tr("Nothing to download: no scene has the requested assets."))
+        feedback.pushInfo(tr("{count} file(s) to fetch into {folder}").format(count=len(jobs), folder=folder))
 
         cancel = threading.Event()
         feedback.canceled.connect(cancel.set)
@@ -132,7 +133,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
             scene_id, asset_key = (r.job.key.split("|") + ["", "", "", ""])[2:4]
             rows.append((scene_id, asset_key, r.path or r.job.dest_path, r.state, r.bytes_transferred, r.reason))
         if feedback.isCanceled():
-            feedback.pushInfo("Cancelled: partial files stay as .part and resume on the next run.")
+            feedback.pushInfo(tr("Cancelled: partial files stay as .part and resume on the next run."))
         return self._report(parameters, context, folder, rows, feedback)
 
     def _download_s3(self, scenes, providers, folder, feedback):
@@ -146,7 +147,8 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
             if not provider.spec.capabilities.s3_transfer:
                 able = [s.title for s in specs().values() if s.capabilities.s3_transfer]
                 raise QgsProcessingException(
-                    f"TRANSFER=S3 works with {', '.join(able)} connections; {scene.id} comes from “{conn}”.")
+                    tr("TRANSFER=S3 works with {kinds} connections; {id} comes from “{conn}”.").format(
+                        kinds=', '.join(able), id=scene.id, conn=conn))
             by_target.setdefault((conn, scene.collection or "no-collection"), []).append(scene)
         cancel = threading.Event()
         feedback.canceled.connect(cancel.set)
@@ -182,10 +184,11 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
                 f.setAttributes(list(row))
                 sink.addFeature(f, QgsFeatureSink.FastInsert)
         if feedback is not None:
-            feedback.pushInfo(f"Downloaded {counts['done']}, skipped {counts['skipped']} (already present), "
-                              f"failed {counts['failed']}"
-                              + (f", not verified {counts['unverified']} (kept as .unverified: the file never "
-                                 "matched its published checksum)" if counts["unverified"] else "") + ".")
+            feedback.pushInfo(tr("Downloaded {done}, skipped {skipped} (already present), failed {failed}.").format(
+                done=counts["done"], skipped=counts["skipped"], failed=counts["failed"]))
+            if counts["unverified"]:
+                feedback.pushWarning(tr("Not verified: {unverified} (kept as .unverified: the file never matched "
+                                        "its published checksum).").format(unverified=counts["unverified"]))
         out = {"FOLDER": folder, "DOWNLOADED": counts["done"], "SKIPPED": counts["skipped"],
                "FAILED": counts["failed"], "UNVERIFIED": counts["unverified"]}
         if sink is not None:

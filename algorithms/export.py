@@ -15,8 +15,9 @@ from ..providers.net.redact import redact_url
 from ..services.scene_layer import (SceneLayerError, feature_value, read_assets, scene_fields,
                                       schema_attributes)
 from .common import records_from_source
+from ..i18n import tr, tr_noop
 
-FORMATS = ("STAC ItemCollection (GeoJSON)", "CSV listing (id,name)", "GeoPackage")
+FORMATS = (tr_noop("STAC ItemCollection (GeoJSON)"), tr_noop("CSV listing (id,name)"), "GeoPackage")
 EXTENSIONS = (".json", ".csv", ".gpkg")
 
 
@@ -48,31 +49,32 @@ class ExportAlgorithm(QgsProcessingAlgorithm):
         return "export"
 
     def displayName(self):  # noqa: N802
-        return "Export scene list"
+        return tr("Export scene list")
 
     def shortHelpString(self):  # noqa: N802
-        return ("Writes the scenes of a layer made by “Search scenes” as a STAC ItemCollection (GeoJSON), as a CSV "
+        return (tr("Writes the scenes of a layer made by “Search scenes” as a STAC ItemCollection (GeoJSON), as a CSV "
                 "listing with the two columns id,name (as cdsodatacli writes it: product Id and Name for Copernicus "
-                "Data Space, the item id otherwise), or as a GeoPackage.")
+                "Data Space, the item id otherwise), or as a GeoPackage."))
 
     def createInstance(self):  # noqa: N802
         return ExportAlgorithm()
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Scenes (from Search scenes)",
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, tr("Scenes (from Search scenes)"),
                                                               [QgsProcessing.TypeVector]))
-        self.addParameter(QgsProcessingParameterEnum(self.FORMAT, "Format", options=list(FORMATS), defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(self.FORMAT, tr("Format"), options=[tr(f) for f in FORMATS],
+                                                     defaultValue=0))
         self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT, "Output file", "GeoJSON (*.json *.geojson);;CSV (*.csv);;GeoPackage (*.gpkg)"))
+            self.OUTPUT, tr("Output file"), "GeoJSON (*.json *.geojson);;CSV (*.csv);;GeoPackage (*.gpkg)"))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
-            raise QgsProcessingException("INPUT is not a readable layer.")
+            raise QgsProcessingException(tr("INPUT is not a readable layer."))
         fmt = self.parameterAsEnum(parameters, self.FORMAT, context)
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         if not output:
-            raise QgsProcessingException("OUTPUT is empty.")
+            raise QgsProcessingException(tr("OUTPUT is empty."))
         if not os.path.splitext(output)[1]:
             output += EXTENSIONS[fmt]
         os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
@@ -108,7 +110,8 @@ class ExportAlgorithm(QgsProcessingAlgorithm):
                     break
             with open(output, "w", encoding="utf-8") as fh:
                 json.dump({"type": "FeatureCollection", "features": features}, fh)
-        feedback.pushInfo(f"Wrote {count} scene(s) to {redact_url(output)}")
+        feedback.pushInfo(tr("Wrote {count} scene(s) to {destination}").format(
+            count=count, destination=redact_url(output)))
         return {self.OUTPUT: output}
 
     @staticmethod
@@ -125,7 +128,8 @@ class ExportAlgorithm(QgsProcessingAlgorithm):
         writer = QgsVectorFileWriter.create(output, fields, QgsWkbTypes.MultiPolygon, crs,
                                             context.transformContext(), options)
         if writer.hasError() != QgsVectorFileWriter.NoError:
-            raise QgsProcessingException(f"Writing the GeoPackage failed: {writer.errorMessage()}")
+            raise QgsProcessingException(tr("Writing the GeoPackage failed: {error}").format(
+                error=writer.errorMessage()))
         count = 0
         for feat, conn, record in rows:
             out = QgsFeature(fields)
@@ -138,7 +142,8 @@ class ExportAlgorithm(QgsProcessingAlgorithm):
             except SceneLayerError as err:
                 raise QgsProcessingException(str(err)) from err
             if not writer.addFeature(out, QgsFeatureSink.FastInsert):
-                raise QgsProcessingException(f"Writing the GeoPackage failed: {writer.errorMessage()}")
+                raise QgsProcessingException(tr("Writing the GeoPackage failed: {error}").format(
+                    error=writer.errorMessage()))
             count += 1
             if feedback.isCanceled():
                 break

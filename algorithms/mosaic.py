@@ -10,6 +10,7 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsProcessing, QgsProcessin
 
 from ..providers.errors import EoSceneFinderError
 from .common import scenes_from_source
+from ..i18n import tr
 
 
 class MosaicAlgorithm(QgsProcessingAlgorithm):
@@ -19,25 +20,25 @@ class MosaicAlgorithm(QgsProcessingAlgorithm):
         return "mosaic"
 
     def displayName(self):  # noqa: N802
-        return "Virtual mosaic of an asset"
+        return tr("Virtual mosaic of an asset")
 
     def shortHelpString(self):  # noqa: N802
-        return ("Builds a GDAL virtual mosaic (.vrt) of one asset (e.g. visual, B04, src_xs) of the scenes of a "
+        return (tr("Builds a GDAL virtual mosaic (.vrt) of one asset (e.g. visual, B04, src_xs) of the scenes of a "
                 "layer made by “Search scenes” (selected features only when ticked), optionally clipped to an "
                 "extent. The imagery streams through /vsicurl/ with signed URLs; nothing is downloaded. Scenes in "
                 "different projections are warped on the fly to the first scene's CRS. Signed URLs inside the VRT "
                 "expire with the catalog's signatures (DINAMIS: 8 h; Planetary Computer: about 1 h): run the "
-                "algorithm again to refresh them.")
+                "algorithm again to refresh them."))
 
     def createInstance(self):  # noqa: N802
         return MosaicAlgorithm()
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Scenes (from Search scenes)",
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, tr("Scenes (from Search scenes)"),
                                                               [QgsProcessing.TypeVector]))
-        self.addParameter(QgsProcessingParameterString(self.ASSET, "Asset key", defaultValue="visual"))
-        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, "Clip to extent", optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Mosaic (VRT)",
+        self.addParameter(QgsProcessingParameterString(self.ASSET, tr("Asset key"), defaultValue="visual"))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, tr("Clip to extent"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Mosaic (VRT)"),
                                                                   defaultValue=None, optional=False,
                                                                   createByDefault=True))
 
@@ -48,10 +49,10 @@ class MosaicAlgorithm(QgsProcessingAlgorithm):
 
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
-            raise QgsProcessingException("INPUT is not a readable layer.")
+            raise QgsProcessingException(tr("INPUT is not a readable layer."))
         asset_key = (self.parameterAsString(parameters, self.ASSET, context) or "").strip()
         if not asset_key:
-            raise QgsProcessingException("ASSET is empty: name the asset to mosaic (e.g. visual, B04).")
+            raise QgsProcessingException(tr("ASSET is empty: name the asset to mosaic (e.g. visual, B04)."))
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if not output.lower().endswith(".vrt"):
             output = os.path.splitext(output)[0] + ".vrt"
@@ -60,7 +61,8 @@ class MosaicAlgorithm(QgsProcessingAlgorithm):
         for conn, scene in scenes:
             asset = scene.assets.get(asset_key)
             if asset is None:
-                feedback.pushWarning(f"{scene.id} has no asset “{asset_key}” (it has {', '.join(sorted(scene.assets))})")
+                feedback.pushWarning(tr("{id} has no asset “{asset_key}” (it has {assets})").format(
+                    id=scene.id, asset_key=asset_key, assets=', '.join(sorted(scene.assets))))
                 continue
             try:
                 path = providers[conn].gdal_path(asset.href)
@@ -71,8 +73,8 @@ class MosaicAlgorithm(QgsProcessingAlgorithm):
             if feedback.isCanceled():
                 return {}
         if not paths:
-            raise QgsProcessingException(f"No scene has the asset “{asset_key}”.")
-        feedback.pushInfo(f"Mosaicking {len(paths)} scene(s)")
+            raise QgsProcessingException(tr("No scene has the asset “{asset_key}”.").format(asset_key=asset_key))
+        feedback.pushInfo(tr("Mosaicking {count} scene(s)").format(count=len(paths)))
         gdal.UseExceptions()
         # Group by CRS: BuildVRT needs one projection; warp the others (as VRTs) to the first one.
         inputs, target_wkt = [], None
@@ -81,7 +83,8 @@ class MosaicAlgorithm(QgsProcessingAlgorithm):
             try:
                 ds = gdal.Open(path)
             except RuntimeError as err:
-                raise QgsProcessingException(f"GDAL could not open {scene_id} {asset_key}: {err}") from err
+                raise QgsProcessingException(tr("GDAL could not open {scene_id} {asset_key}: {err}").format(
+                    scene_id=scene_id, asset_key=asset_key, err=err)) from err
             wkt = ds.GetProjection()
             if target_wkt is None:
                 target_wkt = wkt
@@ -102,7 +105,7 @@ class MosaicAlgorithm(QgsProcessingAlgorithm):
                 options["outputBounds"] = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
         vrt = gdal.BuildVRT(output, inputs, **options)
         if vrt is None:
-            raise QgsProcessingException("GDAL could not build the mosaic.")
+            raise QgsProcessingException(tr("GDAL could not build the mosaic."))
         vrt = None
-        feedback.pushInfo(f"Wrote {output}")
+        feedback.pushInfo(tr("Wrote {output}").format(output=output))
         return {self.OUTPUT: output}

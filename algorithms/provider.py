@@ -5,6 +5,7 @@ import os
 
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
+from ..i18n import tr
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
 
@@ -16,10 +17,10 @@ class EoSceneFinderProcessingProvider(QgsProcessingProvider):
         return "eoscenefinder"
 
     def name(self):
-        return "EO Scene Finder"
+        return "EO Scene Finder"  # the plugin's name, as in the menu
 
     def longName(self):  # noqa: N802
-        return "EO Scene Finder — satellite scene search and download"
+        return tr("EO Scene Finder — satellite scene search and download")
 
     def icon(self):
         return QIcon(os.path.join(PLUGIN_DIR, "icons", "icon.svg"))

@@ -13,6 +13,7 @@ from ..providers.errors import EoSceneFinderError
 from ..providers.model import SearchRequest
 from ..services.scene_layer import geometry_from_geojson, output_format_problem, scene_attributes, scene_fields
 from .common import open_connection
+from ..i18n import tr
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 
@@ -27,41 +28,41 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         return "search"
 
     def displayName(self):  # noqa: N802
-        return "Search scenes"
+        return tr("Search scenes")
 
     def shortHelpString(self):  # noqa: N802
         return (
-            "Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, "
+            tr("Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, "
             "date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work "
             "from the layer alone.\n\nCONNECTION: a saved connection's name, a preset id (earth-search, "
             "planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or "
             "KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields "
             "separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. "
-            "IDS: scene or product ids, comma-separated (the only way into a bucket without an area).")
+            "IDS: scene or product ids, comma-separated (the only way into a bucket without an area)."))
 
     def createInstance(self):  # noqa: N802
         return SearchAlgorithm()
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(QgsProcessingParameterString(self.CONNECTION, "Connection", defaultValue="demo"))
-        self.addParameter(QgsProcessingParameterString(self.COLLECTIONS, "Collections (comma-separated)",
+        self.addParameter(QgsProcessingParameterString(self.CONNECTION, tr("Connection"), defaultValue="demo"))
+        self.addParameter(QgsProcessingParameterString(self.COLLECTIONS, tr("Collections (comma-separated)"),
                                                        optional=True))
-        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, "Extent", optional=True))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, tr("Extent"), optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.AOI, "Area of interest (union of its polygons)", [QgsProcessing.TypeVectorPolygon], optional=True))
-        self.addParameter(QgsProcessingParameterString(self.START, "Start (date or ISO datetime)", optional=True))
-        self.addParameter(QgsProcessingParameterString(self.END, "End (inclusive)", optional=True))
+            self.AOI, tr("Area of interest (union of its polygons)"), [QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterString(self.START, tr("Start (date or ISO datetime)"), optional=True))
+        self.addParameter(QgsProcessingParameterString(self.END, tr("End (inclusive)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_CLOUD, "Maximum cloud cover (%)", QgsProcessingParameterNumber.Double, optional=True,
+            self.MAX_CLOUD, tr("Maximum cloud cover (%)"), QgsProcessingParameterNumber.Double, optional=True,
             minValue=0, maxValue=100))
-        self.addParameter(QgsProcessingParameterString(self.FILTER, "CQL2 filter", optional=True))
-        self.addParameter(QgsProcessingParameterString(self.SORTBY, "Sort by", optional=True))
-        self.addParameter(QgsProcessingParameterString(self.IDS, "Scene ids (comma-separated)", optional=True))
-        self.addParameter(QgsProcessingParameterNumber(self.LIMIT, "Maximum number of scenes (0 = all)",
+        self.addParameter(QgsProcessingParameterString(self.FILTER, tr("CQL2 filter"), optional=True))
+        self.addParameter(QgsProcessingParameterString(self.SORTBY, tr("Sort by"), optional=True))
+        self.addParameter(QgsProcessingParameterString(self.IDS, tr("Scene ids (comma-separated)"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(self.LIMIT, tr("Maximum number of scenes (0 = all)"),
                                                        QgsProcessingParameterNumber.Integer, defaultValue=0,
                                                        minValue=0))
-        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Scenes", QgsProcessing.TypeVectorPolygon))
-        self.addOutput(QgsProcessingOutputNumber("COUNT", "Number of scenes"))
+        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, tr("Scenes"), QgsProcessing.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputNumber("COUNT", tr("Number of scenes")))
 
     def _aoi(self, parameters, context, feedback):
         geoms = []
@@ -80,7 +81,7 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
                 g.transform(xform)
                 parts.append(g)
             if not parts:
-                raise QgsProcessingException("The AOI layer has no polygon: nothing to search in.")
+                raise QgsProcessingException(tr("The AOI layer has no polygon: nothing to search in."))
             geoms.append(QgsGeometry.unaryUnion(parts))
         if not geoms:
             return None
@@ -88,13 +89,13 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         for g in geoms[1:]:
             aoi = aoi.intersection(g)
         if aoi.isEmpty():
-            raise QgsProcessingException("The extent and the AOI layer do not overlap: nothing to search in.")
+            raise QgsProcessingException(tr("The extent and the AOI layer do not overlap: nothing to search in."))
         return json.loads(aoi.asJson(7))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         conn_text = (self.parameterAsString(parameters, self.CONNECTION, context) or "").strip()
         if not conn_text:
-            raise QgsProcessingException("CONNECTION is empty: give a preset id, a saved connection or a URL.")
+            raise QgsProcessingException(tr("CONNECTION is empty: give a preset id, a saved connection or a URL."))
         max_cloud = parameters.get(self.MAX_CLOUD)
         max_cloud = None if max_cloud in (None, "") else self.parameterAsDouble(parameters, self.MAX_CLOUD, context)
         try:
@@ -120,14 +121,14 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         (sink, dest_id) = self.parameterAsSink(parameters, self.OUTPUT, context, fields,
                                                QgsWkbTypes.MultiPolygon, WGS84)
         if sink is None:
-            raise QgsProcessingException("Could not create the output layer.")
+            raise QgsProcessingException(tr("Could not create the output layer."))
         provider = open_connection(conn_text, feedback)
         count = 0
         try:
             results = provider.search(request)
             for page in results.pages():
                 if feedback.isCanceled():
-                    feedback.pushInfo(f"Cancelled after {count} scenes.")
+                    feedback.pushInfo(tr("Cancelled after {count} scenes.").format(count=count))
                     break
                 for scene in page.scenes:
                     feat = QgsFeature(fields)
@@ -138,17 +139,18 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
                     feat.setAttributes(scene_attributes(scene, conn_text))
                     sink.addFeature(feat, QgsFeatureSink.FastInsert)
                     count += 1
-                more = " (more pages follow)" if page.more else ""
-                feedback.pushInfo(f"{count} scenes so far{more}")
+                feedback.pushInfo(tr("{count} scenes so far (more pages follow)").format(count=count) if page.more
+                                  else tr("{count} scenes so far").format(count=count))
                 if request.limit:
                     feedback.setProgress(min(100.0, 100.0 * count / request.limit))
             if results.truncated:
-                feedback.pushInfo(f"Stopped at LIMIT={request.limit}; the catalog has more scenes.")
+                feedback.pushInfo(tr("Stopped at LIMIT={limit}; the catalog has more scenes.").format(
+                    limit=request.limit))
             for warning in provider.warnings:
                 feedback.pushWarning(warning)
         except EoSceneFinderError as err:
             raise QgsProcessingException(str(err)) from err
-        feedback.pushInfo(f"Found {count} scenes.")
+        feedback.pushInfo(tr("Found {count} scenes.").format(count=count))
         # A GeoPackage sink commits when it is deleted: do it now, not whenever Python's
         # collector gets to it (qgis_process may exit first and lose the layer).
         sink.flushBuffer()

@@ -36,7 +36,8 @@ sys.path.insert(0, str(HERE))
 import package  # noqa: E402  (sibling scripts)
 import qgis_profile  # noqa: E402
 
-DEMO_PACKAGES = ["qgis", "python3-qgis", "qgis-providers", "python3-shapely", "python3-requests", "python3-pip"]
+DEMO_PACKAGES = ["qgis", "python3-qgis", "qgis-providers", "python3-shapely", "python3-requests", "python3-pip",
+                 "qttools5-dev-tools"]  # lrelease: the zip ships the translations
 SCREENSHOT_PACKAGES = ["xvfb", "xauth"]
 QGIS_BIN = "/usr/bin/qgis.bin"
 DEV_VENDOR = REPO / ".build" / "vendor-dev"

@@ -11,7 +11,7 @@ Steps:
    shim (``scripts/vendor_shim.py``) and ``_vendor/VENDORED.md``;
 4. rewrite the imports of the vendored packages, in the vendored code and in the plugin's own
    modules, to ``eo_scene_finder._vendor.<name>`` (``scripts/vendor_rewrite.py``);
-5. compile ``i18n/*.ts`` to ``.qm`` when ``lrelease`` is available;
+5. compile ``i18n/*.ts`` to ``.qm`` with ``lrelease`` (required: the zip ships the ``.qm``);
 6. check the staged tree (no unrewritten vendored import, one ``metadata.txt``) and write a
    reproducible zip (sorted entries, fixed timestamps) with one top folder.
 
@@ -283,8 +283,8 @@ def compile_translations(plugin_dir: Path, log=print) -> None:
         return
     lrelease = shutil.which("lrelease") or shutil.which("lrelease-qt5")
     if lrelease is None:
-        log("warning: lrelease not found (Debian: qttools5-dev-tools); shipping .ts files only")
-        return
+        # a zip without .qm would silently speak English to every user
+        raise PackagingError("lrelease not found: install qttools5-dev-tools (make deps) to build the translations")
     for ts in sources:
         subprocess.run([lrelease, "-silent", str(ts), "-qm", str(ts.with_suffix(".qm"))], check=True)
     log(f"compiled {len(sources)} translation(s)")

@@ -14,6 +14,7 @@ from qgis.core import Qgis, QgsApplication, QgsAuthMethodConfig, QgsSettings
 
 from ..providers.auth.credentials import CredentialStoreError, SecretStore
 from .log import LOG_TAG, log_message
+from ..i18n import tr, tr_noop
 
 FALLBACK_NOTICE_KEY = "eo_scene_finder/notices/keyring_fallback_told"
 
@@ -26,7 +27,7 @@ class QgisAuthSecretStore(SecretStore):
     (``qgis_process``, tests) it must already be set, else the store counts as unusable.
     """
 
-    label = "QGIS authentication database"
+    label = tr_noop("QGIS authentication database")  # shown as tr(label)
     PREFIX = "eo_scene_finder: "
 
     def __init__(self, auth_manager=None):
@@ -54,7 +55,7 @@ class QgisAuthSecretStore(SecretStore):
     def _unlock(self) -> None:
         am = self.manager()
         if not am.masterPasswordIsSet() and not am.setMasterPassword(True):
-            raise CredentialStoreError("QGIS's authentication database is locked (no master password).")
+            raise CredentialStoreError(tr("QGIS's authentication database is locked (no master password)."))
 
     def load(self, name: str) -> Optional[Dict[str, str]]:
         with self._lock:
@@ -69,7 +70,7 @@ class QgisAuthSecretStore(SecretStore):
             else:
                 ok = result
             if not ok:
-                raise CredentialStoreError("QGIS's authentication database could not be read.")
+                raise CredentialStoreError(tr("QGIS's authentication database could not be read."))
             blob = cfg.config("password")
         try:
             data = json.loads(base64.b64decode(blob.encode()).decode())
@@ -95,7 +96,7 @@ class QgisAuthSecretStore(SecretStore):
             if isinstance(ok, tuple):
                 ok = ok[0]
             if not ok:
-                raise CredentialStoreError("QGIS's authentication database refused to save the credentials.")
+                raise CredentialStoreError(tr("QGIS's authentication database refused to save the credentials."))
 
     def delete(self, name: str) -> None:
         with self._lock:
@@ -110,8 +111,8 @@ def notify_keyring_fallback(store: SecretStore) -> None:
     if settings.value(FALLBACK_NOTICE_KEY, False, type=bool):
         return
     settings.setValue(FALLBACK_NOTICE_KEY, True)
-    text = ("No OS keyring is available, so EO Scene Finder keeps connection credentials in QGIS's "
-            "encrypted authentication database (protected by the QGIS master password).")
+    text = tr("No OS keyring is available, so EO Scene Finder keeps connection credentials in QGIS's "
+              "encrypted authentication database (protected by the QGIS master password).")
     log_message(text, Qgis.Warning)
     try:
         from qgis.utils import iface

@@ -23,6 +23,7 @@ from ..providers.auth.credentials import CredentialStore, CredentialStoreError
 from ..providers.net.redact import SECRET_QUERY_KEYS
 from .credentials import credential_store, forget_login
 from .log import log_message
+from ..i18n import tr
 
 LOG = logging.getLogger(__name__)
 
@@ -66,13 +67,13 @@ def check_no_secrets(connection: Connection) -> None:
         if "@" in parts.netloc or any(k.lower() in SECRET_QUERY_KEYS or looks_secret(k)
                                       for k, _v in parse_qsl(parts.query, keep_blank_values=True)):
             raise errors.InvalidRequestError(
-                f"The connection “{connection.name}” has a password, token or signature in a URL. "
-                "URLs are saved in plain text: put credentials in the credentials fields instead.")
+                tr("The connection “{name}” has a password, token or signature in a URL. URLs are saved in plain "
+                   "text: put credentials in the credentials fields instead.").format(name=connection.name))
     bad = [k for k in connection.options if looks_secret(k)]
     if bad:
         raise errors.InvalidRequestError(
-            f"The connection option “{bad[0]}” looks like a secret; secrets go to the credentials "
-            "fields (kept in the OS keyring), never in the saved connection.")
+            tr("The connection option “{bad}” looks like a secret; secrets go to the credentials fields (kept in the "
+               "OS keyring), never in the saved connection.").format(bad=bad[0]))
 
 
 class ConnectionStore(QObject):
@@ -98,7 +99,7 @@ class ConnectionStore(QObject):
         try:
             data = json.loads(raw)
         except (TypeError, ValueError):
-            log_message("The saved EO Scene Finder connections could not be read; starting empty.", Qgis.Warning)
+            log_message(tr("The saved EO Scene Finder connections could not be read; starting empty."), Qgis.Warning)
             return []
         out = []
         for item in data.get("connections", []) if isinstance(data, dict) else []:
@@ -149,17 +150,18 @@ class ConnectionStore(QObject):
         given, replace its secrets (an empty mapping removes them)."""
         name = (connection.name or "").strip()
         if not name:
-            raise errors.InvalidRequestError("A connection needs a name.")
+            raise errors.InvalidRequestError(tr("A connection needs a name."))
         if connection.kind not in provider_kinds():
             raise errors.InvalidRequestError(
-                f"Unknown connection kind “{connection.kind}”; known kinds: {', '.join(provider_kinds())}.")
+                tr("Unknown connection kind “{kind}”; known kinds: {kinds}.").format(
+                    kind=connection.kind, kinds=', '.join(provider_kinds())))
         connection = Connection(name=name, kind=connection.kind, url=(connection.url or "").strip(),
                                 options={k: v for k, v in connection.options.items() if v not in (None, "")},
                                 preset=connection.preset)
         check_no_secrets(connection)
         conns = self._read()
         if name != old_name and any(c.name == name for c in conns):
-            raise errors.InvalidRequestError(f"A connection named “{name}” already exists.")
+            raise errors.InvalidRequestError(tr("A connection named “{name}” already exists.").format(name=name))
         replaced = old_name if old_name is not None else name
         index = next((i for i, c in enumerate(conns) if c.name == replaced), None)
         if index is None:
@@ -182,7 +184,8 @@ class ConnectionStore(QObject):
         try:
             self.credentials.delete(name)
         except CredentialStoreError as err:
-            log_message(f"The credentials of “{name}” could not be removed: {err.user_message}", Qgis.Warning)
+            log_message(tr("The credentials of “{name}” could not be removed: {error}").format(
+                name=name, error=err.user_message), Qgis.Warning)
         forget_login(name)
         self._changed()
 
@@ -190,8 +193,8 @@ class ConnectionStore(QObject):
         """A copy of ``name`` (with its credentials) under a new, unique name."""
         source = self.get(name)
         if source is None:
-            raise errors.InvalidRequestError(f"There is no connection named “{name}”.")
-        target = self.unique_name(new_name or f"{name} (copy)")
+            raise errors.InvalidRequestError(tr("There is no connection named “{name}”.").format(name=name))
+        target = self.unique_name(new_name or tr("{name} (copy)").format(name=name))
         copy = Connection(name=target, kind=source.kind, url=source.url, options=dict(source.options),
                           preset=source.preset)
         self.save(copy)
@@ -222,17 +225,19 @@ class ConnectionStore(QObject):
             with open(path, encoding="utf-8") as fh:
                 data = json.load(fh)
         except (OSError, ValueError) as err:
-            raise errors.InvalidRequestError(f"{os.path.basename(path)} is not a connections file: {err}") from err
+            raise errors.InvalidRequestError(tr("{file} is not a connections file: {err}").format(
+                file=os.path.basename(path), err=err)) from err
         items = data.get("connections") if isinstance(data, dict) else None
         if data.get("format") != EXPORT_FORMAT or not isinstance(items, list):
             raise errors.InvalidRequestError(
-                f"{os.path.basename(path)} is not an EO Scene Finder connections file.")
+                tr("{file} is not an EO Scene Finder connections file.").format(file=os.path.basename(path)))
         conns = []
         for item in items:
             try:
                 conn = Connection.from_dict(item)
             except (KeyError, TypeError, AttributeError) as err:
-                raise errors.InvalidRequestError(f"A connection in {os.path.basename(path)} is incomplete.") from err
+                raise errors.InvalidRequestError(tr("A connection in {file} is incomplete.").format(
+                    file=os.path.basename(path))) from err
             check_no_secrets(conn)
             conns.append(conn)
         saved = []

@@ -22,6 +22,7 @@ from .auth_db import QgisAuthSecretStore, notify_keyring_fallback, notify_keyrin
 from .log import log_message
 from .network import stop_watching_network_settings, watch_network_settings
 from .project import install_project_redaction, remove_project_redaction
+from ..i18n import tr
 
 _shared_lock = threading.RLock()
 _credential_store: Optional[CredentialStore] = None
@@ -59,7 +60,7 @@ def _default_device_prompt() -> Optional[Callable]:
     try:
         return DeviceCodePrompt.instance()
     except Exception as err:  # noqa: BLE001 - no usable GUI: logins fail with a clear error
-        log_message(f"Device-code logins cannot be shown: {err}", Qgis.Warning)
+        log_message(tr("Device-code logins cannot be shown: {err}").format(err=err), Qgis.Warning)
         return None
 
 
@@ -72,7 +73,7 @@ def _default_totp_prompt() -> Optional[Callable]:
     try:
         return TotpCodePrompt.instance()
     except Exception as err:  # noqa: BLE001 - no usable GUI: a clear error when a code is needed
-        log_message(f"Two-factor code prompts cannot be shown: {err}", Qgis.Warning)
+        log_message(tr("Two-factor code prompts cannot be shown: {err}").format(err=err), Qgis.Warning)
         return None
 
 

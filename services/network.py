@@ -17,6 +17,7 @@ from qgis.core import Qgis, QgsApplication, QgsAuthMethodConfig, QgsSettings
 from ..providers.net import http
 from ..providers.net.redact import redact_url, register_secret
 from .log import log_message
+from ..i18n import tr
 
 LOG = logging.getLogger(__name__)
 
@@ -72,8 +73,8 @@ def qgis_proxy_settings(settings: Optional[QgsSettings] = None) -> Dict[str, Any
         try:
             import socks  # noqa: F401  (PySocks, needed by requests for SOCKS)
         except ImportError:
-            log_message("QGIS is set to use a SOCKS5 proxy, but the Python package PySocks is missing: "
-                 "EO Scene Finder's requests will fail until it is installed.", Qgis.Warning)
+            log_message(tr("QGIS is set to use a SOCKS5 proxy, but the Python package PySocks is missing: "
+                 "EO Scene Finder's requests will fail until it is installed."), Qgis.Warning)
     else:
         return {"proxies": {}, "no_proxy": no_proxy}
     if not host:
@@ -163,7 +164,7 @@ def _on_options_changed() -> None:
     try:
         apply_network_settings()
     except Exception as err:  # noqa: BLE001 - never break QGIS's options dialog
-        log_message(f"The network settings could not be applied: {err}", Qgis.Warning)
+        log_message(tr("The network settings could not be applied: {err}").format(err=err), Qgis.Warning)
 
 
 def stop_watching_network_settings() -> None:

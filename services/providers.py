@@ -23,6 +23,7 @@ from ..providers.base import Connection
 from ..providers.connections import open_provider, resolve_connection
 from ..providers.errors import EoSceneFinderError
 from .log import log_message
+from ..i18n import tr
 
 LOG = logging.getLogger(__name__)
 
@@ -92,7 +93,8 @@ class ProviderCache:
             try:
                 credentials = self._credentials(connection)
             except EoSceneFinderError as err:
-                message = f"Credentials for {connection.name} could not be read: {err.user_message}"
+                message = tr("Credentials for {name} could not be read: {error}").format(
+                    name=connection.name, error=err.user_message)
                 log_message(message, Qgis.Warning)
                 if warn is not None:
                     warn(message)
@@ -104,7 +106,7 @@ class ProviderCache:
             raise
         except Exception as err:  # noqa: BLE001 - one error type for every caller
             raise EoSceneFinderError(
-                f"The catalog “{text}” could not be opened.",
+                tr("The catalog “{text}” could not be opened.").format(text=text),
                 details=f"{type(err).__name__}: {err}\n{traceback.format_exc()}") from err
 
     def invalidate(self, *_args) -> None:

@@ -20,6 +20,7 @@ from qgis.core import QgsFields, QgsGeometry, QgsJsonUtils, QgsPointXY
 from ..providers.model import Scene
 from ..providers.net.redact import SECRET_QUERY_KEYS, strip_signature, strip_signatures
 from ..qgis_compat import field
+from ..i18n import tr, tr_noop
 
 SCENE_FIELDS = (
     ("id", "string"), ("collection", "string"), ("datetime", "string"), ("cloud_cover", "double"),
@@ -32,23 +33,24 @@ RECORD_INDEX = FIELD_NAMES.index("record")
 REQUIRED_FIELDS = ("connection", "record")
 
 #: formats that cut text at 254 characters or cannot store the fields at all (output extension)
+#: (shown as tr(reason))
 UNFIT_FORMATS = {
-    ".shp": "Shapefile keeps at most 254 characters of text",
-    ".dbf": "dBase keeps at most 254 characters of text",
-    ".tab": "MapInfo TAB keeps at most 254 characters of text",
-    ".mif": "MapInfo MIF keeps at most 254 characters of text",
-    ".dxf": "DXF stores no attributes",
-    ".dgn": "DGN stores no attributes",
-    ".gpx": "GPX stores no polygons nor these attributes",
-    ".000": "S-57 stores no such attributes",
-    ".ili": "INTERLIS does not keep these attributes as written",
-    ".itf": "INTERLIS does not keep these attributes as written",
-    ".xtf": "INTERLIS does not keep these attributes as written",
-    ".xml": "PDS4 does not keep these attributes as written",
+    ".shp": tr_noop("Shapefile keeps at most 254 characters of text"),
+    ".dbf": tr_noop("dBase keeps at most 254 characters of text"),
+    ".tab": tr_noop("MapInfo TAB keeps at most 254 characters of text"),
+    ".mif": tr_noop("MapInfo MIF keeps at most 254 characters of text"),
+    ".dxf": tr_noop("DXF stores no attributes"),
+    ".dgn": tr_noop("DGN stores no attributes"),
+    ".gpx": tr_noop("GPX stores no polygons nor these attributes"),
+    ".000": tr_noop("S-57 stores no such attributes"),
+    ".ili": tr_noop("INTERLIS does not keep these attributes as written"),
+    ".itf": tr_noop("INTERLIS does not keep these attributes as written"),
+    ".xtf": tr_noop("INTERLIS does not keep these attributes as written"),
+    ".xml": tr_noop("PDS4 does not keep these attributes as written"),
 }
-GOOD_FORMATS = "GeoPackage (.gpkg), GeoJSON (.geojson), FlatGeobuf (.fgb) or CSV (.csv)"
-NO_RECORD_HINT = ("in the EO Scene Finder panel, select the scenes (in the table or on the map), then tick "
-                  "“Selected features only”, or use a layer written by “Search scenes”")
+GOOD_FORMATS = tr_noop("GeoPackage (.gpkg), GeoJSON (.geojson), FlatGeobuf (.fgb) or CSV (.csv)")
+NO_RECORD_HINT = tr_noop("in the EO Scene Finder panel, select the scenes (in the table or on the map), then tick "
+                         "“Selected features only”, or use a layer written by “Search scenes”")
 
 
 class SceneLayerError(Exception):
@@ -146,9 +148,9 @@ def output_format_problem(destination: str) -> Optional[str]:
     reason = UNFIT_FORMATS.get(ext)
     if reason is None:
         return None
-    return (f"The output {os.path.basename(path)} cannot hold the scenes' records ({reason}; a record is a "
-            f"whole item of several KB), so Download, Mosaic and Export could not use it. Write the scenes as "
-            f"{GOOD_FORMATS} instead.")
+    return tr("The output {file} cannot hold the scenes' records ({reason}; a record is a whole item of several "
+              "KB), so Download, Mosaic and Export could not use it. Write the scenes as {formats} instead.").format(
+        file=os.path.basename(path), reason=tr(reason), formats=tr(GOOD_FORMATS))
 
 
 def plain(value: Any) -> Any:
@@ -180,11 +182,11 @@ def _json_field(value: Any, name: str, scene_id: str) -> Any:
     try:
         return json.loads(text)
     except ValueError as err:
-        cut = ", where Shapefile and MapInfo cut text" if len(text) in (254, 255) else ""
+        cut = tr(", where Shapefile and MapInfo cut text") if len(text) in (254, 255) else ""
         raise SceneLayerError(
-            f"The “{name}” of scene {scene_id} is cut short or damaged ({len(text)} characters{cut}): its "
-            f"file format could not hold a whole record. Run “Search scenes” again and write its output as "
-            f"{GOOD_FORMATS}.") from err
+            tr("The “{name}” of scene {scene_id} is cut short or damaged ({length} characters{cut}): its file format "
+               "could not hold a whole record. Run “Search scenes” again and write its output as {formats}.").format(
+                name=name, scene_id=scene_id, length=len(text), cut=cut, formats=tr(GOOD_FORMATS))) from err
 
 
 def missing_fields(names) -> list:
@@ -197,7 +199,7 @@ def _scene_id(feature) -> str:
         value = plain(feature["id"])
     except KeyError:
         value = None
-    return str(value) if value not in (None, "") else f"(feature {feature.id()})"
+    return str(value) if value not in (None, "") else tr("(feature {fid})").format(fid=feature.id())
 
 
 def read_scene(feature) -> Tuple[str, Dict[str, Any]]:
@@ -207,14 +209,14 @@ def read_scene(feature) -> Tuple[str, Dict[str, Any]]:
     conn = plain(feature["connection"])
     record = _json_field(feature["record"], "record", scene_id)
     if record is None or record == {}:
-        raise SceneLayerError(f"Scene {scene_id} has no record (the panel fills it only for selected "
-                              f"scenes): {NO_RECORD_HINT}.")
+        raise SceneLayerError(tr("Scene {scene_id} has no record (the panel fills it only for selected scenes): "
+                                 "{hint}.").format(scene_id=scene_id, hint=tr(NO_RECORD_HINT)))
     if not isinstance(record, dict):
-        raise SceneLayerError(f"The “record” of scene {scene_id} is not a JSON object: use a layer made by "
-                              f"“Search scenes” or the panel's Scene footprints.")
+        raise SceneLayerError(tr("The “record” of scene {scene_id} is not a JSON object: use a layer made by “Search "
+                                 "scenes” or the panel's Scene footprints.").format(scene_id=scene_id))
     if not conn:
-        raise SceneLayerError(f"Scene {scene_id} has no connection: use a layer made by “Search scenes” or "
-                              f"the panel's Scene footprints.")
+        raise SceneLayerError(tr("Scene {scene_id} has no connection: use a layer made by “Search scenes” or the "
+                                 "panel's Scene footprints.").format(scene_id=scene_id))
     return str(conn), record
 
 

@@ -12,18 +12,16 @@ import threading
 from typing import Callable, Iterable, List, Optional, Tuple
 
 from qgis.core import Qgis, QgsMessageLog, QgsTask
-from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
+from qgis.PyQt.QtCore import pyqtSignal
 
 from ..providers.download.jobs import CANCELLED, DONE, FAILED, OFFLINE, SKIPPED, UNVERIFIED, DownloadJob, DownloadResult, ProgressEvent, summarize
 from ..providers.download.engine import DownloadEngine
 from ..providers.download.transfer import size_text
 from ..providers.errors import EoSceneFinderError
+from ..i18n import tr
 
 LOG_TAG = "EO Scene Finder"
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("DownloadTask", text)
 
 
 def duration_text(seconds: Optional[float]) -> str:
@@ -66,9 +64,10 @@ class DownloadTask(QgsTask):
         if description:
             self.title = description
         elif job_builder is not None or count != 1:
-            self.title = tr("Downloading {} files").format(count) if job_builder is None else tr("Downloading")
+            self.title = tr("Downloading {count} files").format(
+                count=count) if job_builder is None else tr("Downloading")
         else:
-            self.title = tr("Downloading {}").format(self.jobs[0].label)
+            self.title = tr("Downloading {label}").format(label=self.jobs[0].label)
         super().__init__(self.title, QgsTask.Flag.CanCancel)
         self.engine = engine or DownloadEngine()
         self.results: List[DownloadResult] = []
@@ -83,7 +82,7 @@ class DownloadTask(QgsTask):
                 self.jobs, self.problems = self.job_builder()
             except Exception as err:  # noqa: BLE001 - reported in finished()
                 self.error = err if isinstance(err, EoSceneFinderError) else EoSceneFinderError(
-                    tr("Could not prepare the downloads: {}").format(err))
+                    tr("Could not prepare the downloads: {err}").format(err=err))
                 return False
             self.jobsReady.emit(list(self.jobs))
         events: "queue.SimpleQueue[Optional[ProgressEvent]]" = queue.SimpleQueue()
@@ -131,14 +130,15 @@ class DownloadTask(QgsTask):
 
     def finished(self, result: bool) -> None:  # main thread
         if self.error is not None:
-            QgsMessageLog.logMessage(tr("Download task failed: {}").format(self.error), LOG_TAG, Qgis.Critical)
+            QgsMessageLog.logMessage(tr("Download task failed: {error}").format(
+                error=self.error), LOG_TAG, Qgis.Critical)
         for problem in self.problems:
-            QgsMessageLog.logMessage(tr("Not downloaded: {}").format(problem), LOG_TAG, Qgis.Warning)
+            QgsMessageLog.logMessage(tr("Not downloaded: {problem}").format(problem=problem), LOG_TAG, Qgis.Warning)
         counts = summarize(self.results)
         if self.results:
             parts = [f"{counts[s]} {s}" for s in (DONE, SKIPPED, UNVERIFIED, FAILED, OFFLINE, CANCELLED)
                      if counts.get(s)]
-            QgsMessageLog.logMessage(tr("Downloads finished: {}").format(", ".join(parts)), LOG_TAG,
+            QgsMessageLog.logMessage(tr("Downloads finished: {parts}").format(parts=", ".join(parts)), LOG_TAG,
                                      Qgis.Warning if counts.get(FAILED) or counts.get(UNVERIFIED) else Qgis.Info)
             for res in self.results:
                 if res.state in (FAILED, UNVERIFIED):
@@ -158,13 +158,14 @@ class DownloadTask(QgsTask):
         if percent is None:
             percent = 100.0 * event.files_finished / max(1, event.files_total)
         self.setProgress(percent)
-        parts = [tr("{} of {} files").format(event.files_finished, event.files_total)]
+        parts = [tr("{files_finished} of {files_total} files").format(
+            files_finished=event.files_finished, files_total=event.files_total)]
         if event.overall_total:
             parts.append(f"{size_text(event.overall_done)} / {size_text(event.overall_total)}")
         if event.overall_speed > 0:
             parts.append(speed_text(event.overall_speed))
         if event.overall_eta is not None and event.files_finished < event.files_total:
-            parts.append(tr("{} left").format(duration_text(event.overall_eta)))
+            parts.append(tr("{duration_text} left").format(duration_text=duration_text(event.overall_eta)))
         if event.state not in (DONE, SKIPPED, FAILED, OFFLINE, CANCELLED, UNVERIFIED) and event.total:
             parts.append(f"{event.label} {event.percent:.0f} %")
         self.setDescription(f"{self.title} — " + " · ".join(parts))

@@ -8,6 +8,7 @@ from qgis.core import QgsTask
 from qgis.PyQt.QtCore import pyqtSignal
 
 from ..providers.errors import EoSceneFinderError
+from ..i18n import tr
 
 
 class FunctionTask(QgsTask):
@@ -34,7 +35,7 @@ class FunctionTask(QgsTask):
             return False
         except Exception as err:  # noqa: BLE001
             self.error = EoSceneFinderError(
-                f"{self.description()} failed unexpectedly.",
+                tr("{description} failed unexpectedly.").format(description=self.description()),
                 details=f"{type(err).__name__}: {err}\n{traceback.format_exc()}")
             return False
 

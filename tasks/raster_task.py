@@ -17,6 +17,7 @@ from qgis.PyQt.QtCore import QObject, pyqtSignal
 from ..providers.errors import EoSceneFinderError, ServiceError
 from ..providers.net.redact import redact_text, strip_signature
 from ..services.tasks import TaskKeeper, task_keeper
+from ..i18n import tr
 
 REMOTE_GDAL_OPTIONS = {
     # no directory listing and no sidecar probes: opening costs a HEAD and one range read
@@ -139,9 +140,9 @@ class OpenRemoteRasterTask(QgsTask):
                 try:
                     ds = gdal.Open(self.path)
                 except RuntimeError as err:
-                    raise ServiceError("GDAL could not open the asset.", details=redact_text(str(err))) from err
+                    raise ServiceError(tr("GDAL could not open the asset."), details=redact_text(str(err))) from err
                 if ds is None:
-                    raise ServiceError("GDAL could not open the asset (not a raster, or access refused).")
+                    raise ServiceError(tr("GDAL could not open the asset (not a raster, or access refused)."))
                 if ds.RasterCount == 1 and not self.isCanceled():
                     self.stretch = approximate_stretch(ds.GetRasterBand(1))
                 ds = None
@@ -152,7 +153,7 @@ class OpenRemoteRasterTask(QgsTask):
             self.error = err
             return False
         except Exception as err:  # noqa: BLE001
-            self.error = EoSceneFinderError("Opening the remote raster failed.",
+            self.error = EoSceneFinderError(tr("Opening the remote raster failed."),
                                             details=redact_text(f"{type(err).__name__}: {err}\n{traceback.format_exc()}"))
             return False
 
@@ -160,11 +161,12 @@ class OpenRemoteRasterTask(QgsTask):
         if not result or not self.path:
             if self.error is None and self.isCanceled():
                 return
-            self.failed.emit(self.error or EoSceneFinderError("Opening the remote raster failed."))
+            self.failed.emit(self.error or EoSceneFinderError(tr("Opening the remote raster failed.")))
             return
         layer = QgsRasterLayer(self.path, self.layer_name, "gdal")
         if not layer.isValid():
-            self.failed.emit(EoSceneFinderError(f"QGIS could not open “{self.layer_name}” as a raster layer."))
+            self.failed.emit(EoSceneFinderError(tr("QGIS could not open “{layer_name}” as a raster layer.").format(
+                layer_name=self.layer_name)))
             return
         if self.stretch is not None:
             apply_grey_stretch(layer, *self.stretch)
@@ -227,7 +229,7 @@ class StreamedLayerRefresher(QObject):
             return path
 
         layer_id = layer.id()
-        task = FunctionTask(f"EO Scene Finder: sign {layer.name()}", sign, hidden=True)
+        task = FunctionTask(tr("EO Scene Finder: sign {name}").format(name=layer.name()), sign, hidden=True)
         task.done.connect(lambda t: self._signed(layer_id, t))
         self.keeper.start(task, owner=self)
 

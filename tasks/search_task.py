@@ -12,6 +12,7 @@ from qgis.PyQt.QtCore import pyqtSignal
 
 from ..providers.errors import EoSceneFinderError
 from ..providers.model import SearchRequest
+from ..i18n import tr
 
 
 class SearchTask(QgsTask):
@@ -72,7 +73,7 @@ class SearchTask(QgsTask):
             return False
         except Exception as err:  # noqa: BLE001 - never let a traceback reach the user raw
             self.error = EoSceneFinderError(
-                "The search failed unexpectedly.", details=f"{type(err).__name__}: {err}\n{traceback.format_exc()}")
+                tr("The search failed unexpectedly."), details=f"{type(err).__name__}: {err}\n{traceback.format_exc()}")
             return False
 
     def finished(self, result: bool) -> None:  # GUI thread

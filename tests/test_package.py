@@ -72,6 +72,21 @@ def test_zip_has_one_top_folder_with_the_plugin_and_nothing_from_development(zip
     assert [n for n in zip_names if n.endswith("metadata.txt")] == [f"{PLUGIN}/metadata.txt"]
 
 
+def test_the_zip_ships_every_translation_compiled(plugin_zip, zip_names):
+    """The .qm files are built, not committed: the zip must carry one per .ts, loadable by Qt."""
+    from qgis.PyQt.QtCore import QTranslator
+
+    languages = sorted(p.stem for p in (qgis_env.REPO / "i18n").glob("*.ts"))
+    assert languages, "no i18n/*.ts sources"
+    with zipfile.ZipFile(plugin_zip) as zf:
+        for stem in languages:
+            name = f"{PLUGIN}/i18n/{stem}.qm"
+            assert name in zip_names, name
+            translator = QTranslator()
+            assert translator.loadFromData(zf.read(name)), name
+            assert translator.translate("EoSceneFinder", "Search") not in ("", "Search"), name
+
+
 def test_every_pinned_dependency_is_vendored_with_its_licence(zip_names):
     inside = {n.split("/", 1)[1] for n in zip_names}
     pins = package.read_pins(qgis_env.REPO / "requirements-vendor.txt")

@@ -44,6 +44,8 @@ def scenario():
     R = harness.result
     dock = open_dock()
     yield (lambda: dock.search_task is None and dock.results_model.rowCount() > 0, 30000)  # the demo first
+    from eo_scene_finder.ui.basemap import COUNTRIES
+    R["basemap"] = dock.add_basemap(COUNTRIES) is not None  # what the dock's "Countries" button does
     use_connection(dock, "stac-api+" + os.environ["EOSF_PGSTAC_URL"])
     yield (lambda: dock.collections_model.rowCount() >= 3, 30000)
     dock.set_selected_collections(["landsat-8-c2-l2"])
@@ -54,17 +56,36 @@ def scenario():
     yield (lambda: dock.search_task is None, 60000)
     R["rows"] = dock.results_model.rowCount()
     R["status"] = dock.status_label.text()
+    R["search_button"] = dock.search_button.text()
+    R["headers"] = [dock.results_model.headerData(c, Qt.Orientation.Horizontal) for c in range(4)]
     layer = dock.footprints.layer
     R["footprints"] = layer.featureCount() if layer is not None else 0
     R["clouds"] = [dock.results_model.scene(r).cloud_cover for r in range(dock.results_model.rowCount())]
     dock.results_view.selectRow(2)
     R["selected_footprints"] = len(layer.selectedFeatureIds())
+    # the footprints with the countries around them
+    extent = iface.mapCanvas().mapSettings().layerExtentToOutputExtent(layer, layer.extent())
+    extent.scale(2.2)
+    iface.mapCanvas().setExtent(extent)
+    iface.mapCanvas().refresh()
     dock.tabs.setCurrentIndex(0)
+    yield (lambda: not iface.mapCanvas().isDrawing(), 20000)
     yield 1500
-    harness.screenshot(os.path.join(harness.workdir, "panel-results.png"))
-    dock.tabs.setCurrentIndex(1)
-    yield 800
-    harness.screenshot(os.path.join(harness.workdir, "panel-scene.png"))
+    R["timeline_bins"] = len(dock.timeline.bins)  # (rebinned shortly after the last page)
+    iface.messageBar().clearWidgets()  # QGIS's "Task complete" notice would hide the map's top
+    yield 300
+    # the whole date and the cloud bar shown at the dock's default width
+    view = dock.results_view
+    from eo_scene_finder.ui.results_model import CLOUD_COLUMN, DATE_COLUMN
+    R["date_fits"] = view.columnWidth(DATE_COLUMN) >= view.fontMetrics().horizontalAdvance(
+        dock.results_model.data(dock.results_model.index(0, DATE_COLUMN)))
+    R["cloud_visible"] = view.columnViewportPosition(CLOUD_COLUMN) + view.columnWidth(CLOUD_COLUMN) \
+        <= view.viewport().width()
+    harness.screenshot(os.path.join(harness.workdir, os.environ["EOSF_SHOT"] + ".png"))
+    if os.environ.get("EOSF_SCENE_SHOT"):
+        dock.tabs.setCurrentIndex(1)
+        yield 800
+        harness.screenshot(os.path.join(harness.workdir, os.environ["EOSF_SCENE_SHOT"] + ".png"))
 '''
 
 NGINX_COG = COMMON + r'''
@@ -119,15 +140,46 @@ def _keep(run, name):
     return shot
 
 
-def test_panel_search_on_real_items_with_footprints(qgis_profile_factory, run_qgis_window, pgstac_api):
-    run = _run(run_qgis_window, qgis_profile_factory, PGSTAC_RESULTS, "panel-results",
-               {"EOSF_PGSTAC_URL": pgstac_api.url})
-    r = run.result
+def _check_results(r):
+    assert r["basemap"], r
     assert r["rows"] > 0 and r["footprints"] == r["rows"], r
     assert all(c is None or c <= 30 for c in r["clouds"])
     assert r["selected_footprints"] == 1
+    assert r["timeline_bins"] > 1, r
+    assert r["date_fits"] and r["cloud_visible"], r
+
+
+def test_panel_search_on_real_items_with_footprints(qgis_profile_factory, run_qgis_window, pgstac_api):
+    run = _run(run_qgis_window, qgis_profile_factory, PGSTAC_RESULTS, "panel-results",
+               {"EOSF_PGSTAC_URL": pgstac_api.url, "EOSF_SHOT": "panel-results", "EOSF_SCENE_SHOT": "panel-scene"})
+    r = run.result
+    _check_results(r)
+    assert r["search_button"] == "Search" and r["headers"][0] == "Date", r
     for name in ("panel-results.png", "panel-scene.png"):
         _keep(run, name)
+
+
+def test_panel_in_french_when_qgis_is_french(qgis_profile_factory, run_qgis_window, pgstac_api):
+    """QGIS set to French in its options (locale/userLocale + overrideFlag in the profile's
+    QGIS3.ini, as the Settings › Options › General dialog writes them): the panel is French."""
+    import sys
+    sys.path.insert(0, str(REPO / "scripts"))
+    import qgis_profile
+
+    profile = qgis_profile_factory("panel-fr")
+    qgis_profile.configure(profile.root, "default", enable=None,
+                           extra={"locale/userLocale": "fr_FR", "locale/overrideFlag": True})
+    run = run_qgis_window(PGSTAC_RESULTS, profile.root, "panel-fr", timeout=180,
+                          env={"EOSF_PGSTAC_URL": pgstac_api.url, "EOSF_SHOT": "panel-fr"})
+    assert not run.timed_out, run.describe()
+    assert run.result.get("finished"), run.describe()
+    assert not run.result["errors"] and not run.result["excepthook"], run.describe()
+    r = run.result
+    _check_results(r)
+    assert r["search_button"] == "Rechercher", r
+    assert r["headers"][3] == "Nuages %", r
+    assert r["status"].endswith("correspondantes.") or "scènes" in r["status"], r
+    _keep(run, "panel-fr.png")
 
 
 def test_panel_streams_a_cog_from_nginx(qgis_profile_factory, run_qgis_window, nginx_server, tmp_path_factory):

@@ -11,6 +11,7 @@ from qgis.PyQt.QtCore import QObject, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor
 
 from ..qgis_compat import POLYGON_GEOMETRY
+from ..i18n import tr
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 
@@ -222,10 +223,10 @@ class AoiManager(QObject):
         self.set_geometry(QgsGeometry.fromRect(rect), crs or self.canvas.mapSettings().destinationCrs(), source)
 
     def set_from_map_extent(self) -> None:
-        self.set_rectangle(self.canvas.extent(), source="map extent")
+        self.set_rectangle(self.canvas.extent(), source=tr("map extent"))
 
     def set_from_layer_extent(self, layer) -> None:
-        self.set_rectangle(layer.extent(), layer.crs(), source=f"extent of {layer.name()}")
+        self.set_rectangle(layer.extent(), layer.crs(), source=tr("extent of {layer}").format(layer=layer.name()))
 
     def set_from_selected_features(self, layer: QgsVectorLayer) -> int:
         """Union of the selected features (polygons exactly; points/lines buffered slightly
@@ -236,7 +237,8 @@ class AoiManager(QObject):
         if not geoms:
             return 0
         union = QgsGeometry.unaryUnion(geoms)
-        self.set_geometry(union, layer.crs(), source=f"{len(geoms)} selected feature(s) of {layer.name()}")
+        self.set_geometry(union, layer.crs(), source=tr("{count} selected feature(s) of {layer}").format(
+            count=len(geoms), layer=layer.name()))
         return len(geoms)
 
     def clear(self) -> None:

@@ -10,12 +10,13 @@ import os
 from typing import Optional
 
 from qgis.core import QgsFillSymbol, QgsProject, QgsRasterLayer, QgsVectorLayer
+from ..i18n import tr, tr_noop
 
 BASEMAP_PROPERTY = "eo_scene_finder/basemap"
 COUNTRIES = "countries"
 OSM = "osm"
 COUNTRIES_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "basemap", "countries.fgb")
-COUNTRIES_NAME = "Countries (Natural Earth, offline)"
+COUNTRIES_NAME = tr_noop("Countries (Natural Earth, offline)")  # shown as tr(COUNTRIES_NAME)
 OSM_NAME = "OpenStreetMap"
 OSM_URI = "type=xyz&url=https://tile.openstreetmap.org/{z}/{x}/{y}.png&zmax=19&zmin=0"
 # the layers the plugin itself puts on the map (footprints, AOI...) do not count as the user's
@@ -47,7 +48,7 @@ def add_basemap(project: QgsProject, kind: str = COUNTRIES):
     if existing is not None:
         return existing
     if kind == COUNTRIES:
-        layer = QgsVectorLayer(COUNTRIES_PATH, COUNTRIES_NAME, "ogr")
+        layer = QgsVectorLayer(COUNTRIES_PATH, tr(COUNTRIES_NAME), "ogr")
         if layer.isValid():
             layer.renderer().setSymbol(QgsFillSymbol.createSimple({
                 "color": "242,239,233,255", "outline_color": "150,150,150,255", "outline_width": "0.2"}))

@@ -14,7 +14,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from qgis.core import QgsApplication, QgsTask
-from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer
+from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                  QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                  QListWidgetItem, QMessageBox, QPushButton, QSpinBox, QVBoxLayout,
@@ -26,10 +26,8 @@ from ..providers.base import Connection
 from ..providers.auth.credentials import CredentialStore, MemorySecretStore, is_totp_secret, scheme_for
 from ..providers.auth.tokens import StaticHeadersSession, TokenManager
 from ..providers.spec import ConnectionCheck
+from ..i18n import tr
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("EoSceneFinder", text)
 
 
 def _specs():
@@ -81,12 +79,13 @@ def check_connection(connection: Connection, manager: TokenManager,
                 result.add(True, tr("Credentials accepted: logged in to DINAMIS and the signing service "
                                     "took the token."))
             else:
-                result.add(True, tr("Credentials accepted: logged in to {0}.").format(service))
+                result.add(True, tr("Credentials accepted: logged in to {service}.").format(service=service))
         if is_canceled():
             return result
         # 2. the service itself
         _spec(connection.kind).check_service(connection, session, headers, result) if _spec(connection.kind) \
-            else result.add(False, tr("“{0}” is not a catalog kind this version can open.").format(connection.kind))
+            else result.add(False, tr("“{kind}” is not a catalog kind this version can open.").format(
+                kind=connection.kind))
     except errors.EoSceneFinderError as err:
         result.add(False, err.user_message)
     finally:
@@ -205,8 +204,9 @@ class ConnectionsDialog(QDialog):
         if _spec(conn.kind) is None:
             # saved by an earlier version, or a kind whose provider is not in this one: kept as it is
             self.edit_button.setEnabled(False)
-            self.details.setText(tr("{0}\n{1}\nThe kind “{2}” is not available in this version: the connection "
-                                    "is kept unchanged for a version that has it.").format(conn.name, conn.url, conn.kind))
+            self.details.setText(tr("{name}\n{url}\nThe kind “{kind}” is not available in this version: the "
+                                    "connection is kept unchanged for a version that has it.").format(
+                name=conn.name, url=conn.url, kind=conn.kind))
             return
         where = _credentials_location(self.store, conn)
         self.details.setText(f"{_spec(conn.kind).title}\n{conn.url}\n{where}")
@@ -242,7 +242,7 @@ class ConnectionsDialog(QDialog):
             return False
         answer = QMessageBox.question(
             self, tr("Remove connection"),
-            tr("Remove the connection “{0}” and its saved credentials?").format(name),
+            tr("Remove the connection “{name}” and its saved credentials?").format(name=name),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
             return False
@@ -264,7 +264,8 @@ class ConnectionsDialog(QDialog):
             QMessageBox.warning(self, tr("Import connections"), err.user_message)
             return []
         self.refresh(select=names[0] if names else None)
-        self.details.setText(tr("Imported {0} connection(s). Add their credentials with Edit….").format(len(names)))
+        self.details.setText(tr("Imported {count} connection(s). Add their credentials with Edit….").format(
+            count=len(names)))
         return names
 
     def _export_clicked(self) -> None:
@@ -275,8 +276,8 @@ class ConnectionsDialog(QDialog):
 
     def export_to(self, path: str) -> int:
         count = self.store.export_json(path)
-        self.details.setText(tr("Exported {0} connection(s) to {1} (without credentials).")
-                             .format(count, os.path.basename(path)))
+        self.details.setText(tr("Exported {count} connection(s) to {file} (without credentials).")
+                             .format(count=count, file=os.path.basename(path)))
         return count
 
 
@@ -290,10 +291,10 @@ def _credentials_location(store, conn: Connection) -> str:
     except errors.EoSceneFinderError:
         where = None
     if where is not None:
-        return tr("Credentials saved in the {0}.").format(where.label)
+        return tr("Credentials saved in the {label}.").format(label=tr(where.label))
     env = [n for n in scheme.env_names() if os.environ.get(n)]
     if env:
-        return tr("Credentials from environment variables ({0}).").format(", ".join(env))
+        return tr("Credentials from environment variables ({env}).").format(env=", ".join(env))
     return tr("No credentials saved.")
 
 
@@ -597,7 +598,7 @@ class ConnectionEditor(QDialog):
                             "with it."))
         parts.append(tr("Kept in the OS keyring (or QGIS's authentication database), never in the settings."))
         env = ", ".join(scheme.env_names())
-        self.credentials_note.setToolTip(tr("Headless runs (qgis_process, scripts) can set {0}.").format(env)
+        self.credentials_note.setToolTip(tr("Headless runs (qgis_process, scripts) can set {env}.").format(env=env)
                                          if env else "")
         self.credentials_note.setText(" ".join(parts))
 
@@ -628,7 +629,7 @@ class ConnectionEditor(QDialog):
         from ..providers.net.response_cache import ResponseCache
 
         removed = ResponseCache(self.cache_dir()).clear()
-        self.test_result.setText(tr("Cache cleared: {0} stored answers removed.").format(removed))
+        self.test_result.setText(tr("Cache cleared: {removed} stored answers removed.").format(removed=removed))
         return removed
 
     def secrets(self) -> Dict[str, str]:
@@ -694,7 +695,7 @@ class ConnectionEditor(QDialog):
             return None
         manager = self._test_manager()
         self.test_button.setEnabled(False)
-        self.test_result.setText(tr("Testing {0}…").format(conn.url))
+        self.test_result.setText(tr("Testing {url}…").format(url=conn.url))
 
         def run(task):
             return check_connection(conn, manager, task.isCanceled), manager, conn
@@ -702,14 +703,15 @@ class ConnectionEditor(QDialog):
         def finished(exception, value=None):
             self.test_button.setEnabled(True)
             if exception is not None or value is None:
-                self.test_result.setText(tr("✗ The test could not run: {0}").format(exception))
+                self.test_result.setText(tr("✗ The test could not run: {exception}").format(exception=exception))
                 return
             result, used_manager, used_conn = value
             self.test_result.setText(result.text())
             self._keep_login(used_manager, used_conn)
             used_manager.close()
 
-        self._task = QgsTask.fromFunction(tr("Testing connection {0}").format(conn.name), run, on_finished=finished)
+        self._task = QgsTask.fromFunction(tr("Testing connection {name}").format(
+            name=conn.name), run, on_finished=finished)
         QgsApplication.taskManager().addTask(self._task)
         return self._task
 
@@ -736,14 +738,15 @@ class ConnectionEditor(QDialog):
             self.login_button.setEnabled(True)
             if exception is not None or value is None:
                 text = getattr(exception, "user_message", None) or str(exception)
-                self.test_result.setText(tr("✗ {0}").format(text))
+                self.test_result.setText(tr("✗ {text}").format(text=text))
                 return
             used_manager, used_conn = value
             self._keep_login(used_manager, used_conn)
             self.test_result.setText(tr("✓ Logged in. Click OK to keep the login."))
             used_manager.close()
 
-        self._task = QgsTask.fromFunction(tr("Logging in to {0}").format(conn.name), run, on_finished=finished)
+        self._task = QgsTask.fromFunction(tr("Logging in to {name}").format(
+            name=conn.name), run, on_finished=finished)
         QgsApplication.taskManager().addTask(self._task)
         return self._task
 

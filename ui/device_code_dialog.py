@@ -15,10 +15,8 @@ from qgis.PyQt.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QInputD
                                  QVBoxLayout, QWidget)
 
 from ..providers.auth.tokens import DeviceAuthorization
+from ..i18n import tr
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("EoSceneFinder", text)
 
 
 def _html_escape(text: str) -> str:
@@ -108,7 +106,7 @@ class DeviceCodeDialog(QDialog):
             return
         texts = {"expired": tr("The code expired before the login was approved. Start the login again."),
                  "denied": tr("The login was refused in the browser.")}
-        self.status_label.setText(texts.get(state, tr("The login failed: {0}").format(message)))
+        self.status_label.setText(texts.get(state, tr("The login failed: {message}").format(message=message)))
         self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
 
     def reject(self) -> None:
@@ -194,9 +192,9 @@ class TotpCodePrompt(_GuiPrompt):
     def _show(self, request: dict) -> None:
         dialog = QInputDialog(self._parent_widget())
         dialog.setObjectName("TotpCodeDialog")
-        dialog.setWindowTitle("EO Scene Finder — two-factor code")
-        dialog.setLabelText(f"The session of “{request['name']}” ended.\n"
-                            "Enter the 6-digit code of your authenticator app to log in again:")
+        dialog.setWindowTitle(tr("EO Scene Finder — two-factor code"))
+        dialog.setLabelText(tr("The session of “{name}” ended.\nEnter the 6-digit code of your authenticator app to "
+                               "log in again:").format(name=request['name']))
         dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
 
         def finished(result, d=dialog):

@@ -39,6 +39,7 @@ from .search_controller import SearchController
 from .search_panel import SearchPanel
 from .thumbnails import THUMBNAIL_SIZE, ThumbnailLoader
 from .timeline import TimelineWidget
+from ..i18n import tr
 
 SETTINGS_PREFIX = "eo_scene_finder/panel/"
 DEFAULT_CONNECTION = "demo"
@@ -93,7 +94,7 @@ class SceneFinderDock(QDockWidget):
 
         # --- Search tab: the search panel above the results ------------------------------
         search_tab = QWidget()
-        self.tabs.addTab(search_tab, "Search")
+        self.tabs.addTab(search_tab, tr("Search"))
         sl = QVBoxLayout(search_tab)
         sl.setContentsMargins(2, 2, 2, 2)
         sl.addWidget(self._build_basemap_offer())
@@ -121,12 +122,12 @@ class SceneFinderDock(QDockWidget):
         res_top = QHBoxLayout()
         self.results_filter = QLineEdit()
         self.results_filter.setObjectName("resultsFilter")
-        self.results_filter.setPlaceholderText("Filter results by text")
-        self.add_button = QPushButton("Add to map")
+        self.results_filter.setPlaceholderText(tr("Filter results by text"))
+        self.add_button = QPushButton(tr("Add to map"))
         self.add_button.setObjectName("addToMapButton")
-        self.add_button.setToolTip("Stream the selected scenes' imagery (COG) without downloading")
+        self.add_button.setToolTip(tr("Stream the selected scenes' imagery (COG) without downloading"))
         self.add_button.clicked.connect(self.add_selected_to_map)
-        self.download_button = QPushButton("Download")
+        self.download_button = QPushButton(tr("Download"))
         self.download_button.setObjectName("downloadButton")
         self.download_button.clicked.connect(self.download_selected)
         res_top.addWidget(self.results_filter, 1)
@@ -186,7 +187,7 @@ class SceneFinderDock(QDockWidget):
         # --- Scene tab -------------------------------------------------------------------
         self.scene_panel = ScenePanel(self.provider_for_scene, self.keeper)
         self.scene_panel.setObjectName("scenePanel")
-        self.tabs.addTab(self.scene_panel, "Scene")
+        self.tabs.addTab(self.scene_panel, tr("Scene"))
         for name in SCENE_PANEL_WIDGETS:
             setattr(self, name, getattr(self.scene_panel, name))
         self.scene_panel.addAssetRequested.connect(self.add_asset_to_map)
@@ -195,7 +196,7 @@ class SceneFinderDock(QDockWidget):
 
         # --- Downloads tab -----------------------------------------------------------------
         self.downloads_widget = DownloadsWidget(self, keeper=self.keeper)
-        self.tabs.addTab(self.downloads_widget, "Downloads")
+        self.tabs.addTab(self.downloads_widget, tr("Downloads"))
 
     # ------------------------------------------------------------------ the parts' state
     @property
@@ -228,7 +229,7 @@ class SceneFinderDock(QDockWidget):
         try:
             saved = self._connection_store().as_mapping()
         except Exception as err:  # noqa: BLE001 - a broken setting must not kill the dock
-            _log(f"Could not read saved connections: {err}", Qgis.Warning)
+            _log(tr("Could not read saved connections: {err}").format(err=err), Qgis.Warning)
         entries = []
         for name, conn in saved.items():
             self._connections[name] = conn
@@ -264,7 +265,7 @@ class SceneFinderDock(QDockWidget):
         try:
             saved = self._connection_store().get(cid) is not None
         except Exception as err:  # noqa: BLE001 - a broken setting: name it by its URL
-            _log(f"Could not read saved connections: {err}", Qgis.Warning)
+            _log(tr("Could not read saved connections: {err}").format(err=err), Qgis.Warning)
             saved = False
         if saved or cid in conns.PRESETS:
             return cid
@@ -300,14 +301,14 @@ class SceneFinderDock(QDockWidget):
         cid = self.current_connection_id()
         if cid is None or (self._collections_loaded_for == cid and not force and text is None):
             return
-        self._set_status(f"Loading collections of {cid}…")
+        self._set_status(tr("Loading collections of {cid}…").format(cid=cid))
         open_provider = self.provider_factory(cid)
 
         def fetch():
             prov = open_provider()
             return prov.search_collections(text) if text else prov.list_collections()
 
-        task = FunctionTask(f"EO Scene Finder: collections of {cid}", fetch)
+        task = FunctionTask(tr("EO Scene Finder: collections of {cid}").format(cid=cid), fetch)
         task.done.connect(lambda t: self._collections_loaded(cid, t))
         self._run_task(task)
 
@@ -315,11 +316,11 @@ class SceneFinderDock(QDockWidget):
         if cid != self.current_connection_id():
             return
         if task.error is not None:
-            self._show_error(task.error, "Loading collections failed")
+            self._show_error(task.error, tr("Loading collections failed"))
             return
         self.search_panel.set_collections(task.result or [])
         self._collections_loaded_for = cid
-        self._set_status(f"{self.collections_model.rowCount()} collections on {cid}.")
+        self._set_status(tr("{count} collections on {cid}.").format(count=self.collections_model.rowCount(), cid=cid))
         self._queryables_later()
         self.search_demo_on_first_run()
 
@@ -338,7 +339,7 @@ class SceneFinderDock(QDockWidget):
         if cid is None:
             return
         open_provider = self.provider_factory(cid)
-        task = FunctionTask(f"EO Scene Finder: queryables of {cid}",
+        task = FunctionTask(tr("EO Scene Finder: queryables of {cid}").format(cid=cid),
                             lambda: open_provider().queryables(cols), hidden=True)
         task.done.connect(self._queryables_loaded)
         self._run_task(task)
@@ -359,7 +360,7 @@ class SceneFinderDock(QDockWidget):
     def start_search(self) -> Optional[SearchTask]:
         cid = self.current_connection_id()
         if cid is None:
-            self._set_status("Choose a connection first.", error=True)
+            self._set_status(tr("Choose a connection first."), error=True)
             return None
         try:
             request = self.build_request()
@@ -392,7 +393,7 @@ class SceneFinderDock(QDockWidget):
         task.layerAdded.connect(self._zoom_to_layer)
         # keep the search's summary: the welcome must not replace "N scenes" by "Added …"
         task.layerAdded.connect(lambda layer: self._set_status(
-            f"{count} scenes; {layer.name()} is on the map.")
+            tr("{count} scenes; {name} is on the map.").format(count=count, name=layer.name()))
             if self.search_task is None and self.results_model.rowCount() == count else None)
 
     def _zoom_to_layer(self, layer) -> None:
@@ -477,10 +478,10 @@ class SceneFinderDock(QDockWidget):
         if not scenes:
             return
         menu = QMenu(self)
-        menu.addAction("Zoom to scene", lambda: self.zoom_to_scene(scenes[-1]))
-        menu.addAction(f"Add {len(scenes)} scene(s) to map", self.add_selected_to_map)
-        menu.addAction(f"Download {len(scenes)} scene(s)", self.download_selected)
-        menu.addAction("Copy scene id(s)", lambda: QGuiApplication.clipboard().setText(
+        menu.addAction(tr("Zoom to scene"), lambda: self.zoom_to_scene(scenes[-1]))
+        menu.addAction(tr("Add {scenes} scene(s) to map").format(scenes=len(scenes)), self.add_selected_to_map)
+        menu.addAction(tr("Download {scenes} scene(s)").format(scenes=len(scenes)), self.download_selected)
+        menu.addAction(tr("Copy scene id(s)"), lambda: QGuiApplication.clipboard().setText(
             "\n".join(s.id for s in scenes)))
         menu.exec(self.results_view.viewport().mapToGlobal(pos))
 
@@ -493,7 +494,8 @@ class SceneFinderDock(QDockWidget):
         for scene in self.selected_scenes():
             asset = pick_view_asset(scene)
             if asset is None:
-                self._set_status(f"{scene.id} has no Cloud Optimized GeoTIFF asset to stream.", error=True)
+                self._set_status(tr("{id} has no Cloud Optimized GeoTIFF asset to stream.").format(
+                    id=scene.id), error=True)
                 continue
             tasks.append(self.add_asset_to_map(scene, asset))
         return tasks
@@ -502,12 +504,14 @@ class SceneFinderDock(QDockWidget):
         cid = self._scene_connection_id(scene)
         open_provider = self.provider_factory(cid)
         href = asset.href
-        task = OpenRemoteRasterTask(f"EO Scene Finder: open {scene.id} {asset.key}",
+        task = OpenRemoteRasterTask(tr("EO Scene Finder: open {id} {key}").format(id=scene.id, key=asset.key),
                                     lambda: open_provider().gdal_path(href),
                                     f"{scene.id} · {asset.key}", self.project,
                                     source=(self.connection_text(cid), href))
-        task.layerAdded.connect(lambda layer: self._set_status(f"Added {layer.name()} to the map."))
-        task.failed.connect(lambda err: self._show_error(err, f"Could not add {scene.id} {asset.key}"))
+        task.layerAdded.connect(lambda layer: self._set_status(tr("Added {name} to the map.").format(
+            name=layer.name())))
+        task.failed.connect(lambda err: self._show_error(err, tr("Could not add {id} {key}").format(
+            id=scene.id, key=asset.key)))
         self._run_task(task)
         return task
 
@@ -523,7 +527,7 @@ class SceneFinderDock(QDockWidget):
             from qgis.PyQt.QtWidgets import QFileDialog
 
             folder = self.settings.value(SETTINGS_PREFIX + "download_folder", "", type=str)
-            folder = QFileDialog.getExistingDirectory(self, "Download to folder", folder)
+            folder = QFileDialog.getExistingDirectory(self, tr("Download to folder"), folder)
             if not folder:
                 return None
         self.settings.setValue(SETTINGS_PREFIX + "download_folder", folder)
@@ -557,7 +561,7 @@ class SceneFinderDock(QDockWidget):
 
     def _show_error_details(self) -> None:
         if self._last_error is not None:
-            box = QMessageBox(QMessageBox.Icon.Warning, "EO Scene Finder", self._last_error.user_message,
+            box = QMessageBox(QMessageBox.Icon.Warning, tr("EO Scene Finder"), self._last_error.user_message,
                               QMessageBox.StandardButton.Close, self)
             box.setDetailedText(self._last_error.details or "")
             box.exec()
@@ -571,14 +575,16 @@ class SceneFinderDock(QDockWidget):
         self.results_proxy.set_period(start, end)
         self.footprints.set_period(start, end)
         if start is None:
-            self._set_status(f"{self.results_model.rowCount()} scenes.")
+            self._set_status(tr("{count} scenes.").format(count=self.results_model.rowCount()))
         else:
             import datetime as _dt
 
             def day(ts):
                 return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).strftime("%Y-%m-%d")
-            self._set_status(f"{self.results_proxy.rowCount()} of {self.results_model.rowCount()} scenes, "
-                             f"{day(start)} to {day(end - 1)} (double-click the timeline for every date).")
+            self._set_status(tr("{shown} of {count} scenes, {first} to {last} (double-click the timeline for every "
+                                "date).").format(
+                shown=self.results_proxy.rowCount(), count=self.results_model.rowCount(), first=day(start),
+                last=day(end - 1)))
 
     # ------------------------------------------------------------------ results table columns
     def _default_column_layout(self) -> None:
@@ -590,7 +596,7 @@ class SceneFinderDock(QDockWidget):
         view.setColumnWidth(DATE_COLUMN, metrics.horizontalAdvance("0000-00-00 00:00") + pad)
         view.setColumnWidth(COLLECTION_COLUMN, metrics.horizontalAdvance("Landsat C2 L2") + pad)
         view.setColumnWidth(ID_COLUMN, metrics.horizontalAdvance("S2B_MSIL2A_20230115T10341") + pad)
-        view.setColumnWidth(CLOUD_COLUMN, metrics.horizontalAdvance("Cloud %") + pad)
+        view.setColumnWidth(CLOUD_COLUMN, metrics.horizontalAdvance(tr("Cloud %")) + pad)
         view.setColumnWidth(THUMBNAIL_COLUMN, THUMBNAIL_SIZE[0] + 8)
         # what decides between scenes first: date, cloud, collection, then the id
         header = view.horizontalHeader()
@@ -607,13 +613,13 @@ class SceneFinderDock(QDockWidget):
         """Right-click on the table header: show or hide each column (drag a header to move it)."""
         menu = QMenu(self)
         for column, title in enumerate(self.results_model.COLUMNS):
-            action = menu.addAction(title)
+            action = menu.addAction(tr(title))
             action.setCheckable(True)
             action.setChecked(not self.results_view.isColumnHidden(column))
             action.setEnabled(column != ID_COLUMN)  # a row always says which scene it is
             action.toggled.connect(lambda on, c=column: self.set_results_column_visible(c, on))
         menu.addSeparator()
-        menu.addAction("Reset columns").triggered.connect(self.reset_results_columns)
+        menu.addAction(tr("Reset columns")).triggered.connect(self.reset_results_columns)
         menu.exec(self.results_view.horizontalHeader().mapToGlobal(pos))
 
     def set_results_column_visible(self, column: int, visible: bool) -> None:
@@ -646,12 +652,12 @@ class SceneFinderDock(QDockWidget):
         self.basemap_offer.setFrameShape(QFrame.Shape.StyledPanel)
         row = QHBoxLayout(self.basemap_offer)
         row.setContentsMargins(6, 2, 2, 2)
-        label = QLabel("The map is empty: add a basemap?")
+        label = QLabel(tr("The map is empty: add a basemap?"))
         label.setWordWrap(True)
         row.addWidget(label, 1)
         self.basemap_buttons = {}
-        for kind, text, tip in ((COUNTRIES, "Countries", "Natural Earth country borders, bundled: works offline"),
-                                (OSM, "OpenStreetMap", "OpenStreetMap tiles (needs the internet)")):
+        for kind, text, tip in ((COUNTRIES, tr("Countries"), tr("Natural Earth country borders, bundled: works offline")),
+                                (OSM, "OpenStreetMap", tr("OpenStreetMap tiles (needs the internet)"))):
             button = QPushButton(text)
             button.setObjectName(f"basemap_{kind}")
             button.setToolTip(tip)
@@ -660,7 +666,7 @@ class SceneFinderDock(QDockWidget):
             self.basemap_buttons[kind] = button
         close = QToolButton()
         close.setText("✕")
-        close.setToolTip("Not now")
+        close.setToolTip(tr("Not now"))
         close.setAutoRaise(True)
         close.clicked.connect(self._dismiss_basemap_offer)
         row.addWidget(close)
@@ -684,7 +690,7 @@ class SceneFinderDock(QDockWidget):
         """Put a basemap under the footprints (once per project)."""
         layer = add_basemap(self.project, kind)
         if layer is None:
-            self._set_status("The basemap could not be opened.", error=True)
+            self._set_status(tr("The basemap could not be opened."), error=True)
         self._update_basemap_offer()
         return layer
 

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional
 
-from qgis.PyQt.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt, QUrl, pyqtSignal
+from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QDesktopServices
 from qgis.PyQt.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QHBoxLayout, QHeaderView, QLabel,
                                  QPushButton, QStyle, QStyledItemDelegate, QStyleOptionProgressBar,
@@ -26,10 +26,8 @@ from ..providers.errors import EoSceneFinderError
 from ..providers.model import Scene
 from ..services.tasks import TaskKeeper, task_keeper
 from ..tasks.download_task import DownloadTask, duration_text, speed_text
+from ..i18n import tr, tr_noop
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("DownloadsWidget", text)
 
 
 PERCENT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -62,7 +60,7 @@ class DownloadRow:
         """``downloading 42 %``, ``failed: <reason>``..."""
         if self.state == DOWNLOADING:
             pct = self.percent
-            text = tr("downloading {} %").format(int(pct)) if pct is not None else tr("downloading")
+            text = tr("downloading {pct} %").format(pct=int(pct)) if pct is not None else tr("downloading")
             return text + (f" — {self.message}" if self.message else "")
         if self.state == VERIFYING:
             return tr("verifying")
@@ -73,11 +71,12 @@ class DownloadRow:
         if self.state == SKIPPED:
             return tr("skipped: already present")
         if self.state == FAILED:
-            return tr("failed: {}").format(self.message)
+            return tr("failed: {message}").format(message=self.message)
         if self.state == OFFLINE:
-            return tr("offline: {}").format(self.message) if self.message else tr("offline (in the long-term archive)")
+            return tr("offline: {message}").format(
+                message=self.message) if self.message else tr("offline (in the long-term archive)")
         if self.state == UNVERIFIED:
-            return tr("not verified: {}").format(self.message)
+            return tr("not verified: {message}").format(message=self.message)
         if self.state == CANCELLED:
             return tr("cancelled (partial file kept)") if self.done else tr("cancelled")
         return tr("queued")
@@ -87,7 +86,8 @@ class DownloadsModel(QAbstractTableModel):
     """Rows of :class:`DownloadRow`, updated from :class:`ProgressEvent` s by job key."""
 
     NAME, STATE, PROGRESS, SIZE, SPEED, ETA, FILE = range(7)
-    HEADERS = ("Name", "State", "Progress", "Size", "Speed", "Time left", "File")
+    HEADERS = (tr_noop("Name"), tr_noop("State"), tr_noop("Progress"), tr_noop("Size"), tr_noop("Speed"),
+               tr_noop("Time left"), tr_noop("File"))
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -343,8 +343,8 @@ class DownloadsWidget(QWidget):
             return jobs, problems
 
         count = len(scenes)
-        description = (tr("Downloading {} scenes").format(count) if count != 1
-                       else tr("Downloading {}").format(scenes[0].id if scenes else ""))
+        description = (tr("Downloading {count} scenes").format(count=count) if count != 1
+                       else tr("Downloading {scene}").format(scene=scenes[0].id if scenes else ""))
         task = DownloadTask(None, self.engine_factory(self.limiter), description, job_builder=build)
         task.jobsReady.connect(self.model.add_jobs)
         return self._start(task)
@@ -388,7 +388,7 @@ class DownloadsWidget(QWidget):
         rows = self.model.rows
         problems = ""
         if self.problems:
-            problems = "\n" + tr("Not downloaded: {}").format("; ".join(self.problems))
+            problems = "\n" + tr("Not downloaded: {problems}").format(problems="; ".join(self.problems))
         if not rows:
             self.summary.setText(tr("No downloads yet.") + problems)
             return
@@ -414,7 +414,7 @@ class DownloadsWidget(QWidget):
                 text += f" — {speed_text(speed)}"
                 if all(row.total is not None for row in left):
                     eta = max([remaining / speed] + [row.eta for row in left if row.eta is not None])
-                    text += " · " + tr("{} left").format(duration_text(eta))
+                    text += " · " + tr("{duration_text} left").format(duration_text=duration_text(eta))
         self.summary.setText(text + problems)
         self.cancel_all_button.setEnabled(any(row.state not in FINAL_STATES for row in rows))
 

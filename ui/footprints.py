@@ -15,11 +15,12 @@ from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from ..providers.model import Scene
 from ..services.scene_layer import geometry_from_geojson, json_attributes, scene_attributes, scene_fields
+from ..i18n import tr, tr_noop
 
 __all__ = ["FootprintLayer", "geometry_from_geojson", "GROUP_NAME", "LAYER_NAME", "LAYER_PROPERTY"]
 
 GROUP_NAME = "EO Scene Finder"
-LAYER_NAME = "Scene footprints"
+LAYER_NAME = tr_noop("Scene footprints")  # the layer shows tr(LAYER_NAME)
 LAYER_PROPERTY = "eo_scene_finder/footprints"
 RECORD_CHUNK = 500  # features written per changeAttributeValues when a selection is filled
 # outlines graded by cloud cover, no labels; the user's own changes are kept in their profile
@@ -64,7 +65,7 @@ class FootprintLayer(QObject):
                     return self.layer
             except RuntimeError:  # deleted by the user
                 pass
-        layer = QgsVectorLayer("Polygon?crs=EPSG:4326", LAYER_NAME, "memory")
+        layer = QgsVectorLayer("Polygon?crs=EPSG:4326", tr(LAYER_NAME), "memory")
         layer.dataProvider().addAttributes(scene_fields())
         layer.updateFields()
         layer.setCustomProperty(LAYER_PROPERTY, True)

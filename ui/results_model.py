@@ -16,6 +16,7 @@ from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import QStyle, QStyledItemDelegate
 
 from ..providers.model import Scene
+from ..i18n import tr, tr_noop
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 SCENE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -52,7 +53,8 @@ class ResultsTableModel(QAbstractTableModel):
     """Scenes of the current search: date, collection, id, cloud, platform, connection and an
     optional thumbnail (loaded lazily by ``thumbnails``, a :class:`~.thumbnails.ThumbnailLoader`)."""
 
-    COLUMNS = ("Date", "Collection", "ID", "Cloud %", "Platform", "Connection", "Thumbnail")
+    COLUMNS = (tr_noop("Date"), tr_noop("Collection"), tr_noop("ID"), tr_noop("Cloud %"), tr_noop("Platform"),
+               tr_noop("Connection"), tr_noop("Thumbnail"))
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -77,7 +79,7 @@ class ResultsTableModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section]
+            return tr(self.COLUMNS[section])
         return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -112,7 +114,7 @@ class ResultsTableModel(QAbstractTableModel):
         elif role == Qt.ItemDataRole.ToolTipRole:
             if col == COLLECTION_COLUMN:
                 return scene.collection or ""
-            key = f"\nScene key: {scene.scene_key}" if scene.scene_key else ""
+            key = "\n" + tr("Scene key: {key}").format(key=scene.scene_key) if scene.scene_key else ""
             return f"{scene.id}\n{scene.date_text}{key}"
         elif role == Qt.ItemDataRole.TextAlignmentRole and col == CLOUD_COLUMN:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -14,6 +14,7 @@ from ..providers.model import Scene
 from ..providers.net.redact import strip_signature
 from ..services.tasks import TaskKeeper
 from ..tasks.function_task import FunctionTask
+from ..i18n import tr
 
 PREFERRED_VIEW_ASSETS = ("visual", "rendered_preview_cog", "data", "image", "src_xs", "B04", "red", "SR_B4")
 QUICKLOOK_CACHE_SIZE = 200
@@ -51,7 +52,7 @@ class ScenePanel(QWidget):
         self.quicklook_cache: Dict[str, QImage] = {}
         self.current_scene: Optional[Scene] = None
         scl = QVBoxLayout(self)
-        self.scene_title = QLabel("Select a scene in the results.")
+        self.scene_title = QLabel(tr("Select a scene in the results."))
         self.scene_title.setWordWrap(True)
         self.scene_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.scene_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -64,32 +65,32 @@ class ScenePanel(QWidget):
         self.quicklook.setWordWrap(True)  # a long error must not widen the dock
         self.quicklook.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         scl.addWidget(self.quicklook)
-        asset_box = QGroupBox("Assets")
+        asset_box = QGroupBox(tr("Assets"))
         al = QVBoxLayout(asset_box)
         self.assets_tree = QTreeWidget()
         self.assets_tree.setObjectName("assetsTree")
-        self.assets_tree.setHeaderLabels(["Asset", "Type", "Roles"])
+        self.assets_tree.setHeaderLabels([tr("Asset"), tr("Type"), tr("Roles")])
         self.assets_tree.setRootIsDecorated(False)
         al.addWidget(self.assets_tree)
         ab = QHBoxLayout()
-        self.asset_add_button = QPushButton("Add to map")
+        self.asset_add_button = QPushButton(tr("Add to map"))
         self.asset_add_button.setObjectName("assetAddButton")
         self.asset_add_button.clicked.connect(self._add_current_asset)
-        self.asset_download_button = QPushButton("Download")
+        self.asset_download_button = QPushButton(tr("Download"))
         self.asset_download_button.setObjectName("assetDownloadButton")
         self.asset_download_button.clicked.connect(self._download_current_asset)
-        self.asset_copy_button = QPushButton("Copy link")
+        self.asset_copy_button = QPushButton(tr("Copy link"))
         self.asset_copy_button.setObjectName("assetCopyButton")
         self.asset_copy_button.clicked.connect(self._copy_current_asset)
         for b in (self.asset_add_button, self.asset_download_button, self.asset_copy_button):
             ab.addWidget(b)
         al.addLayout(ab)
         scl.addWidget(asset_box, 1)
-        prop_box = QGroupBox("Properties")
+        prop_box = QGroupBox(tr("Properties"))
         pl = QVBoxLayout(prop_box)
         self.properties_tree = QTreeWidget()
         self.properties_tree.setObjectName("propertiesTree")
-        self.properties_tree.setHeaderLabels(["Property", "Value"])
+        self.properties_tree.setHeaderLabels([tr("Property"), tr("Value")])
         self.properties_tree.setRootIsDecorated(False)
         pl.addWidget(self.properties_tree)
         scl.addWidget(prop_box, 1)
@@ -101,10 +102,10 @@ class ScenePanel(QWidget):
         self.properties_tree.clear()
         self.quicklook.clear()
         if scene is None:
-            self.scene_title.setText("Select a scene in the results.")
+            self.scene_title.setText(tr("Select a scene in the results."))
             return
-        key = f"<br>Scene key: {scene.scene_key}" if scene.scene_key else ""
-        cloud = "" if scene.cloud_cover is None else f" · cloud {scene.cloud_cover:.1f} %"
+        key = "<br>" + tr("Scene key: {key}").format(key=scene.scene_key) if scene.scene_key else ""
+        cloud = "" if scene.cloud_cover is None else " · " + tr("cloud {cloud:.1f} %").format(cloud=scene.cloud_cover)
         self.scene_title.setText(f"<b>{scene.id}</b><br>{scene.collection or ''} · {scene.date_text}{cloud}{key}")
         for asset in scene.assets.values():
             item = QTreeWidgetItem([asset.title or asset.key, asset.media_type or "", ", ".join(asset.roles)])
@@ -131,13 +132,13 @@ class ScenePanel(QWidget):
     def _load_quicklook(self, scene: Scene) -> None:
         href = scene.thumbnail
         if not href:
-            self.quicklook.setText("No quicklook")
+            self.quicklook.setText(tr("No quicklook"))
             return
         cache_key = f"{scene.connection}|{href}"
         if cache_key in self.quicklook_cache:
             self._set_quicklook(scene, self.quicklook_cache[cache_key])
             return
-        self.quicklook.setText("Loading quicklook…")
+        self.quicklook.setText(tr("Loading quicklook…"))
         open_provider = self.provider_for(scene)
 
         def fetch():
@@ -145,7 +146,7 @@ class ScenePanel(QWidget):
 
             return fetch_quicklook(open_provider(), href)
 
-        task = FunctionTask(f"EO Scene Finder: quicklook {scene.id}", fetch, hidden=True)
+        task = FunctionTask(tr("EO Scene Finder: quicklook {id}").format(id=scene.id), fetch, hidden=True)
         task.done.connect(lambda t: self._quicklook_loaded(scene, cache_key, t))
         self.keeper.start(task, owner=self)
 
@@ -153,13 +154,14 @@ class ScenePanel(QWidget):
         if task.error is not None or not task.result:
             if self.current_scene is scene:
                 reason = task.error.user_message if task.error else ""
-                self.quicklook.setText("Quicklook unavailable" + (f": {reason[:160]}" if reason else ""))
+                self.quicklook.setText(tr("Quicklook unavailable: {reason}").format(reason=reason[:160]) if reason
+                                       else tr("Quicklook unavailable"))
                 self.quicklook.setToolTip(reason)
             return
         image = QImage.fromData(task.result)
         if image.isNull():
             if self.current_scene is scene:
-                self.quicklook.setText("Quicklook is not an image")
+                self.quicklook.setText(tr("Quicklook is not an image"))
             return
         self.quicklook_cache[cache_key] = image
         if len(self.quicklook_cache) > QUICKLOOK_CACHE_SIZE:
@@ -188,7 +190,8 @@ class ScenePanel(QWidget):
         asset = self._current_asset()
         if asset is not None:
             QGuiApplication.clipboard().setText(strip_signature(asset.href))
-            self.statusMessage.emit(f"Copied the link of {asset.key} (unsigned; streaming signs it on use).")
+            self.statusMessage.emit(tr("Copied the link of {asset} (unsigned; streaming signs it on use).").format(
+                asset=asset.key))
 
     def _download_current_asset(self) -> None:
         asset = self._current_asset()

@@ -15,6 +15,7 @@ from ..providers.model import SearchRequest
 from ..services.log import log_message
 from ..services.tasks import TaskKeeper
 from ..tasks.search_task import SearchTask, release_results
+from ..i18n import tr
 
 ROWS_PER_SLICE = 200  # rows added to the table per event-loop turn
 
@@ -71,12 +72,12 @@ class SearchController(QObject):
         self.results_model.clear()
         release_results()
         self.footprints.clear()
-        task = SearchTask(f"EO Scene Finder: search {label}", open_provider, request)
+        task = SearchTask(tr("EO Scene Finder: search {label}").format(label=label), open_provider, request)
         task.pageReady.connect(self._page_arrived)
         task.searchFinished.connect(self._search_finished)
         self.search_task = task
         self.runningChanged.emit(True)
-        self.statusChanged.emit(f"Searching {label}…", False)
+        self.statusChanged.emit(tr("Searching {label}…").format(label=label), False)
         self.keeper.start(task, owner=self)
         return task
 
@@ -120,9 +121,10 @@ class SearchController(QObject):
             outcome, self._finish_after_rows = self._finish_after_rows, None
             self._report(outcome)
             return
-        more = " — more are loading…" if self._pending_more else ""
+        more = tr(" — more are loading…") if self._pending_more else ""
         progress = f" ({self._progress_text})" if self._progress_text else ""
-        self.statusChanged.emit(f"{self.results_model.rowCount()} scenes{more}{progress}", False)
+        self.statusChanged.emit(tr("{count} scenes{details}").format(count=self.results_model.rowCount(),
+                                                                      details=more + progress), False)
 
     def _announce_progress(self, page) -> None:
         """The bar: date slices done (sliced searches), else scenes received of the match
@@ -139,7 +141,8 @@ class SearchController(QObject):
             limit = task.request.limit
             total = min(matched, limit) if limit else matched
             received = self.results_model.rowCount() + len(self._pending_scenes)
-            self.progressChanged.emit(float(received), float(total), f"{received} of {total} scenes")
+            self.progressChanged.emit(float(received), float(total), tr("{received} of {total} scenes").format(
+                received=received, total=total))
         else:
             self.progressChanged.emit(0.0, 0.0, "")
 
@@ -166,27 +169,29 @@ class SearchController(QObject):
         self.runningChanged.emit(False)
         n = self.results_model.rowCount()
         if outcome.error is not None:
-            self.failed.emit(outcome.error, f"Search failed after {n} scenes" if n else "Search failed")
+            self.failed.emit(outcome.error, tr("Search failed after {count} scenes").format(count=n) if n
+                             else tr("Search failed"))
             return
         if outcome.cancelled:
             self.statusChanged.emit(
-                f"Search cancelled: {n} scenes" + (" (more exist on the server)" if outcome.more else ""), False)
+                tr("Search cancelled: {count} scenes (more exist on the server)").format(count=n) if outcome.more
+                else tr("Search cancelled: {count} scenes").format(count=n), False)
             return
         tail = ""
         if outcome.truncated or (outcome.more and outcome.limit):
-            tail = f" (stopped at your cap of {outcome.limit}; more exist on the server)"
+            tail = tr(" (stopped at your cap of {limit}; more exist on the server)").format(limit=outcome.limit)
         elif outcome.matched is not None:
-            tail = f" of {outcome.matched} matching"
+            tail = tr(" of {matched} matching").format(matched=outcome.matched)
         if n:
             self.scenesFound.emit(n)
         distinct = list(dict.fromkeys(outcome.warnings))
         warn = ""
         if len(distinct) == 1 and "could not be read" not in distinct[0]:
-            warn = f" — {distinct[0].rstrip('.')}"      # one thing to say (a catalog's partial answer)
+            warn = " — " + distinct[0].rstrip(".")      # one thing to say (a catalog's partial answer)
         elif outcome.warnings:
-            warn = f" — {len(outcome.warnings)} document(s) could not be read"
+            warn = tr(" — {count} document(s) could not be read").format(count=len(outcome.warnings))
         progress = f" ({self._progress_text})" if self._progress_text else ""
-        self.statusChanged.emit(f"{n} scenes{tail}{warn}{progress}." if n else "No scene matches these filters." + warn,
-                                False)
+        self.statusChanged.emit(tr("{count} scenes{details}.").format(count=n, details=tail + warn + progress) if n
+                                else tr("No scene matches these filters.") + warn, False)
         if outcome.warnings:
             log_message("\n".join(outcome.warnings[:50]), Qgis.Warning)

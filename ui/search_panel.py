@@ -19,12 +19,13 @@ from qgis.PyQt.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDateEdit, QF
 
 from ..providers.model import SearchRequest
 from .aoi import AoiManager, PolygonAoiTool, RectangleAoiTool
+from ..i18n import tr, tr_noop
 
 SORT_CHOICES = (
-    ("Newest first", "-datetime"),
-    ("Oldest first", "datetime"),
-    ("Least cloudy first", "eo:cloud_cover"),
-    ("Server order", ""),
+    (tr_noop("Newest first"), "-datetime"),
+    (tr_noop("Oldest first"), "datetime"),
+    (tr_noop("Least cloudy first"), "eo:cloud_cover"),
+    (tr_noop("Server order"), ""),
 )
 
 
@@ -66,22 +67,22 @@ class SearchPanel(QWidget):
         self.connection_combo.currentIndexChanged.connect(self._connection_changed)
         self.manage_button = QToolButton()
         self.manage_button.setText("…")
-        self.manage_button.setToolTip("Manage connections")
+        self.manage_button.setToolTip(tr("Manage connections"))
         self.manage_button.clicked.connect(self.manageConnectionsRequested)
         conn_row.addWidget(self.connection_combo)
         conn_row.addWidget(self.manage_button)
-        form.addRow("Connection", conn_row)
+        form.addRow(tr("Connection"), conn_row)
 
         coll_box = QVBoxLayout()
         coll_top = QHBoxLayout()
         self.collection_filter = QLineEdit()
         self.collection_filter.setObjectName("collectionFilter")
-        self.collection_filter.setPlaceholderText("Filter collections (Enter searches the server)")
+        self.collection_filter.setPlaceholderText(tr("Filter collections (Enter searches the server)"))
         self.collection_filter.textChanged.connect(self._filter_collections_locally)
         self.collection_filter.returnPressed.connect(self._search_collections_on_server)
         self.reload_collections_button = QToolButton()
         self.reload_collections_button.setText("⟳")
-        self.reload_collections_button.setToolTip("Reload the collections")
+        self.reload_collections_button.setToolTip(tr("Reload the collections"))
         self.reload_collections_button.clicked.connect(self.collectionsReloadRequested)
         coll_top.addWidget(self.collection_filter)
         coll_top.addWidget(self.reload_collections_button)
@@ -93,18 +94,18 @@ class SearchPanel(QWidget):
         self.collections_view.setMaximumHeight(110)
         self.collections_model.itemChanged.connect(lambda _i: self.collectionsChecked.emit())
         coll_box.addWidget(self.collections_view)
-        form.addRow("Collections", coll_box)
+        form.addRow(tr("Collections"), coll_box)
 
         aoi_row = QHBoxLayout()
         self.aoi_buttons = {}
         for key, text, tip, slot in (
-                ("rect", "▭", "Draw a rectangle on the map", self._draw_rectangle),
-                ("poly", "⬠", "Draw a polygon (right-click or double-click to finish)", self._draw_polygon),
-                ("extent", "Map", "Use the current map extent", self.aoi.set_from_map_extent),
-                ("layer", "Layer", "Use the extent of the active layer", self._aoi_from_layer),
-                ("selection", "Selected", "Use the selected features of the active layer (their union)",
+                ("rect", "▭", tr("Draw a rectangle on the map"), self._draw_rectangle),
+                ("poly", "⬠", tr("Draw a polygon (right-click or double-click to finish)"), self._draw_polygon),
+                ("extent", tr("Map"), tr("Use the current map extent"), self.aoi.set_from_map_extent),
+                ("layer", tr("Layer"), tr("Use the extent of the active layer"), self._aoi_from_layer),
+                ("selection", tr("Selected"), tr("Use the selected features of the active layer (their union)"),
                  self._aoi_from_selection),
-                ("clear", "✕", "Clear the area of interest (search everywhere)", self.aoi.clear)):
+                ("clear", "✕", tr("Clear the area of interest (search everywhere)"), self.aoi.clear)):
             b = QToolButton()
             b.setText(text)
             b.setToolTip(tip)
@@ -115,14 +116,14 @@ class SearchPanel(QWidget):
         aoi_row.addStretch(1)
         aoi_col = QVBoxLayout()
         aoi_col.addLayout(aoi_row)
-        self.aoi_label = QLabel("No area: the whole world")
+        self.aoi_label = QLabel(tr("No area: the whole world"))
         self.aoi_label.setObjectName("aoiLabel")
         aoi_col.addWidget(self.aoi_label)
-        form.addRow("Area", aoi_col)
+        form.addRow(tr("Area"), aoi_col)
 
         date_row = QHBoxLayout()
         self.use_dates = QCheckBox()
-        self.use_dates.setToolTip("Filter by acquisition date (end date included)")
+        self.use_dates.setToolTip(tr("Filter by acquisition date (end date included)"))
         self.use_dates.setChecked(True)
         self.start_date = QDateEdit()
         self.start_date.setObjectName("startDate")
@@ -140,7 +141,7 @@ class SearchPanel(QWidget):
         date_row.addWidget(self.start_date)
         date_row.addWidget(QLabel("→"))
         date_row.addWidget(self.end_date)
-        form.addRow("Dates", date_row)
+        form.addRow(tr("Dates"), date_row)
 
         cloud_row = QHBoxLayout()
         self.cloud_slider = QSlider(Qt.Orientation.Horizontal)
@@ -153,18 +154,18 @@ class SearchPanel(QWidget):
         cloud_row.addWidget(self.cloud_slider)
         cloud_row.addWidget(self.cloud_label)
         self._update_cloud_label(100)
-        form.addRow("Max cloud", cloud_row)
+        form.addRow(tr("Max cloud"), cloud_row)
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName("cql2Edit")
-        self.filter_edit.setPlaceholderText("CQL2, e.g. platform = 'landsat-8' AND view:sun_elevation > 30")
+        self.filter_edit.setPlaceholderText(tr("CQL2, e.g. platform = 'landsat-8' AND view:sun_elevation > 30"))
         self.queryables_completer = QCompleter([], self.filter_edit)
         self.queryables_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.filter_edit.setCompleter(self.queryables_completer)
-        form.addRow("Filter", self.filter_edit)
+        form.addRow(tr("Filter"), self.filter_edit)
 
         # per-collection attribute filters, for catalogs that declare common ones (CDSE)
-        self.attributes_box = QGroupBox("Attributes")
+        self.attributes_box = QGroupBox(tr("Attributes"))
         self.attributes_box.setObjectName("attributesBox")
         self.attributes_form = QFormLayout(self.attributes_box)
         self.attributes_form.setContentsMargins(4, 4, 4, 4)
@@ -176,24 +177,24 @@ class SearchPanel(QWidget):
         self.sort_combo = QComboBox()
         self.sort_combo.setObjectName("sortCombo")
         for label, value in SORT_CHOICES:
-            self.sort_combo.addItem(label, value)
+            self.sort_combo.addItem(tr(label), value)
         self.limit_spin = QSpinBox()
         self.limit_spin.setObjectName("limitSpin")
         self.limit_spin.setRange(0, 1_000_000)
         self.limit_spin.setValue(500)
-        self.limit_spin.setSpecialValueText("all")
-        self.limit_spin.setToolTip("At most this many scenes (0 = all)")
+        self.limit_spin.setSpecialValueText(tr("all"))
+        self.limit_spin.setToolTip(tr("At most this many scenes (0 = all)"))
         opt_row.addWidget(self.sort_combo, 1)
-        opt_row.addWidget(QLabel("max"))
+        opt_row.addWidget(QLabel(tr("max")))
         opt_row.addWidget(self.limit_spin)
-        form.addRow("Sort", opt_row)
+        form.addRow(tr("Sort"), opt_row)
 
         btn_row = QHBoxLayout()
-        self.search_button = QPushButton("Search")
+        self.search_button = QPushButton(tr("Search"))
         self.search_button.setObjectName("searchButton")
         self.search_button.setDefault(True)
         self.search_button.clicked.connect(self.searchRequested)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(tr("Cancel"))
         self.cancel_button.setObjectName("cancelButton")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancelRequested)
@@ -205,7 +206,7 @@ class SearchPanel(QWidget):
         self.status_label.setObjectName("statusLabel")
         self.status_label.setWordWrap(True)
         self.details_button = QToolButton()
-        self.details_button.setText("Details…")
+        self.details_button.setText(tr("Details…"))
         self.details_button.setVisible(False)
         self.details_button.clicked.connect(self.detailsRequested)
         st_row = QHBoxLayout()
@@ -281,7 +282,7 @@ class SearchPanel(QWidget):
         attribute filters."""
         names = sorted(queryables.keys())
         self.queryables_completer.setModel(QStringListModel(names, self.queryables_completer))
-        self.filter_edit.setToolTip("Properties you can filter on: " + ", ".join(names[:60]))
+        self.filter_edit.setToolTip(tr("Properties you can filter on: {names}").format(names=", ".join(names[:60])))
         self._build_attribute_filters(dict(queryables))
 
     def clear_attribute_filters(self) -> None:
@@ -387,14 +388,14 @@ class SearchPanel(QWidget):
         for name, schema in common:
             if schema.get("enum"):
                 w = QComboBox()
-                w.addItem("any", None)
+                w.addItem(tr("any"), None)
                 for value in schema["enum"]:
                     w.addItem(str(value), value)
                 if name in previous:
                     w.setCurrentIndex(max(0, w.findData(previous[name])))
             else:
                 w = QLineEdit()
-                w.setPlaceholderText("any" if schema.get("type") != "number" else "any (a number)")
+                w.setPlaceholderText(tr("any") if schema.get("type") != "number" else tr("any (a number)"))
                 w.setText(str(previous.get(name, "")))
             w.setObjectName(f"attr_{name}")
             self.attribute_widgets[name] = w
@@ -429,27 +430,28 @@ class SearchPanel(QWidget):
     def _aoi_from_layer(self) -> None:
         layer = self._active_vector_layer()
         if layer is None:
-            self.set_status("Select a layer in the Layers panel first.", error=True)
+            self.set_status(tr("Select a layer in the Layers panel first."), error=True)
             return
         self.aoi.set_from_layer_extent(layer)
 
     def _aoi_from_selection(self) -> None:
         layer = self._active_vector_layer()
         if not isinstance(layer, QgsVectorLayer):
-            self.set_status("Select a vector layer with selected polygons first.", error=True)
+            self.set_status(tr("Select a vector layer with selected polygons first."), error=True)
             return
         if not self.aoi.set_from_selected_features(layer):
-            self.set_status(f"“{layer.name()}” has no selected polygon features.", error=True)
+            self.set_status(tr("“{name}” has no selected polygon features.").format(name=layer.name()), error=True)
 
     def _update_aoi_label(self) -> None:
         if self.aoi.geometry is None:
-            self.aoi_label.setText("No area: the whole world")
+            self.aoi_label.setText(tr("No area: the whole world"))
             return
-        self.aoi_label.setText(f"{self.aoi.source or 'Area'} · {self.aoi.area_km2():,.0f} km²")
+        self.aoi_label.setText(tr("{area} · {km2:,.0f} km²").format(
+            area=self.aoi.source or tr("Area"), km2=self.aoi.area_km2()))
 
     # ------------------------------------------------------------------ search
     def _update_cloud_label(self, value: int) -> None:
-        self.cloud_label.setText("any" if value >= 100 else f"≤ {value} %")
+        self.cloud_label.setText(tr("any") if value >= 100 else tr("≤ {value} %").format(value=value))
 
     def build_request(self) -> SearchRequest:
         start = end = None

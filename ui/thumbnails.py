@@ -15,6 +15,7 @@ from qgis.PyQt.QtGui import QImage, QPixmap
 from ..providers.model import Scene
 from ..services.tasks import TaskKeeper
 from ..tasks.function_task import FunctionTask
+from ..i18n import tr
 
 THUMBNAIL_SIZE = (56, 42)
 CACHE_SIZE = 600
@@ -75,7 +76,7 @@ class ThumbnailLoader(QObject):
                 return image.scaled(*THUMBNAIL_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
                                     Qt.TransformationMode.SmoothTransformation)
 
-            task = FunctionTask(f"EO Scene Finder: thumbnail {scene.id}", fetch, hidden=True)
+            task = FunctionTask(tr("EO Scene Finder: thumbnail {id}").format(id=scene.id), fetch, hidden=True)
             generation = self._generation
             task.done.connect(lambda t, key=key, serial=serial, g=generation: self._done(key, serial, g, t))
             self._running[key] = task

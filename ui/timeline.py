@@ -14,6 +14,7 @@ from typing import List, Optional, Tuple
 from qgis.PyQt.QtCore import QModelIndex, QRectF, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QPainter, QPen
 from qgis.PyQt.QtWidgets import QSizePolicy, QWidget
+from ..i18n import tr
 
 UTC = _dt.timezone.utc
 # the footprint style's classes: 0-10, 10-30, 30-60, 60-100 %, no cloud figure
@@ -88,8 +89,8 @@ class TimelineWidget(QWidget):
         self._rebin_timer.timeout.connect(self.rebin)
         model.rowsInserted.connect(self._rows_inserted)
         model.modelReset.connect(self._reset)
-        self.setToolTip("Scenes over time. Drag to keep one period in the table and on the map; "
-                        "double-click to show every date again.")
+        self.setToolTip(tr("Scenes over time. Drag to keep one period in the table and on the map; "
+                        "double-click to show every date again."))
 
     # ------------------------------------------------------------------ data
     def _reset(self) -> None:
@@ -161,7 +162,7 @@ class TimelineWidget(QWidget):
         rect = self._plot_rect()
         if not self.bins:
             painter.setPen(self.palette().color(self.foregroundRole()))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Scenes over time appear here")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, tr("Scenes over time appear here"))
             return
         peak = max(sum(c) for _s, _e, c in self.bins) or 1
         for start, end, counts in self.bins:
@@ -188,8 +189,15 @@ class TimelineWidget(QWidget):
         last = _dt.datetime.fromtimestamp(self.bins[-1][1] - 1, UTC).strftime("%Y-%m-%d")
         painter.drawText(QRectF(rect.left(), text_y, rect.width(), line), Qt.AlignmentFlag.AlignLeft, first)
         painter.drawText(QRectF(rect.left(), text_y, rect.width(), line), Qt.AlignmentFlag.AlignHCenter,
-                         f"{sum(sum(c) for _s, _e, c in self.bins)} scenes per {self.unit}")
+                         self._summary(sum(sum(c) for _s, _e, c in self.bins)))
         painter.drawText(QRectF(rect.left(), text_y, rect.width(), line), Qt.AlignmentFlag.AlignRight, last)
+
+    def _summary(self, count: int) -> str:
+        if self.unit == "month":
+            return tr("{count} scenes per month").format(count=count)
+        if self.unit == "week":
+            return tr("{count} scenes per week").format(count=count)
+        return tr("{count} scenes per day").format(count=count)
 
     # ------------------------------------------------------------------ choosing a period
     def mousePressEvent(self, event):  # noqa: N802

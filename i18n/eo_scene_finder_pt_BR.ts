@@ -1,0 +1,1866 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="pt_BR">
+    <context>
+        <name>EoSceneFinder</name>
+        <message>
+            <location filename="../algorithms/common.py" line="31" />
+            <source>QGIS's network settings could not be applied: {err}</source>
+            <translation>Não foi possível aplicar as configurações de rede do QGIS: {err}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/common.py" line="50" />
+            <source>The input layer has no “{missing}” field: use a layer made by “EO Scene Finder › Search scenes” or the panel's “Scene footprints” layer (with “Selected features only”).</source>
+            <translation>A camada de entrada não tem o campo “{missing}”: use uma camada gerada por “EO Scene Finder › Buscar cenas” ou a camada “Contornos das cenas” do painel (com “Somente feições selecionadas”).</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="30" />
+            <source>HTTPS (the catalog's links)</source>
+            <translation>HTTPS (os links do catálogo)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="36" />
+            <source>Download scenes</source>
+            <translation>Baixar cenas</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="39" />
+            <source>Downloads the scenes of a layer made by “Search scenes” (the selected features only when “Selected features only” is ticked) into &lt;folder&gt;/&lt;collection&gt;/&lt;scene id&gt;/. Parallel, resumable (.part files), checksum-verified; files already downloaded and verified are skipped.
+
+ASSETS: comma-separated asset keys; empty = the whole product for product catalogs, all data assets for STAC.</source>
+            <translation>Baixa as cenas de uma camada gerada por “Buscar cenas” (somente as feições selecionadas quando “Somente feições selecionadas” estiver marcado) em &lt;pasta&gt;/&lt;coleção&gt;/&lt;id da cena&gt;/. Em paralelo, com retomada (arquivos .part) e verificação de checksum; arquivos já baixados e verificados são ignorados.
+
+ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro para catálogos de produtos, todos os recursos de dados para STAC.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="49" />
+            <location filename="../algorithms/export.py" line="63" />
+            <location filename="../algorithms/mosaic.py" line="37" />
+            <source>Scenes (from Search scenes)</source>
+            <translation>Cenas (de Buscar cenas)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="51" />
+            <source>Asset keys (comma-separated)</source>
+            <translation>Chaves dos recursos (separadas por vírgulas)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="52" />
+            <source>Output folder</source>
+            <translation>Pasta de saída</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="53" />
+            <source>Unpack product archives</source>
+            <translation>Descompactar os arquivos dos produtos</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="54" />
+            <source>Transfer</source>
+            <translation>Transferência</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="56" />
+            <source>Download report</source>
+            <translation>Relatório de download</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="58" />
+            <source>Folder</source>
+            <translation>Pasta</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="68" />
+            <location filename="../algorithms/export.py" line="73" />
+            <location filename="../algorithms/mosaic.py" line="52" />
+            <source>INPUT is not a readable layer.</source>
+            <translation>INPUT não é uma camada legível.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="75" />
+            <source>The input layer has no scene to download.</source>
+            <translation>A camada de entrada não tem nenhuma cena para baixar.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="88" />
+            <source>{id} has no asset {missing}; it has: {assets}</source>
+            <translation>{id} não tem o recurso {missing}; ela tem: {assets}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="98" />
+            <source>Nothing to download: no scene has the requested assets.</source>
+            <translation>Nada para baixar: nenhuma cena tem os recursos pedidos.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="99" />
+            <source>{count} file(s) to fetch into {folder}</source>
+            <translation>{count} arquivo(s) para buscar em {folder}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="128" />
+            <source>Cancelled: partial files stay as .part and resume on the next run.</source>
+            <translation>Cancelado: os arquivos parciais ficam como .part e são retomados na próxima execução.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="142" />
+            <source>TRANSFER=S3 works with {kinds} connections; {id} comes from “{conn}”.</source>
+            <translation>TRANSFER=S3 funciona com conexões {kinds}; {id} vem de “{conn}”.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="179" />
+            <source>Downloaded {done}, skipped {skipped} (already present), failed {failed}.</source>
+            <translation>Baixados: {done}, ignorados: {skipped} (já presentes), com falha: {failed}.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="182" />
+            <source>Not verified: {unverified} (kept as .unverified: the file never matched its published checksum).</source>
+            <translation>Não verificados: {unverified} (mantidos como .unverified: o arquivo nunca correspondeu ao checksum publicado).</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/export.py" line="20" />
+            <source>STAC ItemCollection (GeoJSON)</source>
+            <translation>ItemCollection STAC (GeoJSON)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/export.py" line="20" />
+            <source>CSV listing (id,name)</source>
+            <translation>Lista CSV (id,name)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/export.py" line="52" />
+            <source>Export scene list</source>
+            <translation>Exportar a lista de cenas</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/export.py" line="55" />
+            <source>Writes the scenes of a layer made by “Search scenes” as a STAC ItemCollection (GeoJSON), as a CSV listing with the two columns id,name (as cdsodatacli writes it: product Id and Name for Copernicus Data Space, the item id otherwise), or as a GeoPackage.</source>
+            <translation>Grava as cenas de uma camada gerada por “Buscar cenas” como ItemCollection STAC (GeoJSON), como lista CSV com as duas colunas id,name (como o cdsodatacli grava: Id e Name do produto para o Copernicus Data Space, o id do item nos demais casos) ou como GeoPackage.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/export.py" line="65" />
+            <source>Format</source>
+            <translation>Formato</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/export.py" line="68" />
+            <source>Output file</source>
+            <translation>Arquivo de saída</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/export.py" line="77" />
+            <source>OUTPUT is empty.</source>
+            <translation>OUTPUT está vazio.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/export.py" line="113" />
+            <source>Wrote {count} scene(s) to {destination}</source>
+            <translation>{count} cena(s) gravada(s) em {destination}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/export.py" line="131" />
+            <location filename="../algorithms/export.py" line="145" />
+            <source>Writing the GeoPackage failed: {error}</source>
+            <translation>Falha ao gravar o GeoPackage: {error}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/mosaic.py" line="23" />
+            <source>Virtual mosaic of an asset</source>
+            <translation>Mosaico virtual de um recurso</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/mosaic.py" line="26" />
+            <source>Builds a GDAL virtual mosaic (.vrt) of one asset (e.g. visual, B04, src_xs) of the scenes of a layer made by “Search scenes” (selected features only when ticked), optionally clipped to an extent. The imagery streams through /vsicurl/ with signed URLs; nothing is downloaded. Scenes in different projections are warped on the fly to the first scene's CRS. Signed URLs inside the VRT expire with the catalog's signatures (DINAMIS: 8 h; Planetary Computer: about 1 h): run the algorithm again to refresh them.</source>
+            <translation>Monta um mosaico virtual GDAL (.vrt) de um recurso (por ex. visual, B04, src_xs) das cenas de uma camada gerada por “Buscar cenas” (somente as feições selecionadas, se marcado), opcionalmente recortado por uma extensão. As imagens são lidas por streaming via /vsicurl/ com URLs assinadas; nada é baixado. Cenas em projeções diferentes são reprojetadas em tempo real para o SRC da primeira cena. As URLs assinadas dentro do VRT expiram com as assinaturas do catálogo (DINAMIS: 8 h; Planetary Computer: cerca de 1 h): execute o algoritmo de novo para renová-las.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/mosaic.py" line="39" />
+            <source>Asset key</source>
+            <translation>Chave do recurso</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/mosaic.py" line="40" />
+            <source>Clip to extent</source>
+            <translation>Recortar pela extensão</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/mosaic.py" line="41" />
+            <source>Mosaic (VRT)</source>
+            <translation>Mosaico (VRT)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/mosaic.py" line="55" />
+            <source>ASSET is empty: name the asset to mosaic (e.g. visual, B04).</source>
+            <translation>ASSET está vazio: informe o recurso do mosaico (por ex. visual, B04).</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/mosaic.py" line="64" />
+            <source>{id} has no asset “{asset_key}” (it has {assets})</source>
+            <translation>{id} não tem o recurso “{asset_key}” (tem {assets})</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/mosaic.py" line="76" />
+            <source>No scene has the asset “{asset_key}”.</source>
+            <translation>Nenhuma cena tem o recurso “{asset_key}”.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/mosaic.py" line="77" />
+            <source>Mosaicking {count} scene(s)</source>
+            <translation>Montando o mosaico de {count} cena(s)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/mosaic.py" line="86" />
+            <source>GDAL could not open {scene_id} {asset_key}: {err}</source>
+            <translation>O GDAL não conseguiu abrir {scene_id} {asset_key}: {err}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/mosaic.py" line="108" />
+            <source>GDAL could not build the mosaic.</source>
+            <translation>O GDAL não conseguiu montar o mosaico.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/mosaic.py" line="110" />
+            <source>Wrote {output}</source>
+            <translation>{output} gravado</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/provider.py" line="23" />
+            <source>EO Scene Finder — satellite scene search and download</source>
+            <translation>EO Scene Finder — busca e download de cenas de satélite</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="30" />
+            <source>Search scenes</source>
+            <translation>Buscar cenas</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="34" />
+            <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
+
+CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results.</source>
+            <translation>Busca em um catálogo e grava um polígono por cena (EPSG:4326) com seu id, coleção, data, cobertura de nuvens, plataforma, recursos e registro completo, para que Baixar, Mosaico e Exportar funcionem só com a camada.
+
+CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou TIPO+URL?opção=… . As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (por ex. -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="45" />
+            <location filename="../ui/results_model.py" line="57" />
+            <location filename="../ui/search_panel.py" line="74" />
+            <source>Connection</source>
+            <translation>Conexão</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="46" />
+            <source>Collections (comma-separated)</source>
+            <translation>Coleções (separadas por vírgulas)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="48" />
+            <source>Extent</source>
+            <translation>Extensão</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="50" />
+            <source>Area of interest (union of its polygons)</source>
+            <translation>Área de interesse (união dos seus polígonos)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="51" />
+            <source>Start (date or ISO datetime)</source>
+            <translation>Início (data ou data-hora ISO)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="52" />
+            <source>End (inclusive)</source>
+            <translation>Fim (inclusivo)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="54" />
+            <source>Maximum cloud cover (%)</source>
+            <translation>Cobertura máxima de nuvens (%)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="56" />
+            <source>CQL2 filter</source>
+            <translation>Filtro CQL2</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="57" />
+            <source>Sort by</source>
+            <translation>Ordenar por</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="58" />
+            <source>Maximum number of scenes (0 = all)</source>
+            <translation>Número máximo de cenas (0 = todas)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="61" />
+            <source>Scenes</source>
+            <translation>Cenas</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="62" />
+            <source>Number of scenes</source>
+            <translation>Número de cenas</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="81" />
+            <source>The AOI layer has no polygon: nothing to search in.</source>
+            <translation>A camada da área de interesse não tem polígono: nada onde buscar.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="89" />
+            <source>The extent and the AOI layer do not overlap: nothing to search in.</source>
+            <translation>A extensão e a camada da área de interesse não se sobrepõem: nada onde buscar.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="95" />
+            <source>CONNECTION is empty: give a preset id, a saved connection or a URL.</source>
+            <translation>CONNECTION está vazio: informe o id de uma predefinição, uma conexão salva ou uma URL.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="119" />
+            <source>Could not create the output layer.</source>
+            <translation>Não foi possível criar a camada de saída.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="126" />
+            <source>Cancelled after {count} scenes.</source>
+            <translation>Cancelado após {count} cenas.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="137" />
+            <source>{count} scenes so far (more pages follow)</source>
+            <translation>{count} cenas até agora (mais páginas a seguir)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="138" />
+            <source>{count} scenes so far</source>
+            <translation>{count} cenas até agora</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="142" />
+            <source>Stopped at LIMIT={limit}; the catalog has more scenes.</source>
+            <translation>Parou em LIMIT={limit}; o catálogo tem mais cenas.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="148" />
+            <source>Found {count} scenes.</source>
+            <translation>{count} cenas encontradas.</translation>
+        </message>
+        <message>
+            <location filename="../plugin.py" line="30" />
+            <source>the Python package “shapely” (Debian/Ubuntu: sudo apt install python3-shapely; Windows/macOS: included in the official QGIS installers)</source>
+            <translation>o pacote Python “shapely” (Debian/Ubuntu: sudo apt install python3-shapely; Windows/macOS: incluído nos instaladores oficiais do QGIS)</translation>
+        </message>
+        <message>
+            <location filename="../plugin.py" line="35" />
+            <source>the Python package “requests” (Debian/Ubuntu: sudo apt install python3-requests)</source>
+            <translation>o pacote Python “requests” (Debian/Ubuntu: sudo apt install python3-requests)</translation>
+        </message>
+        <message>
+            <location filename="../plugin.py" line="56" />
+            <source>The Processing algorithms could not be loaded:
+{details}</source>
+            <translation>Não foi possível carregar os algoritmos de processamento:
+{details}</translation>
+        </message>
+        <message>
+            <location filename="../plugin.py" line="66" />
+            <location filename="../ui/dock.py" line="564" />
+            <source>EO Scene Finder</source>
+            <translation>EO Scene Finder</translation>
+        </message>
+        <message>
+            <location filename="../plugin.py" line="69" />
+            <source>Find, preview and download satellite scenes</source>
+            <translation>Buscar, pré-visualizar e baixar cenas de satélite</translation>
+        </message>
+        <message>
+            <location filename="../plugin.py" line="72" />
+            <location filename="../plugin.py" line="100" />
+            <source>&amp;EO Scene Finder</source>
+            <translation>&amp;EO Scene Finder</translation>
+        </message>
+        <message>
+            <location filename="../plugin.py" line="83" />
+            <source>Network settings not applied: {err}</source>
+            <translation>Configurações de rede não aplicadas: {err}</translation>
+        </message>
+        <message>
+            <location filename="../plugin.py" line="118" />
+            <source>Unloading the services failed: {err}</source>
+            <translation>Falha ao encerrar os serviços: {err}</translation>
+        </message>
+        <message>
+            <location filename="../plugin.py" line="135" />
+            <source>cannot start: missing {missing}</source>
+            <translation>não é possível iniciar: falta {missing}</translation>
+        </message>
+        <message>
+            <location filename="../plugin.py" line="137" />
+            <source>Missing: {missing}</source>
+            <translation>Faltando: {missing}</translation>
+        </message>
+        <message>
+            <location filename="../services/auth_db.py" line="30" />
+            <source>QGIS authentication database</source>
+            <translation>banco de dados de autenticação do QGIS</translation>
+        </message>
+        <message>
+            <location filename="../services/auth_db.py" line="58" />
+            <source>QGIS's authentication database is locked (no master password).</source>
+            <translation>O banco de dados de autenticação do QGIS está bloqueado (sem senha mestra).</translation>
+        </message>
+        <message>
+            <location filename="../services/auth_db.py" line="73" />
+            <source>QGIS's authentication database could not be read.</source>
+            <translation>Não foi possível ler o banco de dados de autenticação do QGIS.</translation>
+        </message>
+        <message>
+            <location filename="../services/auth_db.py" line="99" />
+            <source>QGIS's authentication database refused to save the credentials.</source>
+            <translation>O banco de dados de autenticação do QGIS recusou salvar as credenciais.</translation>
+        </message>
+        <message>
+            <location filename="../services/auth_db.py" line="114" />
+            <source>No OS keyring is available, so EO Scene Finder keeps connection credentials in QGIS's encrypted authentication database (protected by the QGIS master password).</source>
+            <translation>Nenhum chaveiro do sistema está disponível; por isso o EO Scene Finder guarda as credenciais das conexões no banco de dados de autenticação criptografado do QGIS (protegido pela senha mestra do QGIS).</translation>
+        </message>
+        <message>
+            <location filename="../services/connection_store.py" line="70" />
+            <source>The connection “{name}” has a password, token or signature in a URL. URLs are saved in plain text: put credentials in the credentials fields instead.</source>
+            <translation>A conexão “{name}” tem uma senha, um token ou uma assinatura em uma URL. As URLs são salvas em texto puro: coloque as credenciais nos campos de credenciais.</translation>
+        </message>
+        <message>
+            <location filename="../services/connection_store.py" line="75" />
+            <source>The connection option “{bad}” looks like a secret; secrets go to the credentials fields (kept in the OS keyring), never in the saved connection.</source>
+            <translation>A opção de conexão “{bad}” parece um segredo; segredos vão nos campos de credenciais (guardados no chaveiro do sistema), nunca na conexão salva.</translation>
+        </message>
+        <message>
+            <location filename="../services/connection_store.py" line="102" />
+            <source>The saved EO Scene Finder connections could not be read; starting empty.</source>
+            <translation>Não foi possível ler as conexões salvas do EO Scene Finder; iniciando sem conexões.</translation>
+        </message>
+        <message>
+            <location filename="../services/connection_store.py" line="153" />
+            <source>A connection needs a name.</source>
+            <translation>Uma conexão precisa de um nome.</translation>
+        </message>
+        <message>
+            <location filename="../services/connection_store.py" line="156" />
+            <source>Unknown connection kind “{kind}”; known kinds: {kinds}.</source>
+            <translation>Tipo de conexão desconhecido “{kind}”; tipos conhecidos: {kinds}.</translation>
+        </message>
+        <message>
+            <location filename="../services/connection_store.py" line="164" />
+            <source>A connection named “{name}” already exists.</source>
+            <translation>Já existe uma conexão chamada “{name}”.</translation>
+        </message>
+        <message>
+            <location filename="../services/connection_store.py" line="187" />
+            <source>The credentials of “{name}” could not be removed: {error}</source>
+            <translation>Não foi possível remover as credenciais de “{name}”: {error}</translation>
+        </message>
+        <message>
+            <location filename="../services/connection_store.py" line="196" />
+            <source>There is no connection named “{name}”.</source>
+            <translation>Não há nenhuma conexão chamada “{name}”.</translation>
+        </message>
+        <message>
+            <location filename="../services/connection_store.py" line="197" />
+            <source>{name} (copy)</source>
+            <translation>{name} (cópia)</translation>
+        </message>
+        <message>
+            <location filename="../services/connection_store.py" line="228" />
+            <source>{file} is not a connections file: {err}</source>
+            <translation>{file} não é um arquivo de conexões: {err}</translation>
+        </message>
+        <message>
+            <location filename="../services/connection_store.py" line="233" />
+            <source>{file} is not an EO Scene Finder connections file.</source>
+            <translation>{file} não é um arquivo de conexões do EO Scene Finder.</translation>
+        </message>
+        <message>
+            <location filename="../services/connection_store.py" line="239" />
+            <source>A connection in {file} is incomplete.</source>
+            <translation>Uma conexão em {file} está incompleta.</translation>
+        </message>
+        <message>
+            <location filename="../services/credentials.py" line="63" />
+            <source>Device-code logins cannot be shown: {err}</source>
+            <translation>Não é possível mostrar logins por código de dispositivo: {err}</translation>
+        </message>
+        <message>
+            <location filename="../services/credentials.py" line="76" />
+            <source>Two-factor code prompts cannot be shown: {err}</source>
+            <translation>Não é possível mostrar pedidos de código de dois fatores: {err}</translation>
+        </message>
+        <message>
+            <location filename="../services/network.py" line="76" />
+            <source>QGIS is set to use a SOCKS5 proxy, but the Python package PySocks is missing: EO Scene Finder's requests will fail until it is installed.</source>
+            <translation>O QGIS está configurado para usar um proxy SOCKS5, mas o pacote Python PySocks não está instalado: as requisições do EO Scene Finder vão falhar até ele ser instalado.</translation>
+        </message>
+        <message>
+            <location filename="../services/network.py" line="167" />
+            <source>The network settings could not be applied: {err}</source>
+            <translation>Não foi possível aplicar as configurações de rede: {err}</translation>
+        </message>
+        <message>
+            <location filename="../services/providers.py" line="96" />
+            <source>Credentials for {name} could not be read: {error}</source>
+            <translation>Não foi possível ler as credenciais de {name}: {error}</translation>
+        </message>
+        <message>
+            <location filename="../services/providers.py" line="109" />
+            <source>The catalog “{text}” could not be opened.</source>
+            <translation>Não foi possível abrir o catálogo “{text}”.</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="38" />
+            <source>Shapefile keeps at most 254 characters of text</source>
+            <translation>o Shapefile guarda no máximo 254 caracteres de texto</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="39" />
+            <source>dBase keeps at most 254 characters of text</source>
+            <translation>o dBase guarda no máximo 254 caracteres de texto</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="40" />
+            <source>MapInfo TAB keeps at most 254 characters of text</source>
+            <translation>o MapInfo TAB guarda no máximo 254 caracteres de texto</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="41" />
+            <source>MapInfo MIF keeps at most 254 characters of text</source>
+            <translation>o MapInfo MIF guarda no máximo 254 caracteres de texto</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="42" />
+            <source>DXF stores no attributes</source>
+            <translation>o DXF não armazena atributos</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="43" />
+            <source>DGN stores no attributes</source>
+            <translation>o DGN não armazena atributos</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="44" />
+            <source>GPX stores no polygons nor these attributes</source>
+            <translation>o GPX não armazena polígonos nem esses atributos</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="45" />
+            <source>S-57 stores no such attributes</source>
+            <translation>o S-57 não armazena esses atributos</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="46" />
+            <location filename="../services/scene_layer.py" line="47" />
+            <location filename="../services/scene_layer.py" line="48" />
+            <source>INTERLIS does not keep these attributes as written</source>
+            <translation>o INTERLIS não mantém esses atributos como foram gravados</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="49" />
+            <source>PDS4 does not keep these attributes as written</source>
+            <translation>o PDS4 não mantém esses atributos como foram gravados</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="51" />
+            <source>GeoPackage (.gpkg), GeoJSON (.geojson), FlatGeobuf (.fgb) or CSV (.csv)</source>
+            <translation>GeoPackage (.gpkg), GeoJSON (.geojson), FlatGeobuf (.fgb) ou CSV (.csv)</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="52" />
+            <source>in the EO Scene Finder panel, select the scenes (in the table or on the map), then tick “Selected features only”, or use a layer written by “Search scenes”</source>
+            <translation>no painel do EO Scene Finder, selecione as cenas (na tabela ou no mapa) e marque “Somente feições selecionadas”, ou use uma camada gravada por “Buscar cenas”</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="151" />
+            <source>The output {file} cannot hold the scenes' records ({reason}; a record is a whole item of several KB), so Download, Mosaic and Export could not use it. Write the scenes as {formats} instead.</source>
+            <translation>A saída {file} não consegue guardar os registros das cenas ({reason}; um registro é um item inteiro de vários KB), então Baixar, Mosaico e Exportar não poderiam usá-la. Grave as cenas como {formats}.</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="185" />
+            <source>, where Shapefile and MapInfo cut text</source>
+            <translation>, onde Shapefile e MapInfo cortam o texto</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="187" />
+            <source>The “{name}” of scene {scene_id} is cut short or damaged ({length} characters{cut}): its file format could not hold a whole record. Run “Search scenes” again and write its output as {formats}.</source>
+            <translation>O campo “{name}” da cena {scene_id} está cortado ou danificado ({length} caracteres{cut}): o formato do arquivo não conseguiu guardar um registro inteiro. Execute “Buscar cenas” de novo e grave a saída como {formats}.</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="202" />
+            <source>(feature {fid})</source>
+            <translation>(feição {fid})</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="212" />
+            <source>Scene {scene_id} has no record (the panel fills it only for selected scenes): {hint}.</source>
+            <translation>A cena {scene_id} não tem registro (o painel só o preenche para as cenas selecionadas): {hint}.</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="215" />
+            <source>The “record” of scene {scene_id} is not a JSON object: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
+            <translation>O “registro” (record) da cena {scene_id} não é um objeto JSON: use uma camada gerada por “Buscar cenas” ou a camada Contornos das cenas do painel.</translation>
+        </message>
+        <message>
+            <location filename="../services/scene_layer.py" line="218" />
+            <source>Scene {scene_id} has no connection: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
+            <translation>A cena {scene_id} não tem conexão: use uma camada gerada por “Buscar cenas” ou a camada Contornos das cenas do painel.</translation>
+        </message>
+        <message>
+            <location filename="../tasks/download_task.py" line="67" />
+            <source>Downloading {count} files</source>
+            <translation>Baixando {count} arquivos</translation>
+        </message>
+        <message>
+            <location filename="../tasks/download_task.py" line="68" />
+            <source>Downloading</source>
+            <translation>Baixando</translation>
+        </message>
+        <message>
+            <location filename="../tasks/download_task.py" line="70" />
+            <source>Downloading {label}</source>
+            <translation>Baixando {label}</translation>
+        </message>
+        <message>
+            <location filename="../tasks/download_task.py" line="85" />
+            <source>Could not prepare the downloads: {err}</source>
+            <translation>Não foi possível preparar os downloads: {err}</translation>
+        </message>
+        <message>
+            <location filename="../tasks/download_task.py" line="133" />
+            <source>Download task failed: {error}</source>
+            <translation>A tarefa de download falhou: {error}</translation>
+        </message>
+        <message>
+            <location filename="../tasks/download_task.py" line="136" />
+            <source>Not downloaded: {problem}</source>
+            <translation>Não baixado: {problem}</translation>
+        </message>
+        <message>
+            <location filename="../tasks/download_task.py" line="141" />
+            <source>Downloads finished: {parts}</source>
+            <translation>Downloads concluídos: {parts}</translation>
+        </message>
+        <message>
+            <location filename="../tasks/download_task.py" line="161" />
+            <source>{files_finished} of {files_total} files</source>
+            <translation>{files_finished} de {files_total} arquivos</translation>
+        </message>
+        <message>
+            <location filename="../tasks/download_task.py" line="168" />
+            <location filename="../ui/downloads_widget.py" line="407" />
+            <source>{duration_text} left</source>
+            <translation>{duration_text} restantes</translation>
+        </message>
+        <message>
+            <location filename="../tasks/function_task.py" line="38" />
+            <source>{description} failed unexpectedly.</source>
+            <translation>{description} falhou inesperadamente.</translation>
+        </message>
+        <message>
+            <location filename="../tasks/raster_task.py" line="143" />
+            <source>GDAL could not open the asset.</source>
+            <translation>O GDAL não conseguiu abrir o recurso.</translation>
+        </message>
+        <message>
+            <location filename="../tasks/raster_task.py" line="145" />
+            <source>GDAL could not open the asset (not a raster, or access refused).</source>
+            <translation>O GDAL não conseguiu abrir o recurso (não é um raster, ou o acesso foi recusado).</translation>
+        </message>
+        <message>
+            <location filename="../tasks/raster_task.py" line="156" />
+            <location filename="../tasks/raster_task.py" line="164" />
+            <source>Opening the remote raster failed.</source>
+            <translation>Falha ao abrir o raster remoto.</translation>
+        </message>
+        <message>
+            <location filename="../tasks/raster_task.py" line="168" />
+            <source>QGIS could not open “{layer_name}” as a raster layer.</source>
+            <translation>O QGIS não conseguiu abrir “{layer_name}” como camada raster.</translation>
+        </message>
+        <message>
+            <location filename="../tasks/raster_task.py" line="232" />
+            <source>EO Scene Finder: sign {name}</source>
+            <translation>EO Scene Finder: assinatura de {name}</translation>
+        </message>
+        <message>
+            <location filename="../tasks/search_task.py" line="76" />
+            <source>The search failed unexpectedly.</source>
+            <translation>A busca falhou inesperadamente.</translation>
+        </message>
+        <message>
+            <location filename="../ui/aoi.py" line="226" />
+            <source>map extent</source>
+            <translation>extensão do mapa</translation>
+        </message>
+        <message>
+            <location filename="../ui/aoi.py" line="229" />
+            <source>extent of {layer}</source>
+            <translation>extensão de {layer}</translation>
+        </message>
+        <message>
+            <location filename="../ui/aoi.py" line="240" />
+            <source>{count} selected feature(s) of {layer}</source>
+            <translation>{count} feição(ões) selecionada(s) de {layer}</translation>
+        </message>
+        <message>
+            <location filename="../ui/basemap.py" line="19" />
+            <source>Countries (Natural Earth, offline)</source>
+            <translation>Países (Natural Earth, offline)</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="71" />
+            <source>No key set: public access only.</source>
+            <translation>Nenhuma chave definida: somente acesso público.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="74" />
+            <source>Credentials accepted: the DINAMIS signing service took the API key.</source>
+            <translation>Credenciais aceitas: o serviço de assinatura do DINAMIS aceitou a chave de API.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="76" />
+            <source>Key set (the service checks it on first use).</source>
+            <translation>Chave definida (o serviço a verifica no primeiro uso).</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="79" />
+            <source>Credentials accepted: logged in to DINAMIS and the signing service took the token.</source>
+            <translation>Credenciais aceitas: login feito no DINAMIS e o serviço de assinatura aceitou o token.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="82" />
+            <source>Credentials accepted: logged in to {service}.</source>
+            <translation>Credenciais aceitas: login feito em {service}.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="87" />
+            <source>“{kind}” is not a catalog kind this version can open.</source>
+            <translation>“{kind}” não é um tipo de catálogo que esta versão consegue abrir.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="99" />
+            <source>The DINAMIS signing service URL is empty.</source>
+            <translation>A URL do serviço de assinatura do DINAMIS está vazia.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="123" />
+            <source>EO Scene Finder connections</source>
+            <translation>Conexões do EO Scene Finder</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="141" />
+            <source>New…</source>
+            <translation>Nova…</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="142" />
+            <source>Edit…</source>
+            <translation>Editar…</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="143" />
+            <source>Duplicate</source>
+            <translation>Duplicar</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="144" />
+            <source>Remove</source>
+            <translation>Remover</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="146" />
+            <source>Import…</source>
+            <translation>Importar…</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="147" />
+            <source>Export…</source>
+            <translation>Exportar…</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="202" />
+            <source>No connection yet: click New… to add one.</source>
+            <translation>Nenhuma conexão ainda: clique em Nova… para adicionar uma.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="207" />
+            <source>{name}
+{url}
+The kind “{kind}” is not available in this version: the connection is kept unchanged for a version that has it.</source>
+            <translation>{name}
+{url}
+O tipo “{kind}” não está disponível nesta versão: a conexão é mantida sem alterações para uma versão que o tenha.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="244" />
+            <source>Remove connection</source>
+            <translation>Remover conexão</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="245" />
+            <source>Remove the connection “{name}” and its saved credentials?</source>
+            <translation>Remover a conexão “{name}” e suas credenciais salvas?</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="256" />
+            <location filename="../ui/connections_dialog.py" line="264" />
+            <source>Import connections</source>
+            <translation>Importar conexões</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="256" />
+            <location filename="../ui/connections_dialog.py" line="273" />
+            <source>JSON files (*.json)</source>
+            <translation>Arquivos JSON (*.json)</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="267" />
+            <source>Imported {count} connection(s). Add their credentials with Edit….</source>
+            <translation>{count} conexão(ões) importada(s). Adicione as credenciais com Editar….</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="272" />
+            <source>Export connections</source>
+            <translation>Exportar conexões</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="279" />
+            <source>Exported {count} connection(s) to {file} (without credentials).</source>
+            <translation>{count} conexão(ões) exportada(s) para {file} (sem as credenciais).</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="287" />
+            <source>No credentials needed.</source>
+            <translation>Nenhuma credencial necessária.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="294" />
+            <source>Credentials saved in the {label}.</source>
+            <translation>Credenciais salvas em: {label}.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="297" />
+            <source>Credentials from environment variables ({env}).</source>
+            <translation>Credenciais de variáveis de ambiente ({env}).</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="298" />
+            <source>No credentials saved.</source>
+            <translation>Nenhuma credencial salva.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="326" />
+            <source>Edit connection</source>
+            <translation>Editar conexão</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="326" />
+            <source>New connection</source>
+            <translation>Nova conexão</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="333" />
+            <source>(choose to fill in everything)</source>
+            <translation>(escolha para preencher tudo)</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="337" />
+            <source>Start from a preset</source>
+            <translation>Começar de uma predefinição</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="340" />
+            <location filename="../ui/downloads_widget.py" line="89" />
+            <source>Name</source>
+            <translation>Nome</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="345" />
+            <source>Kind</source>
+            <translation>Tipo</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="348" />
+            <location filename="../ui/connections_dialog.py" line="511" />
+            <source>URL</source>
+            <translation>URL</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="356" />
+            <source>Asset signing</source>
+            <translation>Assinatura dos recursos</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="362" />
+            <source>Results per page</source>
+            <translation>Resultados por página</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="366" />
+            <source>Catalogue cache</source>
+            <translation>Cache do catálogo</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="368" />
+            <source>Keep answers on disk for</source>
+            <translation>Guardar as respostas em disco por</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="370" />
+            <source>Repeating a large search then costs no request.</source>
+            <translation>Repetir uma busca grande não custa nenhuma requisição.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="375" />
+            <source> h</source>
+            <translation> h</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="376" />
+            <source>Clear cache</source>
+            <translation>Limpar cache</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="385" />
+            <source>Endpoints</source>
+            <translation>Endpoints</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="389" />
+            <source>Credentials</source>
+            <translation>Credenciais</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="398" />
+            <source>Log in with the browser…</source>
+            <translation>Entrar pelo navegador…</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="401" />
+            <source>Log out</source>
+            <translation>Sair</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="411" />
+            <source>Test connection</source>
+            <translation>Testar conexão</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="590" />
+            <source>Give an API key, or leave it empty and log in with the browser (the login then renews itself for days).</source>
+            <translation>Informe uma chave de API, ou deixe em branco e entre pelo navegador (o login se renova sozinho por dias).</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="593" />
+            <source>Logged in with the browser.</source>
+            <translation>Login feito pelo navegador.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="597" />
+            <source>A 6-digit two-factor code is used once: click Test connection to log in with it.</source>
+            <translation>Um código de dois fatores de 6 dígitos só vale uma vez: clique em Testar conexão para entrar com ele.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="599" />
+            <source>Kept in the OS keyring (or QGIS's authentication database), never in the settings.</source>
+            <translation>Guardadas no chaveiro do sistema (ou no banco de dados de autenticação do QGIS), nunca nas configurações.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="601" />
+            <source>Headless runs (qgis_process, scripts) can set {env}.</source>
+            <translation>Execuções sem interface (qgis_process, scripts) podem definir {env}.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="632" />
+            <source>Cache cleared: {removed} stored answers removed.</source>
+            <translation>Cache limpo: {removed} respostas guardadas removidas.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="694" />
+            <source>✗ The URL is empty.</source>
+            <translation>✗ A URL está vazia.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="698" />
+            <source>Testing {url}…</source>
+            <translation>Testando {url}…</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="706" />
+            <source>✗ The test could not run: {exception}</source>
+            <translation>✗ Não foi possível executar o teste: {exception}</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="713" />
+            <source>Testing connection {name}</source>
+            <translation>Testando a conexão {name}</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="731" />
+            <source>Waiting for the browser login…</source>
+            <translation>Aguardando o login no navegador…</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="741" />
+            <source>✗ {text}</source>
+            <translation>✗ {text}</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="745" />
+            <source>✓ Logged in. Click OK to keep the login.</source>
+            <translation>✓ Login feito. Clique em OK para manter o login.</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="748" />
+            <source>Logging in to {name}</source>
+            <translation>Entrando em {name}</translation>
+        </message>
+        <message>
+            <location filename="../ui/connections_dialog.py" line="765" />
+            <source>Logged out.</source>
+            <translation>Sessão encerrada.</translation>
+        </message>
+        <message>
+            <location filename="../ui/device_code_dialog.py" line="35" />
+            <source>Log in to DINAMIS</source>
+            <translation>Entrar no DINAMIS</translation>
+        </message>
+        <message>
+            <location filename="../ui/device_code_dialog.py" line="38" />
+            <source>To let EO Scene Finder use “{name}”, open this page, check that it shows the code below and approve the login:</source>
+            <translation>Para permitir que o EO Scene Finder use “{name}”, abra esta página, confira se ela mostra o código abaixo e aprove o login:</translation>
+        </message>
+        <message>
+            <location filename="../ui/device_code_dialog.py" line="62" />
+            <source>Open in browser</source>
+            <translation>Abrir no navegador</translation>
+        </message>
+        <message>
+            <location filename="../ui/device_code_dialog.py" line="65" />
+            <source>Copy code</source>
+            <translation>Copiar código</translation>
+        </message>
+        <message>
+            <location filename="../ui/device_code_dialog.py" line="95" />
+            <source>Waiting for you to approve the login… (the code expires in {m}:{s:02d})</source>
+            <translation>Aguardando a sua aprovação do login… (o código expira em {m}:{s:02d})</translation>
+        </message>
+        <message>
+            <location filename="../ui/device_code_dialog.py" line="101" />
+            <source>Logged in.</source>
+            <translation>Login feito.</translation>
+        </message>
+        <message>
+            <location filename="../ui/device_code_dialog.py" line="107" />
+            <source>The code expired before the login was approved. Start the login again.</source>
+            <translation>O código expirou antes da aprovação do login. Comece o login de novo.</translation>
+        </message>
+        <message>
+            <location filename="../ui/device_code_dialog.py" line="108" />
+            <source>The login was refused in the browser.</source>
+            <translation>O login foi recusado no navegador.</translation>
+        </message>
+        <message>
+            <location filename="../ui/device_code_dialog.py" line="109" />
+            <source>The login failed: {message}</source>
+            <translation>O login falhou: {message}</translation>
+        </message>
+        <message>
+            <location filename="../ui/device_code_dialog.py" line="195" />
+            <source>EO Scene Finder — two-factor code</source>
+            <translation>EO Scene Finder — código de dois fatores</translation>
+        </message>
+        <message>
+            <location filename="../ui/device_code_dialog.py" line="196" />
+            <source>The session of “{name}” ended.
+Enter the 6-digit code of your authenticator app to log in again:</source>
+            <translation>A sessão de “{name}” terminou.
+Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de novo:</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="97" />
+            <location filename="../ui/search_panel.py" line="193" />
+            <source>Search</source>
+            <translation>Buscar</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="125" />
+            <source>Filter results by text</source>
+            <translation>Filtrar resultados por texto</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="126" />
+            <location filename="../ui/scene_panel.py" line="76" />
+            <source>Add to map</source>
+            <translation>Adicionar ao mapa</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="128" />
+            <source>Stream the selected scenes' imagery (COG) without downloading</source>
+            <translation>Exibir por streaming as imagens (COG) das cenas selecionadas, sem baixar</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="130" />
+            <location filename="../ui/scene_panel.py" line="79" />
+            <source>Download</source>
+            <translation>Baixar</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="190" />
+            <source>Scene</source>
+            <translation>Cena</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="199" />
+            <source>Downloads</source>
+            <translation>Downloads</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="232" />
+            <location filename="../ui/dock.py" line="268" />
+            <source>Could not read saved connections: {err}</source>
+            <translation>Não foi possível ler as conexões salvas: {err}</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="304" />
+            <source>Loading collections of {cid}…</source>
+            <translation>Carregando as coleções de {cid}…</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="311" />
+            <source>EO Scene Finder: collections of {cid}</source>
+            <translation>EO Scene Finder: coleções de {cid}</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="319" />
+            <source>Loading collections failed</source>
+            <translation>Falha ao carregar as coleções</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="323" />
+            <source>{count} collections on {cid}.</source>
+            <translation>{count} coleções em {cid}.</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="342" />
+            <source>EO Scene Finder: queryables of {cid}</source>
+            <translation>EO Scene Finder: atributos consultáveis de {cid}</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="363" />
+            <source>Choose a connection first.</source>
+            <translation>Escolha uma conexão primeiro.</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="396" />
+            <source>{count} scenes; {name} is on the map.</source>
+            <translation>{count} cenas; {name} está no mapa.</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="481" />
+            <source>Zoom to scene</source>
+            <translation>Aproximar para a cena</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="482" />
+            <source>Add {scenes} scene(s) to map</source>
+            <translation>Adicionar {scenes} cena(s) ao mapa</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="483" />
+            <source>Download {scenes} scene(s)</source>
+            <translation>Baixar {scenes} cena(s)</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="484" />
+            <source>Copy scene id(s)</source>
+            <translation>Copiar id(s) da(s) cena(s)</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="497" />
+            <source>{id} has no Cloud Optimized GeoTIFF asset to stream.</source>
+            <translation>{id} não tem recurso Cloud Optimized GeoTIFF para exibir por streaming.</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="507" />
+            <source>EO Scene Finder: open {id} {key}</source>
+            <translation>EO Scene Finder: abrindo {id} {key}</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="511" />
+            <source>Added {name} to the map.</source>
+            <translation>{name} adicionada ao mapa.</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="513" />
+            <source>Could not add {id} {key}</source>
+            <translation>Não foi possível adicionar {id} {key}</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="530" />
+            <source>Download to folder</source>
+            <translation>Baixar para a pasta</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="578" />
+            <source>{count} scenes.</source>
+            <translation>{count} cenas.</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="584" />
+            <source>{shown} of {count} scenes, {first} to {last} (double-click the timeline for every date).</source>
+            <translation>{shown} de {count} cenas, de {first} a {last} (clique duas vezes na linha do tempo para ver todas as datas).</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="599" />
+            <location filename="../ui/results_model.py" line="56" />
+            <source>Cloud %</source>
+            <translation>Nuvens %</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="622" />
+            <source>Reset columns</source>
+            <translation>Restaurar colunas</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="655" />
+            <source>The map is empty: add a basemap?</source>
+            <translation>O mapa está vazio: adicionar um mapa base?</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="659" />
+            <source>Countries</source>
+            <translation>Países</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="659" />
+            <source>Natural Earth country borders, bundled: works offline</source>
+            <translation>Fronteiras dos países Natural Earth, incluídas no complemento: funciona offline</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="660" />
+            <source>OpenStreetMap tiles (needs the internet)</source>
+            <translation>Tiles do OpenStreetMap (precisa de internet)</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="669" />
+            <source>Not now</source>
+            <translation>Agora não</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="693" />
+            <source>The basemap could not be opened.</source>
+            <translation>Não foi possível abrir o mapa base.</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="63" />
+            <location filename="../ui/downloads_widget.py" line="390" />
+            <source>downloading</source>
+            <translation>baixando</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="63" />
+            <source>downloading {pct} %</source>
+            <translation>baixando {pct} %</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="66" />
+            <source>verifying</source>
+            <translation>verificando</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="69" />
+            <source>done, not verified (no checksum published)</source>
+            <translation>concluído, não verificado (nenhum checksum publicado)</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="70" />
+            <location filename="../ui/downloads_widget.py" line="390" />
+            <source>done</source>
+            <translation>concluído</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="72" />
+            <source>skipped: already present</source>
+            <translation>ignorado: já presente</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="74" />
+            <source>failed: {message}</source>
+            <translation>falhou: {message}</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="76" />
+            <source>offline: {message}</source>
+            <translation>offline: {message}</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="77" />
+            <source>offline (in the long-term archive)</source>
+            <translation>offline (no arquivo de longo prazo)</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="79" />
+            <source>not verified: {message}</source>
+            <translation>não verificado: {message}</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="81" />
+            <source>cancelled (partial file kept)</source>
+            <translation>cancelado (arquivo parcial mantido)</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="81" />
+            <location filename="../ui/downloads_widget.py" line="393" />
+            <source>cancelled</source>
+            <translation>cancelado</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="82" />
+            <location filename="../ui/downloads_widget.py" line="390" />
+            <source>queued</source>
+            <translation>na fila</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="89" />
+            <source>State</source>
+            <translation>Estado</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="89" />
+            <source>Progress</source>
+            <translation>Progresso</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="89" />
+            <source>Size</source>
+            <translation>Tamanho</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="89" />
+            <source>Speed</source>
+            <translation>Velocidade</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="90" />
+            <source>Time left</source>
+            <translation>Tempo restante</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="90" />
+            <source>File</source>
+            <translation>Arquivo</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="269" />
+            <location filename="../ui/downloads_widget.py" line="383" />
+            <source>No downloads yet.</source>
+            <translation>Nenhum download ainda.</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="272" />
+            <source>Cancel selected</source>
+            <translation>Cancelar selecionados</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="273" />
+            <source>Cancel all</source>
+            <translation>Cancelar todos</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="274" />
+            <source>Clear finished</source>
+            <translation>Limpar concluídos</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="275" />
+            <source>Open folder</source>
+            <translation>Abrir pasta</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="276" />
+            <source>Unpack archives</source>
+            <translation>Descompactar arquivos</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="278" />
+            <source>Extract product archives (.zip) next to them once verified</source>
+            <translation>Extrair os arquivos dos produtos (.zip) ao lado deles depois de verificados</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="279" />
+            <source>Stop the selected downloads; partial files are kept and resume next time</source>
+            <translation>Parar os downloads selecionados; os arquivos parciais são mantidos e retomados da próxima vez</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="281" />
+            <source>Stop every running download; partial files are kept</source>
+            <translation>Parar todos os downloads em andamento; os arquivos parciais são mantidos</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="336" />
+            <source>Downloading {count} scenes</source>
+            <translation>Baixando {count} cenas</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="337" />
+            <source>Downloading {scene}</source>
+            <translation>Baixando {scene}</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="381" />
+            <source>Not downloaded: {problems}</source>
+            <translation>Não baixado: {problems}</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="391" />
+            <source>already present</source>
+            <translation>já presente</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="391" />
+            <source>not verified</source>
+            <translation>não verificado</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="391" />
+            <source>failed</source>
+            <translation>falhou</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="392" />
+            <source>offline</source>
+            <translation>offline</translation>
+        </message>
+        <message>
+            <location filename="../ui/footprints.py" line="23" />
+            <source>Scene footprints</source>
+            <translation>Contornos das cenas</translation>
+        </message>
+        <message>
+            <location filename="../ui/results_model.py" line="56" />
+            <source>Date</source>
+            <translation>Data</translation>
+        </message>
+        <message>
+            <location filename="../ui/results_model.py" line="56" />
+            <source>Collection</source>
+            <translation>Coleção</translation>
+        </message>
+        <message>
+            <location filename="../ui/results_model.py" line="56" />
+            <source>ID</source>
+            <translation>ID</translation>
+        </message>
+        <message>
+            <location filename="../ui/results_model.py" line="56" />
+            <source>Platform</source>
+            <translation>Plataforma</translation>
+        </message>
+        <message>
+            <location filename="../ui/results_model.py" line="57" />
+            <source>Thumbnail</source>
+            <translation>Miniatura</translation>
+        </message>
+        <message>
+            <location filename="../ui/results_model.py" line="117" />
+            <location filename="../ui/scene_panel.py" line="107" />
+            <source>Scene key: {key}</source>
+            <translation>Chave da cena: {key}</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="55" />
+            <location filename="../ui/scene_panel.py" line="105" />
+            <source>Select a scene in the results.</source>
+            <translation>Selecione uma cena nos resultados.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="68" />
+            <source>Assets</source>
+            <translation>Recursos</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="72" />
+            <source>Asset</source>
+            <translation>Recurso</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="72" />
+            <source>Type</source>
+            <translation>Tipo</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="72" />
+            <source>Roles</source>
+            <translation>Papéis</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="82" />
+            <source>Copy link</source>
+            <translation>Copiar link</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="89" />
+            <source>Properties</source>
+            <translation>Propriedades</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="93" />
+            <source>Property</source>
+            <translation>Propriedade</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="93" />
+            <source>Value</source>
+            <translation>Valor</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="108" />
+            <source>cloud {cloud:.1f} %</source>
+            <translation>nuvens {cloud:.1f} %</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="135" />
+            <source>No quicklook</source>
+            <translation>Sem pré-visualização</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="141" />
+            <source>Loading quicklook…</source>
+            <translation>Carregando a pré-visualização…</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="149" />
+            <source>EO Scene Finder: quicklook {id}</source>
+            <translation>EO Scene Finder: pré-visualização de {id}</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="157" />
+            <source>Quicklook unavailable: {reason}</source>
+            <translation>Pré-visualização indisponível: {reason}</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="158" />
+            <source>Quicklook unavailable</source>
+            <translation>Pré-visualização indisponível</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="164" />
+            <source>Quicklook is not an image</source>
+            <translation>A pré-visualização não é uma imagem</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="193" />
+            <source>Copied the link of {asset} (unsigned; streaming signs it on use).</source>
+            <translation>Link de {asset} copiado (sem assinatura; o streaming o assina ao usar).</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="75" />
+            <source>EO Scene Finder: search {label}</source>
+            <translation>EO Scene Finder: busca em {label}</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="80" />
+            <source>Searching {label}…</source>
+            <translation>Buscando em {label}…</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="124" />
+            <source> — more are loading…</source>
+            <translation> — mais cenas chegando…</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="126" />
+            <source>{count} scenes{details}</source>
+            <translation>{count} cenas{details}</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="144" />
+            <source>{received} of {total} scenes</source>
+            <translation>{received} de {total} cenas</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="172" />
+            <source>Search failed after {count} scenes</source>
+            <translation>A busca falhou após {count} cenas</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="173" />
+            <source>Search failed</source>
+            <translation>A busca falhou</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="177" />
+            <source>Search cancelled: {count} scenes (more exist on the server)</source>
+            <translation>Busca cancelada: {count} cenas (há mais no servidor)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="178" />
+            <source>Search cancelled: {count} scenes</source>
+            <translation>Busca cancelada: {count} cenas</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="182" />
+            <source> (stopped at your cap of {limit}; more exist on the server)</source>
+            <translation> (parou no seu limite de {limit}; há mais no servidor)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="184" />
+            <source> of {matched} matching</source>
+            <translation> de {matched} correspondentes</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="187" />
+            <source> — {count} document(s) could not be read</source>
+            <translation> — {count} documento(s) não puderam ser lidos</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="190" />
+            <source>{count} scenes{details}.</source>
+            <translation>{count} cenas{details}.</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="191" />
+            <source>No scene matches these filters.</source>
+            <translation>Nenhuma cena corresponde a estes filtros.</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="25" />
+            <source>Newest first</source>
+            <translation>Mais recentes primeiro</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="26" />
+            <source>Oldest first</source>
+            <translation>Mais antigas primeiro</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="27" />
+            <source>Least cloudy first</source>
+            <translation>Menos nubladas primeiro</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="28" />
+            <source>Server order</source>
+            <translation>Ordem do servidor</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="70" />
+            <source>Manage connections</source>
+            <translation>Gerenciar conexões</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="80" />
+            <source>Filter collections (Enter searches the server)</source>
+            <translation>Filtrar coleções (Enter busca no servidor)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="85" />
+            <source>Reload the collections</source>
+            <translation>Recarregar as coleções</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="97" />
+            <source>Collections</source>
+            <translation>Coleções</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="102" />
+            <source>Draw a rectangle on the map</source>
+            <translation>Desenhar um retângulo no mapa</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="103" />
+            <source>Draw a polygon (right-click or double-click to finish)</source>
+            <translation>Desenhar um polígono (clique com o botão direito ou clique duplo para terminar)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="104" />
+            <source>Map</source>
+            <translation>Mapa</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="104" />
+            <source>Use the current map extent</source>
+            <translation>Usar a extensão atual do mapa</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="105" />
+            <source>Layer</source>
+            <translation>Camada</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="105" />
+            <source>Use the extent of the active layer</source>
+            <translation>Usar a extensão da camada ativa</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="106" />
+            <source>Selected</source>
+            <translation>Seleção</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="106" />
+            <source>Use the selected features of the active layer (their union)</source>
+            <translation>Usar as feições selecionadas da camada ativa (a união delas)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="108" />
+            <source>Clear the area of interest (search everywhere)</source>
+            <translation>Limpar a área de interesse (buscar em todo lugar)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="119" />
+            <location filename="../ui/search_panel.py" line="447" />
+            <source>No area: the whole world</source>
+            <translation>Sem área: o mundo inteiro</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="122" />
+            <location filename="../ui/search_panel.py" line="450" />
+            <source>Area</source>
+            <translation>Área</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="126" />
+            <source>Filter by acquisition date (end date included)</source>
+            <translation>Filtrar pela data de aquisição (data final incluída)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="144" />
+            <source>Dates</source>
+            <translation>Datas</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="157" />
+            <source>Max cloud</source>
+            <translation>Nuvens máx.</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="161" />
+            <source>CQL2, e.g. platform = 'landsat-8' AND view:sun_elevation &gt; 30</source>
+            <translation>CQL2, por ex. platform = 'landsat-8' AND view:sun_elevation &gt; 30</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="165" />
+            <source>Filter</source>
+            <translation>Filtro</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="168" />
+            <source>Attributes</source>
+            <translation>Atributos</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="185" />
+            <source>all</source>
+            <translation>todas</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="186" />
+            <source>At most this many scenes (0 = all)</source>
+            <translation>No máximo este número de cenas (0 = todas)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="188" />
+            <source>max</source>
+            <translation>máx.</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="190" />
+            <source>Sort</source>
+            <translation>Ordem</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="197" />
+            <source>Cancel</source>
+            <translation>Cancelar</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="209" />
+            <source>Details…</source>
+            <translation>Detalhes…</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="285" />
+            <source>Properties you can filter on: {names}</source>
+            <translation>Propriedades para filtrar: {names}</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="391" />
+            <location filename="../ui/search_panel.py" line="398" />
+            <location filename="../ui/search_panel.py" line="454" />
+            <source>any</source>
+            <translation>qualquer</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="398" />
+            <source>any (a number)</source>
+            <translation>qualquer (um número)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="433" />
+            <source>Select a layer in the Layers panel first.</source>
+            <translation>Selecione primeiro uma camada no painel Camadas.</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="440" />
+            <source>Select a vector layer with selected polygons first.</source>
+            <translation>Selecione primeiro uma camada vetorial com polígonos selecionados.</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="443" />
+            <source>“{name}” has no selected polygon features.</source>
+            <translation>“{name}” não tem polígonos selecionados.</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="449" />
+            <source>{area} · {km2:,.0f} km²</source>
+            <translation>{area} · {km2:,.0f} km²</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="454" />
+            <source>≤ {value} %</source>
+            <translation>≤ {value} %</translation>
+        </message>
+        <message>
+            <location filename="../ui/thumbnails.py" line="79" />
+            <source>EO Scene Finder: thumbnail {id}</source>
+            <translation>EO Scene Finder: miniatura de {id}</translation>
+        </message>
+        <message>
+            <location filename="../ui/timeline.py" line="92" />
+            <source>Scenes over time. Drag to keep one period in the table and on the map; double-click to show every date again.</source>
+            <translation>Cenas ao longo do tempo. Arraste para manter um período na tabela e no mapa; clique duas vezes para mostrar todas as datas de novo.</translation>
+        </message>
+        <message>
+            <location filename="../ui/timeline.py" line="165" />
+            <source>Scenes over time appear here</source>
+            <translation>A distribuição das cenas no tempo aparece aqui</translation>
+        </message>
+        <message>
+            <location filename="../ui/timeline.py" line="197" />
+            <source>{count} scenes per month</source>
+            <translation>{count} cenas por mês</translation>
+        </message>
+        <message>
+            <location filename="../ui/timeline.py" line="199" />
+            <source>{count} scenes per week</source>
+            <translation>{count} cenas por semana</translation>
+        </message>
+        <message>
+            <location filename="../ui/timeline.py" line="200" />
+            <source>{count} scenes per day</source>
+            <translation>{count} cenas por dia</translation>
+        </message>
+    </context>
+</TS>
