@@ -82,37 +82,37 @@ ASSETS : clés des ressources séparées par des virgules ; vide = le produit en
             <translation>La couche en entrée ne contient aucune scène à télécharger.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="88" />
+            <location filename="../algorithms/download.py" line="92" />
             <source>{id} has no asset {missing}; it has: {assets}</source>
             <translation>{id} n'a pas la ressource {missing} ; elle a : {assets}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="98" />
+            <location filename="../algorithms/download.py" line="102" />
             <source>Nothing to download: no scene has the requested assets.</source>
             <translation>Rien à télécharger : aucune scène n'a les ressources demandées.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="99" />
+            <location filename="../algorithms/download.py" line="103" />
             <source>{count} file(s) to fetch into {folder}</source>
             <translation>{count} fichier(s) à récupérer dans {folder}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="128" />
+            <location filename="../algorithms/download.py" line="136" />
             <source>Cancelled: partial files stay as .part and resume on the next run.</source>
             <translation>Annulé : les fichiers partiels restent en .part et reprennent à la prochaine exécution.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="142" />
+            <location filename="../algorithms/download.py" line="150" />
             <source>TRANSFER=S3 works with {kinds} connections; {id} comes from “{conn}”.</source>
             <translation>TRANSFER=S3 fonctionne avec les connexions {kinds} ; {id} provient de « {conn} ».</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="179" />
+            <location filename="../algorithms/download.py" line="187" />
             <source>Downloaded {done}, skipped {skipped} (already present), failed {failed}.</source>
             <translation>Téléchargés : {done}, ignorés : {skipped} (déjà présents), en échec : {failed}.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="182" />
+            <location filename="../algorithms/download.py" line="190" />
             <source>Not verified: {unverified} (kept as .unverified: the file never matched its published checksum).</source>
             <translation>Non vérifiés : {unverified} (gardés en .unverified : le fichier n'a jamais correspondu à sa somme de contrôle publiée).</translation>
         </message>
@@ -228,123 +228,128 @@ ASSETS : clés des ressources séparées par des virgules ; vide = le produit en
             <translation>EO Scene Finder — recherche et téléchargement de scènes satellitaires</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="30" />
+            <location filename="../algorithms/search.py" line="31" />
             <source>Search scenes</source>
             <translation>Rechercher des scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="34" />
+            <location filename="../algorithms/search.py" line="35" />
             <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
 
-CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results.</source>
+CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
             <translation>Interroge un catalogue et écrit un polygone par scène (EPSG:4326) avec son identifiant, sa collection, sa date, sa couverture nuageuse, sa plateforme, ses ressources et son enregistrement complet, de sorte que Télécharger, Mosaïque et Exporter puissent travailler à partir de la couche seule.
 
-CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglage (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), l'URL ou le chemin d'une API STAC ou d'un catalogue statique, ou TYPE+URL?option=… . Les dates sont des jours entiers inclus (UTC) ou des dates-heures ISO. SORTBY : champs séparés par des virgules, « - » pour l'ordre décroissant (par ex. -datetime,eo:cloud_cover). LIMIT 0 = tous les résultats.</translation>
+CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglage (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), l'URL ou le chemin d'une API STAC ou d'un catalogue statique, ou TYPE+URL?option=… . Les dates sont des jours entiers inclus (UTC) ou des dates-heures ISO. SORTBY : champs séparés par des virgules, « - » pour l'ordre décroissant (par ex. -datetime,eo:cloud_cover). LIMIT 0 = tous les résultats. IDS : identifiants de scènes ou de produits, séparés par des virgules (le seul moyen d'entrer dans un bucket sans emprise).</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="45" />
+            <location filename="../algorithms/search.py" line="47" />
             <location filename="../ui/results_model.py" line="57" />
             <location filename="../ui/search_panel.py" line="74" />
             <source>Connection</source>
             <translation>Connexion</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="46" />
+            <location filename="../algorithms/search.py" line="48" />
             <source>Collections (comma-separated)</source>
             <translation>Collections (séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="48" />
+            <location filename="../algorithms/search.py" line="50" />
             <source>Extent</source>
             <translation>Emprise</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="50" />
+            <location filename="../algorithms/search.py" line="52" />
             <source>Area of interest (union of its polygons)</source>
             <translation>Zone d'intérêt (union de ses polygones)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="51" />
+            <location filename="../algorithms/search.py" line="53" />
             <source>Start (date or ISO datetime)</source>
             <translation>Début (date ou date-heure ISO)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="52" />
+            <location filename="../algorithms/search.py" line="54" />
             <source>End (inclusive)</source>
             <translation>Fin (incluse)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="54" />
+            <location filename="../algorithms/search.py" line="56" />
             <source>Maximum cloud cover (%)</source>
             <translation>Couverture nuageuse maximale (%)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="56" />
+            <location filename="../algorithms/search.py" line="58" />
             <source>CQL2 filter</source>
             <translation>Filtre CQL2</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="57" />
+            <location filename="../algorithms/search.py" line="59" />
             <source>Sort by</source>
             <translation>Trier par</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="58" />
+            <location filename="../algorithms/search.py" line="60" />
+            <source>Scene ids (comma-separated)</source>
+            <translation>Identifiants des scènes (séparés par des virgules)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="61" />
             <source>Maximum number of scenes (0 = all)</source>
             <translation>Nombre maximal de scènes (0 = toutes)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="61" />
+            <location filename="../algorithms/search.py" line="64" />
             <source>Scenes</source>
             <translation>Scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="62" />
+            <location filename="../algorithms/search.py" line="65" />
             <source>Number of scenes</source>
             <translation>Nombre de scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="81" />
+            <location filename="../algorithms/search.py" line="84" />
             <source>The AOI layer has no polygon: nothing to search in.</source>
             <translation>La couche de zone d'intérêt n'a aucun polygone : rien à rechercher.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="89" />
+            <location filename="../algorithms/search.py" line="92" />
             <source>The extent and the AOI layer do not overlap: nothing to search in.</source>
             <translation>L'emprise et la couche de zone d'intérêt ne se recouvrent pas : rien à rechercher.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="95" />
+            <location filename="../algorithms/search.py" line="98" />
             <source>CONNECTION is empty: give a preset id, a saved connection or a URL.</source>
             <translation>CONNECTION est vide : indiquez l'identifiant d'un préréglage, une connexion enregistrée ou une URL.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="119" />
+            <location filename="../algorithms/search.py" line="124" />
             <source>Could not create the output layer.</source>
             <translation>Impossible de créer la couche de sortie.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="126" />
+            <location filename="../algorithms/search.py" line="131" />
             <source>Cancelled after {count} scenes.</source>
             <translation>Annulé après {count} scènes.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="137" />
+            <location filename="../algorithms/search.py" line="142" />
             <source>{count} scenes so far (more pages follow)</source>
             <translation>{count} scènes pour l'instant (d'autres pages suivent)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="138" />
+            <location filename="../algorithms/search.py" line="143" />
             <source>{count} scenes so far</source>
             <translation>{count} scènes pour l'instant</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="142" />
+            <location filename="../algorithms/search.py" line="147" />
             <source>Stopped at LIMIT={limit}; the catalog has more scenes.</source>
             <translation>Arrêt à LIMIT={limit} ; le catalogue contient d'autres scènes.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="148" />
+            <location filename="../algorithms/search.py" line="153" />
             <source>Found {count} scenes.</source>
             <translation>{count} scènes trouvées.</translation>
         </message>
@@ -656,7 +661,7 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
         </message>
         <message>
             <location filename="../tasks/download_task.py" line="168" />
-            <location filename="../ui/downloads_widget.py" line="407" />
+            <location filename="../ui/downloads_widget.py" line="417" />
             <source>{duration_text} left</source>
             <translation>{duration_text} restant</translation>
         </message>
@@ -1263,7 +1268,7 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="63" />
-            <location filename="../ui/downloads_widget.py" line="390" />
+            <location filename="../ui/downloads_widget.py" line="400" />
             <source>downloading</source>
             <translation>téléchargement</translation>
         </message>
@@ -1284,7 +1289,7 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="70" />
-            <location filename="../ui/downloads_widget.py" line="390" />
+            <location filename="../ui/downloads_widget.py" line="400" />
             <source>done</source>
             <translation>terminé</translation>
         </message>
@@ -1320,13 +1325,13 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="81" />
-            <location filename="../ui/downloads_widget.py" line="393" />
+            <location filename="../ui/downloads_widget.py" line="403" />
             <source>cancelled</source>
             <translation>annulé</translation>
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="82" />
-            <location filename="../ui/downloads_widget.py" line="390" />
+            <location filename="../ui/downloads_widget.py" line="400" />
             <source>queued</source>
             <translation>en attente</translation>
         </message>
@@ -1362,7 +1367,7 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="269" />
-            <location filename="../ui/downloads_widget.py" line="383" />
+            <location filename="../ui/downloads_widget.py" line="393" />
             <source>No downloads yet.</source>
             <translation>Aucun téléchargement pour l'instant.</translation>
         </message>
@@ -1407,37 +1412,37 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>Arrêter tous les téléchargements en cours ; les fichiers partiels sont conservés</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="336" />
+            <location filename="../ui/downloads_widget.py" line="346" />
             <source>Downloading {count} scenes</source>
             <translation>Téléchargement de {count} scènes</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="337" />
+            <location filename="../ui/downloads_widget.py" line="347" />
             <source>Downloading {scene}</source>
             <translation>Téléchargement de {scene}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="381" />
+            <location filename="../ui/downloads_widget.py" line="391" />
             <source>Not downloaded: {problems}</source>
             <translation>Non téléchargé : {problems}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="391" />
+            <location filename="../ui/downloads_widget.py" line="401" />
             <source>already present</source>
             <translation>déjà présent</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="391" />
+            <location filename="../ui/downloads_widget.py" line="401" />
             <source>not verified</source>
             <translation>non vérifié</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="391" />
+            <location filename="../ui/downloads_widget.py" line="401" />
             <source>failed</source>
             <translation>échec</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="392" />
+            <location filename="../ui/downloads_widget.py" line="402" />
             <source>offline</source>
             <translation>hors ligne</translation>
         </message>
@@ -1619,17 +1624,17 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation> sur {matched} correspondantes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="187" />
+            <location filename="../ui/search_controller.py" line="192" />
             <source> — {count} document(s) could not be read</source>
             <translation> — {count} document(s) illisible(s)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="190" />
+            <location filename="../ui/search_controller.py" line="194" />
             <source>{count} scenes{details}.</source>
             <translation>{count} scènes{details}.</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="191" />
+            <location filename="../ui/search_controller.py" line="195" />
             <source>No scene matches these filters.</source>
             <translation>Aucune scène ne correspond à ces filtres.</translation>
         </message>
@@ -1861,6 +1866,14 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <location filename="../ui/timeline.py" line="200" />
             <source>{count} scenes per day</source>
             <translation>{count} scènes par jour</translation>
+        </message>
+        <message>
+            <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
+
+CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results.</source>
+            <translation type="vanished">Interroge un catalogue et écrit un polygone par scène (EPSG:4326) avec son identifiant, sa collection, sa date, sa couverture nuageuse, sa plateforme, ses ressources et son enregistrement complet, de sorte que Télécharger, Mosaïque et Exporter puissent travailler à partir de la couche seule.
+
+CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglage (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), l'URL ou le chemin d'une API STAC ou d'un catalogue statique, ou TYPE+URL?option=… . Les dates sont des jours entiers inclus (UTC) ou des dates-heures ISO. SORTBY : champs séparés par des virgules, « - » pour l'ordre décroissant (par ex. -datetime,eo:cloud_cover). LIMIT 0 = tous les résultats.</translation>
         </message>
     </context>
 </TS>

@@ -82,37 +82,37 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
             <translation>A camada de entrada não tem nenhuma cena para baixar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="88" />
+            <location filename="../algorithms/download.py" line="92" />
             <source>{id} has no asset {missing}; it has: {assets}</source>
             <translation>{id} não tem o recurso {missing}; ela tem: {assets}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="98" />
+            <location filename="../algorithms/download.py" line="102" />
             <source>Nothing to download: no scene has the requested assets.</source>
             <translation>Nada para baixar: nenhuma cena tem os recursos pedidos.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="99" />
+            <location filename="../algorithms/download.py" line="103" />
             <source>{count} file(s) to fetch into {folder}</source>
             <translation>{count} arquivo(s) para buscar em {folder}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="128" />
+            <location filename="../algorithms/download.py" line="136" />
             <source>Cancelled: partial files stay as .part and resume on the next run.</source>
             <translation>Cancelado: os arquivos parciais ficam como .part e são retomados na próxima execução.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="142" />
+            <location filename="../algorithms/download.py" line="150" />
             <source>TRANSFER=S3 works with {kinds} connections; {id} comes from “{conn}”.</source>
             <translation>TRANSFER=S3 funciona com conexões {kinds}; {id} vem de “{conn}”.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="179" />
+            <location filename="../algorithms/download.py" line="187" />
             <source>Downloaded {done}, skipped {skipped} (already present), failed {failed}.</source>
             <translation>Baixados: {done}, ignorados: {skipped} (já presentes), com falha: {failed}.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="182" />
+            <location filename="../algorithms/download.py" line="190" />
             <source>Not verified: {unverified} (kept as .unverified: the file never matched its published checksum).</source>
             <translation>Não verificados: {unverified} (mantidos como .unverified: o arquivo nunca correspondeu ao checksum publicado).</translation>
         </message>
@@ -228,123 +228,128 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
             <translation>EO Scene Finder — busca e download de cenas de satélite</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="30" />
+            <location filename="../algorithms/search.py" line="31" />
             <source>Search scenes</source>
             <translation>Buscar cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="34" />
+            <location filename="../algorithms/search.py" line="35" />
             <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
 
-CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results.</source>
+CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
             <translation>Busca em um catálogo e grava um polígono por cena (EPSG:4326) com seu id, coleção, data, cobertura de nuvens, plataforma, recursos e registro completo, para que Baixar, Mosaico e Exportar funcionem só com a camada.
 
-CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou TIPO+URL?opção=… . As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (por ex. -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados.</translation>
+CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou TIPO+URL?opção=… . As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (por ex. -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados. IDS: identificadores de cenas ou produtos, separados por vírgulas (a única forma de acessar um bucket sem uma área).</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="45" />
+            <location filename="../algorithms/search.py" line="47" />
             <location filename="../ui/results_model.py" line="57" />
             <location filename="../ui/search_panel.py" line="74" />
             <source>Connection</source>
             <translation>Conexão</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="46" />
+            <location filename="../algorithms/search.py" line="48" />
             <source>Collections (comma-separated)</source>
             <translation>Coleções (separadas por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="48" />
+            <location filename="../algorithms/search.py" line="50" />
             <source>Extent</source>
             <translation>Extensão</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="50" />
+            <location filename="../algorithms/search.py" line="52" />
             <source>Area of interest (union of its polygons)</source>
             <translation>Área de interesse (união dos seus polígonos)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="51" />
+            <location filename="../algorithms/search.py" line="53" />
             <source>Start (date or ISO datetime)</source>
             <translation>Início (data ou data-hora ISO)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="52" />
+            <location filename="../algorithms/search.py" line="54" />
             <source>End (inclusive)</source>
             <translation>Fim (inclusivo)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="54" />
+            <location filename="../algorithms/search.py" line="56" />
             <source>Maximum cloud cover (%)</source>
             <translation>Cobertura máxima de nuvens (%)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="56" />
+            <location filename="../algorithms/search.py" line="58" />
             <source>CQL2 filter</source>
             <translation>Filtro CQL2</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="57" />
+            <location filename="../algorithms/search.py" line="59" />
             <source>Sort by</source>
             <translation>Ordenar por</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="58" />
+            <location filename="../algorithms/search.py" line="60" />
+            <source>Scene ids (comma-separated)</source>
+            <translation>Identificadores das cenas (separados por vírgulas)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="61" />
             <source>Maximum number of scenes (0 = all)</source>
             <translation>Número máximo de cenas (0 = todas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="61" />
+            <location filename="../algorithms/search.py" line="64" />
             <source>Scenes</source>
             <translation>Cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="62" />
+            <location filename="../algorithms/search.py" line="65" />
             <source>Number of scenes</source>
             <translation>Número de cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="81" />
+            <location filename="../algorithms/search.py" line="84" />
             <source>The AOI layer has no polygon: nothing to search in.</source>
             <translation>A camada da área de interesse não tem polígono: nada onde buscar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="89" />
+            <location filename="../algorithms/search.py" line="92" />
             <source>The extent and the AOI layer do not overlap: nothing to search in.</source>
             <translation>A extensão e a camada da área de interesse não se sobrepõem: nada onde buscar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="95" />
+            <location filename="../algorithms/search.py" line="98" />
             <source>CONNECTION is empty: give a preset id, a saved connection or a URL.</source>
             <translation>CONNECTION está vazio: informe o id de uma predefinição, uma conexão salva ou uma URL.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="119" />
+            <location filename="../algorithms/search.py" line="124" />
             <source>Could not create the output layer.</source>
             <translation>Não foi possível criar a camada de saída.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="126" />
+            <location filename="../algorithms/search.py" line="131" />
             <source>Cancelled after {count} scenes.</source>
             <translation>Cancelado após {count} cenas.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="137" />
+            <location filename="../algorithms/search.py" line="142" />
             <source>{count} scenes so far (more pages follow)</source>
             <translation>{count} cenas até agora (mais páginas a seguir)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="138" />
+            <location filename="../algorithms/search.py" line="143" />
             <source>{count} scenes so far</source>
             <translation>{count} cenas até agora</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="142" />
+            <location filename="../algorithms/search.py" line="147" />
             <source>Stopped at LIMIT={limit}; the catalog has more scenes.</source>
             <translation>Parou em LIMIT={limit}; o catálogo tem mais cenas.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="148" />
+            <location filename="../algorithms/search.py" line="153" />
             <source>Found {count} scenes.</source>
             <translation>{count} cenas encontradas.</translation>
         </message>
@@ -656,7 +661,7 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
         </message>
         <message>
             <location filename="../tasks/download_task.py" line="168" />
-            <location filename="../ui/downloads_widget.py" line="407" />
+            <location filename="../ui/downloads_widget.py" line="417" />
             <source>{duration_text} left</source>
             <translation>{duration_text} restantes</translation>
         </message>
@@ -1263,7 +1268,7 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="63" />
-            <location filename="../ui/downloads_widget.py" line="390" />
+            <location filename="../ui/downloads_widget.py" line="400" />
             <source>downloading</source>
             <translation>baixando</translation>
         </message>
@@ -1284,7 +1289,7 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="70" />
-            <location filename="../ui/downloads_widget.py" line="390" />
+            <location filename="../ui/downloads_widget.py" line="400" />
             <source>done</source>
             <translation>concluído</translation>
         </message>
@@ -1320,13 +1325,13 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="81" />
-            <location filename="../ui/downloads_widget.py" line="393" />
+            <location filename="../ui/downloads_widget.py" line="403" />
             <source>cancelled</source>
             <translation>cancelado</translation>
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="82" />
-            <location filename="../ui/downloads_widget.py" line="390" />
+            <location filename="../ui/downloads_widget.py" line="400" />
             <source>queued</source>
             <translation>na fila</translation>
         </message>
@@ -1362,7 +1367,7 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="269" />
-            <location filename="../ui/downloads_widget.py" line="383" />
+            <location filename="../ui/downloads_widget.py" line="393" />
             <source>No downloads yet.</source>
             <translation>Nenhum download ainda.</translation>
         </message>
@@ -1407,37 +1412,37 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>Parar todos os downloads em andamento; os arquivos parciais são mantidos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="336" />
+            <location filename="../ui/downloads_widget.py" line="346" />
             <source>Downloading {count} scenes</source>
             <translation>Baixando {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="337" />
+            <location filename="../ui/downloads_widget.py" line="347" />
             <source>Downloading {scene}</source>
             <translation>Baixando {scene}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="381" />
+            <location filename="../ui/downloads_widget.py" line="391" />
             <source>Not downloaded: {problems}</source>
             <translation>Não baixado: {problems}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="391" />
+            <location filename="../ui/downloads_widget.py" line="401" />
             <source>already present</source>
             <translation>já presente</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="391" />
+            <location filename="../ui/downloads_widget.py" line="401" />
             <source>not verified</source>
             <translation>não verificado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="391" />
+            <location filename="../ui/downloads_widget.py" line="401" />
             <source>failed</source>
             <translation>falhou</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="392" />
+            <location filename="../ui/downloads_widget.py" line="402" />
             <source>offline</source>
             <translation>offline</translation>
         </message>
@@ -1619,17 +1624,17 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation> de {matched} correspondentes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="187" />
+            <location filename="../ui/search_controller.py" line="192" />
             <source> — {count} document(s) could not be read</source>
             <translation> — {count} documento(s) não puderam ser lidos</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="190" />
+            <location filename="../ui/search_controller.py" line="194" />
             <source>{count} scenes{details}.</source>
             <translation>{count} cenas{details}.</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="191" />
+            <location filename="../ui/search_controller.py" line="195" />
             <source>No scene matches these filters.</source>
             <translation>Nenhuma cena corresponde a estes filtros.</translation>
         </message>
@@ -1861,6 +1866,14 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <location filename="../ui/timeline.py" line="200" />
             <source>{count} scenes per day</source>
             <translation>{count} cenas por dia</translation>
+        </message>
+        <message>
+            <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
+
+CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results.</source>
+            <translation type="vanished">Busca em um catálogo e grava um polígono por cena (EPSG:4326) com seu id, coleção, data, cobertura de nuvens, plataforma, recursos e registro completo, para que Baixar, Mosaico e Exportar funcionem só com a camada.
+
+CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou TIPO+URL?opção=… . As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (por ex. -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados.</translation>
         </message>
     </context>
 </TS>

@@ -34,9 +34,10 @@ from ... import errors
 from ...base import Connection, Provider, SearchResults, SearchWarning
 from ...download.assembly import FolderAssembly
 from ...download.jobs import DownloadJob, safe_name
-from ...net.untrusted import path_inside
+from ...net.untrusted import LoopGuard, path_inside
 from ...model import Checksum, CollectionInfo, Page, Scene, SearchRequest
 from ...net import http
+from ...net.redact import redact_url
 from ..stac.items import item_to_scene
 from . import grid
 
@@ -135,6 +136,7 @@ class GoogleBucketsProvider(Provider):
         items: List[dict] = []
         prefixes: List[str] = []
         token = None
+        guard = LoopGuard(self.what)  # a token that comes back would list forever
         while True:
             params = {"prefix": prefix}
             if delimiter:
@@ -154,14 +156,19 @@ class GoogleBucketsProvider(Provider):
                 page = http.response_json(response, self.what)
             finally:
                 response.close()
-            for item in page.get("items") or []:
-                name = str(item.get("name") or "")
+            if not isinstance(page, dict):
+                raise errors.MalformedResponseError(f"{self.what} answered a listing that is not a JSON object.",
+                                                    url=redact_url(url))
+            for item in page.get("items") if isinstance(page.get("items"), list) else []:
+                name = str(item.get("name") or "") if isinstance(item, dict) else ""
                 if name and not name.endswith("/") and not name.endswith("_$folder$"):
                     items.append(item)
-            prefixes.extend(p for p in page.get("prefixes") or [] if not p.endswith("_$folder$/"))
+            prefixes.extend(p for p in (page.get("prefixes") if isinstance(page.get("prefixes"), list) else [])
+                            if isinstance(p, str) and not p.endswith("_$folder$/"))
             token = page.get("nextPageToken")
-            if not token:
+            if not token or not isinstance(token, str):
                 return items, prefixes
+            guard.check(f"{url}?{prefix}&{token}")
 
     # ------------------------------------------------------------------ collections
     def list_collections(self) -> List[CollectionInfo]:
