@@ -20,10 +20,11 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 export STAC_VENV
 
-.PHONY: help test deps apt venv stac-venv stac-server stac-server-stop clean-test-cache
+.PHONY: help test fuzz deps apt venv stac-venv stac-server stac-server-stop clean-test-cache
 
 help:
 	@echo "make test              install what is missing, then run all tests headless"
+	@echo "make fuzz              fuzz every parser with many examples (Hypothesis profile fuzz)"
 	@echo "make deps              only install (Debian packages, $(VENV), $(STAC_VENV))"
 	@echo "make stac-server       start the real test STAC API in the background (prints URL)"
 	@echo "make stac-server-stop  stop it"
@@ -36,6 +37,10 @@ help:
 
 test: deps translations
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest $(PYTEST_ARGS) tests
+
+# the parsers fuzzed with many more examples than make test's profile (a few minutes)
+fuzz: deps
+	HYPOTHESIS_PROFILE=fuzz QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest $(PYTEST_ARGS) tests/test_fuzz.py
 
 deps: apt venv stac-venv
 

@@ -107,3 +107,29 @@ class DiskFullError(DownloadError):
 class OfflineProductError(DownloadError):
     level = "warning"
     default_message = "The product is in the long-term archive and must be ordered first."
+
+
+# what a parser of server documents may raise on wrong types (a field that is a list
+# instead of a text, a number instead of an object...): turned into MalformedResponseError
+DOCUMENT_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError, OverflowError)
+
+
+def tolerant_record(what: str):
+    """Decorate a server-record parser so that a record of the wrong shape raises a
+    :class:`MalformedResponseError` saying which service sent it, never a Python error."""
+    import functools
+
+    def wrap(parse):
+        @functools.wraps(parse)
+        def guarded(*args, **kwargs):
+            try:
+                return parse(*args, **kwargs)
+            except EoSceneFinderError:
+                raise
+            except DOCUMENT_ERRORS as err:
+                from .net.redact import redact_text  # a record may carry tokens (signed hrefs)
+
+                raise MalformedResponseError(f"{what} sent a record that could not be read; it was skipped.",
+                                             details=redact_text(f"{type(err).__name__}: {str(err)[:200]}")) from err
+        return guarded
+    return wrap

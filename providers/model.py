@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
@@ -20,6 +21,14 @@ _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 # --------------------------------------------------------------------------- dates
+def _shown(text: str) -> str:
+    """A value quoted back in a message: short, and without any registered secret (a date
+    field of a hostile record may hold a signed URL)."""
+    from .net.redact import redact_text
+
+    return redact_text(str(text))[:60]
+
+
 def parse_instant(value: Union[None, str, _dt.date, _dt.datetime], *, end: bool = False,
                   what: str = "date") -> Optional[_dt.datetime]:
     """A date or datetime (object or ISO text) as an aware UTC datetime.
@@ -38,12 +47,12 @@ def parse_instant(value: Union[None, str, _dt.date, _dt.datetime], *, end: bool 
         try:
             return _day_bound(_dt.date.fromisoformat(text), end)
         except ValueError as err:
-            raise InvalidRequestError(f"The {what} “{text}” is not a real calendar date.") from err
+            raise InvalidRequestError(f"The {what} “{_shown(text)}” is not a real calendar date.") from err
     try:
         parsed = _dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError as err:
         raise InvalidRequestError(
-            f"The {what} “{text}” is not understood: use YYYY-MM-DD or an ISO datetime "
+            f"The {what} “{_shown(text)}” is not understood: use YYYY-MM-DD or an ISO datetime "
             f"such as 2024-05-01T10:30:00Z.") from err
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
@@ -119,6 +128,17 @@ def normalize_aoi(aoi: Any):
     shapely Polygon/MultiPolygon in EPSG:4326."""
     if aoi is None:
         return None
+    try:
+        return _normalize_aoi(aoi)
+    except InvalidRequestError:
+        raise
+    except Exception as err:  # noqa: BLE001 - shapely/GEOS errors on broken coordinates
+        raise InvalidRequestError(
+            "The area of interest is not a valid geometry (broken or missing coordinates).",
+            details=f"{type(err).__name__}: {str(err)[:200]}") from err
+
+
+def _normalize_aoi(aoi: Any):
     sg = _shapely()
     if isinstance(aoi, str):
         try:
@@ -153,6 +173,8 @@ def normalize_aoi(aoi: Any):
         raise InvalidRequestError("The area of interest must be a polygon, a GeoJSON geometry or a bounding box.")
     if geom.is_empty:
         raise InvalidRequestError("The area of interest is empty: draw or choose a polygon first.")
+    if not all(math.isfinite(v) for v in geom.bounds):
+        raise InvalidRequestError("The area of interest has coordinates that are not numbers (NaN or infinite).")
     if geom.geom_type not in ("Polygon", "MultiPolygon"):
         if geom.geom_type in ("Point", "MultiPoint", "LineString", "MultiLineString"):
             raise InvalidRequestError(

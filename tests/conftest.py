@@ -34,5 +34,6 @@ pytest_plugins = [
     "fixtures.qgis_real",
     "fixtures.qgis_auth",
     "fixtures.secret_service",
+    "fixtures.fuzz_report",
     "fixtures.processing_algs",
 ]

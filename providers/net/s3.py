@@ -202,7 +202,11 @@ class S3Client:
                 response.close()
             for item in root.iter(_S3_NS + "Contents"):
                 key = item.findtext(_S3_NS + "Key") or ""
-                size = int(item.findtext(_S3_NS + "Size") or 0)
+                try:
+                    size = int(item.findtext(_S3_NS + "Size") or 0)
+                except ValueError as err:
+                    raise _ProductError(errors.MalformedResponseError(
+                        f"The S3 endpoint listed {key or 'an object'} with a size that is not a number.")) from err
                 etag = (item.findtext(_S3_NS + "ETag") or "").strip('"')
                 out.append(S3Object(key, size, etag))
             for item in root.iter(_S3_NS + "CommonPrefixes"):

@@ -215,6 +215,7 @@ def _checksum(info: dict) -> Optional[Checksum]:
     return None
 
 
+@errors.tolerant_record("NASA CMR")
 def umm_granule_to_scene(item: Dict[str, Any], connection: Optional[str], cmr_url: str = "") -> Scene:
     """One ``granules.umm_json`` item (``{"meta", "umm"}``) as a :class:`Scene`: id = producer
     granule id (else GranuleUR); assets = the ``GET DATA`` files by band name; the browse

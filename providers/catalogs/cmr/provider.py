@@ -233,8 +233,14 @@ class CmrProvider(Provider):
                         "NASA CMR ran out of time and sent part of the results: the list may be incomplete. "
                         "Narrow the search (a shorter period, a smaller area) to get them all.",
                         href=redact_url(response.url)))
-                scenes = [umm_granule_to_scene(i, self.connection.name, self.search_url) for i in items
-                          if isinstance(i, dict)]
+                scenes = []
+                for granule in items:
+                    if not isinstance(granule, dict):
+                        continue
+                    try:
+                        scenes.append(umm_granule_to_scene(granule, self.connection.name, self.search_url))
+                    except errors.MalformedResponseError as err:  # one bad record, not the page
+                        self.warnings.append(SearchWarning(err.user_message, href=redact_url(response.url)))
                 if request.cql2:
                     scenes = [s for s in scenes if filtering.cql2_ok(s, request.cql2)]
                 seen += len(items)

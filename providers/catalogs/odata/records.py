@@ -9,6 +9,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ...model import Asset, Scene
 from ...scene_ids import parse_scene_key
+from ... import errors
 from .query import CDSE_ENDPOINTS, _NAME_SUFFIXES, from_us, parse_us
 
 
@@ -77,6 +78,7 @@ def _collection_of(rec: Mapping[str, Any], attrs: Mapping[str, Any], hint: Optio
     return None
 
 
+@errors.tolerant_record("The catalogue")
 def record_to_scene(rec: Mapping[str, Any], *, connection: Optional[str] = None,
                     download_url: str = CDSE_ENDPOINTS["download_url"], s3_bucket: str = "eodata",
                     collection: Optional[str] = None) -> Scene:

@@ -228,9 +228,14 @@ class _SlicedSearch:
                 self.progress.duplicates += dups
         scenes = []
         for name in order:
-            scene = record_to_scene(best[name], connection=self.p.connection.name,
-                                    download_url=self.p.download_url, s3_bucket=self.p.s3_bucket,
-                                    collection=self.collection_hint)
+            try:
+                scene = record_to_scene(best[name], connection=self.p.connection.name,
+                                        download_url=self.p.download_url, s3_bucket=self.p.s3_bucket,
+                                        collection=self.collection_hint)
+            except errors.MalformedResponseError as err:  # one bad record, not the slice
+                with self.lock:
+                    self.progress.warnings.append(err.user_message)
+                continue
             if self.ids and product_stem(str(best[name].get("Name") or "")) not in self.ids:
                 continue
             if self.exact_aoi and not filtering.intersects_aoi(scene, self.request.aoi):

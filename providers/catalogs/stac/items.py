@@ -8,6 +8,7 @@ from urllib.parse import urljoin
 
 from ...model import Asset, Checksum, CollectionInfo, Scene, parse_instant
 from ...scene_ids import parse_scene_key
+from ... import errors
 
 # multihash code -> hashlib name
 _MULTIHASH = {0x11: "sha1", 0x12: "sha256", 0x13: "sha512", 0xD5: "md5", 0x14: "sha3_512",
@@ -140,6 +141,7 @@ def thumbnail_href(assets: Dict[str, Asset], doc: Dict[str, Any], base: Optional
     return None
 
 
+@errors.tolerant_record("The STAC catalog")
 def item_to_scene(item: Dict[str, Any], connection: Optional[str] = None,
                   base_href: Optional[str] = None) -> Scene:
     """A STAC item dict (any version, even broken ones) as a :class:`Scene`."""

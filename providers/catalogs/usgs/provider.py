@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional
 
 from ... import errors
 from ...auth.tokens import LoginRequiredError, TokenManager
-from ...base import Connection, Provider, SearchResults
+from ...base import Connection, Provider, SearchResults, SearchWarning
 from ...filtering import scene_matches
 from ...model import CollectionInfo, Page, Scene, SearchRequest
 from .api import DEFAULT_URL, M2MClient
@@ -219,7 +219,11 @@ class UsgsM2MProvider(Provider):
                     total = data.get("totalHits")
                     scenes = []
                     for r in results:
-                        scene = record_to_scene(r, dataset, self.connection.name)
+                        try:
+                            scene = record_to_scene(r, dataset, self.connection.name)
+                        except errors.MalformedResponseError as err:  # one bad record, not the page
+                            self.warnings.append(SearchWarning(err.user_message, href=self.connection.url))
+                            continue
                         if scene.id in seen or not scene_matches(scene, request):
                             continue
                         seen.add(scene.id)

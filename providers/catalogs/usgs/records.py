@@ -13,6 +13,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 from ...model import UTC, Asset, Scene
 from ...scene_ids import parse_scene_key
+from ... import errors
 
 BUNDLE = "bundle"
 HREF_SCHEME = "usgs-m2m://"
@@ -98,6 +99,7 @@ def _cloud(value: Any) -> Optional[float]:
     return cloud if 0 <= cloud <= 100 else None   # M2M uses -1 for "unknown"
 
 
+@errors.tolerant_record("USGS M2M")
 def record_to_scene(record: Mapping[str, Any], dataset: str, connection_name: Optional[str] = None) -> Scene:
     """One ``scene-search`` result as a scene with a ``bundle`` asset and one asset per band file."""
     display_id = str(record.get("displayId") or record.get("entityId") or "")
