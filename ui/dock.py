@@ -537,7 +537,8 @@ class SceneFinderDock(QDockWidget):
             cid = self._scene_connection_id(scene)
             by_connection.setdefault(cid, []).append(scene)
         for cid, group in by_connection.items():
-            tasks.append(self.downloads_widget.download_scenes(self.provider(cid), group, asset_keys, folder))
+            tasks.append(self.downloads_widget.download_scenes(self.provider(cid), group, asset_keys, folder,
+                                                               connection_text=self.connection_text(cid)))
         self.tabs.setCurrentWidget(self.downloads_widget)
         return tasks
 

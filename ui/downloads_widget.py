@@ -9,6 +9,7 @@ per-host limits hold across batches.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional
@@ -24,6 +25,8 @@ from ..providers.download.engine import DownloadEngine, HostLimiter
 from ..providers.download.transfer import size_text
 from ..providers.errors import EoSceneFinderError
 from ..providers.model import Scene
+from ..services.download_queue import DownloadQueue
+from ..services.scene_layer import json_attributes
 from ..services.tasks import TaskKeeper, task_keeper
 from ..tasks.download_task import DownloadTask, duration_text, speed_text
 from ..i18n import tr, tr_noop
@@ -238,8 +241,14 @@ class DownloadsWidget(QWidget):
 
     def __init__(self, parent=None, *, max_total: int = 8, per_host: int = 4,
                  engine_factory: Optional[Callable[[HostLimiter], DownloadEngine]] = None,
-                 keeper: Optional[TaskKeeper] = None):
+                 keeper: Optional[TaskKeeper] = None, queue: Optional[DownloadQueue] = None,
+                 open_connection: Optional[Callable[[str], object]] = None):
         super().__init__(parent)
+        # batches on disk until they end, so a killed QGIS can resume them (services/download_queue)
+        self.queue = queue if queue is not None else DownloadQueue()
+        self.open_connection = open_connection
+        self._batch_of: Dict[int, str] = {}  # id(task) -> batch id in the queue
+        self._shutting_down = False
         self.limiter = HostLimiter(max_total, per_host)
         self.engine_factory = engine_factory or (lambda limiter: DownloadEngine(
             max_workers=limiter.max_total, limiter=limiter))
@@ -298,6 +307,7 @@ class DownloadsWidget(QWidget):
         self.notice.setWordWrap(True)
         self.notice.setVisible(False)
         layout.addWidget(self.notice)
+        layout.addWidget(self._build_interrupted_bar())
         layout.addWidget(self.summary)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
@@ -320,8 +330,73 @@ class DownloadsWidget(QWidget):
         self.keeper.start(task, owner=self)
         return task
 
+    # ------------------------------------------------------------------ interrupted downloads
+    def _build_interrupted_bar(self) -> QWidget:
+        self.interrupted = self.queue.batches()
+        self.interrupted_bar = QWidget(self)
+        self.interrupted_bar.setObjectName("downloadsInterrupted")
+        row = QHBoxLayout(self.interrupted_bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.interrupted_label = QLabel(self.interrupted_bar)
+        self.interrupted_label.setWordWrap(True)
+        self.resume_button = QPushButton(tr("Resume"), self.interrupted_bar)
+        self.resume_button.setObjectName("downloadsResume")
+        self.resume_button.clicked.connect(self.resume_interrupted)
+        forget = QPushButton(tr("Forget"), self.interrupted_bar)
+        forget.setObjectName("downloadsForget")
+        forget.setToolTip(tr("Do not resume them (their partial files stay in the folder)"))
+        forget.clicked.connect(self.forget_interrupted)
+        row.addWidget(self.interrupted_label, 1)
+        row.addWidget(self.resume_button)
+        row.addWidget(forget)
+        count = sum(len(b.get("records") or []) for b in self.interrupted)
+        self.interrupted_label.setText(tr("Downloads of {count} scene(s) were interrupted when QGIS last closed; "
+                                          "they resume where they stopped.").format(count=count))
+        self.interrupted_bar.setVisible(bool(self.interrupted))
+        return self.interrupted_bar
+
+    def forget_interrupted(self) -> None:
+        for batch in self.interrupted:
+            self.queue.remove(batch["id"])
+        self.interrupted = []
+        self.interrupted_bar.setVisible(False)
+
+    def resume_interrupted(self) -> List[DownloadTask]:
+        """Queue the interrupted batches again (each file resumes from its ``.part``)."""
+        from ..services.providers import open_connection
+
+        opener = self.open_connection or open_connection
+        tasks = []
+        for batch in self.interrupted:
+            def build(batch=batch):
+                provider = opener(batch["connection"])
+                scenes, problems = [], []
+                for record in batch["records"]:
+                    try:
+                        scenes.append(provider.scene_from_record(record))
+                    except EoSceneFinderError as err:
+                        problems.append(err.user_message)
+                jobs = []
+                for scene in scenes:
+                    try:
+                        jobs.extend(asset_jobs(scene, batch.get("keys"), batch["folder"], provider,
+                                               unpack=bool(batch.get("unpack"))))
+                    except EoSceneFinderError as err:
+                        problems.append(f"{scene.id}: {err.user_message}")
+                return jobs, problems
+
+            description = tr("Resuming {label}").format(label=batch.get("label") or batch["connection"])
+            task = DownloadTask(None, self.engine_factory(self.limiter), description, job_builder=build)
+            task.jobsReady.connect(self.model.add_jobs)
+            self._batch_of[id(task)] = batch["id"]
+            tasks.append(self._start(task))
+        self.interrupted = []
+        self.interrupted_bar.setVisible(False)
+        return tasks
+
     def download_scenes(self, provider, scenes: Iterable[Scene], asset_keys: Optional[Iterable[str]],
-                        folder: str, unpack: Optional[bool] = None) -> DownloadTask:
+                        folder: str, unpack: Optional[bool] = None,
+                        connection_text: Optional[str] = None) -> DownloadTask:
         """Download ``asset_keys`` (None: the data assets) of ``scenes`` into
         ``<folder>/<collection>/<scene id>/``. Jobs are built in the task (resolving or
         signing hrefs may use the network); scenes that cannot be downloaded are reported."""
@@ -347,6 +422,9 @@ class DownloadsWidget(QWidget):
                        else tr("Downloading {scene}").format(scene=scenes[0].id if scenes else ""))
         task = DownloadTask(None, self.engine_factory(self.limiter), description, job_builder=build)
         task.jobsReady.connect(self.model.add_jobs)
+        if connection_text:
+            records = [json.loads(json_attributes(scene)[1]) for scene in scenes]  # unsigned
+            self._batch_of[id(task)] = self.queue.add(connection_text, records, keys, folder, unpack, description)
         return self._start(task)
 
     def set_limits(self, max_total: int, per_host: int) -> None:
@@ -365,7 +443,9 @@ class DownloadsWidget(QWidget):
         self.keeper.cancel(owner=self)
 
     def shutdown(self) -> None:
-        """Cancel everything (plugin unload)."""
+        """Cancel everything (plugin unload); the unfinished batches stay queued on disk and
+        are offered again at the next start."""
+        self._shutting_down = True
         self.cancel_all()
 
     @property
@@ -378,6 +458,9 @@ class DownloadsWidget(QWidget):
 
     # ------------------------------------------------------------------ internals
     def _task_finished(self, task: DownloadTask, results: List[DownloadResult]) -> None:
+        batch_id = self._batch_of.pop(id(task), None)
+        if batch_id is not None and not self._shutting_down:
+            self.queue.remove(batch_id)  # ended (done, failed or cancelled by the user)
         for result in results:
             self.model.apply_result(result)
         self.problems = list(task.problems) + ([str(task.error)] if task.error is not None else [])

@@ -78,6 +78,8 @@ class Manifest:
             tmp = f"{self.path}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
             with open(tmp, "w", encoding="utf-8") as fh:
                 json.dump({"format": 1, "files": files}, fh, indent=1, sort_keys=True)
+                fh.flush()
+                os.fsync(fh.fileno())  # whole on the disk before it replaces the old manifest
             os.replace(tmp, self.path)
 
 

@@ -333,7 +333,7 @@ class _Transfer:
 
     def _finish(self) -> DownloadResult:
         job = self.job
-        os.replace(self.part, self.final)
+        durable_replace(self.part, self.final)
         verified_by = self.checksum.algorithm if self.checksum else ("size" if self.total is not None else None)
         self.manifest.record(self.final, self.checksum, verified_by)
         size = os.path.getsize(self.final)
@@ -477,6 +477,29 @@ def _size_text(n: Optional[float]) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n:.1f} TiB"
+
+
+def _fsync_path(path: str, directory: bool = False) -> None:
+    """Flush a file's (or a folder's entries') data to the disk; best effort where the
+    system does not allow it (folders on Windows)."""
+    try:
+        fd = os.open(path, os.O_RDONLY if directory else os.O_RDWR)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def durable_replace(source: str, target: str) -> None:
+    """``os.replace`` that survives a power cut or a killed QGIS: the bytes are on the disk
+    before the name changes, and the new name is on the disk after it."""
+    _fsync_path(source)
+    os.replace(source, target)
+    _fsync_path(os.path.dirname(os.path.abspath(target)) or ".", directory=True)
 
 
 def size_text(n: Optional[float]) -> str:
