@@ -372,7 +372,7 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
         </message>
         <message>
             <location filename="../plugin.py" line="66" />
-            <location filename="../ui/dock.py" line="564" />
+            <location filename="../ui/dock.py" line="565" />
             <source>EO Scene Finder</source>
             <translation>EO Scene Finder</translation>
         </message>
@@ -661,7 +661,7 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
         </message>
         <message>
             <location filename="../tasks/download_task.py" line="168" />
-            <location filename="../ui/downloads_widget.py" line="417" />
+            <location filename="../ui/downloads_widget.py" line="500" />
             <source>{duration_text} left</source>
             <translation>{duration_text} restant</translation>
         </message>
@@ -884,7 +884,7 @@ Le type « {kind} » n'est pas disponible dans cette version : la connexion est 
         </message>
         <message>
             <location filename="../ui/connections_dialog.py" line="340" />
-            <location filename="../ui/downloads_widget.py" line="89" />
+            <location filename="../ui/downloads_widget.py" line="92" />
             <source>Name</source>
             <translation>Nom</translation>
         </message>
@@ -1216,233 +1216,258 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>Télécharger dans le dossier</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="578" />
+            <location filename="../ui/dock.py" line="579" />
             <source>{count} scenes.</source>
             <translation>{count} scènes.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="584" />
+            <location filename="../ui/dock.py" line="585" />
             <source>{shown} of {count} scenes, {first} to {last} (double-click the timeline for every date).</source>
             <translation>{shown} scènes sur {count}, du {first} au {last} (double-cliquez sur la frise chronologique pour revoir toutes les dates).</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="599" />
+            <location filename="../ui/dock.py" line="600" />
             <location filename="../ui/results_model.py" line="56" />
             <source>Cloud %</source>
             <translation>Nuages %</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="622" />
+            <location filename="../ui/dock.py" line="623" />
             <source>Reset columns</source>
             <translation>Réinitialiser les colonnes</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="655" />
+            <location filename="../ui/dock.py" line="656" />
             <source>The map is empty: add a basemap?</source>
             <translation>La carte est vide : ajouter un fond de carte ?</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="659" />
+            <location filename="../ui/dock.py" line="660" />
             <source>Countries</source>
             <translation>Pays</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="659" />
+            <location filename="../ui/dock.py" line="660" />
             <source>Natural Earth country borders, bundled: works offline</source>
             <translation>Frontières des pays Natural Earth, fournies avec l'extension : fonctionne hors ligne</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="660" />
+            <location filename="../ui/dock.py" line="661" />
             <source>OpenStreetMap tiles (needs the internet)</source>
             <translation>Tuiles OpenStreetMap (nécessite Internet)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="669" />
+            <location filename="../ui/dock.py" line="670" />
             <source>Not now</source>
             <translation>Pas maintenant</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="693" />
+            <location filename="../ui/dock.py" line="694" />
             <source>The basemap could not be opened.</source>
             <translation>Le fond de carte n'a pas pu être ouvert.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="63" />
-            <location filename="../ui/downloads_widget.py" line="400" />
+            <location filename="../ui/downloads_widget.py" line="66" />
+            <location filename="../ui/downloads_widget.py" line="483" />
             <source>downloading</source>
             <translation>téléchargement</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="63" />
+            <location filename="../ui/downloads_widget.py" line="66" />
             <source>downloading {pct} %</source>
             <translation>téléchargement {pct} %</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="66" />
+            <location filename="../ui/downloads_widget.py" line="69" />
             <source>verifying</source>
             <translation>vérification</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="69" />
+            <location filename="../ui/downloads_widget.py" line="72" />
             <source>done, not verified (no checksum published)</source>
             <translation>terminé, non vérifié (aucune somme de contrôle publiée)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="70" />
-            <location filename="../ui/downloads_widget.py" line="400" />
+            <location filename="../ui/downloads_widget.py" line="73" />
+            <location filename="../ui/downloads_widget.py" line="483" />
             <source>done</source>
             <translation>terminé</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="72" />
+            <location filename="../ui/downloads_widget.py" line="75" />
             <source>skipped: already present</source>
             <translation>ignoré : déjà présent</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="74" />
+            <location filename="../ui/downloads_widget.py" line="77" />
             <source>failed: {message}</source>
             <translation>échec : {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="76" />
+            <location filename="../ui/downloads_widget.py" line="79" />
             <source>offline: {message}</source>
             <translation>hors ligne : {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="77" />
+            <location filename="../ui/downloads_widget.py" line="80" />
             <source>offline (in the long-term archive)</source>
             <translation>hors ligne (dans l'archive à long terme)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="79" />
+            <location filename="../ui/downloads_widget.py" line="82" />
             <source>not verified: {message}</source>
             <translation>non vérifié : {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="81" />
+            <location filename="../ui/downloads_widget.py" line="84" />
             <source>cancelled (partial file kept)</source>
             <translation>annulé (fichier partiel conservé)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="81" />
-            <location filename="../ui/downloads_widget.py" line="403" />
+            <location filename="../ui/downloads_widget.py" line="84" />
+            <location filename="../ui/downloads_widget.py" line="486" />
             <source>cancelled</source>
             <translation>annulé</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="82" />
-            <location filename="../ui/downloads_widget.py" line="400" />
+            <location filename="../ui/downloads_widget.py" line="85" />
+            <location filename="../ui/downloads_widget.py" line="483" />
             <source>queued</source>
             <translation>en attente</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="89" />
+            <location filename="../ui/downloads_widget.py" line="92" />
             <source>State</source>
             <translation>État</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="89" />
+            <location filename="../ui/downloads_widget.py" line="92" />
             <source>Progress</source>
             <translation>Progression</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="89" />
+            <location filename="../ui/downloads_widget.py" line="92" />
             <source>Size</source>
             <translation>Taille</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="89" />
+            <location filename="../ui/downloads_widget.py" line="92" />
             <source>Speed</source>
             <translation>Débit</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="90" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Time left</source>
             <translation>Temps restant</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="90" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>File</source>
             <translation>Fichier</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="269" />
-            <location filename="../ui/downloads_widget.py" line="393" />
+            <location filename="../ui/downloads_widget.py" line="278" />
+            <location filename="../ui/downloads_widget.py" line="476" />
             <source>No downloads yet.</source>
             <translation>Aucun téléchargement pour l'instant.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="272" />
+            <location filename="../ui/downloads_widget.py" line="281" />
             <source>Cancel selected</source>
             <translation>Annuler la sélection</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="273" />
+            <location filename="../ui/downloads_widget.py" line="282" />
             <source>Cancel all</source>
             <translation>Tout annuler</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="274" />
+            <location filename="../ui/downloads_widget.py" line="283" />
             <source>Clear finished</source>
             <translation>Effacer les terminés</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="275" />
+            <location filename="../ui/downloads_widget.py" line="284" />
             <source>Open folder</source>
             <translation>Ouvrir le dossier</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="276" />
+            <location filename="../ui/downloads_widget.py" line="285" />
             <source>Unpack archives</source>
             <translation>Décompresser les archives</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="278" />
+            <location filename="../ui/downloads_widget.py" line="287" />
             <source>Extract product archives (.zip) next to them once verified</source>
             <translation>Extraire les archives des produits (.zip) à côté d'elles une fois vérifiées</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="279" />
+            <location filename="../ui/downloads_widget.py" line="288" />
             <source>Stop the selected downloads; partial files are kept and resume next time</source>
             <translation>Arrêter les téléchargements sélectionnés ; les fichiers partiels sont conservés et reprennent la prochaine fois</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="281" />
+            <location filename="../ui/downloads_widget.py" line="290" />
             <source>Stop every running download; partial files are kept</source>
             <translation>Arrêter tous les téléchargements en cours ; les fichiers partiels sont conservés</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="346" />
+            <location filename="../ui/downloads_widget.py" line="342" />
+            <source>Resume</source>
+            <translation>Reprendre</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="345" />
+            <source>Forget</source>
+            <translation>Oublier</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="347" />
+            <source>Do not resume them (their partial files stay in the folder)</source>
+            <translation>Ne pas les reprendre (leurs fichiers partiels restent dans le dossier)</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="353" />
+            <source>Downloads of {count} scene(s) were interrupted when QGIS last closed; they resume where they stopped.</source>
+            <translation>Les téléchargements de {count} scène(s) ont été interrompus à la dernière fermeture de QGIS ; ils reprennent là où ils se sont arrêtés.</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="388" />
+            <source>Resuming {label}</source>
+            <translation>Reprise : {label}</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="421" />
             <source>Downloading {count} scenes</source>
             <translation>Téléchargement de {count} scènes</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="347" />
+            <location filename="../ui/downloads_widget.py" line="422" />
             <source>Downloading {scene}</source>
             <translation>Téléchargement de {scene}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="391" />
+            <location filename="../ui/downloads_widget.py" line="474" />
             <source>Not downloaded: {problems}</source>
             <translation>Non téléchargé : {problems}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="401" />
+            <location filename="../ui/downloads_widget.py" line="484" />
             <source>already present</source>
             <translation>déjà présent</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="401" />
+            <location filename="../ui/downloads_widget.py" line="484" />
             <source>not verified</source>
             <translation>non vérifié</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="401" />
+            <location filename="../ui/downloads_widget.py" line="484" />
             <source>failed</source>
             <translation>échec</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="402" />
+            <location filename="../ui/downloads_widget.py" line="485" />
             <source>offline</source>
             <translation>hors ligne</translation>
         </message>

@@ -372,7 +372,7 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
         </message>
         <message>
             <location filename="../plugin.py" line="66" />
-            <location filename="../ui/dock.py" line="564" />
+            <location filename="../ui/dock.py" line="565" />
             <source>EO Scene Finder</source>
             <translation>EO Scene Finder</translation>
         </message>
@@ -661,7 +661,7 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
         </message>
         <message>
             <location filename="../tasks/download_task.py" line="168" />
-            <location filename="../ui/downloads_widget.py" line="417" />
+            <location filename="../ui/downloads_widget.py" line="500" />
             <source>{duration_text} left</source>
             <translation>{duration_text} restantes</translation>
         </message>
@@ -884,7 +884,7 @@ O tipo “{kind}” não está disponível nesta versão: a conexão é mantida 
         </message>
         <message>
             <location filename="../ui/connections_dialog.py" line="340" />
-            <location filename="../ui/downloads_widget.py" line="89" />
+            <location filename="../ui/downloads_widget.py" line="92" />
             <source>Name</source>
             <translation>Nome</translation>
         </message>
@@ -1216,233 +1216,258 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>Baixar para a pasta</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="578" />
+            <location filename="../ui/dock.py" line="579" />
             <source>{count} scenes.</source>
             <translation>{count} cenas.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="584" />
+            <location filename="../ui/dock.py" line="585" />
             <source>{shown} of {count} scenes, {first} to {last} (double-click the timeline for every date).</source>
             <translation>{shown} de {count} cenas, de {first} a {last} (clique duas vezes na linha do tempo para ver todas as datas).</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="599" />
+            <location filename="../ui/dock.py" line="600" />
             <location filename="../ui/results_model.py" line="56" />
             <source>Cloud %</source>
             <translation>Nuvens %</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="622" />
+            <location filename="../ui/dock.py" line="623" />
             <source>Reset columns</source>
             <translation>Restaurar colunas</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="655" />
+            <location filename="../ui/dock.py" line="656" />
             <source>The map is empty: add a basemap?</source>
             <translation>O mapa está vazio: adicionar um mapa base?</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="659" />
+            <location filename="../ui/dock.py" line="660" />
             <source>Countries</source>
             <translation>Países</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="659" />
+            <location filename="../ui/dock.py" line="660" />
             <source>Natural Earth country borders, bundled: works offline</source>
             <translation>Fronteiras dos países Natural Earth, incluídas no complemento: funciona offline</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="660" />
+            <location filename="../ui/dock.py" line="661" />
             <source>OpenStreetMap tiles (needs the internet)</source>
             <translation>Tiles do OpenStreetMap (precisa de internet)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="669" />
+            <location filename="../ui/dock.py" line="670" />
             <source>Not now</source>
             <translation>Agora não</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="693" />
+            <location filename="../ui/dock.py" line="694" />
             <source>The basemap could not be opened.</source>
             <translation>Não foi possível abrir o mapa base.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="63" />
-            <location filename="../ui/downloads_widget.py" line="400" />
+            <location filename="../ui/downloads_widget.py" line="66" />
+            <location filename="../ui/downloads_widget.py" line="483" />
             <source>downloading</source>
             <translation>baixando</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="63" />
+            <location filename="../ui/downloads_widget.py" line="66" />
             <source>downloading {pct} %</source>
             <translation>baixando {pct} %</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="66" />
+            <location filename="../ui/downloads_widget.py" line="69" />
             <source>verifying</source>
             <translation>verificando</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="69" />
+            <location filename="../ui/downloads_widget.py" line="72" />
             <source>done, not verified (no checksum published)</source>
             <translation>concluído, não verificado (nenhum checksum publicado)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="70" />
-            <location filename="../ui/downloads_widget.py" line="400" />
+            <location filename="../ui/downloads_widget.py" line="73" />
+            <location filename="../ui/downloads_widget.py" line="483" />
             <source>done</source>
             <translation>concluído</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="72" />
+            <location filename="../ui/downloads_widget.py" line="75" />
             <source>skipped: already present</source>
             <translation>ignorado: já presente</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="74" />
+            <location filename="../ui/downloads_widget.py" line="77" />
             <source>failed: {message}</source>
             <translation>falhou: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="76" />
+            <location filename="../ui/downloads_widget.py" line="79" />
             <source>offline: {message}</source>
             <translation>offline: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="77" />
+            <location filename="../ui/downloads_widget.py" line="80" />
             <source>offline (in the long-term archive)</source>
             <translation>offline (no arquivo de longo prazo)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="79" />
+            <location filename="../ui/downloads_widget.py" line="82" />
             <source>not verified: {message}</source>
             <translation>não verificado: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="81" />
+            <location filename="../ui/downloads_widget.py" line="84" />
             <source>cancelled (partial file kept)</source>
             <translation>cancelado (arquivo parcial mantido)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="81" />
-            <location filename="../ui/downloads_widget.py" line="403" />
+            <location filename="../ui/downloads_widget.py" line="84" />
+            <location filename="../ui/downloads_widget.py" line="486" />
             <source>cancelled</source>
             <translation>cancelado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="82" />
-            <location filename="../ui/downloads_widget.py" line="400" />
+            <location filename="../ui/downloads_widget.py" line="85" />
+            <location filename="../ui/downloads_widget.py" line="483" />
             <source>queued</source>
             <translation>na fila</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="89" />
+            <location filename="../ui/downloads_widget.py" line="92" />
             <source>State</source>
             <translation>Estado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="89" />
+            <location filename="../ui/downloads_widget.py" line="92" />
             <source>Progress</source>
             <translation>Progresso</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="89" />
+            <location filename="../ui/downloads_widget.py" line="92" />
             <source>Size</source>
             <translation>Tamanho</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="89" />
+            <location filename="../ui/downloads_widget.py" line="92" />
             <source>Speed</source>
             <translation>Velocidade</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="90" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Time left</source>
             <translation>Tempo restante</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="90" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>File</source>
             <translation>Arquivo</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="269" />
-            <location filename="../ui/downloads_widget.py" line="393" />
+            <location filename="../ui/downloads_widget.py" line="278" />
+            <location filename="../ui/downloads_widget.py" line="476" />
             <source>No downloads yet.</source>
             <translation>Nenhum download ainda.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="272" />
+            <location filename="../ui/downloads_widget.py" line="281" />
             <source>Cancel selected</source>
             <translation>Cancelar selecionados</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="273" />
+            <location filename="../ui/downloads_widget.py" line="282" />
             <source>Cancel all</source>
             <translation>Cancelar todos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="274" />
+            <location filename="../ui/downloads_widget.py" line="283" />
             <source>Clear finished</source>
             <translation>Limpar concluídos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="275" />
+            <location filename="../ui/downloads_widget.py" line="284" />
             <source>Open folder</source>
             <translation>Abrir pasta</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="276" />
+            <location filename="../ui/downloads_widget.py" line="285" />
             <source>Unpack archives</source>
             <translation>Descompactar arquivos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="278" />
+            <location filename="../ui/downloads_widget.py" line="287" />
             <source>Extract product archives (.zip) next to them once verified</source>
             <translation>Extrair os arquivos dos produtos (.zip) ao lado deles depois de verificados</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="279" />
+            <location filename="../ui/downloads_widget.py" line="288" />
             <source>Stop the selected downloads; partial files are kept and resume next time</source>
             <translation>Parar os downloads selecionados; os arquivos parciais são mantidos e retomados da próxima vez</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="281" />
+            <location filename="../ui/downloads_widget.py" line="290" />
             <source>Stop every running download; partial files are kept</source>
             <translation>Parar todos os downloads em andamento; os arquivos parciais são mantidos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="346" />
+            <location filename="../ui/downloads_widget.py" line="342" />
+            <source>Resume</source>
+            <translation>Retomar</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="345" />
+            <source>Forget</source>
+            <translation>Esquecer</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="347" />
+            <source>Do not resume them (their partial files stay in the folder)</source>
+            <translation>Não retomá-los (os arquivos parciais permanecem na pasta)</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="353" />
+            <source>Downloads of {count} scene(s) were interrupted when QGIS last closed; they resume where they stopped.</source>
+            <translation>Os downloads de {count} cena(s) foram interrompidos quando o QGIS foi fechado pela última vez; eles continuam de onde pararam.</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="388" />
+            <source>Resuming {label}</source>
+            <translation>Retomando {label}</translation>
+        </message>
+        <message>
+            <location filename="../ui/downloads_widget.py" line="421" />
             <source>Downloading {count} scenes</source>
             <translation>Baixando {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="347" />
+            <location filename="../ui/downloads_widget.py" line="422" />
             <source>Downloading {scene}</source>
             <translation>Baixando {scene}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="391" />
+            <location filename="../ui/downloads_widget.py" line="474" />
             <source>Not downloaded: {problems}</source>
             <translation>Não baixado: {problems}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="401" />
+            <location filename="../ui/downloads_widget.py" line="484" />
             <source>already present</source>
             <translation>já presente</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="401" />
+            <location filename="../ui/downloads_widget.py" line="484" />
             <source>not verified</source>
             <translation>não verificado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="401" />
+            <location filename="../ui/downloads_widget.py" line="484" />
             <source>failed</source>
             <translation>falhou</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="402" />
+            <location filename="../ui/downloads_widget.py" line="485" />
             <source>offline</source>
             <translation>offline</translation>
         </message>
