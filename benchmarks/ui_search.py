@@ -42,10 +42,35 @@ def derived_items(n: int):
         yield item
 
 
+class ReplayedStac:
+    """The pages benchmarks/client_cost.py recorded from pgstac, served from memory."""
+
+    def __init__(self, items: int, page_size: int):
+        import argparse as _argparse
+
+        import client_cost
+
+        self._cc = client_cost
+        self.replay = client_cost.stac_replay(_argparse.Namespace(items=items, page_size=page_size))
+        self.httpd, self.url = client_cost.serve(self.replay)
+        client_cost.stac_prepare(self.replay, self.url)
+
+    def add_collection(self, coll: dict) -> None:
+        self.replay.routes["/collections"] = json.dumps(
+            {"collections": [dict(coll, links=[])], "links": []}).encode()
+        self.replay.routes[f"/collections/{COLLECTION}"] = json.dumps(dict(coll, links=[])).encode()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--replay", action="store_true",
+                        help="serve the pages client_cost.py recorded from memory (pages back to back, "
+                             "the client's own cost only) instead of a live stac-fastapi-pgstac")
     args = parser.parse_args()
 
     from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject
@@ -63,15 +88,21 @@ def main() -> int:
     from eo_scene_finder.ui.dock import SceneFinderDock
     from eo_scene_finder.ui.footprints import FootprintLayer
 
-    print(f"Loading {args.items} derived items into pgstac…", flush=True)
-    server = PgstacServer().start()
+    if args.replay:
+        server = ReplayedStac(args.items, args.page_size)
+    else:
+        print(f"Loading {args.items} derived items into pgstac…", flush=True)
+        server = PgstacServer().start()
     nginx = None
     window = None
     try:
         coll = json.loads((REPO / "tests/data/stac/collections.ndjson").read_text().splitlines()[0])
         coll = dict(coll, id=COLLECTION, title="Benchmark: Sentinel-2 L2A (derived)")
-        server.load_collections([coll])
-        server.load_items(derived_items(args.items))
+        if args.replay:
+            server.add_collection(coll)
+        else:
+            server.load_collections([coll])
+            server.load_items(derived_items(args.items))
 
         class Iface:  # the parts of QgisInterface the dock uses
             def __init__(self):

@@ -12,6 +12,7 @@ from qgis.PyQt.QtCore import pyqtSignal
 
 from ..providers.errors import EoSceneFinderError
 from ..providers.model import SearchRequest
+from ..providers.net import jsonstream
 
 
 class SearchTask(QgsTask):
@@ -37,7 +38,7 @@ class SearchTask(QgsTask):
         self.warnings = []
 
     def run(self) -> bool:  # worker thread: no widgets here
-        with collections_paused():
+        with collections_paused(), jsonstream.sharing_with_gui():
             return self._run()
 
     def _run(self) -> bool:

@@ -40,7 +40,8 @@ from ...base import Connection, Provider, SearchResults
 from ...model import CollectionInfo, Page, Scene, SearchRequest
 from ...net.redact import redact_text, redact_url
 from ...auth.signing import Signer, make_signer
-from .items import collection_to_info, item_to_scene
+from .items import (collection_to_info, item_to_lazy_scene, item_to_scene, scene_properties,
+                    signed_hrefs_of)
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,8 @@ def _make_stac_io(session: requests.Session, what: str):
         def read_json(self, source: Any, *args: Any, **kwargs: Any) -> Dict[str, Any]:
             text = self.read_text(source, *args, **kwargs)
             try:
-                data = jsonstream.loads(text)
+                # search pages keep each item's text: scenes hold it instead of the decoded item
+                data = jsonstream.loads(text, raw_arrays=("features",) if '"features"' in text else ())
             except ValueError as err:
                 href = getattr(source, "href", source)
                 raise _plugin_api_error(errors.MalformedResponseError(
@@ -259,6 +261,7 @@ class StacApiProvider(Provider):
         self._use_intersects = str(connection.option("intersects", "true")).lower() not in ("false", "0", "no")
         self._alternates: "OrderedDict[str, str]" = OrderedDict()
         self._alt_lock = threading.Lock()
+        self._page_signatures: Dict[int, Dict[str, str]] = {}
 
     # ------------------------------------------------------------------ opening
     def _configured_page_size(self) -> int:
@@ -306,7 +309,7 @@ class StacApiProvider(Provider):
         stac_io = _make_stac_io(self.session, self.what)
         with self._errors(url), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            client = Client.open(url, modifier=self.signer, stac_io=stac_io)
+            client = Client.open(url, modifier=self._sign if self.signer is not None else None, stac_io=stac_io)
         # the landing page is its own root: without this pystac re-reads it to resolve links
         root_link = client.get_single_link("root")
         if root_link is None or not root_link.is_resolved():
@@ -333,6 +336,16 @@ class StacApiProvider(Provider):
         self._conformance = conformance
         log.debug("%s conforms to %s", self.what, conformance.summary())
         return client
+
+    def _sign(self, obj: Any) -> None:
+        """The pystac-client ``modifier``: sign in place, and remember what a page's signing
+        changed so its scenes (which keep the items' text as published) decode signed."""
+        changed = self.signer.sign_in_place(obj)
+        if changed and isinstance(obj, dict) and isinstance(obj.get("features"), list):
+            with self._alt_lock:
+                if len(self._page_signatures) > 16:  # pages signed but never converted
+                    self._page_signatures.clear()
+                self._page_signatures[id(obj)] = changed
 
     def _conformance_endpoint(self, client) -> List[str]:
         link = client.get_single_link("conformance")
@@ -630,20 +643,39 @@ class StacApiProvider(Provider):
     def _to_page(self, page: Dict[str, Any], number: int, keep: Optional[Callable[[Scene], bool]],
                  filtered: bool) -> Page:
         scenes: List[Scene] = []
-        for n, feature in enumerate(page.get("features") or []):
+        features = page.get("features") or []
+        # Scenes keep each item's text and decode it when read (details, streaming, downloads,
+        # exports): what the table needs is read once here, no asset object is built.
+        raw = getattr(features, "raw", None)
+        with self._alt_lock:
+            signed = self._page_signatures.pop(id(page), None)
+        original_of = {new: old for old, new in signed.items()} if signed else None
+        name, base = self.connection.name, self.connection.url
+        for n, feature in enumerate(features):
             if n % 16 == 15:
                 jsonstream.breathe()  # let the GUI thread run between items
             if not isinstance(feature, dict):
                 continue
             try:
-                scene = item_to_scene(feature, self.connection.name, base_href=self.connection.url)
+                if raw is not None:
+                    scene = item_to_lazy_scene(feature, raw[n], name, base,
+                                               signed_hrefs_of(feature, original_of) if original_of else None)
+                else:
+                    scene = item_to_scene(feature, name, base_href=base)
             except Exception as err:  # noqa: BLE001 - one broken item must not break a search
                 log.warning("%s returned an item that cannot be read (%s); skipped", self.what,
                             redact_text(str(err))[:200])
                 continue
-            if keep is not None and not keep(scene):
-                continue
-            self._remember_alternates(scene)
+            if keep is not None:
+                if raw is not None:  # the checks read the decoded item, not a second decoding
+                    scene._decoded = [feature, scene_properties(feature), None]
+                ok = keep(scene)
+                if raw is not None:
+                    scene.forget_decoded()
+                if not ok:
+                    continue
+            if raw is None or "s3://" in raw[n]:
+                self._remember_alternates(scene)
             scenes.append(scene)
         more = any(isinstance(link, dict) and link.get("rel") == "next" for link in page.get("links") or [])
         matched = None
