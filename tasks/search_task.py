@@ -5,7 +5,7 @@ import contextlib
 import gc
 import threading
 import traceback
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from qgis.core import QgsTask
 from qgis.PyQt.QtCore import pyqtSignal
@@ -25,10 +25,14 @@ class SearchTask(QgsTask):
     pageReady = pyqtSignal(object)
     searchFinished = pyqtSignal(object)
 
-    def __init__(self, description: str, provider_factory: Callable[[], object], request: SearchRequest):
+    def __init__(self, description: str, provider_factory: Callable[[], object], request: SearchRequest,
+                 prepare: Optional[Callable[[list], Any]] = None):
         super().__init__(description, QgsTask.Flag.CanCancel)
         self.provider_factory = provider_factory
         self.request = request
+        # run here, in the worker, on each page's scenes; the result rides on the page as
+        # ``page.prepared`` (what the GUI thread would otherwise build: footprint features)
+        self.prepare = prepare
         self.count = 0
         self.pages = 0
         self.more = False
@@ -50,6 +54,8 @@ class SearchTask(QgsTask):
                     return False
                 self.pages += 1
                 self.count += len(page.scenes)
+                if self.prepare is not None:
+                    page.prepared = self.prepare(page.scenes)
                 self.more = page.more
                 if page.matched is not None:
                     self.matched = page.matched

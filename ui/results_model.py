@@ -17,6 +17,7 @@ from ..providers.model import Scene
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 SCENE_ROLE = Qt.ItemDataRole.UserRole + 2
 SERIAL_ROLE = Qt.ItemDataRole.UserRole + 3
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 4
 
 
 def _date_key(s: Scene):
@@ -87,6 +88,8 @@ class ResultsTableModel(QAbstractTableModel):
             return serial
         elif role == SORT_ROLE:
             return _KEYS[col](scene)
+        elif role == FILTER_ROLE:
+            return self._filter_text(serial)
         elif role == Qt.ItemDataRole.ToolTipRole:
             key = f"\nScene key: {scene.scene_key}" if scene.scene_key else ""
             return f"{scene.id}\n{scene.date_text}{key}"
@@ -137,8 +140,7 @@ class ResultsTableModel(QAbstractTableModel):
             self._scenes.append(scene)
             self._order.append(first + offset)
             self._row_of.append(len(self._order) - 1)
-            self._text.append(" ".join((scene.id, scene.collection or "", scene.platform or "",
-                                        scene.connection or "", scene.date_text)).lower())
+            self._text.append(None)  # made when a filter first reads it
         self.endInsertRows()
         if self._sort is not None:
             self._relayout(self._sorted(self._order))
@@ -162,8 +164,17 @@ class ResultsTableModel(QAbstractTableModel):
     def scene_by_serial(self, serial: int) -> Optional[Scene]:
         return self._scenes[serial] if 0 <= serial < len(self._scenes) else None
 
+    def _filter_text(self, serial: int) -> str:
+        text = self._text[serial]
+        if text is None:
+            scene = self._scenes[serial]
+            text = " ".join((scene.id, scene.collection or "", scene.platform or "",
+                             scene.connection or "", scene.date_text)).lower()
+            self._text[serial] = text
+        return text
+
     def matches(self, row: int, needle: str) -> bool:
-        return needle in self._text[self._order[row]]
+        return needle in self._filter_text(self._order[row])
 
     def scenes(self) -> List[Scene]:
         """Every scene in arrival order."""
@@ -171,19 +182,21 @@ class ResultsTableModel(QAbstractTableModel):
 
 
 class ResultsFilterProxy(QSortFilterProxyModel):
-    """Filters on the scenes' text; sorting is delegated to the model (see module doc)."""
+    """Filters on the scenes' text; sorting is delegated to the model (see module doc).
+
+    Filtering is Qt's own (a fixed string in the model's FILTER_ROLE text), not a Python
+    ``filterAcceptsRow``: with no filter text, rows pouring in during a search cost no call
+    back into Python each (each one waited for the interpreter the search task was using)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._needle = ""
         self.setDynamicSortFilter(False)
+        self.setFilterRole(FILTER_ROLE)
+        self.setFilterKeyColumn(0)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
     def setFilterFixedString(self, text: str) -> None:  # noqa: N802
-        self._needle = (text or "").strip().lower()
-        self.invalidateFilter()
-
-    def filterAcceptsRow(self, source_row, source_parent):  # noqa: N802
-        return not self._needle or self.sourceModel().matches(source_row, self._needle)
+        super().setFilterFixedString((text or "").strip().lower())
 
     def sort(self, column, order=Qt.SortOrder.AscendingOrder):
         self.sourceModel().sort(column, order)

@@ -158,7 +158,7 @@ def _make_stac_io(session: requests.Session, what: str):
             except errors.EoSceneFinderError as err:
                 raise _plugin_api_error(err) from err
             try:
-                return response.content.decode("utf-8")
+                return jsonstream.decode_utf8(response.content)
             except UnicodeDecodeError as err:
                 raise _plugin_api_error(errors.MalformedResponseError(
                     f"{self.what} answered with text that is not UTF-8.", url=redact_url(response.url))) from err
