@@ -391,7 +391,8 @@ class LazyScene(Scene):
     """A scene whose ``record``, ``properties`` and ``assets`` are decoded on first read.
 
     It keeps the table's fields (id, date, cloud cover, footprint...) as plain values and the
-    full record as ``raw`` (the catalog's JSON text of the item, a few kB); ``codec`` decodes
+    full record as ``raw`` (the catalog's JSON text of the item, a few kB, or where it lies in
+    the page of results it came in, see :attr:`raw`); ``codec`` decodes
     it: ``codec.decode(scene)`` returns ``(record, properties)`` and ``codec.assets(scene,
     record)`` the assets (built only when they are read). Holding 10,000 search results this
     way costs a third of their decoded dicts, and a search does not spend its time building
@@ -407,7 +408,7 @@ class LazyScene(Scene):
                  properties: Optional[Dict[str, Any]] = None, connection: Optional[str] = None,
                  scene_key: Optional[SceneKey] = None, record: Optional[Dict[str, Any]] = None,
                  online: Optional[bool] = None, self_href: Optional[str] = None, *,
-                 raw: Optional[str] = None, codec: Any = None):
+                 raw: Union[None, str, Tuple[str, int, int]] = None, codec: Any = None):
         self.id = id
         self.collection = collection
         self.datetime = datetime
@@ -420,7 +421,7 @@ class LazyScene(Scene):
         self.scene_key = scene_key
         self.online = online
         self.self_href = self_href
-        self.raw = raw
+        self._raw = raw
         self._codec = codec
         self._decoded: Optional[list] = None  # [record, properties, assets or None]
         self._fixed: Optional[Dict[str, Any]] = None  # values given or assigned
@@ -446,6 +447,24 @@ class LazyScene(Scene):
         if index == 2 and decoded[2] is None:
             decoded[2] = self._codec.assets(self, decoded[0])
         return decoded[index]
+
+    @property
+    def raw(self) -> Optional[str]:
+        """The record's text (``raw`` may also be given as ``(text, start, end)``: a piece of
+        a larger document, e.g. one item of a page of results, not copied out of it)."""
+        raw = self._raw
+        if isinstance(raw, tuple):
+            text, start, end = raw
+            return text[start:end]
+        return raw
+
+    def raw_span(self) -> Optional[Tuple[str, int, int]]:
+        """``(text, start, end)``: where the record's text is (the whole of ``raw`` when it
+        was given as a string)."""
+        raw = self._raw
+        if raw is None or isinstance(raw, tuple):
+            return raw
+        return raw, 0, len(raw)
 
     def published_record_text(self) -> Optional[str]:
         """The record's JSON text as the catalog published it (before any signing), or None

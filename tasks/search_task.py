@@ -1,9 +1,7 @@
 """Background search: pages stream to the GUI as they arrive; cancellation between pages."""
 from __future__ import annotations
 
-import contextlib
 import gc
-import threading
 import traceback
 from typing import Any, Callable, Optional
 
@@ -13,6 +11,7 @@ from qgis.PyQt.QtCore import pyqtSignal
 from ..providers.errors import EoSceneFinderError
 from ..providers.model import SearchRequest
 from ..providers.net import jsonstream
+from ..providers.net.jsonstream import collections_paused
 
 
 class SearchTask(QgsTask):
@@ -84,32 +83,6 @@ class SearchTask(QgsTask):
 
     def finished(self, result: bool) -> None:  # GUI thread
         self.searchFinished.emit(self)
-
-
-_pause_lock = threading.Lock()
-_pauses = 0
-
-
-@contextlib.contextmanager
-def collections_paused():
-    """No automatic garbage collection while a search streams pages in.
-
-    A full collection scans every object of the process, the page being parsed included,
-    and stops every thread meanwhile (the GUI's too): 50-250 ms at a few thousand scenes.
-    Reference counting still frees what a search drops; collections resume when the last
-    running search ends."""
-    global _pauses
-    with _pause_lock:
-        _pauses += 1
-        if _pauses == 1:
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pauses -= 1
-            if _pauses == 0:
-                gc.enable()
 
 
 def release_results() -> None:

@@ -117,5 +117,11 @@ def test_jsonstream_keeps_each_feature_text(n, indent):
     parsed = jsonstream.loads(text, raw_arrays=("features",))
     assert parsed == json.loads(text)
     assert isinstance(parsed["features"], jsonstream.ElementList)
-    assert [json.loads(r) for r in parsed["features"].raw] == page["features"]
+    features = parsed["features"]
+    assert [json.loads(features.raw(i)) for i in range(n)] == page["features"]
+    # a scene pointing into the page decodes the same item
+    for i in range(n):
+        start, end = features.spans[2 * i], features.spans[2 * i + 1]
+        scene = item_to_lazy_scene(features[i], (text, start, end))
+        assert scene.record == page["features"][i] and scene.raw == features.raw(i)
     assert not isinstance(jsonstream.loads(text)["features"], jsonstream.ElementList)

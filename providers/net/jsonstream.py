@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import gc
 import json
 import re
 import sys
@@ -61,6 +62,33 @@ def sharing_with_gui():
                 _saved_interval = None
 
 
+_pause_lock = threading.Lock()
+_pauses = 0
+
+
+@contextlib.contextmanager
+def collections_paused():
+    """No automatic garbage collection meanwhile (nests, across threads).
+
+    A full collection scans every object of the process and stops every thread meanwhile
+    (QGIS's GUI thread too): 50-250 ms at a few thousand scenes. While a page of results is
+    parsed, its hundreds of thousands of short-lived containers also set off one full
+    collection after another (a third of a search's time). Reference counting still frees
+    what is dropped; collections resume when the last pause ends."""
+    global _pauses
+    with _pause_lock:
+        _pauses += 1
+        if _pauses == 1:
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0:
+                gc.enable()
+
+
 _DECODE_CHUNK = 1 << 20
 
 
@@ -82,14 +110,19 @@ def decode_utf8(data: bytes) -> str:
 
 
 class ElementList(list):
-    """A decoded JSON array that also keeps each element's JSON text (``raw[i]`` decodes to
-    ``self[i]``), for results kept compact and decoded again on demand."""
+    """A decoded JSON array that also knows where each element is in the document's text:
+    ``text[spans[2 * i]:spans[2 * i + 1]]`` decodes to ``self[i]`` (:meth:`raw`), for
+    results kept compact and decoded again on demand."""
 
-    __slots__ = ("raw",)
+    __slots__ = ("text", "spans")
 
-    def __init__(self, items=(), raw=()):
-        super().__init__(items)
-        self.raw = list(raw)
+    def __init__(self, text: str = ""):
+        super().__init__()
+        self.text = text
+        self.spans: list = []
+
+    def raw(self, i: int) -> str:
+        return self.text[self.spans[2 * i]:self.spans[2 * i + 1]]
 
 
 def loads(text: str, raw_arrays: Tuple[str, ...] = ()) -> Any:
@@ -139,8 +172,8 @@ def _object(text: str, pos: int, depth: int, raw_arrays: Tuple[str, ...] = ()) -
 
 
 def _array(text: str, pos: int, depth: int, keep_raw: bool = False) -> Tuple[list, int]:
-    out: list = ElementList() if keep_raw else []
-    raw = out.raw if keep_raw else None
+    out: list = ElementList(text) if keep_raw else []
+    spans = out.spans if keep_raw else None
     pos = _WS.match(text, pos + 1).end()
     if text.startswith("]", pos):
         return out, pos + 1
@@ -149,8 +182,9 @@ def _array(text: str, pos: int, depth: int, keep_raw: bool = False) -> Tuple[lis
     while True:
         item, end = decode(text, pos)  # one element (a whole STAC item) at a time
         out.append(item)
-        if raw is not None:
-            raw.append(text[pos:end])
+        if spans is not None:
+            spans.append(pos)
+            spans.append(end)
         if len(out) % 16 == 0:
             breathe()
         pos = ws(text, end).end()

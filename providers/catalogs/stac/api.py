@@ -154,11 +154,17 @@ def _make_stac_io(session: requests.Session, what: str):
             try:
                 response = http.request(self.session, req.method, req.url, what=self.what,
                                         headers=req.headers or None, params=req.params or None,
-                                        json=req.json, data=req.data or None)
+                                        json=req.json, data=req.data or None, stream=True)
+                try:
+                    body = http.read_body(response)
+                except requests.exceptions.RequestException as err:
+                    raise http.map_transport_error(err, req.url, self.what) from err
+                finally:
+                    response.close()  # back to the pool (the body is read whole)
             except errors.EoSceneFinderError as err:
                 raise _plugin_api_error(err) from err
             try:
-                return jsonstream.decode_utf8(response.content)
+                return jsonstream.decode_utf8(body)
             except UnicodeDecodeError as err:
                 raise _plugin_api_error(errors.MalformedResponseError(
                     f"{self.what} answered with text that is not UTF-8.", url=redact_url(response.url))) from err
@@ -537,7 +543,7 @@ class StacApiProvider(Provider):
                 item_search = self.client.search(method=plan.method, **plan.params)
                 pages = item_search.pages_as_dicts()
             try:
-                with self._errors(search_href):
+                with self._errors(search_href), jsonstream.collections_paused():
                     first = next(pages, None)
                 return first, item_search
             except errors.BadRequestError as err:
@@ -584,9 +590,12 @@ class StacApiProvider(Provider):
                 grow = number == 1 and plan.page_size > plan.params["limit"]
                 if grow:
                     _set_next_limit(page, plan.page_size)
-                yield self._to_page(page, number, keep, plan.filters_locally)
+                with jsonstream.collections_paused():
+                    converted_page = self._to_page(page, number, keep, plan.filters_locally)
+                yield converted_page
                 try:
-                    page = self._next_page(page, item_search, search_href)
+                    with jsonstream.collections_paused():  # see collections_paused: a third of the time
+                        page = self._next_page(page, item_search, search_href)
                 except errors.BadRequestError as err:
                     message = (err.server_message or err.user_message or "").lower()
                     if not (grow and "limit" in message):
@@ -596,7 +605,8 @@ class StacApiProvider(Provider):
                              plan.params["limit"])
                     self._page_size = plan.page_size = plan.params["limit"]
                     _set_next_limit(page, plan.page_size)
-                    page = self._next_page(page, item_search, search_href)
+                    with jsonstream.collections_paused():
+                        page = self._next_page(page, item_search, search_href)
 
         if not plan.sort_locally:
             yield from converted()
@@ -646,7 +656,12 @@ class StacApiProvider(Provider):
         features = page.get("features") or []
         # Scenes keep each item's text and decode it when read (details, streaming, downloads,
         # exports): what the table needs is read once here, no asset object is built.
-        raw = getattr(features, "raw", None)
+        # Each scene points into the page's text (no copy); when scenes are filtered out here,
+        # the kept ones copy their piece instead, so the page is not held for a few of them.
+        spans = features.spans if isinstance(features, jsonstream.ElementList) else None
+        text = features.text if spans is not None else ""
+        copy = keep is not None
+        any_s3 = "s3://" in text
         with self._alt_lock:
             signed = self._page_signatures.pop(id(page), None)
         original_of = {new: old for old, new in signed.items()} if signed else None
@@ -657,8 +672,9 @@ class StacApiProvider(Provider):
             if not isinstance(feature, dict):
                 continue
             try:
-                if raw is not None:
-                    scene = item_to_lazy_scene(feature, raw[n], name, base,
+                if spans is not None:
+                    start, end = spans[2 * n], spans[2 * n + 1]
+                    scene = item_to_lazy_scene(feature, text[start:end] if copy else (text, start, end), name, base,
                                                signed_hrefs_of(feature, original_of) if original_of else None)
                 else:
                     scene = item_to_scene(feature, name, base_href=base)
@@ -667,14 +683,14 @@ class StacApiProvider(Provider):
                             redact_text(str(err))[:200])
                 continue
             if keep is not None:
-                if raw is not None:  # the checks read the decoded item, not a second decoding
+                if spans is not None:  # the checks read the decoded item, not a second decoding
                     scene._decoded = [feature, scene_properties(feature), None]
                 ok = keep(scene)
-                if raw is not None:
+                if spans is not None:
                     scene.forget_decoded()
                 if not ok:
                     continue
-            if raw is None or "s3://" in raw[n]:
+            if spans is None or (any_s3 and text.find("s3://", start, end) >= 0):
                 self._remember_alternates(scene)
             scenes.append(scene)
         more = any(isinstance(link, dict) and link.get("rel") == "next" for link in page.get("links") or [])

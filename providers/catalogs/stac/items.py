@@ -2,9 +2,10 @@
 spec: no ``datetime``, null geometry, 1.0.0-beta documents, ISDeform's ``startDate``/``date``."""
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import re
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Iterable, Optional, Tuple, Union
 from urllib.parse import urljoin
 
 from ...model import Asset, Checksum, CollectionInfo, LazyScene, Scene, parse_instant
@@ -54,6 +55,14 @@ def _first(props: Dict[str, Any], *keys: str) -> Any:
 
 def item_datetime(props: Dict[str, Any]):
     """Acquisition time: ``datetime`` then ``start_datetime``, ``startDate``, ``date``."""
+    value = props.get("datetime")
+    if isinstance(value, str) and len(value) > 10:  # the usual case, quickly (Python >= 3.11 reads "Z")
+        try:
+            moment = _dt.datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment.astimezone(_dt.timezone.utc)
     value = _first(props, "datetime", "start_datetime", "startDate", "start_date")
     if value is None and props.get("date"):
         value = str(props["date"]).split("/")[0]
@@ -222,11 +231,12 @@ def item_to_scene(item: Dict[str, Any], connection: Optional[str] = None,
                  properties=props, record=item, **fields)
 
 
-def item_to_lazy_scene(item: Dict[str, Any], raw: str, connection: Optional[str] = None,
+def item_to_lazy_scene(item: Dict[str, Any], raw: Union[str, Tuple[str, int, int]], connection: Optional[str] = None,
                        base_href: Optional[str] = None,
                        signed: Optional[Dict[str, str]] = None) -> LazyScene:
     """The same scene as :func:`item_to_scene`, keeping ``raw`` (the item's JSON text, which
-    decodes to ``item``) instead of the decoded item: record, properties and assets are
+    decodes to ``item``, or ``(page_text, start, end)``: where it is in its page) instead of
+    the decoded item: record, properties and assets are
     decoded when read. ``signed`` maps the item's hrefs to the signed ones a signer put in
     ``item`` (the decoded record gets them too)."""
     props = scene_properties(item)
@@ -238,12 +248,18 @@ def item_to_lazy_scene(item: Dict[str, Any], raw: str, connection: Optional[str]
     return scene
 
 
+_DECODER = json.JSONDecoder()
+
+
 class _ItemCodec:
     """Decodes a lazy STAC scene's item text (see :class:`~.model.LazyScene`)."""
 
     @staticmethod
     def decode(scene: LazyScene) -> Tuple[Dict[str, Any], Dict[str, Any]]:
-        item = json.loads(scene.raw)
+        text, start, end = scene.raw_span()
+        item, stop = _DECODER.raw_decode(text, start)
+        if stop != end and text[stop:end].strip():
+            raise ValueError("the item's text is not one JSON document")
         signed = getattr(scene, "signed_hrefs", None)
         if signed:
             for holder in _href_holders(item):
