@@ -253,7 +253,8 @@ def main() -> int:
             print(f"| {label:<34} | {value:>12} | {target:>10} | {'yes' if ok else 'NO':>4} |")
 
         print()
-        print(f"Dock benchmark: {rows} scenes from stac-fastapi-pgstac, page size {args.page_size}")
+        source = "pages replayed from memory" if args.replay else "stac-fastapi-pgstac"
+        print(f"Dock benchmark: {rows} scenes from {source}, page size {args.page_size}")
         print("| measure                            |        value |     target | met  |")
         print("|------------------------------------|--------------|------------|------|")
         first = (first_row["t"] - t0) if first_row["t"] else float("nan")

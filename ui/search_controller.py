@@ -19,8 +19,8 @@ from ..services.tasks import TaskKeeper
 from ..tasks.search_task import SearchTask, release_results
 
 _BUILD_HERE = object()  # a page without prepared footprints (built on the GUI thread)
-ROWS_PER_BATCH = 200  # rows added to the table at once
-SLICE_SECONDS = 0.004  # batches added per event-loop turn while they take less than this
+ROWS_PER_BATCH = 100  # rows added to the table at once
+SLICE_SECONDS = 0.003  # batches added per event-loop turn while they take less than this
 
 
 @dataclass
