@@ -11,6 +11,7 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, Qgs
 
 from ..providers.errors import EoSceneFinderError
 from ..providers.model import SearchRequest
+from ..providers.net import jsonstream
 from ..services.scene_layer import geometry_from_geojson, output_format_problem, scene_attributes, scene_fields
 from .common import open_connection
 from ..i18n import tr
@@ -126,7 +127,7 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         count = 0
         try:
             results = provider.search(request)
-            for page in results.pages():
+            for page in _pages_beside_the_gui(results):
                 if feedback.isCanceled():
                     feedback.pushInfo(tr("Cancelled after {count} scenes.").format(count=count))
                     break
@@ -156,3 +157,10 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         sink.flushBuffer()
         del sink
         return {self.OUTPUT: dest_id, "COUNT": count}
+
+
+def _pages_beside_the_gui(results):
+    """The pages, fetched and parsed handing the interpreter to QGIS's GUI thread often (an
+    algorithm runs in a background task while the user keeps working)."""
+    with jsonstream.sharing_with_gui():
+        yield from results.pages()

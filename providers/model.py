@@ -10,6 +10,9 @@ import datetime as _dt
 import json
 import math
 import re
+import threading
+import weakref
+from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -397,6 +400,137 @@ class Scene:
     @property
     def date_text(self) -> str:
         return format_instant(self.datetime) if self.datetime else ""
+
+
+# How many lazy scenes keep their decoded record, assets and properties (the most recently
+# read ones: the scene shown in the details panel, the few being streamed or downloaded).
+DECODED_SCENES_KEPT = 64
+_recently_decoded: "deque" = deque()
+_decode_lock = threading.Lock()
+
+
+class LazyScene(Scene):
+    """A scene whose ``record``, ``properties`` and ``assets`` are decoded on first read.
+
+    It keeps the table's fields (id, date, cloud cover, footprint...) as plain values and the
+    full record as ``raw`` (the catalog's JSON text of the item, a few kB, or where it lies in
+    the page of results it came in, see :attr:`raw`); ``codec`` decodes
+    it: ``codec.decode(scene)`` returns ``(record, properties)`` and ``codec.assets(scene,
+    record)`` the assets (built only when they are read). Holding 10,000 search results this
+    way costs a third of their decoded dicts, and a search does not spend its time building
+    240,000 asset objects nobody looks at. The decoded values of the last
+    ``DECODED_SCENES_KEPT`` scenes read are kept; values given to the constructor or assigned
+    are kept for good. Everything else behaves as :class:`Scene`.
+    """
+
+    def __init__(self, id: str, collection: Optional[str], datetime: Optional[_dt.datetime],
+                 geometry: Optional[dict], bbox: Optional[Tuple[float, float, float, float]],
+                 cloud_cover: Optional[float] = None, platform: Optional[str] = None,
+                 thumbnail: Optional[str] = None, assets: Optional[Dict[str, "Asset"]] = None,
+                 properties: Optional[Dict[str, Any]] = None, connection: Optional[str] = None,
+                 scene_key: Optional[SceneKey] = None, record: Optional[Dict[str, Any]] = None,
+                 online: Optional[bool] = None, self_href: Optional[str] = None, *,
+                 raw: Union[None, str, Tuple[str, int, int]] = None, codec: Any = None):
+        self.id = id
+        self.collection = collection
+        self.datetime = datetime
+        self.geometry = geometry
+        self.bbox = bbox
+        self.cloud_cover = cloud_cover
+        self.platform = platform
+        self.thumbnail = thumbnail
+        self.connection = connection
+        self.scene_key = scene_key
+        self.online = online
+        self.self_href = self_href
+        self._raw = raw
+        self._codec = codec
+        self._decoded: Optional[list] = None  # [record, properties, assets or None]
+        self._fixed: Optional[Dict[str, Any]] = None  # values given or assigned
+        for name, value in (("assets", assets), ("properties", properties), ("record", record)):
+            if value is not None or raw is None:
+                self._fix(name, {} if value is None else value)
+
+    def _fix(self, name: str, value: Any) -> None:
+        if self._fixed is None:
+            self._fixed = {}
+        self._fixed[name] = value
+
+    def _lazy(self, index: int, name: str) -> Any:
+        fixed = self._fixed
+        if fixed is not None and name in fixed:
+            return fixed[name]
+        decoded = self._decoded
+        if decoded is None:
+            record, properties = self._codec.decode(self)
+            decoded = [record, properties, None]
+            self._decoded = decoded
+            _remember_decoded(self)
+        if index == 2 and decoded[2] is None:
+            decoded[2] = self._codec.assets(self, decoded[0])
+        return decoded[index]
+
+    @property
+    def raw(self) -> Optional[str]:
+        """The record's text (``raw`` may also be given as ``(text, start, end)``: a piece of
+        a larger document, e.g. one item of a page of results, not copied out of it)."""
+        raw = self._raw
+        if isinstance(raw, tuple):
+            text, start, end = raw
+            return text[start:end]
+        return raw
+
+    def raw_span(self) -> Optional[Tuple[str, int, int]]:
+        """``(text, start, end)``: where the record's text is (the whole of ``raw`` when it
+        was given as a string)."""
+        raw = self._raw
+        if raw is None or isinstance(raw, tuple):
+            return raw
+        return raw, 0, len(raw)
+
+    def published_record_text(self) -> Optional[str]:
+        """The record's JSON text as the catalog published it (before any signing), or None
+        when the record was given or assigned."""
+        if self._fixed is not None and "record" in self._fixed:
+            return None
+        return self.raw
+
+    def forget_decoded(self) -> None:
+        """Drop the decoded values (they are decoded again when read)."""
+        self._decoded = None
+
+    @property
+    def record(self) -> Dict[str, Any]:  # type: ignore[override]
+        return self._lazy(0, "record")
+
+    @record.setter
+    def record(self, value: Dict[str, Any]) -> None:
+        self._fix("record", value)
+
+    @property
+    def properties(self) -> Dict[str, Any]:  # type: ignore[override]
+        return self._lazy(1, "properties")
+
+    @properties.setter
+    def properties(self, value: Dict[str, Any]) -> None:
+        self._fix("properties", value)
+
+    @property
+    def assets(self) -> Dict[str, "Asset"]:  # type: ignore[override]
+        return self._lazy(2, "assets")
+
+    @assets.setter
+    def assets(self, value: Dict[str, "Asset"]) -> None:
+        self._fix("assets", value)
+
+
+def _remember_decoded(scene: LazyScene) -> None:
+    with _decode_lock:
+        _recently_decoded.append(weakref.ref(scene))
+        while len(_recently_decoded) > DECODED_SCENES_KEPT:
+            old = _recently_decoded.popleft()()
+            if old is not None and old is not scene and not any(r() is old for r in _recently_decoded):
+                old._decoded = None
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from qgis.core import QgsFields, QgsGeometry, QgsJsonUtils, QgsPointXY
 
-from ..providers.model import Scene
+from ..providers.model import LazyScene, Scene
 from ..providers.net.redact import SECRET_QUERY_KEYS, strip_signature, strip_signatures
 from ..qgis_compat import field
 from ..i18n import tr, tr_noop
@@ -101,7 +101,16 @@ def unsigned_json(value: Any) -> str:
 def json_attributes(scene: Scene) -> Tuple[str, str]:
     """``(assets, record)`` as JSON text, unsigned: signed hrefs expire and are secrets; download
     and mosaic sign again when they use them."""
-    return (unsigned_json({k: a.to_dict() for k, a in scene.assets.items()}), unsigned_json(scene.record))
+    return (unsigned_json({k: a.to_dict() for k, a in scene.assets.items()}), _record_json(scene))
+
+
+def _record_json(scene: Scene) -> str:
+    # a lazy scene's text is its record as published (before any signing): written as it is
+    # when it carries nothing to strip, without decoding and encoding it again
+    published = scene.published_record_text() if isinstance(scene, LazyScene) else None
+    if published is not None and not _maybe_signed(published):
+        return published
+    return unsigned_json(scene.record)
 
 
 def scene_attributes(scene: Scene, connection_text: str, *, with_json: bool = True) -> list:

@@ -1,11 +1,9 @@
 """Background search: pages stream to the GUI as they arrive; cancellation between pages."""
 from __future__ import annotations
 
-import contextlib
 import gc
-import threading
 import traceback
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from qgis.core import QgsTask
 from qgis.PyQt.QtCore import pyqtSignal
@@ -13,6 +11,8 @@ from qgis.PyQt.QtCore import pyqtSignal
 from ..providers.errors import EoSceneFinderError
 from ..providers.model import SearchRequest
 from ..i18n import tr
+from ..providers.net import jsonstream
+from ..providers.net.jsonstream import collections_paused
 
 
 class SearchTask(QgsTask):
@@ -25,10 +25,14 @@ class SearchTask(QgsTask):
     pageReady = pyqtSignal(object)
     searchFinished = pyqtSignal(object)
 
-    def __init__(self, description: str, provider_factory: Callable[[], object], request: SearchRequest):
+    def __init__(self, description: str, provider_factory: Callable[[], object], request: SearchRequest,
+                 prepare: Optional[Callable[[list], Any]] = None):
         super().__init__(description, QgsTask.Flag.CanCancel)
         self.provider_factory = provider_factory
         self.request = request
+        # run here, in the worker, on each page's scenes; the result rides on the page as
+        # ``page.prepared`` (what the GUI thread would otherwise build: footprint features)
+        self.prepare = prepare
         self.count = 0
         self.pages = 0
         self.more = False
@@ -38,7 +42,7 @@ class SearchTask(QgsTask):
         self.warnings = []
 
     def run(self) -> bool:  # worker thread: no widgets here
-        with collections_paused():
+        with collections_paused(), jsonstream.sharing_with_gui():
             return self._run()
 
     def _run(self) -> bool:
@@ -50,6 +54,8 @@ class SearchTask(QgsTask):
                     return False
                 self.pages += 1
                 self.count += len(page.scenes)
+                if self.prepare is not None:
+                    page.prepared = self.prepare(page.scenes)
                 self.more = page.more
                 if page.matched is not None:
                     self.matched = page.matched
@@ -78,32 +84,6 @@ class SearchTask(QgsTask):
 
     def finished(self, result: bool) -> None:  # GUI thread
         self.searchFinished.emit(self)
-
-
-_pause_lock = threading.Lock()
-_pauses = 0
-
-
-@contextlib.contextmanager
-def collections_paused():
-    """No automatic garbage collection while a search streams pages in.
-
-    A full collection scans every object of the process, the page being parsed included,
-    and stops every thread meanwhile (the GUI's too): 50-250 ms at a few thousand scenes.
-    Reference counting still frees what a search drops; collections resume when the last
-    running search ends."""
-    global _pauses
-    with _pause_lock:
-        _pauses += 1
-        if _pauses == 1:
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pauses -= 1
-            if _pauses == 0:
-                gc.enable()
 
 
 def release_results() -> None:

@@ -58,3 +58,40 @@ def test_an_unreachable_catalog_ends_as_an_error_not_an_exception(qgis_app):
     task = run_task(SearchTask("dead", lambda: provider, SearchRequest.create()))
     assert task.error is not None and "could not be reached" in task.error.user_message
     assert gc.isenabled()
+
+
+def test_footprints_are_built_in_the_task_and_match_the_ones_built_here(qgis_app):
+    import threading
+
+    from qgis.core import QgsProject
+
+    from eo_scene_finder.ui.footprints import FootprintLayer
+
+    provider = open_provider(PRESETS["demo"].connection(page_size=3))
+    threads = []
+
+    def prepare(scenes):
+        threads.append(threading.get_ident())
+        return FootprintLayer.prepare_features(scenes, {"demo": "Demo (Processing name)"})
+
+    pages = []
+    task = SearchTask("demo", lambda: provider, SearchRequest.create(), prepare=prepare)
+    task.pageReady.connect(pages.append)
+    run_task(task)
+    assert threads and threading.get_ident() not in threads  # built in the worker
+    scenes = [s for p in pages for s in p.scenes]
+    prepared = [f for p in pages for f in p.prepared]
+    assert len(prepared) == len(scenes) == 8
+
+    layer = FootprintLayer(QgsProject.instance(), connection_text=lambda cid: "Demo (Processing name)")
+    try:
+        drawn = 0
+        for page in pages:
+            drawn += layer.add_scenes(drawn, page.scenes, features=page.prepared)
+        here = FootprintLayer.prepare_features(scenes, {scenes[0].connection: "Demo (Processing name)"})
+        got = [f.attributes() for f in layer.layer.getFeatures()]
+        assert got == [f.attributes() for f in here if f is not None]
+        assert {a[5] for a in got} == {"Demo (Processing name)"}
+        assert layer.fid_for_row(0) is not None and layer.fid_for_row(len(got) - 1) is not None
+    finally:
+        layer.remove()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Callable, Dict, Iterable, List, Optional, Set
 
-from qgis.core import QgsApplication, QgsFeature, QgsFillSymbol, QgsMapLayer, QgsProject, QgsVectorLayer
+from qgis.core import QgsApplication, QgsFeature, QgsFields, QgsFillSymbol, QgsMapLayer, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from ..providers.model import Scene
@@ -32,6 +32,15 @@ STYLE_CATEGORIES = QgsMapLayer.StyleCategory.Symbology | QgsMapLayer.StyleCatego
 def user_style_path() -> str:
     """Where the footprint style the user last set is kept (their QGIS profile)."""
     return os.path.join(QgsApplication.qgisSettingsDirPath(), "eo_scene_finder", "footprints.qml")
+
+
+_FIELDS: List[QgsFields] = []
+
+
+def _scene_fields() -> QgsFields:
+    if not _FIELDS:
+        _FIELDS.append(scene_fields())
+    return _FIELDS[0]
 
 
 class FootprintLayer(QObject):
@@ -56,6 +65,7 @@ class FootprintLayer(QObject):
         self._connection_texts: Dict[str, str] = {}
         self._scenes: Dict[int, Scene] = {}  # fid -> scene (the results model holds them anyway)
         self._with_record: Set[int] = set()
+        self._unresolved: List[tuple] = []  # (rows, added features) whose ids are not mapped yet
 
     def _ensure_layer(self) -> QgsVectorLayer:
         if self.layer is not None:
@@ -110,7 +120,18 @@ class FootprintLayer(QObject):
         except (OSError, RuntimeError):
             pass  # a read-only profile: the style just is not remembered
 
+    def _resolve(self) -> None:
+        """Map the rows of the features added since the last call to their feature ids."""
+        while self._unresolved:
+            rows, added = self._unresolved.pop(0)
+            for (row, scene), feat in zip(rows, added):
+                fid = feat.id()
+                self._row_to_fid[row] = fid
+                self._fid_to_row[fid] = row
+                self._scenes[fid] = scene
+
     def _forget_features(self):
+        self._unresolved.clear()
         self._row_to_fid.clear()
         self._fid_to_row.clear()
         self._scenes.clear()
@@ -162,34 +183,55 @@ class FootprintLayer(QObject):
             self._connection_texts[cid] = text
         return text
 
-    def add_scenes(self, first_row: int, scenes: Iterable[Scene]) -> int:
-        """Add footprints for result rows ``first_row...``; returns how many were drawn."""
-        layer = self._ensure_layer()
-        feats: List[QgsFeature] = []
-        rows: List[tuple] = []
-        fields = layer.fields()
-        for offset, scene in enumerate(scenes):
+    @staticmethod
+    def prepare_features(scenes: Iterable[Scene],
+                         connection_texts: Optional[Dict[str, str]] = None) -> List[Optional[QgsFeature]]:
+        """The footprint feature of each scene (None: no footprint), built off the GUI thread
+        (a search task calls this in its worker; :meth:`add_scenes` only adds them), with the
+        ``connection`` field from ``connection_texts`` (connection id -> how Processing names
+        it, resolved on the GUI thread with :meth:`connection_text`) or left empty."""
+        fields = _scene_fields()
+        texts = connection_texts or {}
+        out: List[Optional[QgsFeature]] = []
+        for scene in scenes:
             geom = geometry_from_geojson(scene.geometry, scene.bbox)
             if geom.isNull():
+                out.append(None)
                 continue
             f = QgsFeature(fields)
             f.setGeometry(geom)
             # assets and record stay null until the scene is selected (see fill_records)
-            f.setAttributes(scene_attributes(scene, self.connection_text(scene.connection), with_json=False))
-            feats.append(f)
-            rows.append((first_row + offset, scene))
+            f.setAttributes(scene_attributes(scene, texts.get(scene.connection or "", ""), with_json=False))
+            out.append(f)
+        return out
+
+    def add_scenes(self, first_row: int, scenes: Iterable[Scene],
+                   features: Optional[List[Optional[QgsFeature]]] = None) -> int:
+        """Add footprints for result rows ``first_row...`` (``features``: what
+        :meth:`prepare_features` made of these scenes); returns how many were drawn."""
+        layer = self._ensure_layer()
+        scenes = list(scenes)
+        if features is None:
+            texts = {s.connection or "": self.connection_text(s.connection) for s in scenes}
+            features = self.prepare_features(scenes, texts)
+        feats: List[QgsFeature] = []
+        rows: List[tuple] = []
+        for offset, (scene, f) in enumerate(zip(scenes, features)):
+            if f is not None:
+                feats.append(f)
+                rows.append((first_row + offset, scene))
         if not feats:
             return 0
         ok, added = layer.dataProvider().addFeatures(feats)
-        for (row, scene), feat in zip(rows, added):
-            self._row_to_fid[row] = feat.id()
-            self._fid_to_row[feat.id()] = row
-            self._scenes[feat.id()] = scene
+        # their ids are read when first needed (a selection): a call into QGIS per feature
+        # here waited each time for the interpreter the search task was using
+        self._unresolved.append((rows, added))
         layer.updateExtents()
         layer.triggerRepaint()
         return len(added)
 
     def fid_for_row(self, row: int) -> Optional[int]:
+        self._resolve()
         return self._row_to_fid.get(row)
 
     def fill_records(self, fids: Iterable[int]) -> int:
@@ -197,6 +239,7 @@ class FootprintLayer(QObject):
         chunks on the memory provider (no edit session, no undo); returns how many were written."""
         if self.layer is None:
             return 0
+        self._resolve()
         todo = [f for f in fids if f in self._scenes and f not in self._with_record]
         fields = self.layer.fields()
         assets_idx, record_idx = fields.indexOf("assets"), fields.indexOf("record")
@@ -229,6 +272,7 @@ class FootprintLayer(QObject):
     def select_rows(self, rows: Iterable[int]) -> None:
         if self.layer is None or self._syncing:
             return
+        self._resolve()
         self._syncing = True
         try:
             self.layer.selectByIds([self._row_to_fid[r] for r in rows if r in self._row_to_fid])
@@ -238,6 +282,7 @@ class FootprintLayer(QObject):
     def _on_layer_selection(self, _selected, _deselected, _clear):
         if self.layer is None:
             return
+        self._resolve()
         # whoever selected (the table, the map, an expression), the selection can feed Processing
         selection = set(self.layer.selectedFeatureIds())
         self.release_records(selection)

@@ -7,11 +7,12 @@ order) that the footprint layer uses, whatever the display order.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import re
 from typing import Iterable, List, Optional
 
-from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QRect, QSortFilterProxyModel, Qt
+from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QRect, QRegularExpression, QSortFilterProxyModel, Qt
 from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import QStyle, QStyledItemDelegate
 
@@ -21,7 +22,8 @@ from ..i18n import tr, tr_noop
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 SCENE_ROLE = Qt.ItemDataRole.UserRole + 2
 SERIAL_ROLE = Qt.ItemDataRole.UserRole + 3
-CLOUD_ROLE = Qt.ItemDataRole.UserRole + 4
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 4
+CLOUD_ROLE = Qt.ItemDataRole.UserRole + 5
 
 
 def _date_key(s: Scene):
@@ -107,6 +109,8 @@ class ResultsTableModel(QAbstractTableModel):
             return serial
         elif role == SORT_ROLE:
             return _KEYS[col](scene)
+        elif role == FILTER_ROLE:
+            return self._filter_text(serial)
         elif role == Qt.ItemDataRole.DecorationRole and col == THUMBNAIL_COLUMN:
             return self.thumbnails.pixmap(scene, serial) if self.thumbnails is not None else None
         elif role == CLOUD_ROLE and col == CLOUD_COLUMN:
@@ -163,8 +167,7 @@ class ResultsTableModel(QAbstractTableModel):
             self._scenes.append(scene)
             self._order.append(first + offset)
             self._row_of.append(len(self._order) - 1)
-            self._text.append(" ".join((scene.id, scene.collection or "", scene.platform or "",
-                                        scene.connection or "", scene.date_text)).lower())
+            self._text.append(None)  # made when a filter first reads it
         self.endInsertRows()
         if self._sort is not None:
             self._relayout(self._sorted(self._order))
@@ -188,8 +191,18 @@ class ResultsTableModel(QAbstractTableModel):
     def scene_by_serial(self, serial: int) -> Optional[Scene]:
         return self._scenes[serial] if 0 <= serial < len(self._scenes) else None
 
+    def _filter_text(self, serial: int) -> str:
+        text = self._text[serial]
+        if text is None:
+            scene = self._scenes[serial]
+            day = scene.datetime.astimezone(_dt.timezone.utc).strftime("%Y%m%d") if scene.datetime else "--------"
+            text = day + "|" + " ".join((scene.id, scene.collection or "", scene.platform or "",
+                                         scene.connection or "", scene.date_text)).lower()
+            self._text[serial] = text
+        return text
+
     def matches(self, row: int, needle: str) -> bool:
-        return needle in self._text[self._order[row]]
+        return needle in self._filter_text(self._order[row]).split("|", 1)[1]
 
     def scenes(self) -> List[Scene]:
         """Every scene in arrival order."""
@@ -243,29 +256,72 @@ class CloudBarDelegate(QStyledItemDelegate):
         super().paint(painter, option, index)
 
 
+def days_pattern(first: _dt.date, stop: _dt.date) -> str:
+    """A regular expression matching the ``YYYYMMDD`` of every day from ``first`` to the day
+    before ``stop``: whole years and months as prefixes, the other days one by one."""
+    parts = []
+    day = first
+    while day < stop:
+        year_end = _dt.date(day.year + 1, 1, 1)
+        next_month = _dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        if day.month == 1 and day.day == 1 and year_end <= stop:
+            parts.append(f"{day.year:04d}" + r"\d{4}")
+            day = year_end
+        elif day.day == 1 and next_month <= stop:
+            parts.append(f"{day:%Y%m}" + r"\d\d")
+            day = next_month
+        else:
+            parts.append(f"{day:%Y%m%d}")
+            day += _dt.timedelta(days=1)
+    return "|".join(parts) or "(?!)"
+
+
 class ResultsFilterProxy(QSortFilterProxyModel):
-    """Filters on the scenes' text; sorting is delegated to the model (see module doc)."""
+    """Filters on the scenes' text; sorting is delegated to the model (see module doc).
+
+    Filtering is Qt's own (a fixed string in the model's FILTER_ROLE text), not a Python
+    ``filterAcceptsRow``: with no filter text, rows pouring in during a search cost no call
+    back into Python each (each one waited for the interpreter the search task was using)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._needle = ""
-        self._period: Optional[tuple] = None  # (start, end) UTC timestamps, end exclusive
+        self._period: Optional[tuple] = None  # (first day, day after the last) as dates
         self.setDynamicSortFilter(False)
+        self.setFilterRole(FILTER_ROLE)
+        self.setFilterKeyColumn(0)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
     def setFilterFixedString(self, text: str) -> None:  # noqa: N802
         self._needle = (text or "").strip().lower()
-        self.invalidateFilter()
+        self._apply()
 
     def set_period(self, start: Optional[float], end: Optional[float]) -> None:
-        """Keep the scenes of ``[start, end)`` only (None: every date)."""
-        self._period = None if start is None or end is None else (start, end)
-        self.invalidateFilter()
+        """Keep the scenes of the days from ``start`` to ``end`` (UTC timestamps, end
+        exclusive; None: every date)."""
+        if start is None or end is None:
+            self._period = None
+        else:
+            first = _dt.datetime.fromtimestamp(start, _dt.timezone.utc).date()
+            last = _dt.datetime.fromtimestamp(max(start, end - 1), _dt.timezone.utc).date()
+            self._period = (first, last + _dt.timedelta(days=1))
+        self._apply()
 
-    def filterAcceptsRow(self, source_row, source_parent):  # noqa: N802
-        model = self.sourceModel()
-        if self._period is not None and not self._period[0] <= model.timestamp(source_row) < self._period[1]:
-            return False
-        return not self._needle or model.matches(source_row, self._needle)
+    def _apply(self) -> None:
+        """One regular expression on the FILTER_ROLE text (``YYYYMMDD|text``), matched by Qt:
+        no call into Python per row while no filter is set."""
+        if self._period is None and not self._needle:
+            self.setFilterFixedString("")
+            return
+        pattern = ""
+        if self._period is not None:
+            pattern = "^(?:" + days_pattern(*self._period) + r")\|"
+            if self._needle:
+                pattern += ".*"
+        if self._needle:
+            pattern += QRegularExpression.escape(self._needle)
+        self.setFilterRegularExpression(QRegularExpression(
+            pattern, QRegularExpression.PatternOption.CaseInsensitiveOption))
 
     def sort(self, column, order=Qt.SortOrder.AscendingOrder):
         self.sourceModel().sort(column, order)

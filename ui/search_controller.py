@@ -3,6 +3,8 @@ table and the footprints layer, progress, cancel, the final report, and the garb
 collector's pause while scenes pour in."""
 from __future__ import annotations
 
+import functools
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable, List, Optional
@@ -17,7 +19,9 @@ from ..services.tasks import TaskKeeper
 from ..tasks.search_task import SearchTask, release_results
 from ..i18n import tr
 
-ROWS_PER_SLICE = 200  # rows added to the table per event-loop turn
+_BUILD_HERE = object()  # a page without prepared footprints (built on the GUI thread)
+ROWS_PER_BATCH = 100  # rows added to the table at once
+SLICE_SECONDS = 0.003  # batches added per event-loop turn while they take less than this
 
 
 @dataclass
@@ -55,6 +59,7 @@ class SearchController(QObject):
         self.keeper = keeper
         self.search_task: Optional[SearchTask] = None
         self._pending_scenes = deque()
+        self._pending_features = deque()  # the footprint of each pending scene, built in the task
         self._pending_more = False
         self._progress_text = ""
         self._finish_after_rows: Optional[SearchOutcome] = None
@@ -72,7 +77,10 @@ class SearchController(QObject):
         self.results_model.clear()
         release_results()
         self.footprints.clear()
-        task = SearchTask(tr("EO Scene Finder: search {label}").format(label=label), open_provider, request)
+        # footprints are built in the task; the connection's name for Processing is read here
+        texts = {label: self.footprints.connection_text(label)}
+        task = SearchTask(tr("EO Scene Finder: search {label}").format(label=label), open_provider, request,
+                          prepare=functools.partial(self.footprints.prepare_features, connection_texts=texts))
         task.pageReady.connect(self._page_arrived)
         task.searchFinished.connect(self._search_finished)
         self.search_task = task
@@ -101,6 +109,8 @@ class SearchController(QObject):
         if self.sender() is not self.search_task:
             return  # a page from a search that was replaced
         self._pending_scenes.extend(page.scenes)
+        prepared = getattr(page, "prepared", None)
+        self._pending_features.extend(prepared if prepared is not None else [_BUILD_HERE] * len(page.scenes))
         self._pending_more = page.more
         progress = page.progress  # e.g. CDSE date slices
         self._progress_text = progress.text() if progress is not None else ""
@@ -109,11 +119,20 @@ class SearchController(QObject):
             self._row_pump.start(0)
 
     def _pump_rows(self) -> None:
-        batch = [self._pending_scenes.popleft()
-                 for _ in range(min(ROWS_PER_SLICE, len(self._pending_scenes)))]
-        if batch:
+        # a few batches per event-loop turn, while they fit in a fraction of a frame: the
+        # GUI thread stays responsive on a slow or busy machine and fills fast on a quick one
+        started = time.perf_counter()
+        while self._pending_scenes:
+            n = min(ROWS_PER_BATCH, len(self._pending_scenes))
+            batch = [self._pending_scenes.popleft() for _ in range(n)]
+            features = [self._pending_features.popleft() for _ in range(n)]
             rows = self.results_model.append_scenes(batch)
-            self.footprints.add_scenes(rows.start, batch)
+            if any(f is _BUILD_HERE for f in features):
+                self.footprints.add_scenes(rows.start, batch)
+            else:
+                self.footprints.add_scenes(rows.start, batch, features=features)
+            if time.perf_counter() - started > SLICE_SECONDS:
+                break
         if self._pending_scenes:
             return
         self._row_pump.stop()
@@ -149,6 +168,7 @@ class SearchController(QObject):
     def _drop_pending_rows(self) -> None:
         self._row_pump.stop()
         self._pending_scenes.clear()
+        self._pending_features.clear()
         self._finish_after_rows = None
 
     # ------------------------------------------------------------------ the end

@@ -133,16 +133,24 @@ class Signer(abc.ABC):
     name = "signer"
 
     def __call__(self, obj: Any) -> None:
+        self.sign_in_place(obj)
+        return None
+
+    def sign_in_place(self, obj: Any) -> Dict[str, str]:
+        """Sign the asset hrefs of ``obj`` in place; returns original -> signed for the hrefs
+        that changed."""
         slots = _asset_slots(obj)
         if not slots:
-            return None
+            return {}
         hrefs = [_get(s) for s in slots]
         signed = self._sign_page(hrefs)
+        changed = {}
         for slot, href in zip(slots, hrefs):
             new = signed.get(href, href)
             if new != href:
                 _set(slot, new)
-        return None
+                changed[href] = new
+        return changed
 
     def _sign_page(self, hrefs: List[str]) -> Dict[str, str]:
         """Sign the hrefs of a page of results (the ``modifier`` path); by default exactly as

@@ -12,6 +12,7 @@ from typing import Any, Dict, Optional
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from .. import errors
 from .redact import install_logging_redaction, redact_text, redact_url
@@ -315,6 +316,23 @@ def request_retrying(session: requests.Session, method: str, url: str, *, what: 
                 sleep(wait if wait is not None else backoff * 2 ** (attempt - 1))
                 continue
         return raise_for_status(response, what)
+
+
+def read_body(response: requests.Response) -> bytes:
+    """The whole body of a response requested with ``stream=True`` (what ``response.content``
+    gives), read in one call: ``content`` reads 10 kB at a time, ~30 ms of CPU for a 16 MB
+    page of search results instead of ~9. Transfer errors are raised as requests' own."""
+    if response._content is not False:  # already read (an error message, a second call)
+        return response.content
+    try:
+        body = response.raw.read(decode_content=True)
+    except urllib3.exceptions.ReadTimeoutError as err:
+        raise requests.exceptions.ReadTimeout(err, request=response.request) from err
+    except (urllib3.exceptions.HTTPError, OSError) as err:
+        raise requests.exceptions.ConnectionError(err, request=response.request) from err
+    response._content = body or b""
+    response._content_consumed = True
+    return response._content
 
 
 def get_json(session: requests.Session, url: str, *, what: str = "The service", **kwargs: Any) -> Any:

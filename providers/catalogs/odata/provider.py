@@ -41,6 +41,7 @@ from ...auth.headers import HeadersProvider
 from ...auth.tokens import TokenManager
 from ...base import Connection, Provider, SearchResults
 from ...model import CollectionInfo, Page, Scene, SearchRequest
+from ...net.jsonstream import collections_paused
 from ...net.redact import redact_text, redact_url
 from ...net.response_cache import ResponseCache
 import logging
@@ -200,7 +201,8 @@ class CdseODataProvider(Provider):
             if status in (400, 414, 422):
                 raise self._rejected(response)
             eohttp.raise_for_status(response, WHAT)
-            data = eohttp.response_json(response, WHAT)
+            with collections_paused():  # a page's short-lived containers: see collections_paused
+                data = eohttp.response_json(response, WHAT)
             if limiter is not None:
                 limiter.success()
             if self.cache is not None:

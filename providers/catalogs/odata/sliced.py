@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 
 from ... import errors
 from ...model import Page, Scene, SearchRequest
+from ...net.jsonstream import collections_paused
 from ...net.redact import redact_url
 import logging
 from .query import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_SKIP, MAX_TOP, UTC, WHAT, _URL_SAFE, from_us, odata_instant, parse_us, to_us
@@ -210,6 +211,10 @@ class _SlicedSearch:
 
     def to_scenes(self, records: List[dict]) -> List[Scene]:
         """Client-side steps: exact AOI, CQL2 leftovers, ids; duplicates within the slice."""
+        with collections_paused():  # thousands of short-lived containers: see collections_paused
+            return self._to_scenes(records)
+
+    def _to_scenes(self, records: List[dict]) -> List[Scene]:
         from ... import filtering
         best: Dict[str, dict] = {}
         order: List[str] = []

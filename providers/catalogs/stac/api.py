@@ -41,7 +41,8 @@ from ...base import Connection, Provider, SearchResults
 from ...model import CollectionInfo, Page, Scene, SearchRequest
 from ...net.redact import redact_text, redact_url
 from ...auth.signing import Signer, make_signer
-from .items import collection_to_info, item_to_scene
+from .items import (collection_to_info, item_to_lazy_scene, item_to_scene, scene_properties,
+                    signed_hrefs_of)
 
 log = logging.getLogger(__name__)
 
@@ -152,14 +153,16 @@ def _make_stac_io(session: requests.Session, what: str):
                 body = f" {redact_text(json.dumps(req.json))[:2000]}" if req.json is not None else ""
                 log.debug("%s %s%s", req.method, redact_url(req.url), body)
             try:
-                # every STAC API request is a read (a search sent as POST too): retried
+                # every STAC API request is a read (a search sent as POST too): retried, its
+                # size capped and its body checked whole
                 response = http.request_retrying(self.session, req.method, req.url, what=self.what,
                                                  headers=req.headers or None, params=req.params or None,
                                                  json=req.json, data=req.data or None, max_bytes=MAX_PAGE_BYTES)
+                body = response.content
             except errors.EoSceneFinderError as err:
                 raise _plugin_api_error(err) from err
             try:
-                return response.content.decode("utf-8")
+                return jsonstream.decode_utf8(body)
             except UnicodeDecodeError as err:
                 raise _plugin_api_error(errors.MalformedResponseError(
                     f"{self.what} answered with text that is not UTF-8.", url=redact_url(response.url))) from err
@@ -167,7 +170,8 @@ def _make_stac_io(session: requests.Session, what: str):
         def read_json(self, source: Any, *args: Any, **kwargs: Any) -> Dict[str, Any]:
             text = self.read_text(source, *args, **kwargs)
             try:
-                data = jsonstream.loads(text)
+                # search pages keep each item's text: scenes hold it instead of the decoded item
+                data = jsonstream.loads(text, raw_arrays=("features",) if '"features"' in text else ())
             except ValueError as err:
                 href = getattr(source, "href", source)
                 raise _plugin_api_error(errors.MalformedResponseError(
@@ -261,6 +265,7 @@ class StacApiProvider(Provider):
         self._use_intersects = str(connection.option("intersects", "true")).lower() not in ("false", "0", "no")
         self._alternates: "OrderedDict[str, str]" = OrderedDict()
         self._alt_lock = threading.Lock()
+        self._page_signatures: Dict[int, Dict[str, str]] = {}
 
     # ------------------------------------------------------------------ opening
     def _configured_page_size(self) -> int:
@@ -308,7 +313,7 @@ class StacApiProvider(Provider):
         stac_io = _make_stac_io(self.session, self.what)
         with self._errors(url), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            client = Client.open(url, modifier=self.signer, stac_io=stac_io)
+            client = Client.open(url, modifier=self._sign if self.signer is not None else None, stac_io=stac_io)
         # the landing page is its own root: without this pystac re-reads it to resolve links
         root_link = client.get_single_link("root")
         if root_link is None or not root_link.is_resolved():
@@ -335,6 +340,16 @@ class StacApiProvider(Provider):
         self._conformance = conformance
         log.debug("%s conforms to %s", self.what, conformance.summary())
         return client
+
+    def _sign(self, obj: Any) -> None:
+        """The pystac-client ``modifier``: sign in place, and remember what a page's signing
+        changed so its scenes (which keep the items' text as published) decode signed."""
+        changed = self.signer.sign_in_place(obj)
+        if changed and isinstance(obj, dict) and isinstance(obj.get("features"), list):
+            with self._alt_lock:
+                if len(self._page_signatures) > 16:  # pages signed but never converted
+                    self._page_signatures.clear()
+                self._page_signatures[id(obj)] = changed
 
     def _conformance_endpoint(self, client) -> List[str]:
         link = client.get_single_link("conformance")
@@ -526,7 +541,7 @@ class StacApiProvider(Provider):
                 item_search = self.client.search(method=plan.method, **plan.params)
                 pages = item_search.pages_as_dicts()
             try:
-                with self._errors(search_href):
+                with self._errors(search_href), jsonstream.collections_paused():
                     first = next(pages, None)
                 return first, item_search
             except errors.BadRequestError as err:
@@ -573,9 +588,12 @@ class StacApiProvider(Provider):
                 grow = number == 1 and plan.page_size > plan.params["limit"]
                 if grow:
                     _set_next_limit(page, plan.page_size)
-                yield self._to_page(page, number, keep, plan.filters_locally)
+                with jsonstream.collections_paused():
+                    converted_page = self._to_page(page, number, keep, plan.filters_locally)
+                yield converted_page
                 try:
-                    page = self._next_page(page, item_search, search_href)
+                    with jsonstream.collections_paused():  # see collections_paused: a third of the time
+                        page = self._next_page(page, item_search, search_href)
                 except errors.BadRequestError as err:
                     message = (err.server_message or err.user_message or "").lower()
                     if not (grow and "limit" in message):
@@ -585,7 +603,8 @@ class StacApiProvider(Provider):
                              plan.params["limit"])
                     self._page_size = plan.page_size = plan.params["limit"]
                     _set_next_limit(page, plan.page_size)
-                    page = self._next_page(page, item_search, search_href)
+                    with jsonstream.collections_paused():
+                        page = self._next_page(page, item_search, search_href)
 
         if not plan.sort_locally:
             yield from converted()
@@ -636,20 +655,48 @@ class StacApiProvider(Provider):
     def _to_page(self, page: Dict[str, Any], number: int, keep: Optional[Callable[[Scene], bool]],
                  filtered: bool) -> Page:
         scenes: List[Scene] = []
-        for n, feature in enumerate(page.get("features") or []):
+        features = page.get("features") or []
+        # Scenes keep each item's text and decode it when read (details, streaming, downloads,
+        # exports): what the table needs is read once here, no asset object is built.
+        # Each scene points into the page's text (no copy); when scenes are filtered out here,
+        # the kept ones copy their piece instead, so the page is not held for a few of them.
+        spans = features.spans if isinstance(features, jsonstream.ElementList) else None
+        text = features.text if spans is not None else ""
+        copy = keep is not None
+        any_s3 = "s3://" in text
+        with self._alt_lock:
+            signed = self._page_signatures.pop(id(page), None)
+        original_of = {new: old for old, new in signed.items()} if signed else None
+        name, base = self.connection.name, self.connection.url
+        for n, feature in enumerate(features):
             if n % 16 == 15:
                 jsonstream.breathe()  # let the GUI thread run between items
+            # each decoded item is freed once converted: freed all at once with the page, its
+            # ~1.5 million objects held the interpreter lock (and the GUI thread) for 50-100 ms
+            features[n] = None
             if not isinstance(feature, dict):
                 continue
             try:
-                scene = item_to_scene(feature, self.connection.name, base_href=self.connection.url)
+                if spans is not None:
+                    start, end = spans[2 * n], spans[2 * n + 1]
+                    scene = item_to_lazy_scene(feature, text[start:end] if copy else (text, start, end), name, base,
+                                               signed_hrefs_of(feature, original_of) if original_of else None)
+                else:
+                    scene = item_to_scene(feature, name, base_href=base)
             except Exception as err:  # noqa: BLE001 - one broken item must not break a search
                 log.warning("%s returned an item that cannot be read (%s); skipped", self.what,
                             redact_text(str(err))[:200])
                 continue
-            if keep is not None and not keep(scene):
-                continue
-            self._remember_alternates(scene)
+            if keep is not None:
+                if spans is not None:  # the checks read the decoded item, not a second decoding
+                    scene._decoded = [feature, scene_properties(feature), None]
+                ok = keep(scene)
+                if spans is not None:
+                    scene.forget_decoded()
+                if not ok:
+                    continue
+            if spans is None or (any_s3 and text.find("s3://", start, end) >= 0):
+                self._remember_alternates(scene)
             scenes.append(scene)
         more = any(isinstance(link, dict) and link.get("rel") == "next" for link in page.get("links") or [])
         matched = None

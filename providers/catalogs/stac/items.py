@@ -2,11 +2,13 @@
 spec: no ``datetime``, null geometry, 1.0.0-beta documents, ISDeform's ``startDate``/``date``."""
 from __future__ import annotations
 
+import datetime as _dt
+import json
 import re
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Iterable, Optional, Tuple, Union
 from urllib.parse import urljoin
 
-from ...model import Asset, Checksum, CollectionInfo, Scene, parse_instant
+from ...model import Asset, Checksum, CollectionInfo, LazyScene, Scene, parse_instant
 from ...scene_ids import parse_scene_key
 from ... import errors
 
@@ -54,6 +56,14 @@ def _first(props: Dict[str, Any], *keys: str) -> Any:
 
 def item_datetime(props: Dict[str, Any]):
     """Acquisition time: ``datetime`` then ``start_datetime``, ``startDate``, ``date``."""
+    value = props.get("datetime")
+    if isinstance(value, str) and len(value) > 10:  # the usual case, quickly (Python >= 3.11 reads "Z")
+        try:
+            moment = _dt.datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment.astimezone(_dt.timezone.utc)
     value = _first(props, "datetime", "start_datetime", "startDate", "start_date")
     if value is None and props.get("date"):
         value = str(props["date"]).split("/")[0]
@@ -127,8 +137,11 @@ def _bbox(doc: Dict[str, Any], geometry: Optional[dict]) -> Optional[Tuple[float
     return None
 
 
+_THUMBNAIL_KEYS = ("thumbnail", "rendered_preview", "preview", "overview", "quicklook", "browse")
+
+
 def thumbnail_href(assets: Dict[str, Asset], doc: Dict[str, Any], base: Optional[str]) -> Optional[str]:
-    for key in ("thumbnail", "rendered_preview", "preview", "overview", "quicklook", "browse"):
+    for key in _THUMBNAIL_KEYS:
         if key in assets and "tiff" not in (assets[key].media_type or ""):
             return assets[key].href
     for asset in assets.values():
@@ -141,37 +154,155 @@ def thumbnail_href(assets: Dict[str, Asset], doc: Dict[str, Any], base: Optional
     return None
 
 
-@errors.tolerant_record("The STAC catalog")
-def item_to_scene(item: Dict[str, Any], connection: Optional[str] = None,
-                  base_href: Optional[str] = None) -> Scene:
-    """A STAC item dict (any version, even broken ones) as a :class:`Scene`."""
+def scene_properties(item: Dict[str, Any]) -> Dict[str, Any]:
     props = item.get("properties") or {}
-    if not isinstance(props, dict):
-        props = {}
+    return props if isinstance(props, dict) else {}
+
+
+def item_assets(item: Dict[str, Any], base: Optional[str]) -> Dict[str, Asset]:
+    """The item's assets (those with an href) as :class:`Asset` objects."""
+    assets = {}
+    raw_assets = item.get("assets")
+    if isinstance(raw_assets, dict):
+        for key, data in raw_assets.items():
+            if isinstance(data, dict) and data.get("href"):
+                assets[key] = asset_from_dict(key, data, base)
+    return assets
+
+
+def _thumbnail_of_item(item: Dict[str, Any], base: Optional[str]) -> Optional[str]:
+    """What :func:`thumbnail_href` finds, read from the item's asset dicts (no Asset built)."""
+    raw_assets = item.get("assets")
+    if isinstance(raw_assets, dict):
+        for key in _THUMBNAIL_KEYS:
+            data = raw_assets.get(key)
+            if isinstance(data, dict) and data.get("href") and "tiff" not in (data.get("type") or ""):
+                return absolute_href(str(data["href"]), base)
+        for data in raw_assets.values():
+            if isinstance(data, dict) and data.get("href"):
+                roles = data.get("roles") or ()
+                if isinstance(roles, str):
+                    roles = (roles,)
+                if any(str(r) in ("thumbnail", "overview") for r in roles):
+                    return absolute_href(str(data["href"]), base)
+    return thumbnail_href({}, item, base)
+
+
+# platform / collection names repeat in every item: one string each instead of 10,000 copies
+_shared_strings: Dict[str, str] = {}
+
+
+def _shared(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    text = str(value)
+    if len(_shared_strings) > 10000:
+        _shared_strings.clear()
+    return _shared_strings.setdefault(text, text)
+
+
+def _scene_fields(item: Dict[str, Any], props: Dict[str, Any], connection: Optional[str],
+                  base_href: Optional[str]) -> Dict[str, Any]:
+    """The scene's plain fields (what the results table and the footprints need)."""
     base = self_href(item) or base_href
     geometry = item.get("geometry") if isinstance(item.get("geometry"), dict) else None
-    assets = {}
-    for key, data in (item.get("assets") or {}).items():
-        if isinstance(data, dict) and data.get("href"):
-            assets[key] = asset_from_dict(key, data, base)
     scene_id = str(item.get("id") or props.get("productId") or "")
     platform = _first(props, "platform", "constellation", "platformSerialIdentifier", "mission")
-    return Scene(
+    return dict(
         id=scene_id,
-        collection=item.get("collection") or props.get("collection"),
+        collection=_shared(item.get("collection") or props.get("collection")),
         datetime=item_datetime(props),
         geometry=geometry,
         bbox=_bbox(item, geometry),
         cloud_cover=_float(_first(props, "eo:cloud_cover", "cloud_cover", "cloudCover")),
-        platform=str(platform) if platform is not None else None,
-        thumbnail=thumbnail_href(assets, item, base),
-        assets=assets,
-        properties=props,
+        platform=_shared(platform),
         connection=connection,
         scene_key=parse_scene_key(scene_id) or parse_scene_key(props.get("s2:product_uri")),
-        record=item,
         self_href=base,
     )
+
+
+@errors.tolerant_record("The STAC catalog")
+def item_to_scene(item: Dict[str, Any], connection: Optional[str] = None,
+                  base_href: Optional[str] = None) -> Scene:
+    """A STAC item dict (any version, even broken ones) as a :class:`Scene`."""
+    props = scene_properties(item)
+    fields = _scene_fields(item, props, connection, base_href)
+    assets = item_assets(item, fields["self_href"])
+    return Scene(thumbnail=thumbnail_href(assets, item, fields["self_href"]), assets=assets,
+                 properties=props, record=item, **fields)
+
+
+def item_to_lazy_scene(item: Dict[str, Any], raw: Union[str, Tuple[str, int, int]], connection: Optional[str] = None,
+                       base_href: Optional[str] = None,
+                       signed: Optional[Dict[str, str]] = None) -> LazyScene:
+    """The same scene as :func:`item_to_scene`, keeping ``raw`` (the item's JSON text, which
+    decodes to ``item``, or ``(page_text, start, end)``: where it is in its page) instead of
+    the decoded item: record, properties and assets are
+    decoded when read. ``signed`` maps the item's hrefs to the signed ones a signer put in
+    ``item`` (the decoded record gets them too)."""
+    props = scene_properties(item)
+    fields = _scene_fields(item, props, connection, base_href)
+    scene = LazyScene(thumbnail=_thumbnail_of_item(item, fields["self_href"]), raw=raw, codec=ITEM_CODEC,
+                      **fields)
+    if signed:
+        scene.signed_hrefs = signed
+    return scene
+
+
+_DECODER = json.JSONDecoder()
+
+
+class _ItemCodec:
+    """Decodes a lazy STAC scene's item text (see :class:`~.model.LazyScene`)."""
+
+    @staticmethod
+    def decode(scene: LazyScene) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+        text, start, end = scene.raw_span()
+        item, stop = _DECODER.raw_decode(text, start)
+        if stop != end and text[stop:end].strip():
+            raise ValueError("the item's text is not one JSON document")
+        signed = getattr(scene, "signed_hrefs", None)
+        if signed:
+            for holder in _href_holders(item):
+                if holder["href"] in signed:
+                    holder["href"] = signed[holder["href"]]
+        return item, scene_properties(item)
+
+    @staticmethod
+    def assets(scene: LazyScene, item: Dict[str, Any]) -> Dict[str, Asset]:
+        return item_assets(item, scene.self_href)
+
+
+ITEM_CODEC = _ItemCodec()
+
+
+def _href_holders(item: Dict[str, Any]) -> Iterable[Dict[str, Any]]:
+    """The asset dicts and their ``alternate`` dicts that carry an href (what a signer signs)."""
+    assets = item.get("assets")
+    if not isinstance(assets, dict):
+        return
+    for asset in assets.values():
+        if not isinstance(asset, dict):
+            continue
+        if isinstance(asset.get("href"), str):
+            yield asset
+        alternate = asset.get("alternate")
+        if isinstance(alternate, dict):
+            for alt in alternate.values():
+                if isinstance(alt, dict) and isinstance(alt.get("href"), str):
+                    yield alt
+
+
+def signed_hrefs_of(item: Dict[str, Any], original_of: Dict[str, str]) -> Dict[str, str]:
+    """original href -> signed href for the hrefs of ``item`` (already signed in place) that
+    ``original_of`` (signed -> original, from the page's signing) knows."""
+    out = {}
+    for holder in _href_holders(item):
+        original = original_of.get(holder["href"])
+        if original is not None:
+            out[original] = holder["href"]
+    return out
 
 
 def collection_to_info(doc: Dict[str, Any]) -> CollectionInfo:
