@@ -49,6 +49,7 @@ class DownloadTask(QgsTask):
     """
 
     jobProgress = pyqtSignal(object)  # ProgressEvent
+    jobsProgress = pyqtSignal(list)   # the ProgressEvents that queued up together (one GUI wake-up)
     jobsReady = pyqtSignal(object)  # List[DownloadJob], once built (job_builder)
     downloadsFinished = pyqtSignal(object)  # List[DownloadResult]
 
@@ -118,8 +119,10 @@ class DownloadTask(QgsTask):
                     events.put(None)
                     break
                 batch.append(more)
-            for item in batch:
-                self.jobProgress.emit(item)
+            self.jobsProgress.emit(batch)
+            if self.receivers(self.jobProgress):
+                for item in batch:
+                    self.jobProgress.emit(item)
             self._show(batch[-1])
         worker.join()
         return self.error is None and not self._cancel_event.is_set()

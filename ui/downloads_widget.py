@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional
 
-from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt, QUrl, pyqtSignal
+from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QDesktopServices
 from qgis.PyQt.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QHBoxLayout, QHeaderView, QLabel,
                                  QPushButton, QStyle, QStyledItemDelegate, QStyleOptionProgressBar,
@@ -162,10 +162,25 @@ class DownloadsModel(QAbstractTableModel):
                 self.rows.append(DownloadRow(job, total=job.size))
             self.endInsertRows()
 
+    def apply_many(self, events: List[ProgressEvent]) -> None:
+        """Apply a batch of events with one ``dataChanged`` for the rows they touched."""
+        touched = []
+        for event in events:
+            r = self._apply_event(event)
+            if r is not None:
+                touched.append(r)
+        if touched:
+            self.dataChanged.emit(self.index(min(touched), 0), self.index(max(touched), len(self.HEADERS) - 1))
+
     def apply(self, event: ProgressEvent) -> None:
+        r = self._apply_event(event)
+        if r is not None:
+            self._changed(r)
+
+    def _apply_event(self, event: ProgressEvent) -> Optional[int]:
         r = self._index.get(event.key)
         if r is None:
-            return
+            return None
         row = self.rows[r]
         row.state = event.state
         row.done = event.done
@@ -175,7 +190,7 @@ class DownloadsModel(QAbstractTableModel):
         row.message = event.message
         if event.result is not None:
             self._apply_result(row, event.result)
-        self._changed(r)
+        return r
 
     def apply_result(self, result: DownloadResult) -> None:
         r = self._index.get(result.job.key)
@@ -311,9 +326,13 @@ class DownloadsWidget(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
-        self.model.dataChanged.connect(self._update_summary)
-        self.model.rowsInserted.connect(self._update_summary)
-        self.model.modelReset.connect(self._update_summary)
+        # the summary counts every row: recomputed at most every 150 ms, not per progress event
+        self._summary_timer = QTimer(self)
+        self._summary_timer.setSingleShot(True)
+        self._summary_timer.setInterval(150)
+        self._summary_timer.timeout.connect(self._update_summary)
+        for signal in (self.model.dataChanged, self.model.rowsInserted, self.model.modelReset):
+            signal.connect(lambda *_a: self._summary_timer.isActive() or self._summary_timer.start())
 
     # ------------------------------------------------------------------ public
     def enqueue(self, jobs: Iterable[DownloadJob], description: Optional[str] = None) -> Optional[DownloadTask]:
@@ -325,7 +344,7 @@ class DownloadsWidget(QWidget):
         return self._start(DownloadTask(jobs, self.engine_factory(self.limiter), description))
 
     def _start(self, task: DownloadTask) -> DownloadTask:
-        task.jobProgress.connect(self.model.apply)
+        task.jobsProgress.connect(self.model.apply_many)
         task.downloadsFinished.connect(lambda results, t=task: self._task_finished(t, results))
         self.keeper.start(task, owner=self)
         return task

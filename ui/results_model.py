@@ -311,7 +311,7 @@ class ResultsFilterProxy(QSortFilterProxyModel):
         """One regular expression on the FILTER_ROLE text (``YYYYMMDD|text``), matched by Qt:
         no call into Python per row while no filter is set."""
         if self._period is None and not self._needle:
-            self.setFilterFixedString("")
+            super().setFilterFixedString("")
             return
         pattern = ""
         if self._period is not None:
