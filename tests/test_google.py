@@ -137,6 +137,27 @@ def test_download_rebuilds_the_safe_folder_verified(google, gcs, tmp_path):
     assert [r.state for r in again] == ["skipped"]
 
 
+def test_zip_true_writes_each_product_as_a_zip_holding_its_safe_folder(gcs, tmp_path):
+    import zipfile
+
+    provider = open_provider(resolve_connection(f"google?url={gcs.url}&zip=true"))
+    try:
+        scene = provider.search(SearchRequest.create(ids=[S2_L1C[0]])).all()[0]
+        results = download(provider, [scene], tmp_path)
+        assert {r.state for r in results} == {"done"}
+        archive = tmp_path / "sentinel-2-l1c" / f"{S2_L1C[0]}.zip"
+        assert sorted(p.name for p in archive.parent.iterdir()) == [archive.name]  # no folder, no staging
+        bucket = gcs.buckets["gcp-public-data-sentinel-2"]
+        expected = {f"{S2_L1C[0]}.SAFE/" + k.split(".SAFE/", 1)[1]: v for k, v in bucket.items()
+                    if k.startswith(f"tiles/31/U/DQ/{S2_L1C[0]}.SAFE/") and not k.endswith("_$folder$")}
+        with zipfile.ZipFile(archive) as zf:
+            got = {n: zf.read(n) for n in zf.namelist() if not n.endswith("/")}
+        assert got == expected
+        assert [r.state for r in download(provider, [scene], tmp_path)] == ["skipped"]
+    finally:
+        provider.close()
+
+
 def test_a_file_that_fails_its_md5_keeps_the_product_unassembled(google, gcs, tmp_path):
     provider = google()
     scene = provider.search(SearchRequest.create(ids=[S2_L1C[1]])).all()[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict
 
-from ...spec import Capabilities, ConnectionCheck, Preset, ProviderSpec
+from ...spec import Capabilities, ConnectionCheck, EndpointField, Preset, ProviderSpec
 from .provider import GOOGLE_STORAGE, S2_BUCKET
 
 
@@ -24,6 +24,7 @@ SPECS = (
         kind="google", title="Google Cloud public buckets (Sentinel-2, Landsat C1)",
         factory=".catalogs.google.provider:GoogleBucketsProvider", url=GOOGLE_STORAGE,
         url_label="Cloud Storage URL", page_size=10,
+        endpoints=(EndpointField("zip", "Zip each product (true/false)", "false"),),
         capabilities=Capabilities(streaming=True, downloads=True),
         check=".catalogs.google:check_google",
         presets=(Preset(

@@ -122,6 +122,8 @@ class GoogleBucketsProvider(Provider):
     def __init__(self, connection: Connection, credentials: Any = None, *, session=None):
         super().__init__(connection)
         self.base = str(connection.option("url") or connection.url or GOOGLE_STORAGE).rstrip("/")
+        # zip=true: each product as <ID>.zip holding its folder (as BDC-collectors' Google collector)
+        self.zip = str(connection.option("zip", False)).strip().lower() in ("1", "true", "yes", "on")
         self.session = session or http.new_session()
         self.what = f"Google Cloud Storage ({connection.name})"
 
@@ -376,17 +378,19 @@ class GoogleBucketsProvider(Provider):
         folder_name = pid + ".SAFE" if collection.bucket == S2_BUCKET else pid
         collection_dir = os.path.join(os.path.abspath(output_folder), safe_name(collection.id))
         final_dir = os.path.join(collection_dir, folder_name)
+        zip_path = os.path.join(collection_dir, pid + ".zip")
         prefix = self._product_prefix(collection, pid)
         key_base = f"{scene.connection or ''}|{scene.collection or ''}|{scene.id}|"
-        if os.path.isdir(final_dir) and os.listdir(final_dir):
-            return [DownloadJob(url=self.object_url(collection.bucket, prefix), dest_path=final_dir,
-                                key=key_base + "product", label=folder_name, manifest_dir=output_folder,
+        present = zip_path if self.zip else final_dir
+        if os.path.isfile(present) or (os.path.isdir(present) and os.listdir(present)):
+            return [DownloadJob(url=self.object_url(collection.bucket, prefix), dest_path=present,
+                                key=key_base + "product", label=os.path.basename(present), manifest_dir=output_folder,
                                 skip_reason="Already in the output folder.")]
         files, _computed = self.product_files(collection, pid)
         if not files:
             raise errors.NotFoundError(f"{pid} is not in the bucket {collection.bucket} ({prefix}).")
         staging = os.path.join(collection_dir, "." + folder_name + ".part")
-        group = FolderAssembly(pid, staging, final_dir)
+        group = FolderAssembly(pid, staging, final_dir, zip_path if self.zip else None)
         jobs = []
         for item in sorted(files, key=lambda i: i["name"]):
             rel = item["name"][len(prefix):]
