@@ -80,3 +80,28 @@ def test_downloads_through_faults_are_verified_or_failed_with_their_part_kept(ng
             assert result.state == FAILED and result.error is not None and result.error.user_message, result
             assert not final.exists(), f"a failed download left {final}"
     assert states.get(DONE, 0) >= len(jobs) * 0.9
+
+
+def test_copernicus_odata_searches_through_faults(cdse):
+    """The same property on the loopback Copernicus Data Space catalogue (its own retries)."""
+    request = SearchRequest.create(collections=["SENTINEL-2"], start="2023-06-01", end="2023-06-30")
+    truth = sorted(s.id for s in open_provider(cdse.connection("direct")).search(request).all())
+    assert len(truth) > 100
+    outcomes = {"exact": 0, "error": 0}
+    # few, large requests (two per search): a higher rate so that faults land
+    with ChaosProxy(_upstream(cdse.odata_url), rate=0.25, seed=11, faults=("reset", "truncate", "error")) as proxy:
+        for run in range(6):
+            conn = cdse.connection(f"chaos-odata-{run}")
+            conn.url = proxy.url + urlsplit(cdse.odata_url).path
+            try:
+                got = sorted(s.id for s in open_provider(conn).search(request).all())
+            except EoSceneFinderError as err:
+                outcomes["error"] += 1
+                print(f"\nodata run {run}: {err.user_message}")
+                assert err.user_message and "Traceback" not in err.user_message
+                continue
+            assert got == truth, f"run {run}: {len(got)} scenes, {len(set(got) ^ set(truth))} differ"
+            outcomes["exact"] += 1
+        print(f"\nchaos odata searches: {outcomes}, proxy {dict(proxy.stats)}")
+        assert sum(v for k, v in proxy.stats.items() if k.startswith("fault:")) > 0, "no fault was injected"
+    assert outcomes["exact"] >= 5

@@ -164,6 +164,7 @@ class CdseODataProvider(Provider):
             count("request")
             try:
                 response = session.get(url, timeout=eohttp.default_timeout())
+                eohttp.check_body_complete(response)  # a page cut short is tried again
             except requests.exceptions.RequestException as err:
                 failures += 1
                 if failures > 3:
