@@ -158,6 +158,26 @@ def test_zip_true_writes_each_product_as_a_zip_holding_its_safe_folder(gcs, tmp_
         provider.close()
 
 
+def test_zip_true_writes_a_landsat_scene_as_a_tar_gz_holding_its_folder(gcs, tmp_path):
+    import tarfile
+
+    provider = open_provider(resolve_connection(f"google?url={gcs.url}&zip=true"))
+    try:
+        scene = provider.search(SearchRequest.create(ids=[LANDSAT[0]])).all()[0]
+        results = download(provider, [scene], tmp_path)
+        assert {r.state for r in results} == {"done"}
+        archive = tmp_path / "landsat-c1" / f"{LANDSAT[0]}.tar.gz"
+        assert sorted(p.name for p in archive.parent.iterdir()) == [archive.name]
+        bucket = gcs.buckets["gcp-public-data-landsat"]
+        expected = {f"{LANDSAT[0]}/" + k.rsplit("/", 1)[1]: v for k, v in bucket.items()
+                    if f"/{LANDSAT[0]}/" in k and not k.endswith("_$folder$")}
+        with tarfile.open(archive) as tar:
+            got = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+        assert got == expected
+    finally:
+        provider.close()
+
+
 def test_a_file_that_fails_its_md5_keeps_the_product_unassembled(google, gcs, tmp_path):
     provider = google()
     scene = provider.search(SearchRequest.create(ids=[S2_L1C[1]])).all()[0]

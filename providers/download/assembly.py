@@ -16,6 +16,7 @@ from typing import List, Optional
 
 from .. import errors
 from .jobs import DownloadResult
+from .transfer import durable_replace
 
 # already compressed: stored as they are in a zip
 _STORED = (".tiff", ".tif", ".jp2", ".png", ".jpg", ".pdf", ".gz", ".zip")
@@ -56,6 +57,17 @@ class FolderAssembly:
     def _zip(self) -> None:
         part = self.zip_path + ".part"
         root = os.path.basename(self.final_dir)
+        if self.zip_path.endswith((".tar.gz", ".tgz")):  # Landsat scenes travel as tar.gz
+            import tarfile
+
+            with tarfile.open(part, "w:gz") as archive:
+                for folder, _dirs, files in os.walk(self.staging):
+                    for name in sorted(files):
+                        path = os.path.join(folder, name)
+                        archive.add(path, root + "/" + os.path.relpath(path, self.staging).replace(os.sep, "/"))
+            durable_replace(part, self.zip_path)
+            shutil.rmtree(self.staging, ignore_errors=True)
+            return
         with zipfile.ZipFile(part, "w", allowZip64=True) as archive:
             for folder, _dirs, files in os.walk(self.staging):
                 for name in sorted(files):
@@ -63,5 +75,5 @@ class FolderAssembly:
                     arcname = root + "/" + os.path.relpath(path, self.staging).replace(os.sep, "/")
                     method = zipfile.ZIP_STORED if name.lower().endswith(_STORED) else zipfile.ZIP_DEFLATED
                     archive.write(path, arcname, method)
-        os.replace(part, self.zip_path)
+        durable_replace(part, self.zip_path)
         shutil.rmtree(self.staging, ignore_errors=True)

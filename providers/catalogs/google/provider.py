@@ -122,7 +122,7 @@ class GoogleBucketsProvider(Provider):
     def __init__(self, connection: Connection, credentials: Any = None, *, session=None):
         super().__init__(connection)
         self.base = str(connection.option("url") or connection.url or GOOGLE_STORAGE).rstrip("/")
-        # zip=true: each product as <ID>.zip holding its folder (as BDC-collectors' Google collector)
+        # zip=true: each product as one archive holding its folder (<ID>.zip / <ID>.tar.gz)
         self.zip = str(connection.option("zip", False)).strip().lower() in ("1", "true", "yes", "on")
         self.session = session or http.new_session()
         self.what = f"Google Cloud Storage ({connection.name})"
@@ -378,7 +378,8 @@ class GoogleBucketsProvider(Provider):
         folder_name = pid + ".SAFE" if collection.bucket == S2_BUCKET else pid
         collection_dir = os.path.join(os.path.abspath(output_folder), safe_name(collection.id))
         final_dir = os.path.join(collection_dir, folder_name)
-        zip_path = os.path.join(collection_dir, pid + ".zip")
+        # Sentinel-2 products as .zip (as ESA ships them), Landsat scenes as .tar.gz (as USGS does)
+        zip_path = os.path.join(collection_dir, pid + (".zip" if collection.bucket == S2_BUCKET else ".tar.gz"))
         prefix = self._product_prefix(collection, pid)
         key_base = f"{scene.connection or ''}|{scene.collection or ''}|{scene.id}|"
         present = zip_path if self.zip else final_dir
