@@ -31,6 +31,13 @@ class Connection:
         value = self.options.get(key)
         return default if value in (None, "") else value
 
+    def flag(self, key: str, default: bool = False) -> bool:
+        """A yes/no option, whether it came as a bool or as text (``zip=true`` in a string)."""
+        value = self.option(key, default)
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
+
     def to_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "url": self.url,
                 "options": dict(self.options), "preset": self.preset}

@@ -35,8 +35,8 @@ class DownloadQueue:
             return list(self._read().values())
 
     def add(self, connection: str, records: List[dict], keys: Optional[List[str]], folder: str,
-            unpack: bool, label: str = "") -> str:
-        batch_id = uuid.uuid4().hex
+            unpack: bool, label: str = "", batch_id: Optional[str] = None) -> str:
+        batch_id = batch_id or uuid.uuid4().hex
         batch = {"id": batch_id, "connection": connection, "records": records, "keys": keys,
                  "folder": folder, "unpack": bool(unpack), "label": label, "queued": time.time()}
         with _lock:

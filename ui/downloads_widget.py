@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional
 
@@ -244,6 +245,18 @@ class ProgressBarDelegate(QStyledItemDelegate):
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
 
 
+def _scene_jobs(provider, scenes: Iterable[Scene], keys: Optional[List[str]], folder: str,
+                unpack: bool) -> "tuple[List[DownloadJob], List[str]]":
+    """The download jobs of ``scenes`` and, for the scenes that cannot be downloaded, why."""
+    jobs, problems = [], []
+    for scene in scenes:
+        try:
+            jobs.extend(asset_jobs(scene, keys, folder, provider, unpack=unpack))
+        except EoSceneFinderError as err:
+            problems.append(f"{scene.id}: {err.user_message}")
+    return jobs, problems
+
+
 class DownloadsWidget(QWidget):
     """The Downloads tab. ``enqueue(jobs)`` starts a download task and lists its jobs.
 
@@ -395,14 +408,9 @@ class DownloadsWidget(QWidget):
                         scenes.append(provider.scene_from_record(record))
                     except EoSceneFinderError as err:
                         problems.append(err.user_message)
-                jobs = []
-                for scene in scenes:
-                    try:
-                        jobs.extend(asset_jobs(scene, batch.get("keys"), batch["folder"], provider,
-                                               unpack=bool(batch.get("unpack"))))
-                    except EoSceneFinderError as err:
-                        problems.append(f"{scene.id}: {err.user_message}")
-                return jobs, problems
+                jobs, failed = _scene_jobs(provider, scenes, batch.get("keys"), batch["folder"],
+                                           bool(batch.get("unpack")))
+                return jobs, problems + failed
 
             description = tr("Resuming {label}").format(label=batch.get("label") or batch["connection"])
             task = DownloadTask(None, self.engine_factory(self.limiter), description, job_builder=build)
@@ -427,23 +435,21 @@ class DownloadsWidget(QWidget):
             self.notice.setText("⚠ " + notice())
             self.notice.setVisible(True)
 
+        batch_id = uuid.uuid4().hex if connection_text else None
+
         def build():
-            jobs, problems = [], []
-            for scene in scenes:
-                try:
-                    jobs.extend(asset_jobs(scene, keys, folder, provider, unpack=unpack))
-                except EoSceneFinderError as err:
-                    problems.append(f"{scene.id}: {err.user_message}")
-            return jobs, problems
+            if batch_id is not None:  # on disk before the first byte; the records are read here, off the GUI thread
+                records = [json.loads(json_attributes(scene)[1]) for scene in scenes]  # unsigned
+                self.queue.add(connection_text, records, keys, folder, unpack, description, batch_id=batch_id)
+            return _scene_jobs(provider, scenes, keys, folder, unpack)
 
         count = len(scenes)
         description = (tr("Downloading {count} scenes").format(count=count) if count != 1
                        else tr("Downloading {scene}").format(scene=scenes[0].id if scenes else ""))
         task = DownloadTask(None, self.engine_factory(self.limiter), description, job_builder=build)
         task.jobsReady.connect(self.model.add_jobs)
-        if connection_text:
-            records = [json.loads(json_attributes(scene)[1]) for scene in scenes]  # unsigned
-            self._batch_of[id(task)] = self.queue.add(connection_text, records, keys, folder, unpack, description)
+        if batch_id is not None:
+            self._batch_of[id(task)] = batch_id
         return self._start(task)
 
     def set_limits(self, max_total: int, per_host: int) -> None:

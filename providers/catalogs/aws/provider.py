@@ -52,9 +52,6 @@ NO_KEYS = ("No AWS credentials: the {bucket} bucket is requester-pays and needs 
            "AWS_PROFILE with a profile of ~/.aws/credentials.")
 
 
-def _flag(value: Any) -> bool:
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
 
 def aws_account(credentials: Any = None, environ: Optional[Mapping[str, str]] = None) -> Optional[S3Account]:
     """The AWS keys to sign with, looked for as the AWS tools do: the connection's keys
@@ -127,7 +124,7 @@ class AwsS1Provider(StacApiProvider):
         self.bucket = str(connection.option("bucket", DEFAULTS["bucket"]))
         self.region = str(connection.option("region", DEFAULTS["region"]))
         self.s3_endpoint = str(connection.option("s3_endpoint") or f"https://s3.{self.region}.amazonaws.com").rstrip("/")
-        self.zip = _flag(connection.option("zip", False))
+        self.zip = connection.flag("zip")
         self._credentials = credentials
         self._account: Optional[S3Account] = None
         self._account_lock = threading.Lock()

@@ -123,7 +123,7 @@ class GoogleBucketsProvider(Provider):
         super().__init__(connection)
         self.base = str(connection.option("url") or connection.url or GOOGLE_STORAGE).rstrip("/")
         # zip=true: each product as one archive holding its folder (<ID>.zip / <ID>.tar.gz)
-        self.zip = str(connection.option("zip", False)).strip().lower() in ("1", "true", "yes", "on")
+        self.zip = connection.flag("zip")
         self.session = session or http.new_session()
         self.what = f"Google Cloud Storage ({connection.name})"
 
