@@ -701,3 +701,25 @@ def test_nasa_cmr_in_the_panel_keyword_collections_search_stream_and_download(do
     wait_until(lambda: len(list(out.rglob("*.tif"))) == 2 and not dock.downloads_widget.running(), 60, "the downloads")
     model = dock.downloads_widget.model
     wait_until(lambda: model.rowCount() == 2 and all(r.state == "done" for r in model.rows), 30, "done rows")
+
+
+def test_a_period_inside_days_shows_the_same_whole_days_in_table_and_map(dock):
+    wait_until(lambda: dock.search_task is None and dock.results_model.rowCount() > 0, 60, "the demo's scenes")
+    import datetime as dt
+
+    scenes = dock.results_model.scenes()
+    days = sorted({s.datetime.date() for s in scenes if s.datetime})
+    assert len(days) >= 3
+    first, last = days[1], days[-2]
+    # a selection starting late on the first day and ending early on the last (a timeline drag)
+    start = dt.datetime(first.year, first.month, first.day, 23, 59, tzinfo=dt.timezone.utc).timestamp()
+    end = dt.datetime(last.year, last.month, last.day, 0, 1, tzinfo=dt.timezone.utc).timestamp()
+    dock.set_period(start, end)
+    expected = {s.id for s in scenes if s.datetime and first <= s.datetime.astimezone(dt.timezone.utc).date() <= last}
+    shown = {dock.results_model.scene(dock.results_proxy.mapToSource(dock.results_proxy.index(r, 0)).row()).id
+             for r in range(dock.results_proxy.rowCount())}
+    assert shown == expected
+    layer = QgsProject.instance().mapLayersByName(LAYER_NAME)[0]
+    assert {f["id"] for f in layer.getFeatures()} == expected
+    dock.set_period(None, None)
+    assert layer.featureCount() == len(scenes)

@@ -33,7 +33,8 @@ from .basemap import COUNTRIES, OSM, add_basemap, should_offer_basemap
 from .downloads_widget import DownloadsWidget
 from .footprints import FootprintLayer
 from .results_model import (CLOUD_COLUMN, COLLECTION_COLUMN, DATE_COLUMN, DEFAULT_HIDDEN_COLUMNS,
-                            DEFAULT_VISUAL_ORDER, ID_COLUMN, SCENE_ROLE, THUMBNAIL_COLUMN, CloudBarDelegate, ResultsFilterProxy, ResultsTableModel)
+                            DEFAULT_VISUAL_ORDER, ID_COLUMN, SCENE_ROLE, THUMBNAIL_COLUMN, CloudBarDelegate, ResultsFilterProxy,
+                            ResultsTableModel, whole_days)
 from .scene_panel import ScenePanel, pick_view_asset
 from .search_controller import SearchController
 from .search_panel import SearchPanel
@@ -572,7 +573,10 @@ class SceneFinderDock(QDockWidget):
         return self.keeper.start(task, owner=self)  # held until it ends, cancelled on unload
 
     def set_period(self, start: Optional[float], end: Optional[float]) -> None:
-        """Keep the scenes of one period in the table and on the map (the timeline's choice)."""
+        """Keep the scenes of one period in the table and on the map (the timeline's choice),
+        rounded once to whole UTC days so the table and the footprints show the same scenes."""
+        if start is not None and end is not None:
+            start, end = whole_days(start, end)
         self.results_proxy.set_period(start, end)
         self.footprints.set_period(start, end)
         if start is None:
@@ -595,7 +599,7 @@ class SceneFinderDock(QDockWidget):
         pad = 2 * self.results_view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 14
         view = self.results_view
         view.setColumnWidth(DATE_COLUMN, metrics.horizontalAdvance("0000-00-00 00:00") + pad)
-        view.setColumnWidth(COLLECTION_COLUMN, metrics.horizontalAdvance("Landsat C2 L2") + pad)
+        view.setColumnWidth(COLLECTION_COLUMN, metrics.horizontalAdvance("Landsat 8 C2 L2") + pad)
         view.setColumnWidth(ID_COLUMN, metrics.horizontalAdvance("S2B_MSIL2A_20230115T10341") + pad)
         view.setColumnWidth(CLOUD_COLUMN, metrics.horizontalAdvance(tr("Cloud %")) + pad)
         view.setColumnWidth(THUMBNAIL_COLUMN, THUMBNAIL_SIZE[0] + 8)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from typing import Iterable, List, Optional
+from typing import Iterable, List, Optional, Tuple
 
 from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QRect, QRegularExpression, QSortFilterProxyModel, Qt
 from qgis.PyQt.QtGui import QColor
@@ -302,9 +302,7 @@ class ResultsFilterProxy(QSortFilterProxyModel):
         if start is None or end is None:
             self._period = None
         else:
-            first = _dt.datetime.fromtimestamp(start, _dt.timezone.utc).date()
-            last = _dt.datetime.fromtimestamp(max(start, end - 1), _dt.timezone.utc).date()
-            self._period = (first, last + _dt.timedelta(days=1))
+            self._period = _day_span(start, end)
         self._apply()
 
     def _apply(self) -> None:
@@ -325,3 +323,18 @@ class ResultsFilterProxy(QSortFilterProxyModel):
 
     def sort(self, column, order=Qt.SortOrder.AscendingOrder):
         self.sourceModel().sort(column, order)
+
+
+def _day_span(start: float, end: float) -> Tuple[_dt.date, _dt.date]:
+    first = _dt.datetime.fromtimestamp(start, _dt.timezone.utc).date()
+    last = _dt.datetime.fromtimestamp(max(start, end - 1), _dt.timezone.utc).date()
+    return first, last + _dt.timedelta(days=1)
+
+
+def whole_days(start: float, end: float) -> Tuple[float, float]:
+    """``[start, end)`` widened to whole UTC days (the table filters by day, so the map must too)."""
+    first, after = _day_span(start, end)
+
+    def stamp(day):
+        return _dt.datetime(day.year, day.month, day.day, tzinfo=_dt.timezone.utc).timestamp()
+    return stamp(first), stamp(after)

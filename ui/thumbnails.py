@@ -7,7 +7,7 @@ in-memory cache. The GUI thread only scales an already decoded image.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, Optional
 
 from qgis.PyQt.QtCore import QObject, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QImage, QPixmap
@@ -34,7 +34,7 @@ class ThumbnailLoader(QObject):
         self.keeper = keeper
         self._cache: "OrderedDict[str, QPixmap]" = OrderedDict()
         self._failed: set = set()
-        self._queue: List[tuple] = []          # (cache key, serial, scene), newest last
+        self._queue: "OrderedDict[str, tuple]" = OrderedDict()  # cache key -> (serial, scene), newest last
         self._running: Dict[str, FunctionTask] = {}
         self._generation = 0
 
@@ -50,8 +50,8 @@ class ThumbnailLoader(QObject):
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        if key not in self._running and not any(k == key for k, _s, _sc in self._queue):
-            self._queue.append((key, serial, scene))
+        if key not in self._running and key not in self._queue:
+            self._queue[key] = (serial, scene)
             self._pump()
         return None
 
@@ -62,7 +62,7 @@ class ThumbnailLoader(QObject):
 
     def _pump(self) -> None:
         while self._queue and len(self._running) < MAX_RUNNING:
-            key, serial, scene = self._queue.pop()      # the most recent request first
+            key, (serial, scene) = self._queue.popitem(last=True)  # the most recent request first
             open_provider = self.provider_for(scene)
             href = scene.thumbnail
 
