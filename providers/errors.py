@@ -28,6 +28,10 @@ class EoSceneFinderError(Exception):
         return self.user_message
 
 
+class CancelledError(EoSceneFinderError):
+    """The user cancelled while the provider was waiting (not a failure to report)."""
+
+
 class InvalidRequestError(EoSceneFinderError):
     """The user's input (AOI, dates, cloud cover, filter...) cannot be searched."""
 

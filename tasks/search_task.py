@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import gc
+import threading
 import traceback
 from typing import Any, Callable, Optional
 
 from qgis.core import QgsTask
 from qgis.PyQt.QtCore import pyqtSignal
 
-from ..providers.errors import EoSceneFinderError
+from ..providers.cancellation import cancel_scope
+from ..providers.errors import CancelledError, EoSceneFinderError
 from ..providers.model import SearchRequest
 from ..i18n import tr
 from ..providers.net import jsonstream
@@ -40,9 +42,14 @@ class SearchTask(QgsTask):
         self.matched: Optional[int] = None
         self.error: Optional[EoSceneFinderError] = None
         self.warnings = []
+        self._cancelled = threading.Event()  # ends the provider's waits inside a page
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        super().cancel()
 
     def run(self) -> bool:  # worker thread: no widgets here
-        with collections_paused(), jsonstream.sharing_with_gui():
+        with collections_paused(), jsonstream.sharing_with_gui(), cancel_scope(self._cancelled):
             return self._run()
 
     def _run(self) -> bool:
@@ -74,6 +81,8 @@ class SearchTask(QgsTask):
             self.truncated = results.truncated
             self.warnings = [str(w) for w in provider.warnings]
             return True
+        except CancelledError:
+            return False
         except EoSceneFinderError as err:
             self.error = err
             return False

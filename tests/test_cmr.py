@@ -329,3 +329,29 @@ def test_a_search_naming_no_collection_stops_where_cmr_does_and_says_why(cmr):
             seen.append(scene.id)
     assert len(seen) == 2000 and "choose a collection" in info.value.user_message
     assert "exceeds the limit of 3000" in info.value.__cause__.server_message
+
+
+def test_cancel_ends_a_search_waiting_out_a_429_at_once(cmr, qgis_app):
+    import threading
+    import time
+
+    from eo_scene_finder.tasks.search_task import SearchTask
+
+    cmr.world.throttle, cmr.world.retry_after = 5, 40   # CMR asks for 40 s between tries
+    provider = provider_for(cmr)
+    task = SearchTask("cmr", lambda: provider, SearchRequest.create(collections="MOD09GA_061", start="2021-01-01",
+                                                                      end="2021-01-10"))
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.setdefault("ok", task.run()))
+    worker.start()
+    deadline = time.monotonic() + 20
+    while not cmr.world.requests("cmr") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [r["status"] for r in cmr.world.requests("cmr")] == [429]
+    cancelled_at = time.monotonic()
+    task.cancel()
+    worker.join(10)
+    assert not worker.is_alive(), "the search kept waiting out the 429 after Cancel"
+    assert time.monotonic() - cancelled_at < 5
+    assert outcome["ok"] is False and task.error is None       # a cancel, not an error to show
+    assert [r["status"] for r in cmr.world.requests("cmr")] == [429]   # nothing sent after Cancel

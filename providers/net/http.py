@@ -15,6 +15,7 @@ import requests
 import urllib3
 
 from .. import errors
+from ..cancellation import pause
 from .redact import install_logging_redaction, redact_text, redact_url
 
 log = logging.getLogger(__name__)
@@ -282,7 +283,7 @@ def _read_capped(response: requests.Response, max_bytes: int, what: str) -> None
 
 def request_retrying(session: requests.Session, method: str, url: str, *, what: str = "The service",
                      attempts: int = 3, backoff: float = 0.5, timeout: Optional[tuple] = None,
-                     sleep: Any = time.sleep, max_bytes: Optional[int] = None,
+                     sleep: Any = pause, max_bytes: Optional[int] = None,
                      **kwargs: Any) -> requests.Response:
     """:func:`request` for reads (GET, or a search sent as POST): a dropped connection, a
     truncated body or a transient gateway status is tried again, ``attempts`` times in all

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -26,6 +25,7 @@ import requests
 
 from ... import errors
 from ...base import Connection, Provider, SearchResults, SearchWarning
+from ...cancellation import pause
 from ...model import CollectionInfo, Page, Scene, SearchRequest
 from ...net import http as eohttp
 from ...net.redact import redact_text, redact_url
@@ -77,7 +77,7 @@ class CmrProvider(Provider):
     kind = "cmr"
 
     def __init__(self, connection: Connection, credentials: Any = None, *,
-                 sleep=time.sleep):
+                 sleep=pause):
         super().__init__(connection)
         if not connection.url:
             connection.url = CMR_URL

@@ -27,6 +27,7 @@ from typing import Any, Callable, Dict, Mapping, Optional
 import requests
 
 from ... import errors
+from ...cancellation import pause
 from ...auth.tokens import CredentialsRejectedError, TokenManager
 from ...net import http
 from ...net.redact import redact_text, redact_url
@@ -91,7 +92,7 @@ class M2MClient:
         self.api_url = base if base.endswith("/") else base + "/"
         self.manager = manager
         self.rate_limit_pause = float(connection.option("rate_limit_pause", RATE_LIMIT_PAUSE))
-        self._wait = wait or (lambda seconds: threading.Event().wait(seconds))
+        self._wait = wait or pause
         self._session_factory = session_factory
         self._local = threading.local()
         username = str(manager.credentials_for(connection).get("username") or "")
