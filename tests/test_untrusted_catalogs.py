@@ -183,3 +183,49 @@ def test_xml_with_a_dtd_is_refused():
     with pytest.raises(ET.ParseError):
         parse_xml(laughs)
     assert parse_xml(b"<ListBucketResult><Name>b</Name></ListBucketResult>").findtext("Name") == "b"
+
+
+def _tar(path, members):
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w") as tar:
+        for name, kind, data in members:
+            info = tarfile.TarInfo(name)
+            if kind == "link":
+                info.type, info.linkname = tarfile.SYMTYPE, data
+                tar.addfile(info)
+            else:
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+
+
+@pytest.mark.parametrize("members", [
+    [("LC08_X/ok.TIF", "file", b"ok"), ("../escaped.txt", "file", b"bad")],
+    [("/tmp/escaped-absolute.txt", "file", b"bad")],
+    [("LC08_X/link", "link", "/etc/passwd")],
+], ids=["dot-dot", "absolute", "symlink"])
+def test_a_hostile_tar_bundle_is_not_unpacked_and_writes_nothing(tmp_path, members):
+    from eo_scene_finder.providers.download.transfer import _unpack
+
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    bundle = folder / "LC08_X.tar"
+    _tar(bundle, members)
+    with pytest.raises(errors.DownloadError, match="not unpacked"):
+        _unpack(str(bundle))
+    assert sorted(p.name for p in folder.iterdir()) == ["LC08_X.tar"]       # no folder, no leftovers
+    assert not (tmp_path / "escaped.txt").exists()
+
+
+def test_a_tar_bundle_without_a_top_folder_unpacks_into_its_name(tmp_path):
+    from eo_scene_finder.providers.download.transfer import _unpack
+
+    bundle = tmp_path / "LC08_L2SP_198024_20230517_20230525_02_T1.tar"
+    _tar(bundle, [("LC08_L2SP_198024_20230517_20230525_02_T1_SR_B4.TIF", "file", b"band"),
+                  ("LC08_L2SP_198024_20230517_20230525_02_T1_MTL.txt", "file", b"mtl")])
+    target = _unpack(str(bundle))
+    assert target == str(tmp_path / "LC08_L2SP_198024_20230517_20230525_02_T1")
+    assert (tmp_path / "LC08_L2SP_198024_20230517_20230525_02_T1" /
+            "LC08_L2SP_198024_20230517_20230525_02_T1_SR_B4.TIF").read_bytes() == b"band"
+    assert _unpack(str(bundle)) == target                                    # once

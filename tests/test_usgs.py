@@ -4,6 +4,7 @@ Collection 1) and downloads that USGS prepares first."""
 from __future__ import annotations
 
 import json
+import os
 import tarfile
 import threading
 import time
@@ -425,3 +426,13 @@ def test_files_are_named_as_the_server_names_them(m2m, usgs, tmp_path):
     assert result.path.endswith(f"{scene.id}/served_{scene.id}_QA_PIXEL.TIF")
     assert sorted(p.name for p in (tmp_path / "landsat_ot_c2_l2" / scene.id).iterdir()) == [
         f"served_{scene.id}_QA_PIXEL.TIF"]
+
+
+def test_a_bundle_downloaded_with_unpack_is_extracted_into_its_folder(m2m, usgs, tmp_path):
+    provider = usgs()
+    [scene] = _scenes(provider, 1)
+    jobs = asset_jobs(scene, ["bundle"], str(tmp_path), provider, unpack=True)
+    [result] = DownloadEngine(retries=3, backoff=0.01).run(jobs)
+    assert result.state == "done", result.reason
+    assert result.unpacked_path == str(tmp_path / "landsat_ot_c2_l2" / scene.id)
+    assert os.path.isfile(os.path.join(result.unpacked_path, f"{scene.id}_SR_B4.TIF"))

@@ -12,8 +12,9 @@ import re
 import shutil
 import time
 import uuid
+import tarfile
 import zipfile
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 from urllib.parse import urlsplit
 
 import requests
@@ -507,34 +508,80 @@ def size_text(n: Optional[float]) -> str:
     return _size_text(n)
 
 
+_TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar")
+
+
+def _archive_stem(archive: str) -> str:
+    name = os.path.basename(archive)
+    for suffix in (".zip",) + _TAR_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 def _unpack(archive: str) -> Optional[str]:
-    """Extract a verified zip next to it (once); return the folder, None if not a zip."""
-    if not zipfile.is_zipfile(archive):
-        return None
+    """Extract a verified zip or tar (USGS bundles, Google's Landsat .tar.gz) next to it, once;
+    return the folder, None if it is neither. Members that would land outside the folder (``..``,
+    absolute paths, links, devices) refuse the whole archive."""
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as zf:
+            names = [n.replace("\\", "/") for n in zf.namelist() if n and not n.startswith("__MACOSX")]
+            return _extract(archive, names, lambda tmp: _extract_zip(zf, archive, tmp))
+    if tarfile.is_tarfile(archive):
+        with tarfile.open(archive) as tf:
+            members = tf.getmembers()
+            for member in members:
+                if not (member.isfile() or member.isdir()):
+                    raise DownloadError(f"{os.path.basename(archive)} holds a link or device ({member.name}); "
+                                        "not unpacked.")
+            names = [m.name for m in members if m.name]
+            return _extract(archive, names, lambda tmp: _extract_tar(tf, members, archive, tmp))
+    return None
+
+
+def _extract(archive: str, names: List[str], extract_into) -> str:
     parent = os.path.dirname(archive)
-    stem = os.path.basename(archive)[:-4] if archive.lower().endswith(".zip") else os.path.basename(archive)
-    with zipfile.ZipFile(archive) as zf:
-        names = [n for n in zf.namelist() if n and not n.startswith("__MACOSX")]
-        tops = {n.replace("\\", "/").split("/", 1)[0] for n in names}
-        single_top = len(tops) == 1 and any("/" in n.replace("\\", "/") for n in names)
-        target = os.path.join(parent, next(iter(tops)) if single_top else stem)
-        if os.path.exists(target):
-            return target
-        tmp = os.path.join(parent, f".{stem}.unpacking-{uuid.uuid4().hex[:6]}")
-        os.makedirs(tmp)
-        root = os.path.realpath(tmp)
-        for info in zf.infolist():
-            dest = os.path.realpath(os.path.join(tmp, info.filename))
-            if not dest.startswith(root + os.sep) and dest != root:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise DownloadError(f"{os.path.basename(archive)} contains a path outside its folder; not unpacked.")
-        zf.extractall(tmp)
+    stem = _archive_stem(archive)
+    tops = {n.split("/", 1)[0] for n in names if n.split("/", 1)[0] not in ("", ".")}
+    single_top = len(tops) == 1 and any("/" in n.strip("/") for n in names)
+    target = os.path.join(parent, next(iter(tops)) if single_top else stem)
+    if os.path.exists(target):
+        return target
+    tmp = os.path.join(parent, f".{stem}.unpacking-{uuid.uuid4().hex[:6]}")
+    os.makedirs(tmp)
+    try:
+        extract_into(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     source = os.path.join(tmp, next(iter(tops))) if single_top else tmp
     os.replace(source, target)
     shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 
+def _inside(tmp: str, name: str, archive: str) -> None:
+    root = os.path.realpath(tmp)
+    dest = os.path.realpath(os.path.join(tmp, name))
+    if not dest.startswith(root + os.sep) and dest != root:
+        raise DownloadError(f"{os.path.basename(archive)} contains a path outside its folder; not unpacked.")
+
+
+def _extract_zip(zf: "zipfile.ZipFile", archive: str, tmp: str) -> None:
+    for info in zf.infolist():
+        _inside(tmp, info.filename, archive)
+    zf.extractall(tmp)
+
+
+def _extract_tar(tf: "tarfile.TarFile", members, archive: str, tmp: str) -> None:
+    for member in members:
+        _inside(tmp, member.name, archive)
+    for member in members:
+        # one member at a time, checked above: no links, no devices, nothing outside ``tmp``
+        if hasattr(tarfile, "data_filter"):   # Python ≥ 3.11.4: the standard library checks too
+            tf.extract(member, tmp, set_attrs=False, filter="data")
+        else:
+            tf.extract(member, tmp, set_attrs=False)
 
 
 def content_disposition_name(header: Optional[str]) -> Optional[str]:

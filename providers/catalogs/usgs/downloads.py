@@ -256,9 +256,10 @@ def _present(job: DownloadJob) -> bool:
 
 
 def make_jobs(batch: UsgsDownloadBatch, scene: Scene, keys: Iterable[str], output_folder: str,
-              headers_source: Any = None) -> List[DownloadJob]:
-    """Jobs for ``keys`` of ``scene``: ``<output>/<dataset>/<product id>.tar`` for the bundle,
-    ``<output>/<dataset>/<product id>/<product id>_<suffix>`` for band files."""
+              headers_source: Any = None, *, unpack: bool = False) -> List[DownloadJob]:
+    """Jobs for ``keys`` of ``scene``: ``<output>/<dataset>/<product id>.tar`` for the bundle
+    (``unpack``: extracted once verified), ``<output>/<dataset>/<product id>/<product id>_<suffix>``
+    for band files."""
     output_folder = os.path.abspath(output_folder)
     collection_dir = os.path.join(output_folder, safe_name(scene.collection or "", "no-collection"))
     display_id = str((scene.properties or {}).get("displayId") or scene.id)
@@ -274,7 +275,7 @@ def make_jobs(batch: UsgsDownloadBatch, scene: Scene, keys: Iterable[str], outpu
             label = f"{scene.id} · {key}"
         job = DownloadJob(url=batch.client.api_url + "download-request", dest_path=dest,
                           key=f"{scene.connection or ''}|{scene.collection or ''}|{scene.id}|{key}", label=label,
-                          manifest_dir=output_folder, name_from_response=True)
+                          manifest_dir=output_folder, name_from_response=True, unpack=unpack and key == BUNDLE)
         batch.add(job, scene, key)
         jobs.append(job)
     return jobs

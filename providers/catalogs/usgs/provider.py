@@ -267,7 +267,7 @@ class UsgsM2MProvider(Provider):
                     interval_max=float(self.connection.option("retrieve_interval_max", RETRIEVE_INTERVAL_MAX)),
                     limit=self._download_limit)
             self._used = True
-            return make_jobs(self._batch, scene, keys, output_folder)
+            return make_jobs(self._batch, scene, keys, output_folder, unpack=unpack)
 
     def download_jobs(self, scenes: Iterable[Scene], output_folder: str, *, unpack: bool = False,
                       assets: Optional[Iterable[str]] = None) -> list:
