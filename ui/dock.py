@@ -34,6 +34,7 @@ from .downloads_widget import DownloadsWidget
 from .footprints import FootprintLayer
 from .results_model import (CLOUD_COLUMN, COLLECTION_COLUMN, DATE_COLUMN, DEFAULT_HIDDEN_COLUMNS,
                             DEFAULT_VISUAL_ORDER, ID_COLUMN, SCENE_ROLE, THUMBNAIL_COLUMN, CloudBarDelegate, ResultsFilterProxy, ResultsTableModel)
+from .scene_actions import SceneActions
 from .scene_panel import ScenePanel, pick_view_asset
 from .search_controller import SearchController
 from .search_panel import SearchPanel
@@ -130,13 +131,24 @@ class SceneFinderDock(QDockWidget):
         self.download_button = QPushButton(tr("Download"))
         self.download_button.setObjectName("downloadButton")
         self.download_button.clicked.connect(self.download_selected)
+        self.results_actions_button = QToolButton()
+        self.results_actions_button.setObjectName("resultsActionsButton")
+        self.results_actions_button.setText("⋯")
+        self.results_actions_button.setToolTip(tr("Best coverage of the area, source preference"))
+        self.results_actions_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         res_top.addWidget(self.results_filter, 1)
         res_top.addWidget(self.add_button)
         res_top.addWidget(self.download_button)
+        res_top.addWidget(self.results_actions_button)
         rl.addLayout(res_top)
         self.results_model = ResultsTableModel(self)
         self.results_proxy = ResultsFilterProxy(self)
         self.results_proxy.setSourceModel(self.results_model)
+        self.scene_actions = SceneActions(self)
+        actions_menu = QMenu(self.results_actions_button)
+        self._add_results_actions(actions_menu)
+        self.results_actions_button.setMenu(actions_menu)
+        rl.addWidget(self.scene_actions.coverage_bar)
         self.timeline = TimelineWidget(self.results_model)
         self.timeline.rangeSelected.connect(self.set_period)
         rl.addWidget(self.timeline)
@@ -477,43 +489,40 @@ class SceneFinderDock(QDockWidget):
         scenes = self.selected_scenes()
         if not scenes:
             return
+        menu = self.results_menu(scenes)
+        menu.exec(self.results_view.viewport().mapToGlobal(pos))
+
+    def results_menu(self, scenes: List[Scene]) -> QMenu:
+        """The right-click menu of the selected results."""
         menu = QMenu(self)
         menu.addAction(tr("Zoom to scene"), lambda: self.zoom_to_scene(scenes[-1]))
         menu.addAction(tr("Add {scenes} scene(s) to map").format(scenes=len(scenes)), self.add_selected_to_map)
         menu.addAction(tr("Download {scenes} scene(s)").format(scenes=len(scenes)), self.download_selected)
         menu.addAction(tr("Copy scene id(s)"), lambda: QGuiApplication.clipboard().setText(
             "\n".join(s.id for s in scenes)))
-        menu.exec(self.results_view.viewport().mapToGlobal(pos))
+        if len(scenes) == 1:
+            self.scene_actions.add_source_menu(menu, scenes[0])
+        menu.addSeparator()
+        self._add_results_actions(menu)
+        return menu
+
+    def _add_results_actions(self, menu: QMenu) -> None:
+        menu.addAction(tr("Best coverage…"), self.scene_actions.best_coverage).setObjectName("bestCoverageAction")
+        menu.addAction(tr("Source preference…"), self.scene_actions.edit_preference).setObjectName(
+            "sourcePreferenceAction")
 
     # ------------------------------------------------------------------ scene details
     def show_scene(self, scene: Optional[Scene]) -> None:
         self.scene_panel.show_scene(scene)
+        self.scene_panel.set_source_note(self.scene_actions.explain(scene))
 
     def add_selected_to_map(self) -> List[OpenRemoteRasterTask]:
-        tasks = []
-        for scene in self.selected_scenes():
-            asset = pick_view_asset(scene)
-            if asset is None:
-                self._set_status(tr("{id} has no Cloud Optimized GeoTIFF asset to stream.").format(
-                    id=scene.id), error=True)
-                continue
-            tasks.append(self.add_asset_to_map(scene, asset))
-        return tasks
+        """Stream each selected scene's view asset from its preferred source (next on failure)."""
+        tasks = [self.scene_actions.add_to_map(scene) for scene in self.selected_scenes()]
+        return [t for t in tasks if t is not None]
 
-    def add_asset_to_map(self, scene: Scene, asset) -> OpenRemoteRasterTask:
-        cid = self._scene_connection_id(scene)
-        open_provider = self.provider_factory(cid)
-        href = asset.href
-        task = OpenRemoteRasterTask(tr("EO Scene Finder: open {id} {key}").format(id=scene.id, key=asset.key),
-                                    lambda: open_provider().gdal_path(href),
-                                    f"{scene.id} · {asset.key}", self.project,
-                                    source=(self.connection_text(cid), href))
-        task.layerAdded.connect(lambda layer: self._set_status(tr("Added {name} to the map.").format(
-            name=layer.name())))
-        task.failed.connect(lambda err: self._show_error(err, tr("Could not add {id} {key}").format(
-            id=scene.id, key=asset.key)))
-        self._run_task(task)
-        return task
+    def add_asset_to_map(self, scene: Scene, asset) -> Optional[OpenRemoteRasterTask]:
+        return self.scene_actions.add_to_map(scene, asset)
 
     # ------------------------------------------------------------------ downloads
     def download_selected(self) -> None:
@@ -531,14 +540,7 @@ class SceneFinderDock(QDockWidget):
             if not folder:
                 return None
         self.settings.setValue(SETTINGS_PREFIX + "download_folder", folder)
-        tasks = []
-        by_connection: Dict[str, List[Scene]] = {}
-        for scene in scenes:
-            cid = self._scene_connection_id(scene)
-            by_connection.setdefault(cid, []).append(scene)
-        for cid, group in by_connection.items():
-            tasks.append(self.downloads_widget.download_scenes(self.provider(cid), group, asset_keys, folder,
-                                                               connection_text=self.connection_text(cid)))
+        tasks = self.scene_actions.download(scenes, asset_keys, folder)  # preferred sources, next on failure
         self.tabs.setCurrentWidget(self.downloads_widget)
         return tasks
 

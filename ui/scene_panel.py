@@ -57,6 +57,12 @@ class ScenePanel(QWidget):
         self.scene_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.scene_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         scl.addWidget(self.scene_title)
+        self.source_label = QLabel()
+        self.source_label.setObjectName("sceneSourceLabel")
+        self.source_label.setWordWrap(True)
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.source_label.setVisible(False)
+        scl.addWidget(self.source_label)
         self.quicklook = QLabel()
         self.quicklook.setObjectName("quicklookLabel")
         self.quicklook.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -128,6 +134,11 @@ class ScenePanel(QWidget):
             self.properties_tree.addTopLevelItem(QTreeWidgetItem([name, text[:500]]))
         self.properties_tree.resizeColumnToContents(0)
         self._load_quicklook(scene)
+
+    def set_source_note(self, text: str) -> None:
+        """Which of the scene's sources Add to map and Download use, and why (empty: one source)."""
+        self.source_label.setText(text)
+        self.source_label.setVisible(bool(text))
 
     def _load_quicklook(self, scene: Scene) -> None:
         href = scene.thumbnail

@@ -1,0 +1,241 @@
+"""Scenes found in several catalogs, in the dock: Add to map and Download use the preferred
+source and fall back to the next one when it fails (saying so in the log), a source can be
+forced per scene, the preference rule can be changed, and Best coverage picks a verified
+minimal set of scenes and adds them as one streamed mosaic.
+
+The catalogs are two static STAC catalogs on the loopback nginx holding the same real
+Planetary Computer Sentinel-2 items (tests/data/stac): one as the Planetary Computer publishes
+them (its ids, its hosts), one as Earth Search names the same acquisitions
+(``S2B_30XWR_20240516_0_L2A``). Their ``visual`` assets point at the real COGs of
+tests/data/cog on nginx; a broken source points at a file nginx does not have (HTTP 404)."""
+import copy
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer, QgsRectangle,
+                       QgsSettings)
+from qgis.PyQt.QtCore import QCoreApplication, Qt
+from qgis.PyQt.QtWidgets import QDialog
+
+from eo_scene_finder.providers.base import Connection
+from eo_scene_finder.providers.connections import open_provider
+from eo_scene_finder.providers.download.speeds import HostSpeeds
+from eo_scene_finder.providers.model import SearchRequest
+from eo_scene_finder.ui.dock import SceneFinderDock
+
+DATA = Path(__file__).resolve().parent / "data"
+WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
+PC, ES = "Planetary Computer", "Earth Search"
+# real tiles of one Sentinel-2B pass (orbit 83, 2024-05-16) north of Svalbard, side by side
+TILES = ("30XWR", "30XWQ", "30XVR", "30XVQ", "29XNL", "29XNK", "31XDL", "31XDK")
+
+
+def wait_until(predicate, timeout=60.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        if predicate():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def real_items():
+    items = {}
+    for line in (DATA / "stac" / "items_sentinel-2-l2a.ndjson").read_text().splitlines():
+        item = json.loads(line)
+        tile = item["properties"].get("s2:mgrs_tile")
+        if tile in TILES and "20240516T162829" in item["id"]:
+            items[tile] = item
+    assert sorted(items) == sorted(TILES)
+    return [items[t] for t in TILES]
+
+
+def earth_search_id(item) -> str:
+    mission, _level, stamp = item["id"].split("_")[:3]
+    return f"{mission}_{item['properties']['s2:mgrs_tile']}_{stamp[:8]}_0_L2A"
+
+
+def write_static_catalog(root: Path, name: str, items, visual_href, make_id=lambda item: item["id"]):
+    """A static catalog ``root/name/catalog.json`` → collection → the items, their assets cut to
+    ``visual`` (``visual_href(item)``) and the real metadata ones."""
+    folder = root / name
+    (folder / "items").mkdir(parents=True)
+    links = [{"rel": "root", "href": "./catalog.json", "type": "application/json"},
+             {"rel": "child", "href": "./collection.json", "type": "application/json"}]
+    (folder / "catalog.json").write_text(json.dumps({
+        "type": "Catalog", "stac_version": "1.0.0", "id": name.lower().replace(" ", "-"),
+        "description": f"{name} copy of real Sentinel-2 items", "links": links}))
+    item_links = []
+    for item in items:
+        item = copy.deepcopy(item)
+        item["id"] = make_id(item)
+        visual = dict(item["assets"]["visual"], href=visual_href(item))
+        item["assets"] = {"visual": visual, "granule-metadata": item["assets"]["granule-metadata"]}
+        item["links"] = [{"rel": "root", "href": "../catalog.json"},
+                         {"rel": "collection", "href": "../collection.json"}]
+        (folder / "items" / f"{item['id']}.json").write_text(json.dumps(item))
+        item_links.append({"rel": "item", "href": f"./items/{item['id']}.json", "type": "application/geo+json"})
+    (folder / "collection.json").write_text(json.dumps({
+        "type": "Collection", "stac_version": "1.0.0", "id": "sentinel-2-l2a", "description": "Sentinel-2 L2A",
+        "license": "proprietary", "extent": {"spatial": {"bbox": [[-180, -90, 180, 90]]},
+                                             "temporal": {"interval": [[None, None]]}},
+        "links": [{"rel": "root", "href": "./catalog.json"}] + item_links}))
+    return folder
+
+
+@pytest.fixture()
+def catalogs(nginx_server, tmp_path):
+    """Two catalogs of the same acquisitions: Planetary Computer's copy at http://127.0.0.1
+    (every ``visual`` of the first tile is missing: 404) and Earth Search's at http://localhost."""
+    root = tmp_path / "www"
+    (root / "cog").mkdir(parents=True)
+    shutil.copy(DATA / "cog" / "cog_rgb.tif", root / "cog" / "cog_rgb.tif")
+    server = nginx_server(root)
+    items = real_items()
+    broken = items[0]["id"]
+    pc_base = server.url
+    es_base = server.url.replace("127.0.0.1", "localhost")
+    write_static_catalog(root, "pc", items, lambda item: f"{pc_base}/cog/missing-{item['id']}.tif"
+                         if item["id"] == broken else f"{pc_base}/cog/cog_rgb.tif")
+    write_static_catalog(root, "es", items, lambda item: f"{es_base}/cog/cog_rgb.tif", earth_search_id)
+    return {"server": server, "items": items, "broken": broken,
+            PC: Connection(name=PC, kind="static", url=f"{server.url}/pc/catalog.json"),
+            ES: Connection(name=ES, kind="static", url=f"{server.url}/es/catalog.json")}
+
+
+@pytest.fixture()
+def dock(qgis_iface, qgis_new_project, tmp_path):
+    settings = QgsSettings()
+    settings.remove("eo_scene_finder")
+    qgis_iface.mapCanvas().setDestinationCrs(WGS84)
+    d = SceneFinderDock(qgis_iface)
+    d.show()
+    d._first_run = False  # no welcome search of the bundled demo: these tests fill the results
+    wait_until(lambda: d._collections_loaded_for == "demo", 30, "the demo's collections")
+    d.scene_actions.chooser.speeds = HostSpeeds(str(tmp_path / "speeds.json"))
+    yield d
+    d.shutdown()
+    wait_until(lambda: not d._tasks, 30, "tasks to stop")
+    d.deleteLater()
+    settings.remove("eo_scene_finder")
+
+
+def load_results(dock, catalogs):
+    """Both catalogs' scenes in the table and on the map, Planetary Computer's first (as two
+    searches streaming into one result list)."""
+    for name in (PC, ES):
+        conn = catalogs[name]
+        dock._connections[name] = conn
+        scenes = open_provider(conn).search(SearchRequest.create(collections=["sentinel-2-l2a"], limit=100)).all()
+        assert len(scenes) == len(TILES) and all(s.connection == name for s in scenes)
+        rows = dock.results_model.append_scenes(scenes)
+        dock.footprints.add_scenes(rows.start, scenes)
+    return dock.results_model.scenes()
+
+
+def scene_row(dock, scene_id):
+    return next(r for r, s in enumerate(dock.results_model.scenes()) if s.id == scene_id)
+
+
+def select_row(dock, row):
+    dock.results_view.clearSelection()
+    dock.results_view.selectRow(dock.results_proxy.mapFromSource(dock.results_model.index(row, 0)).row())
+
+
+def streamed_layers():
+    return [lyr for lyr in QgsProject.instance().mapLayers().values() if isinstance(lyr, QgsRasterLayer)]
+
+
+@pytest.fixture()
+def plugin_log():
+    messages = []
+
+    def received(message, tag, _level):
+        if tag == "EO Scene Finder":
+            messages.append(message)
+    QgsApplication.messageLog().messageReceived.connect(received)
+    yield messages
+    QgsApplication.messageLog().messageReceived.disconnect(received)
+
+
+def test_add_to_map_falls_back_to_the_next_source_and_says_so(dock, catalogs, plugin_log):
+    load_results(dock, catalogs)
+    speeds = dock.scene_actions.chooser.speeds
+    speeds.record("127.0.0.1", 50_000_000, 1.0)   # Planetary Computer's host measured faster
+    speeds.record("localhost", 1_000_000, 1.0)
+    select_row(dock, scene_row(dock, catalogs["broken"]))
+    scene = dock.selected_scenes()[0]
+    assert [s.connection for s in dock.scene_actions.ranked_sources(scene)] == [PC, ES]
+    assert dock.scene_panel.source_label.text().startswith(f"Source: {PC}")   # the details say which and why
+    assert "faster" in dock.scene_panel.source_label.text() or "slower" in dock.scene_panel.source_label.text()
+
+    catalogs["server"].clear_log()
+    tasks = dock.add_selected_to_map()
+    assert len(tasks) == 1
+    wait_until(lambda: streamed_layers(), 60, "the layer from the second source")
+    layer = streamed_layers()[0]
+    es_id = earth_search_id(next(i for i in catalogs["items"] if i["id"] == catalogs["broken"]))
+    assert layer.isValid() and layer.name() == f"{es_id} · visual"
+    assert "localhost" in layer.source()
+    switch = [m for m in plugin_log if m.startswith(f"{PC} failed (") and m.endswith(f"): trying {ES}")]
+    assert switch, plugin_log
+    assert f"from {ES}" in dock.status_label.text() and f"{PC} failed" in dock.status_label.text()
+    requested = [r.uri for r in catalogs["server"].requests()]
+    assert any(u.startswith("/cog/missing-") for u in requested)       # the preferred one was tried first
+
+
+def test_forcing_a_source_from_the_row_menu_uses_it(dock, catalogs):
+    load_results(dock, catalogs)
+    dock.scene_actions.chooser.speeds.record("127.0.0.1", 50_000_000, 1.0)
+    good = catalogs["items"][1]["id"]
+    select_row(dock, scene_row(dock, good))
+    scene = dock.selected_scenes()[0]
+    assert dock.scene_actions.ranked_sources(scene)[0].connection == PC
+
+    menu = dock.results_menu([scene])
+    use = next(a.menu() for a in menu.actions() if a.menu() is not None and a.text() == "Use source")
+    entries = {a.text(): a for a in use.actions() if a.text()}
+    assert set(entries) == {"Automatic (by preference)", PC, ES} and entries["Automatic (by preference)"].isChecked()
+    entries[ES].trigger()
+    assert dock.scene_panel.source_label.text() == f"Source: {ES} (you chose it for this scene)"
+    menu = dock.results_menu([scene])
+    use = next(a.menu() for a in menu.actions() if a.menu() is not None and a.text() == "Use source")
+    assert [a.text() for a in use.actions() if a.isChecked()] == [ES]
+
+    dock.add_selected_to_map()
+    wait_until(lambda: streamed_layers(), 60, "the layer")
+    layer = streamed_layers()[0]
+    assert layer.name() == f"{earth_search_id(catalogs['items'][1])} · visual" and "localhost" in layer.source()
+
+
+def test_changing_the_preference_changes_the_chosen_source(dock, catalogs, monkeypatch):
+    from eo_scene_finder.ui import scene_actions
+    from eo_scene_finder.ui.source_choice import PREFERENCE_SETTING, SourcePreferenceDialog
+
+    load_results(dock, catalogs)
+    speeds = dock.scene_actions.chooser.speeds
+    speeds.record("localhost", 50_000_000, 1.0)     # Earth Search measured faster
+    scene = dock.results_model.scenes()[scene_row(dock, catalogs["items"][2]["id"])]
+    assert scene.connection == PC
+    assert dock.scene_actions.ranked_sources(scene)[0].connection == ES
+
+    # the user unticks "faster measured download speed": ties keep the row's own source
+    def untick_speed(dialog):
+        lst = dialog.criteria_list
+        titles = [lst.item(r).text() for r in range(lst.count())]
+        assert titles[0] == "cloud-optimised format over archives"
+        row = next(r for r in range(lst.count()) if lst.item(r).data(Qt.ItemDataRole.UserRole) == "speed")
+        lst.item(row).setCheckState(Qt.CheckState.Unchecked)
+        return QDialog.DialogCode.Accepted
+    monkeypatch.setattr(scene_actions.SourcePreferenceDialog, "exec", lambda self: untick_speed(self))
+    assert dock.scene_actions.edit_preference()
+    assert dock.scene_actions.ranked_sources(scene)[0].connection == PC
+    saved = QgsSettings().value(PREFERENCE_SETTING, "", type=str)
+    assert saved == "cog,no_credentials,free,online"
+    # remembered: a new dock reads it back
+    assert SourcePreferenceDialog(dock.scene_actions.chooser.preference).preference().order == (
+        "cog", "no_credentials", "free", "online")
