@@ -239,3 +239,71 @@ def test_changing_the_preference_changes_the_chosen_source(dock, catalogs, monke
     # remembered: a new dock reads it back
     assert SourcePreferenceDialog(dock.scene_actions.chooser.preference).preference().order == (
         "cog", "no_credentials", "free", "online")
+
+
+def test_best_coverage_selects_a_verified_minimal_set_and_adds_it_as_one_mosaic(dock, catalogs):
+    import datetime as dt
+
+    from osgeo import gdal
+
+    from eo_scene_finder.providers.coverage import CoverageCandidate, exact_minimum_cover, orbit_of
+
+    load_results(dock, catalogs)
+    assert dock.scene_actions.best_coverage(target=0.98) is None     # no area of interest yet
+    assert "needs an area of interest" in dock.scene_actions.coverage_bar.label.text()
+    assert dock.scene_actions.coverage_bar.mosaic_button.isHidden()
+
+    dock.search_panel.aoi.set_rectangle(QgsRectangle(-7.0, 80.3, -1.5, 81.6), WGS84)
+    task = dock.scene_actions.best_coverage(target=0.98)
+    assert task is not None
+    wait_until(lambda: dock.scene_actions.coverage_task is None, 60, "best coverage")
+    result = dock.scene_actions.coverage_result
+    chosen = dock.scene_actions.coverage_scenes
+
+    # the known case, solved exactly from the real items' footprints
+    candidates = [CoverageCandidate(
+        id=item["id"], footprint=item["geometry"], cloud_cover=item["properties"]["eo:cloud_cover"],
+        datetime=dt.datetime.fromisoformat(item["properties"]["datetime"].replace("Z", "+00:00")),
+        orbit=orbit_of(item["properties"], item["id"])) for item in catalogs["items"]]
+    exact = exact_minimum_cover(dock.search_panel.aoi.geojson(), candidates, 0.98)
+    assert exact.reached and 1 < len(exact.chosen) < len(TILES)
+    assert result.reached and result.coverage >= 0.98
+    assert len(chosen) == len(exact.chosen)              # one row per acquisition, not one per catalog
+    assert len({s.scene_key for s in chosen}) == len(chosen)
+
+    # selected in the table and on the map; the coverage said in the panel
+    assert {s.id for s in dock.selected_scenes()} == {s.id for s in chosen}
+    assert dock.footprints.layer.selectedFeatureCount() == len(chosen)
+    text = dock.scene_actions.coverage_bar.label.text()
+    assert text.startswith(f"{len(chosen)} scenes cover") and "(target 98 %)" in text, text
+    assert not dock.scene_actions.coverage_bar.mosaic_button.isHidden()
+
+    # Add as mosaic: one layer, a VRT of the chosen scenes streamed over HTTP
+    dock.scene_actions.coverage_bar.mosaic_button.click()
+    wait_until(lambda: streamed_layers(), 60, "the mosaic")
+    layers = streamed_layers()
+    assert len(layers) == 1 and layers[0].isValid()
+    assert layers[0].name() == f"Mosaic of {len(chosen)} scenes · visual"
+    vrt = gdal.Open(layers[0].source())
+    text = Path(layers[0].source()).read_text()
+    first_band = text.split("</VRTRasterBand>")[0]
+    sources = first_band.split("<SourceFilename")[1:]
+    assert len(sources) == len(chosen)                   # one streamed source per chosen scene
+    assert all('relativeToVRT="0">/vsicurl/http://' in s and "/cog/cog_rgb.tif<" in s for s in sources)
+    assert vrt.RasterCount == 3
+
+
+def test_download_falls_back_to_the_next_source_when_a_job_fails(dock, catalogs, plugin_log, tmp_path):
+    load_results(dock, catalogs)
+    dock.scene_actions.chooser.speeds.record("127.0.0.1", 50_000_000, 1.0)
+    broken = dock.results_model.scenes()[scene_row(dock, catalogs["broken"])]
+    out = tmp_path / "out"
+    tasks = dock.download_scenes([broken], None, str(out))
+    assert len(tasks) == 1
+    es_id = earth_search_id(next(i for i in catalogs["items"] if i["id"] == catalogs["broken"]))
+    wait_until(lambda: [f for f in out.rglob("*.tif") if f.parent.name == es_id] and not dock.downloads_widget.running(),
+               60, "the download from the second source")
+    files = list(out.rglob("*.tif"))
+    assert [f.parent.name for f in files] == [es_id]
+    assert files[0].read_bytes() == (DATA / "cog" / "cog_rgb.tif").read_bytes()
+    assert any(m.startswith(f"{PC} failed (") and m.endswith(f"): trying {ES}") for m in plugin_log), plugin_log
