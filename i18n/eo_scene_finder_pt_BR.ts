@@ -35,7 +35,7 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
         <message>
             <location filename="../algorithms/download.py" line="49" />
             <location filename="../algorithms/export.py" line="63" />
-            <location filename="../algorithms/mosaic.py" line="37" />
+            <location filename="../algorithms/mosaic.py" line="38" />
             <source>Scenes (from Search scenes)</source>
             <translation>Cenas (de Buscar cenas)</translation>
         </message>
@@ -72,7 +72,7 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
         <message>
             <location filename="../algorithms/download.py" line="68" />
             <location filename="../algorithms/export.py" line="73" />
-            <location filename="../algorithms/mosaic.py" line="52" />
+            <location filename="../algorithms/mosaic.py" line="51" />
             <source>INPUT is not a readable layer.</source>
             <translation>INPUT não é uma camada legível.</translation>
         </message>
@@ -163,62 +163,52 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
             <translation>Falha ao gravar o GeoPackage: {error}</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="23" />
+            <location filename="../algorithms/mosaic.py" line="24" />
             <source>Virtual mosaic of an asset</source>
             <translation>Mosaico virtual de um recurso</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="26" />
+            <location filename="../algorithms/mosaic.py" line="27" />
             <source>Builds a GDAL virtual mosaic (.vrt) of one asset (e.g. visual, B04, src_xs) of the scenes of a layer made by “Search scenes” (selected features only when ticked), optionally clipped to an extent. The imagery streams through /vsicurl/ with signed URLs; nothing is downloaded. Scenes in different projections are warped on the fly to the first scene's CRS. Signed URLs inside the VRT expire with the catalog's signatures (DINAMIS: 8 h; Planetary Computer: about 1 h): run the algorithm again to refresh them.</source>
             <translation>Monta um mosaico virtual GDAL (.vrt) de um recurso (por ex. visual, B04, src_xs) das cenas de uma camada gerada por “Buscar cenas” (somente as feições selecionadas, se marcado), opcionalmente recortado por uma extensão. As imagens são lidas por streaming via /vsicurl/ com URLs assinadas; nada é baixado. Cenas em projeções diferentes são reprojetadas em tempo real para o SRC da primeira cena. As URLs assinadas dentro do VRT expiram com as assinaturas do catálogo (DINAMIS: 8 h; Planetary Computer: cerca de 1 h): execute o algoritmo de novo para renová-las.</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="39" />
+            <location filename="../algorithms/mosaic.py" line="40" />
             <source>Asset key</source>
             <translation>Chave do recurso</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="40" />
+            <location filename="../algorithms/mosaic.py" line="41" />
             <source>Clip to extent</source>
             <translation>Recortar pela extensão</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="41" />
+            <location filename="../algorithms/mosaic.py" line="42" />
             <source>Mosaic (VRT)</source>
             <translation>Mosaico (VRT)</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="55" />
+            <location filename="../algorithms/mosaic.py" line="54" />
             <source>ASSET is empty: name the asset to mosaic (e.g. visual, B04).</source>
             <translation>ASSET está vazio: informe o recurso do mosaico (por ex. visual, B04).</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="64" />
+            <location filename="../algorithms/mosaic.py" line="63" />
             <source>{id} has no asset “{asset_key}” (it has {assets})</source>
             <translation>{id} não tem o recurso “{asset_key}” (tem {assets})</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="76" />
+            <location filename="../algorithms/mosaic.py" line="75" />
             <source>No scene has the asset “{asset_key}”.</source>
             <translation>Nenhuma cena tem o recurso “{asset_key}”.</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="77" />
+            <location filename="../algorithms/mosaic.py" line="76" />
             <source>Mosaicking {count} scene(s)</source>
             <translation>Montando o mosaico de {count} cena(s)</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="86" />
-            <source>GDAL could not open {scene_id} {asset_key}: {err}</source>
-            <translation>O GDAL não conseguiu abrir {scene_id} {asset_key}: {err}</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/mosaic.py" line="108" />
-            <source>GDAL could not build the mosaic.</source>
-            <translation>O GDAL não conseguiu montar o mosaico.</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/mosaic.py" line="110" />
+            <location filename="../algorithms/mosaic.py" line="94" />
             <source>Wrote {output}</source>
             <translation>{output} gravado</translation>
         </message>
@@ -228,12 +218,12 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
             <translation>EO Scene Finder — busca e download de cenas de satélite</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="31" />
+            <location filename="../algorithms/search.py" line="32" />
             <source>Search scenes</source>
             <translation>Buscar cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="35" />
+            <location filename="../algorithms/search.py" line="36" />
             <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
 
 CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
@@ -242,114 +232,114 @@ CONNECTION: a saved connection's name, a preset id (earth-search, planetary-comp
 CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou TIPO+URL?opção=… . As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (por ex. -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados. IDS: identificadores de cenas ou produtos, separados por vírgulas (a única forma de acessar um bucket sem uma área).</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="47" />
-            <location filename="../ui/results_model.py" line="57" />
+            <location filename="../algorithms/search.py" line="48" />
+            <location filename="../ui/results_model.py" line="59" />
             <location filename="../ui/search_panel.py" line="74" />
             <source>Connection</source>
             <translation>Conexão</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="48" />
+            <location filename="../algorithms/search.py" line="49" />
             <source>Collections (comma-separated)</source>
             <translation>Coleções (separadas por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="50" />
+            <location filename="../algorithms/search.py" line="51" />
             <source>Extent</source>
             <translation>Extensão</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="52" />
+            <location filename="../algorithms/search.py" line="53" />
             <source>Area of interest (union of its polygons)</source>
             <translation>Área de interesse (união dos seus polígonos)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="53" />
+            <location filename="../algorithms/search.py" line="54" />
             <source>Start (date or ISO datetime)</source>
             <translation>Início (data ou data-hora ISO)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="54" />
+            <location filename="../algorithms/search.py" line="55" />
             <source>End (inclusive)</source>
             <translation>Fim (inclusivo)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="56" />
+            <location filename="../algorithms/search.py" line="57" />
             <source>Maximum cloud cover (%)</source>
             <translation>Cobertura máxima de nuvens (%)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="58" />
+            <location filename="../algorithms/search.py" line="59" />
             <source>CQL2 filter</source>
             <translation>Filtro CQL2</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="59" />
+            <location filename="../algorithms/search.py" line="60" />
             <source>Sort by</source>
             <translation>Ordenar por</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="60" />
+            <location filename="../algorithms/search.py" line="61" />
             <source>Scene ids (comma-separated)</source>
             <translation>Identificadores das cenas (separados por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="61" />
+            <location filename="../algorithms/search.py" line="62" />
             <source>Maximum number of scenes (0 = all)</source>
             <translation>Número máximo de cenas (0 = todas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="64" />
+            <location filename="../algorithms/search.py" line="65" />
             <source>Scenes</source>
             <translation>Cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="65" />
+            <location filename="../algorithms/search.py" line="66" />
             <source>Number of scenes</source>
             <translation>Número de cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="84" />
+            <location filename="../algorithms/search.py" line="85" />
             <source>The AOI layer has no polygon: nothing to search in.</source>
             <translation>A camada da área de interesse não tem polígono: nada onde buscar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="92" />
+            <location filename="../algorithms/search.py" line="93" />
             <source>The extent and the AOI layer do not overlap: nothing to search in.</source>
             <translation>A extensão e a camada da área de interesse não se sobrepõem: nada onde buscar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="98" />
+            <location filename="../algorithms/search.py" line="99" />
             <source>CONNECTION is empty: give a preset id, a saved connection or a URL.</source>
             <translation>CONNECTION está vazio: informe o id de uma predefinição, uma conexão salva ou uma URL.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="124" />
+            <location filename="../algorithms/search.py" line="125" />
             <source>Could not create the output layer.</source>
             <translation>Não foi possível criar a camada de saída.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="131" />
+            <location filename="../algorithms/search.py" line="132" />
             <source>Cancelled after {count} scenes.</source>
             <translation>Cancelado após {count} cenas.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="142" />
+            <location filename="../algorithms/search.py" line="143" />
             <source>{count} scenes so far (more pages follow)</source>
             <translation>{count} cenas até agora (mais páginas a seguir)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="143" />
+            <location filename="../algorithms/search.py" line="144" />
             <source>{count} scenes so far</source>
             <translation>{count} cenas até agora</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="147" />
+            <location filename="../algorithms/search.py" line="148" />
             <source>Stopped at LIMIT={limit}; the catalog has more scenes.</source>
             <translation>Parou em LIMIT={limit}; o catálogo tem mais cenas.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="153" />
+            <location filename="../algorithms/search.py" line="154" />
             <source>Found {count} scenes.</source>
             <translation>{count} cenas encontradas.</translation>
         </message>
@@ -372,7 +362,7 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
         </message>
         <message>
             <location filename="../plugin.py" line="66" />
-            <location filename="../ui/dock.py" line="565" />
+            <location filename="../ui/dock.py" line="567" />
             <source>EO Scene Finder</source>
             <translation>EO Scene Finder</translation>
         </message>
@@ -503,6 +493,21 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>Não é possível mostrar pedidos de código de dois fatores: {err}</translation>
         </message>
         <message>
+            <location filename="../services/mosaic.py" line="26" />
+            <source>No raster to mosaic.</source>
+            <translation>Nenhum raster para o mosaico.</translation>
+        </message>
+        <message>
+            <location filename="../services/mosaic.py" line="36" />
+            <source>GDAL could not open {label}: {err}</source>
+            <translation>O GDAL não conseguiu abrir {label}: {err}</translation>
+        </message>
+        <message>
+            <location filename="../services/mosaic.py" line="59" />
+            <source>GDAL could not build the mosaic.</source>
+            <translation>O GDAL não conseguiu montar o mosaico.</translation>
+        </message>
+        <message>
             <location filename="../services/network.py" line="76" />
             <source>QGIS is set to use a SOCKS5 proxy, but the Python package PySocks is missing: EO Scene Finder's requests will fail until it is installed.</source>
             <translation>O QGIS está configurado para usar um proxy SOCKS5, mas o pacote Python PySocks não está instalado: as requisições do EO Scene Finder vão falhar até ele ser instalado.</translation>
@@ -585,83 +590,83 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>no painel do EO Scene Finder, selecione as cenas (na tabela ou no mapa) e marque “Somente feições selecionadas”, ou use uma camada gravada por “Buscar cenas”</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="151" />
+            <location filename="../services/scene_layer.py" line="160" />
             <source>The output {file} cannot hold the scenes' records ({reason}; a record is a whole item of several KB), so Download, Mosaic and Export could not use it. Write the scenes as {formats} instead.</source>
             <translation>A saída {file} não consegue guardar os registros das cenas ({reason}; um registro é um item inteiro de vários KB), então Baixar, Mosaico e Exportar não poderiam usá-la. Grave as cenas como {formats}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="185" />
+            <location filename="../services/scene_layer.py" line="194" />
             <source>, where Shapefile and MapInfo cut text</source>
             <translation>, onde Shapefile e MapInfo cortam o texto</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="187" />
+            <location filename="../services/scene_layer.py" line="196" />
             <source>The “{name}” of scene {scene_id} is cut short or damaged ({length} characters{cut}): its file format could not hold a whole record. Run “Search scenes” again and write its output as {formats}.</source>
             <translation>O campo “{name}” da cena {scene_id} está cortado ou danificado ({length} caracteres{cut}): o formato do arquivo não conseguiu guardar um registro inteiro. Execute “Buscar cenas” de novo e grave a saída como {formats}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="202" />
+            <location filename="../services/scene_layer.py" line="211" />
             <source>(feature {fid})</source>
             <translation>(feição {fid})</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="212" />
+            <location filename="../services/scene_layer.py" line="221" />
             <source>Scene {scene_id} has no record (the panel fills it only for selected scenes): {hint}.</source>
             <translation>A cena {scene_id} não tem registro (o painel só o preenche para as cenas selecionadas): {hint}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="215" />
+            <location filename="../services/scene_layer.py" line="224" />
             <source>The “record” of scene {scene_id} is not a JSON object: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
             <translation>O “registro” (record) da cena {scene_id} não é um objeto JSON: use uma camada gerada por “Buscar cenas” ou a camada Contornos das cenas do painel.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="218" />
+            <location filename="../services/scene_layer.py" line="227" />
             <source>Scene {scene_id} has no connection: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
             <translation>A cena {scene_id} não tem conexão: use uma camada gerada por “Buscar cenas” ou a camada Contornos das cenas do painel.</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="67" />
+            <location filename="../tasks/download_task.py" line="68" />
             <source>Downloading {count} files</source>
             <translation>Baixando {count} arquivos</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="68" />
+            <location filename="../tasks/download_task.py" line="69" />
             <source>Downloading</source>
             <translation>Baixando</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="70" />
+            <location filename="../tasks/download_task.py" line="71" />
             <source>Downloading {label}</source>
             <translation>Baixando {label}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="85" />
+            <location filename="../tasks/download_task.py" line="86" />
             <source>Could not prepare the downloads: {err}</source>
             <translation>Não foi possível preparar os downloads: {err}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="133" />
+            <location filename="../tasks/download_task.py" line="136" />
             <source>Download task failed: {error}</source>
             <translation>A tarefa de download falhou: {error}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="136" />
+            <location filename="../tasks/download_task.py" line="139" />
             <source>Not downloaded: {problem}</source>
             <translation>Não baixado: {problem}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="141" />
+            <location filename="../tasks/download_task.py" line="144" />
             <source>Downloads finished: {parts}</source>
             <translation>Downloads concluídos: {parts}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="161" />
+            <location filename="../tasks/download_task.py" line="164" />
             <source>{files_finished} of {files_total} files</source>
             <translation>{files_finished} de {files_total} arquivos</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="168" />
-            <location filename="../ui/downloads_widget.py" line="500" />
+            <location filename="../tasks/download_task.py" line="171" />
+            <location filename="../ui/downloads_widget.py" line="525" />
             <source>{duration_text} left</source>
             <translation>{duration_text} restantes</translation>
         </message>
@@ -671,33 +676,33 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>{description} falhou inesperadamente.</translation>
         </message>
         <message>
-            <location filename="../tasks/raster_task.py" line="143" />
-            <source>GDAL could not open the asset.</source>
-            <translation>O GDAL não conseguiu abrir o recurso.</translation>
-        </message>
-        <message>
-            <location filename="../tasks/raster_task.py" line="145" />
-            <source>GDAL could not open the asset (not a raster, or access refused).</source>
-            <translation>O GDAL não conseguiu abrir o recurso (não é um raster, ou o acesso foi recusado).</translation>
-        </message>
-        <message>
-            <location filename="../tasks/raster_task.py" line="156" />
-            <location filename="../tasks/raster_task.py" line="164" />
+            <location filename="../tasks/raster_task.py" line="111" />
+            <location filename="../tasks/raster_task.py" line="189" />
             <source>Opening the remote raster failed.</source>
             <translation>Falha ao abrir o raster remoto.</translation>
         </message>
         <message>
-            <location filename="../tasks/raster_task.py" line="168" />
+            <location filename="../tasks/raster_task.py" line="130" />
+            <source>GDAL could not open the asset.</source>
+            <translation>O GDAL não conseguiu abrir o recurso.</translation>
+        </message>
+        <message>
+            <location filename="../tasks/raster_task.py" line="132" />
+            <source>GDAL could not open the asset (not a raster, or access refused).</source>
+            <translation>O GDAL não conseguiu abrir o recurso (não é um raster, ou o acesso foi recusado).</translation>
+        </message>
+        <message>
+            <location filename="../tasks/raster_task.py" line="193" />
             <source>QGIS could not open “{layer_name}” as a raster layer.</source>
             <translation>O QGIS não conseguiu abrir “{layer_name}” como camada raster.</translation>
         </message>
         <message>
-            <location filename="../tasks/raster_task.py" line="232" />
+            <location filename="../tasks/raster_task.py" line="311" />
             <source>EO Scene Finder: sign {name}</source>
             <translation>EO Scene Finder: assinatura de {name}</translation>
         </message>
         <message>
-            <location filename="../tasks/search_task.py" line="76" />
+            <location filename="../tasks/search_task.py" line="82" />
             <source>The search failed unexpectedly.</source>
             <translation>A busca falhou inesperadamente.</translation>
         </message>
@@ -884,7 +889,7 @@ O tipo “{kind}” não está disponível nesta versão: a conexão é mantida 
         </message>
         <message>
             <location filename="../ui/connections_dialog.py" line="340" />
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Name</source>
             <translation>Nome</translation>
         </message>
@@ -1035,6 +1040,53 @@ O tipo “{kind}” não está disponível nesta versão: a conexão é mantida 
             <translation>Sessão encerrada.</translation>
         </message>
         <message>
+            <location filename="../ui/coverage_widget.py" line="24" />
+            <source>Best coverage</source>
+            <translation>Melhor cobertura</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="27" />
+            <source>Pick the fewest, least cloudy scenes of the results that cover the area of interest (one pass of one date and orbit when it covers enough, for a seamless mosaic).</source>
+            <translation>Escolhe nos resultados o menor número de cenas, as menos nubladas, que cobrem a área de interesse (uma só passagem, mesma data e órbita, quando basta: mosaico sem emendas).</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="38" />
+            <source>Cover at least</source>
+            <translation>Cobrir pelo menos</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="42" />
+            <source>no limit</source>
+            <translation>sem limite</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="44" />
+            <source>With at most</source>
+            <translation>Com no máximo</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="82" />
+            <source>Add as mosaic</source>
+            <translation>Adicionar como mosaico</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="84" />
+            <source>Stream the chosen scenes as one virtual mosaic (VRT); nothing is downloaded</source>
+            <translation>Transmitir as cenas escolhidas como um mosaico virtual (VRT); nada é baixado</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="86" />
+            <location filename="../ui/dock.py" line="131" />
+            <location filename="../ui/scene_panel.py" line="85" />
+            <source>Download</source>
+            <translation>Baixar</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="92" />
+            <source>Close</source>
+            <translation>Fechar</translation>
+        </message>
+        <message>
             <location filename="../ui/device_code_dialog.py" line="35" />
             <source>Log in to DINAMIS</source>
             <translation>Entrar no DINAMIS</translation>
@@ -1092,382 +1144,371 @@ Enter the 6-digit code of your authenticator app to log in again:</source>
 Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de novo:</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="97" />
+            <location filename="../ui/dock.py" line="98" />
             <location filename="../ui/search_panel.py" line="193" />
             <source>Search</source>
             <translation>Buscar</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="125" />
+            <location filename="../ui/dock.py" line="126" />
             <source>Filter results by text</source>
             <translation>Filtrar resultados por texto</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="126" />
-            <location filename="../ui/scene_panel.py" line="76" />
+            <location filename="../ui/dock.py" line="127" />
+            <location filename="../ui/scene_panel.py" line="82" />
             <source>Add to map</source>
             <translation>Adicionar ao mapa</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="128" />
+            <location filename="../ui/dock.py" line="129" />
             <source>Stream the selected scenes' imagery (COG) without downloading</source>
             <translation>Exibir por streaming as imagens (COG) das cenas selecionadas, sem baixar</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="130" />
-            <location filename="../ui/scene_panel.py" line="79" />
-            <source>Download</source>
-            <translation>Baixar</translation>
+            <location filename="../ui/dock.py" line="137" />
+            <source>Best coverage of the area, source preference</source>
+            <translation>Melhor cobertura da área, preferência de fonte</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="190" />
+            <location filename="../ui/dock.py" line="202" />
             <source>Scene</source>
             <translation>Cena</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="199" />
+            <location filename="../ui/dock.py" line="211" />
             <source>Downloads</source>
             <translation>Downloads</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="232" />
-            <location filename="../ui/dock.py" line="268" />
+            <location filename="../ui/dock.py" line="244" />
+            <location filename="../ui/dock.py" line="280" />
             <source>Could not read saved connections: {err}</source>
             <translation>Não foi possível ler as conexões salvas: {err}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="304" />
+            <location filename="../ui/dock.py" line="316" />
             <source>Loading collections of {cid}…</source>
             <translation>Carregando as coleções de {cid}…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="311" />
+            <location filename="../ui/dock.py" line="323" />
             <source>EO Scene Finder: collections of {cid}</source>
             <translation>EO Scene Finder: coleções de {cid}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="319" />
+            <location filename="../ui/dock.py" line="331" />
             <source>Loading collections failed</source>
             <translation>Falha ao carregar as coleções</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="323" />
+            <location filename="../ui/dock.py" line="335" />
             <source>{count} collections on {cid}.</source>
             <translation>{count} coleções em {cid}.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="342" />
+            <location filename="../ui/dock.py" line="354" />
             <source>EO Scene Finder: queryables of {cid}</source>
             <translation>EO Scene Finder: atributos consultáveis de {cid}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="363" />
+            <location filename="../ui/dock.py" line="375" />
             <source>Choose a connection first.</source>
             <translation>Escolha uma conexão primeiro.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="396" />
+            <location filename="../ui/dock.py" line="408" />
             <source>{count} scenes; {name} is on the map.</source>
             <translation>{count} cenas; {name} está no mapa.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="481" />
+            <location filename="../ui/dock.py" line="498" />
             <source>Zoom to scene</source>
             <translation>Aproximar para a cena</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="482" />
+            <location filename="../ui/dock.py" line="499" />
             <source>Add {scenes} scene(s) to map</source>
             <translation>Adicionar {scenes} cena(s) ao mapa</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="483" />
+            <location filename="../ui/dock.py" line="500" />
             <source>Download {scenes} scene(s)</source>
             <translation>Baixar {scenes} cena(s)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="484" />
+            <location filename="../ui/dock.py" line="501" />
             <source>Copy scene id(s)</source>
             <translation>Copiar id(s) da(s) cena(s)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="497" />
-            <source>{id} has no Cloud Optimized GeoTIFF asset to stream.</source>
-            <translation>{id} não tem recurso Cloud Optimized GeoTIFF para exibir por streaming.</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="507" />
-            <source>EO Scene Finder: open {id} {key}</source>
-            <translation>EO Scene Finder: abrindo {id} {key}</translation>
+            <location filename="../ui/dock.py" line="510" />
+            <source>Best coverage…</source>
+            <translation>Melhor cobertura…</translation>
         </message>
         <message>
             <location filename="../ui/dock.py" line="511" />
-            <source>Added {name} to the map.</source>
-            <translation>{name} adicionada ao mapa.</translation>
+            <source>Source preference…</source>
+            <translation>Preferência de fonte…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="513" />
-            <source>Could not add {id} {key}</source>
-            <translation>Não foi possível adicionar {id} {key}</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="530" />
+            <location filename="../ui/dock.py" line="539" />
             <source>Download to folder</source>
             <translation>Baixar para a pasta</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="579" />
+            <location filename="../ui/dock.py" line="581" />
             <source>{count} scenes.</source>
             <translation>{count} cenas.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="585" />
+            <location filename="../ui/dock.py" line="587" />
             <source>{shown} of {count} scenes, {first} to {last} (double-click the timeline for every date).</source>
             <translation>{shown} de {count} cenas, de {first} a {last} (clique duas vezes na linha do tempo para ver todas as datas).</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="600" />
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/dock.py" line="602" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Cloud %</source>
             <translation>Nuvens %</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="623" />
+            <location filename="../ui/dock.py" line="625" />
             <source>Reset columns</source>
             <translation>Restaurar colunas</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="656" />
+            <location filename="../ui/dock.py" line="658" />
             <source>The map is empty: add a basemap?</source>
             <translation>O mapa está vazio: adicionar um mapa base?</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="660" />
+            <location filename="../ui/dock.py" line="662" />
             <source>Countries</source>
             <translation>Países</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="660" />
+            <location filename="../ui/dock.py" line="662" />
             <source>Natural Earth country borders, bundled: works offline</source>
             <translation>Fronteiras dos países Natural Earth, incluídas no complemento: funciona offline</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="661" />
+            <location filename="../ui/dock.py" line="663" />
             <source>OpenStreetMap tiles (needs the internet)</source>
             <translation>Tiles do OpenStreetMap (precisa de internet)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="670" />
+            <location filename="../ui/dock.py" line="672" />
             <source>Not now</source>
             <translation>Agora não</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="694" />
+            <location filename="../ui/dock.py" line="696" />
             <source>The basemap could not be opened.</source>
             <translation>Não foi possível abrir o mapa base.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="66" />
-            <location filename="../ui/downloads_widget.py" line="483" />
+            <location filename="../ui/downloads_widget.py" line="67" />
+            <location filename="../ui/downloads_widget.py" line="508" />
             <source>downloading</source>
             <translation>baixando</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="66" />
+            <location filename="../ui/downloads_widget.py" line="67" />
             <source>downloading {pct} %</source>
             <translation>baixando {pct} %</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="69" />
+            <location filename="../ui/downloads_widget.py" line="70" />
             <source>verifying</source>
             <translation>verificando</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="72" />
+            <location filename="../ui/downloads_widget.py" line="73" />
             <source>done, not verified (no checksum published)</source>
             <translation>concluído, não verificado (nenhum checksum publicado)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="73" />
-            <location filename="../ui/downloads_widget.py" line="483" />
+            <location filename="../ui/downloads_widget.py" line="74" />
+            <location filename="../ui/downloads_widget.py" line="508" />
             <source>done</source>
             <translation>concluído</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="75" />
+            <location filename="../ui/downloads_widget.py" line="76" />
             <source>skipped: already present</source>
             <translation>ignorado: já presente</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="77" />
+            <location filename="../ui/downloads_widget.py" line="78" />
             <source>failed: {message}</source>
             <translation>falhou: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="79" />
+            <location filename="../ui/downloads_widget.py" line="80" />
             <source>offline: {message}</source>
             <translation>offline: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="80" />
+            <location filename="../ui/downloads_widget.py" line="81" />
             <source>offline (in the long-term archive)</source>
             <translation>offline (no arquivo de longo prazo)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="82" />
+            <location filename="../ui/downloads_widget.py" line="83" />
             <source>not verified: {message}</source>
             <translation>não verificado: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="84" />
+            <location filename="../ui/downloads_widget.py" line="85" />
             <source>cancelled (partial file kept)</source>
             <translation>cancelado (arquivo parcial mantido)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="84" />
-            <location filename="../ui/downloads_widget.py" line="486" />
+            <location filename="../ui/downloads_widget.py" line="85" />
+            <location filename="../ui/downloads_widget.py" line="511" />
             <source>cancelled</source>
             <translation>cancelado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="85" />
-            <location filename="../ui/downloads_widget.py" line="483" />
+            <location filename="../ui/downloads_widget.py" line="86" />
+            <location filename="../ui/downloads_widget.py" line="508" />
             <source>queued</source>
             <translation>na fila</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>State</source>
             <translation>Estado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Progress</source>
             <translation>Progresso</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Size</source>
             <translation>Tamanho</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Speed</source>
             <translation>Velocidade</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="93" />
+            <location filename="../ui/downloads_widget.py" line="94" />
             <source>Time left</source>
             <translation>Tempo restante</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="93" />
+            <location filename="../ui/downloads_widget.py" line="94" />
             <source>File</source>
             <translation>Arquivo</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="278" />
-            <location filename="../ui/downloads_widget.py" line="476" />
+            <location filename="../ui/downloads_widget.py" line="306" />
+            <location filename="../ui/downloads_widget.py" line="501" />
             <source>No downloads yet.</source>
             <translation>Nenhum download ainda.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="281" />
+            <location filename="../ui/downloads_widget.py" line="309" />
             <source>Cancel selected</source>
             <translation>Cancelar selecionados</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="282" />
+            <location filename="../ui/downloads_widget.py" line="310" />
             <source>Cancel all</source>
             <translation>Cancelar todos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="283" />
+            <location filename="../ui/downloads_widget.py" line="311" />
             <source>Clear finished</source>
             <translation>Limpar concluídos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="284" />
+            <location filename="../ui/downloads_widget.py" line="312" />
             <source>Open folder</source>
             <translation>Abrir pasta</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="285" />
+            <location filename="../ui/downloads_widget.py" line="313" />
             <source>Unpack archives</source>
             <translation>Descompactar arquivos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="287" />
+            <location filename="../ui/downloads_widget.py" line="315" />
             <source>Extract product archives (.zip) next to them once verified</source>
             <translation>Extrair os arquivos dos produtos (.zip) ao lado deles depois de verificados</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="288" />
+            <location filename="../ui/downloads_widget.py" line="316" />
             <source>Stop the selected downloads; partial files are kept and resume next time</source>
             <translation>Parar os downloads selecionados; os arquivos parciais são mantidos e retomados da próxima vez</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="290" />
+            <location filename="../ui/downloads_widget.py" line="318" />
             <source>Stop every running download; partial files are kept</source>
             <translation>Parar todos os downloads em andamento; os arquivos parciais são mantidos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="342" />
+            <location filename="../ui/downloads_widget.py" line="374" />
             <source>Resume</source>
             <translation>Retomar</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="345" />
+            <location filename="../ui/downloads_widget.py" line="377" />
             <source>Forget</source>
             <translation>Esquecer</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="347" />
+            <location filename="../ui/downloads_widget.py" line="379" />
             <source>Do not resume them (their partial files stay in the folder)</source>
             <translation>Não retomá-los (os arquivos parciais permanecem na pasta)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="353" />
+            <location filename="../ui/downloads_widget.py" line="385" />
             <source>Downloads of {count} scene(s) were interrupted when QGIS last closed; they resume where they stopped.</source>
             <translation>Os downloads de {count} cena(s) foram interrompidos quando o QGIS foi fechado pela última vez; eles continuam de onde pararam.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="388" />
+            <location filename="../ui/downloads_widget.py" line="415" />
             <source>Resuming {label}</source>
             <translation>Retomando {label}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="421" />
+            <location filename="../ui/downloads_widget.py" line="447" />
             <source>Downloading {count} scenes</source>
             <translation>Baixando {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="422" />
+            <location filename="../ui/downloads_widget.py" line="448" />
             <source>Downloading {scene}</source>
             <translation>Baixando {scene}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="474" />
+            <location filename="../ui/downloads_widget.py" line="499" />
             <source>Not downloaded: {problems}</source>
             <translation>Não baixado: {problems}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="484" />
+            <location filename="../ui/downloads_widget.py" line="509" />
             <source>already present</source>
             <translation>já presente</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="484" />
+            <location filename="../ui/downloads_widget.py" line="509" />
             <source>not verified</source>
             <translation>não verificado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="484" />
+            <location filename="../ui/downloads_widget.py" line="509" />
             <source>failed</source>
             <translation>falhou</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="485" />
+            <location filename="../ui/downloads_widget.py" line="510" />
             <source>offline</source>
             <translation>offline</translation>
         </message>
@@ -1477,189 +1518,305 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>Contornos das cenas</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Date</source>
             <translation>Data</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Collection</source>
             <translation>Coleção</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>ID</source>
             <translation>ID</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Platform</source>
             <translation>Plataforma</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="57" />
+            <location filename="../ui/results_model.py" line="59" />
             <source>Thumbnail</source>
             <translation>Miniatura</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="117" />
-            <location filename="../ui/scene_panel.py" line="107" />
+            <location filename="../ui/results_model.py" line="121" />
+            <location filename="../ui/scene_panel.py" line="113" />
             <source>Scene key: {key}</source>
             <translation>Chave da cena: {key}</translation>
         </message>
         <message>
+            <location filename="../ui/scene_actions.py" line="83" />
+            <source>Source: by your preference.</source>
+            <translation>Fonte: pela sua preferência.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="93" />
+            <source>Use source</source>
+            <translation>Usar a fonte</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="95" />
+            <source>Automatic (by preference)</source>
+            <translation>Automática (pela preferência)</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="113" />
+            <source>Sources are chosen by: {rule}.</source>
+            <translation>As fontes são escolhidas por: {rule}.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="144" />
+            <source>{id} has no Cloud Optimized GeoTIFF asset to stream.</source>
+            <translation>{id} não tem recurso Cloud Optimized GeoTIFF para exibir por streaming.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="145" />
+            <source>The chosen source of {id} has no asset “{key}”.</source>
+            <translation>A fonte escolhida de {id} não tem o asset “{key}”.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="150" />
+            <source>EO Scene Finder: open {id} {key}</source>
+            <translation>EO Scene Finder: abrindo {id} {key}</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="157" />
+            <source>Could not add {id} {key}</source>
+            <translation>Não foi possível adicionar {id} {key}</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="165" />
+            <source>Added {name} to the map from {source} ({first} failed).</source>
+            <translation>{name} adicionado ao mapa a partir de {source} ({first} falhou).</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="168" />
+            <source>Added {name} to the map.</source>
+            <translation>{name} adicionada ao mapa.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="204" />
+            <source>nothing could be downloaded</source>
+            <translation>nada pôde ser baixado</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="205" />
+            <source>{source} failed ({reason}): trying {next}</source>
+            <translation>{source} falhou ({reason}): tentando {next}</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="232" />
+            <source>Best coverage needs an area of interest: draw one (or take the map extent) and search, then try again.</source>
+            <translation>A melhor cobertura precisa de uma área de interesse: desenhe uma (ou use a extensão do mapa) e pesquise, depois tente de novo.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="237" />
+            <source>Best coverage needs search results with footprints: search first.</source>
+            <translation>A melhor cobertura precisa de resultados com footprints: pesquise primeiro.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="260" />
+            <source>EO Scene Finder: best coverage</source>
+            <translation>EO Scene Finder: melhor cobertura</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="264" />
+            <source>Choosing the scenes that cover the area…</source>
+            <translation>Escolhendo as cenas que cobrem a área…</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="314" />
+            <source>No mosaic: {ids} has no Cloud Optimized GeoTIFF to stream.</source>
+            <translation>Sem mosaico: {ids} não tem Cloud Optimized GeoTIFF para transmitir.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="315" />
+            <source>Run Best coverage first.</source>
+            <translation>Execute Melhor cobertura primeiro.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="318" />
+            <source>Mosaic of {count} scenes · {asset}</source>
+            <translation>Mosaico de {count} cenas · {asset}</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="339" />
+            <location filename="../ui/scene_actions.py" line="342" />
+            <source>Cancelled.</source>
+            <translation>Cancelado.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="345" />
+            <source>EO Scene Finder: mosaic of {count} scenes</source>
+            <translation>EO Scene Finder: mosaico de {count} cenas</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="349" />
+            <source>Added {name} to the map (streamed).</source>
+            <translation>{name} adicionado ao mapa (transmitido).</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="351" />
+            <source>Could not build the mosaic</source>
+            <translation>Não foi possível montar o mosaico</translation>
+        </message>
+        <message>
             <location filename="../ui/scene_panel.py" line="55" />
-            <location filename="../ui/scene_panel.py" line="105" />
+            <location filename="../ui/scene_panel.py" line="111" />
             <source>Select a scene in the results.</source>
             <translation>Selecione uma cena nos resultados.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="68" />
+            <location filename="../ui/scene_panel.py" line="74" />
             <source>Assets</source>
             <translation>Recursos</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="72" />
+            <location filename="../ui/scene_panel.py" line="78" />
             <source>Asset</source>
             <translation>Recurso</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="72" />
+            <location filename="../ui/scene_panel.py" line="78" />
             <source>Type</source>
             <translation>Tipo</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="72" />
+            <location filename="../ui/scene_panel.py" line="78" />
             <source>Roles</source>
             <translation>Papéis</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="82" />
+            <location filename="../ui/scene_panel.py" line="88" />
             <source>Copy link</source>
             <translation>Copiar link</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="89" />
+            <location filename="../ui/scene_panel.py" line="95" />
             <source>Properties</source>
             <translation>Propriedades</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="93" />
+            <location filename="../ui/scene_panel.py" line="99" />
             <source>Property</source>
             <translation>Propriedade</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="93" />
+            <location filename="../ui/scene_panel.py" line="99" />
             <source>Value</source>
             <translation>Valor</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="108" />
+            <location filename="../ui/scene_panel.py" line="114" />
             <source>cloud {cloud:.1f} %</source>
             <translation>nuvens {cloud:.1f} %</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="135" />
+            <location filename="../ui/scene_panel.py" line="146" />
             <source>No quicklook</source>
             <translation>Sem pré-visualização</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="141" />
+            <location filename="../ui/scene_panel.py" line="152" />
             <source>Loading quicklook…</source>
             <translation>Carregando a pré-visualização…</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="149" />
+            <location filename="../ui/scene_panel.py" line="160" />
             <source>EO Scene Finder: quicklook {id}</source>
             <translation>EO Scene Finder: pré-visualização de {id}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="157" />
+            <location filename="../ui/scene_panel.py" line="168" />
             <source>Quicklook unavailable: {reason}</source>
             <translation>Pré-visualização indisponível: {reason}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="158" />
+            <location filename="../ui/scene_panel.py" line="169" />
             <source>Quicklook unavailable</source>
             <translation>Pré-visualização indisponível</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="164" />
+            <location filename="../ui/scene_panel.py" line="175" />
             <source>Quicklook is not an image</source>
             <translation>A pré-visualização não é uma imagem</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="193" />
+            <location filename="../ui/scene_panel.py" line="204" />
             <source>Copied the link of {asset} (unsigned; streaming signs it on use).</source>
             <translation>Link de {asset} copiado (sem assinatura; o streaming o assina ao usar).</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="75" />
+            <location filename="../ui/search_controller.py" line="82" />
             <source>EO Scene Finder: search {label}</source>
             <translation>EO Scene Finder: busca em {label}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="80" />
+            <location filename="../ui/search_controller.py" line="88" />
             <source>Searching {label}…</source>
             <translation>Buscando em {label}…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="124" />
+            <location filename="../ui/search_controller.py" line="143" />
             <source> — more are loading…</source>
             <translation> — mais cenas chegando…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="126" />
+            <location filename="../ui/search_controller.py" line="145" />
             <source>{count} scenes{details}</source>
             <translation>{count} cenas{details}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="144" />
+            <location filename="../ui/search_controller.py" line="163" />
             <source>{received} of {total} scenes</source>
             <translation>{received} de {total} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="172" />
+            <location filename="../ui/search_controller.py" line="192" />
             <source>Search failed after {count} scenes</source>
             <translation>A busca falhou após {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="173" />
+            <location filename="../ui/search_controller.py" line="193" />
             <source>Search failed</source>
             <translation>A busca falhou</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="177" />
+            <location filename="../ui/search_controller.py" line="197" />
             <source>Search cancelled: {count} scenes (more exist on the server)</source>
             <translation>Busca cancelada: {count} cenas (há mais no servidor)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="178" />
+            <location filename="../ui/search_controller.py" line="198" />
             <source>Search cancelled: {count} scenes</source>
             <translation>Busca cancelada: {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="182" />
+            <location filename="../ui/search_controller.py" line="202" />
             <source> (stopped at your cap of {limit}; more exist on the server)</source>
             <translation> (parou no seu limite de {limit}; há mais no servidor)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="184" />
+            <location filename="../ui/search_controller.py" line="204" />
             <source> of {matched} matching</source>
             <translation> de {matched} correspondentes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="192" />
+            <location filename="../ui/search_controller.py" line="212" />
             <source> — {count} document(s) could not be read</source>
             <translation> — {count} documento(s) não puderam ser lidos</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="194" />
+            <location filename="../ui/search_controller.py" line="214" />
             <source>{count} scenes{details}.</source>
             <translation>{count} cenas{details}.</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="195" />
+            <location filename="../ui/search_controller.py" line="215" />
             <source>No scene matches these filters.</source>
             <translation>Nenhuma cena corresponde a estes filtros.</translation>
         </message>
@@ -1863,6 +2020,41 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>≤ {value} %</translation>
         </message>
         <message>
+            <location filename="../ui/source_choice.py" line="112" />
+            <source>Source: {connection} (you chose it for this scene)</source>
+            <translation>Fonte: {connection} (escolhida por você para esta cena)</translation>
+        </message>
+        <message>
+            <location filename="../ui/source_choice.py" line="114" />
+            <source>Source: {why}</source>
+            <translation>Fonte: {why}</translation>
+        </message>
+        <message>
+            <location filename="../ui/source_choice.py" line="122" />
+            <source>Source preference</source>
+            <translation>Preferência de fonte</translation>
+        </message>
+        <message>
+            <location filename="../ui/source_choice.py" line="125" />
+            <source>When a scene is in several catalogs, Add to map and Download use the source that wins on the first criterion below, then the next one… If it fails, the next source is tried.</source>
+            <translation>Quando uma cena está em vários catálogos, Adicionar ao mapa e Baixar usam a fonte que vence no primeiro critério abaixo, depois no seguinte… Se ela falhar, a fonte seguinte é tentada.</translation>
+        </message>
+        <message>
+            <location filename="../ui/source_choice.py" line="138" />
+            <source>Up</source>
+            <translation>Subir</translation>
+        </message>
+        <message>
+            <location filename="../ui/source_choice.py" line="141" />
+            <source>Down</source>
+            <translation>Descer</translation>
+        </message>
+        <message>
+            <location filename="../ui/source_choice.py" line="144" />
+            <source>Default</source>
+            <translation>Padrão</translation>
+        </message>
+        <message>
             <location filename="../ui/thumbnails.py" line="79" />
             <source>EO Scene Finder: thumbnail {id}</source>
             <translation>EO Scene Finder: miniatura de {id}</translation>
@@ -1891,6 +2083,10 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <location filename="../ui/timeline.py" line="200" />
             <source>{count} scenes per day</source>
             <translation>{count} cenas por dia</translation>
+        </message>
+        <message>
+            <source>GDAL could not open {scene_id} {asset_key}: {err}</source>
+            <translation type="vanished">O GDAL não conseguiu abrir {scene_id} {asset_key}: {err}</translation>
         </message>
         <message>
             <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
