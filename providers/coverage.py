@@ -23,6 +23,9 @@ from .model import make_valid, normalize_aoi
 # new_area × (1 − cloud/100)^CLOUD_EXPONENT (a 50 % cloudy scene must bring twice the area of a
 # clear one to be picked first). None (SAR, or not reported) counts as clear.
 CLOUD_EXPONENT = 1.0
+# Choosing between covers: one more scene is worth it when it saves half the (area-weighted)
+# cloud cover: a clear pair beats one scene 60 % cloudy, one scene 40 % cloudy beats a clear pair.
+CLOUD_PENALTY = 2.0
 # below this fraction of the AOI a scene adds nothing worth a scene
 MIN_GAIN = 1e-6
 # fractions within this of the target count as reaching it (floating-point areas)
@@ -182,7 +185,7 @@ def _greedy(pieces: List[_Piece], aoi_geom, aoi_area: float, target: float, max_
     for seed, weighted in itertools.product(seeds, (True, False)):
         found = _greedy_once(pieces, aoi_area, target, max_scenes, cancel, weighted, seed)
         reached = found[1] >= target - TOLERANCE
-        rank = (not reached, -found[1] if not reached else 0.0) + _summary(found[0])
+        rank = (not reached, -found[1] if not reached else 0.0, _cost(found[0]))
         if best is None or rank < best[0]:
             best = (rank, found)
     return best[1]
@@ -283,7 +286,14 @@ def _message(chosen: List[_Piece], coverage: float, target: float, reached: bool
 
 
 def _summary(chosen: List[_Piece]) -> Tuple[int, float]:
+    """(number of scenes, their cloud cover in %, weighted by the area each covers)."""
     return len(chosen), sum(p.cloud * p.area for p in chosen) / max(sum(p.area for p in chosen), 1e-30)
+
+
+def _cost(chosen: List[_Piece]) -> float:
+    """What a cover costs: its scenes, plus CLOUD_PENALTY scenes' worth for a fully cloudy one."""
+    count, cloud = _summary(chosen)
+    return count + CLOUD_PENALTY * cloud / 100.0
 
 
 def best_coverage(aoi: Any, candidates: Sequence[CoverageCandidate], target: float = 0.98,
@@ -322,10 +332,10 @@ def best_coverage(aoi: Any, candidates: Sequence[CoverageCandidate], target: flo
             found, cov, add = _greedy(members, aoi_geom, aoi_area, target, max_scenes, cancel)
             if cov < target - TOLERANCE:
                 continue
-            rank = _summary(found)
+            rank = _cost(found)
             if best_pass is None or rank < best_pass[0]:
                 best_pass = (rank, key, found, cov, add)
-        if best_pass is not None and (not reached or len(best_pass[2]) <= len(chosen) + 1):
+        if best_pass is not None and (not reached or best_pass[0] <= _cost(chosen) + 1):
             _rank, single, chosen, coverage, added = best_pass
             reached = True
     except _Cancelled:

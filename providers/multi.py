@@ -134,10 +134,11 @@ class SceneSource:
 
     @property
     def host(self) -> str:
-        """The host of the first data asset ("" when it has none)."""
+        """``host[:port]`` of the first data asset, as the download engine measures it ("" when
+        it has none)."""
         if self._host is None:
             asset = _first_data_asset(self.scene)
-            self._host = (urlsplit(asset.href).hostname or "") if asset is not None else ""
+            self._host = urlsplit(asset.href).netloc.rsplit("@", 1)[-1].lower() if asset is not None else ""
         return self._host
 
     def __repr__(self) -> str:
