@@ -13,6 +13,7 @@ import json
 import shutil
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRasterLayer, QgsRectangle,
@@ -102,7 +103,8 @@ def catalogs(nginx_server, tmp_path):
     write_static_catalog(root, "pc", items, lambda item: f"{pc_base}/cog/missing-{item['id']}.tif"
                          if item["id"] == broken else f"{pc_base}/cog/cog_rgb.tif")
     write_static_catalog(root, "es", items, lambda item: f"{es_base}/cog/cog_rgb.tif", earth_search_id)
-    return {"server": server, "items": items, "broken": broken,
+    return {"server": server, "items": items, "broken": broken, "pc_host": urlsplit(pc_base).netloc,
+            "es_host": urlsplit(es_base).netloc,
             PC: Connection(name=PC, kind="static", url=f"{server.url}/pc/catalog.json"),
             ES: Connection(name=ES, kind="static", url=f"{server.url}/es/catalog.json")}
 
@@ -116,7 +118,7 @@ def dock(qgis_iface, qgis_new_project, tmp_path):
     d.show()
     d._first_run = False  # no welcome search of the bundled demo: these tests fill the results
     wait_until(lambda: d._collections_loaded_for == "demo", 30, "the demo's collections")
-    d.scene_actions.chooser.speeds = HostSpeeds(str(tmp_path / "speeds.json"))
+    d.scene_actions.chooser.speeds = d.downloads_widget.speeds = HostSpeeds(str(tmp_path / "speeds.json"))
     yield d
     d.shutdown()
     wait_until(lambda: not d._tasks, 30, "tasks to stop")
@@ -165,8 +167,8 @@ def plugin_log():
 def test_add_to_map_falls_back_to_the_next_source_and_says_so(dock, catalogs, plugin_log):
     load_results(dock, catalogs)
     speeds = dock.scene_actions.chooser.speeds
-    speeds.record("127.0.0.1", 50_000_000, 1.0)   # Planetary Computer's host measured faster
-    speeds.record("localhost", 1_000_000, 1.0)
+    speeds.record(catalogs["pc_host"], 50_000_000, 1.0)   # Planetary Computer's host measured faster
+    speeds.record(catalogs["es_host"], 1_000_000, 1.0)
     select_row(dock, scene_row(dock, catalogs["broken"]))
     scene = dock.selected_scenes()[0]
     assert [s.connection for s in dock.scene_actions.ranked_sources(scene)] == [PC, ES]
@@ -190,7 +192,7 @@ def test_add_to_map_falls_back_to_the_next_source_and_says_so(dock, catalogs, pl
 
 def test_forcing_a_source_from_the_row_menu_uses_it(dock, catalogs):
     load_results(dock, catalogs)
-    dock.scene_actions.chooser.speeds.record("127.0.0.1", 50_000_000, 1.0)
+    dock.scene_actions.chooser.speeds.record(catalogs["pc_host"], 50_000_000, 1.0)
     good = catalogs["items"][1]["id"]
     select_row(dock, scene_row(dock, good))
     scene = dock.selected_scenes()[0]
@@ -218,7 +220,7 @@ def test_changing_the_preference_changes_the_chosen_source(dock, catalogs, monke
 
     load_results(dock, catalogs)
     speeds = dock.scene_actions.chooser.speeds
-    speeds.record("localhost", 50_000_000, 1.0)     # Earth Search measured faster
+    speeds.record(catalogs["es_host"], 50_000_000, 1.0)     # Earth Search measured faster
     scene = dock.results_model.scenes()[scene_row(dock, catalogs["items"][2]["id"])]
     assert scene.connection == PC
     assert dock.scene_actions.ranked_sources(scene)[0].connection == ES
@@ -295,7 +297,7 @@ def test_best_coverage_selects_a_verified_minimal_set_and_adds_it_as_one_mosaic(
 
 def test_download_falls_back_to_the_next_source_when_a_job_fails(dock, catalogs, plugin_log, tmp_path):
     load_results(dock, catalogs)
-    dock.scene_actions.chooser.speeds.record("127.0.0.1", 50_000_000, 1.0)
+    dock.scene_actions.chooser.speeds.record(catalogs["pc_host"], 50_000_000, 1.0)
     broken = dock.results_model.scenes()[scene_row(dock, catalogs["broken"])]
     out = tmp_path / "out"
     tasks = dock.download_scenes([broken], None, str(out))
@@ -307,3 +309,6 @@ def test_download_falls_back_to_the_next_source_when_a_job_fails(dock, catalogs,
     assert [f.parent.name for f in files] == [es_id]
     assert files[0].read_bytes() == (DATA / "cog" / "cog_rgb.tif").read_bytes()
     assert any(m.startswith(f"{PC} failed (") and m.endswith(f"): trying {ES}") for m in plugin_log), plugin_log
+    # the panel's downloads measure into the speeds the choice reads (a file this small is not measured)
+    widget = dock.downloads_widget
+    assert widget.engine_factory(widget.limiter).speeds is dock.scene_actions.chooser.speeds

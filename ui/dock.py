@@ -207,7 +207,7 @@ class SceneFinderDock(QDockWidget):
         self.scene_panel.statusMessage.connect(lambda text: self._set_status(text))
 
         # --- Downloads tab -----------------------------------------------------------------
-        self.downloads_widget = DownloadsWidget(self, keeper=self.keeper)
+        self.downloads_widget = DownloadsWidget(self, keeper=self.keeper, speeds=self.scene_actions.chooser.speeds)
         self.tabs.addTab(self.downloads_widget, tr("Downloads"))
 
     # ------------------------------------------------------------------ the parts' state
