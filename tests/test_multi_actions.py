@@ -22,9 +22,8 @@ from qgis.PyQt.QtCore import QCoreApplication, Qt
 from qgis.PyQt.QtWidgets import QDialog
 
 from eo_scene_finder.providers.base import Connection
-from eo_scene_finder.providers.connections import open_provider
 from eo_scene_finder.providers.download.speeds import HostSpeeds
-from eo_scene_finder.providers.model import SearchRequest
+from eo_scene_finder.providers.scene_ids import parse_scene_key
 from eo_scene_finder.ui.dock import SceneFinderDock
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -60,9 +59,11 @@ def earth_search_id(item) -> str:
     return f"{mission}_{item['properties']['s2:mgrs_tile']}_{stamp[:8]}_0_L2A"
 
 
-def write_static_catalog(root: Path, name: str, items, visual_href, make_id=lambda item: item["id"]):
+def write_static_catalog(root: Path, name: str, items, visual_href, make_id=lambda item: item["id"],
+                         archives=()):
     """A static catalog ``root/name/catalog.json`` → collection → the items, their assets cut to
-    ``visual`` (``visual_href(item)``) and the real metadata ones."""
+    ``visual`` (``visual_href(item)``) and the real metadata ones; the items of ``archives``
+    (ids) have their visual image as JPEG 2000 (as in the SAFE archive) instead of a COG."""
     folder = root / name
     (folder / "items").mkdir(parents=True)
     links = [{"rel": "root", "href": "./catalog.json", "type": "application/json"},
@@ -73,8 +74,10 @@ def write_static_catalog(root: Path, name: str, items, visual_href, make_id=lamb
     item_links = []
     for item in items:
         item = copy.deepcopy(item)
-        item["id"] = make_id(item)
+        original, item["id"] = item["id"], make_id(item)
         visual = dict(item["assets"]["visual"], href=visual_href(item))
+        if original in archives:
+            visual.update(href=visual["href"].rsplit(".", 1)[0] + ".jp2", type="image/jp2")
         item["assets"] = {"visual": visual, "granule-metadata": item["assets"]["granule-metadata"]}
         item["links"] = [{"rel": "root", "href": "../catalog.json"},
                          {"rel": "collection", "href": "../collection.json"}]
@@ -102,7 +105,9 @@ def catalogs(nginx_server, tmp_path):
     es_base = server.url.replace("127.0.0.1", "localhost")
     write_static_catalog(root, "pc", items, lambda item: f"{pc_base}/cog/missing-{item['id']}.tif"
                          if item["id"] == broken else f"{pc_base}/cog/cog_rgb.tif")
-    write_static_catalog(root, "es", items, lambda item: f"{es_base}/cog/cog_rgb.tif", earth_search_id)
+    archive = items[2]["id"]
+    write_static_catalog(root, "es", items, lambda item: f"{es_base}/cog/cog_rgb.tif", earth_search_id,
+                         archives={archive})
     return {"server": server, "items": items, "broken": broken, "pc_host": urlsplit(pc_base).netloc,
             "es_host": urlsplit(es_base).netloc,
             PC: Connection(name=PC, kind="static", url=f"{server.url}/pc/catalog.json"),
@@ -127,25 +132,33 @@ def dock(qgis_iface, qgis_new_project, tmp_path):
 
 
 def load_results(dock, catalogs):
-    """Both catalogs' scenes in the table and on the map, Planetary Computer's first (as two
-    searches streaming into one result list)."""
+    """Both catalogs searched at once from the panel (the same scene grouped on one row)."""
     for name in (PC, ES):
-        conn = catalogs[name]
-        dock._connections[name] = conn
-        scenes = open_provider(conn).search(SearchRequest.create(collections=["sentinel-2-l2a"], limit=100)).all()
-        assert len(scenes) == len(TILES) and all(s.connection == name for s in scenes)
-        rows = dock.results_model.append_scenes(scenes)
-        dock.footprints.add_scenes(rows.start, scenes)
-    return dock.results_model.scenes()
+        dock._connections[name] = catalogs[name]
+        dock.connection_combo.addItem(name, name)
+    dock.set_checked_connections([PC, ES])
+    wait_until(lambda: dock.collections_model.rowCount() >= 1, 30, "the collections")
+    dock.set_selected_collections(["sentinel-2-l2a"])
+    dock.use_dates.setChecked(False)
+    dock.limit_spin.setValue(0)
+    assert dock.start_search() is not None
+    wait_until(lambda: dock.search_task is None, 60, "the searches")
+    scenes = dock.results_model.scenes()
+    assert sorted(s.connection for s in scenes) == sorted([PC, ES] * len(TILES))
+    assert dock.shown_model is dock.grouped_model and dock.shown_model.rowCount() == len(TILES)
+    return scenes
 
 
-def scene_row(dock, scene_id):
-    return next(r for r, s in enumerate(dock.results_model.scenes()) if s.id == scene_id)
-
-
-def select_row(dock, row):
+def select_acquisition(dock, item):
+    """Select the table row of ``item``'s acquisition; its scene (whichever catalog's the row shows)."""
+    key = parse_scene_key(item["id"])
+    model = dock.shown_model
+    row = next(r for r in range(model.rowCount()) if model.scene(r).scene_key == key)
     dock.results_view.clearSelection()
-    dock.results_view.selectRow(dock.results_proxy.mapFromSource(dock.results_model.index(row, 0)).row())
+    dock.results_view.selectRow(dock.results_proxy.mapFromSource(model.index(row, 0)).row())
+    scene = dock.selected_scenes()[0]
+    assert scene.scene_key == key
+    return scene
 
 
 def streamed_layers():
@@ -169,8 +182,8 @@ def test_add_to_map_falls_back_to_the_next_source_and_says_so(dock, catalogs, pl
     speeds = dock.scene_actions.chooser.speeds
     speeds.record(catalogs["pc_host"], 50_000_000, 1.0)   # Planetary Computer's host measured faster
     speeds.record(catalogs["es_host"], 1_000_000, 1.0)
-    select_row(dock, scene_row(dock, catalogs["broken"]))
-    scene = dock.selected_scenes()[0]
+    broken = next(i for i in catalogs["items"] if i["id"] == catalogs["broken"])
+    scene = select_acquisition(dock, broken)
     assert [s.connection for s in dock.scene_actions.ranked_sources(scene)] == [PC, ES]
     assert dock.scene_panel.source_label.text().startswith(f"Source: {PC}")   # the details say which and why
     assert "faster" in dock.scene_panel.source_label.text() or "slower" in dock.scene_panel.source_label.text()
@@ -180,8 +193,7 @@ def test_add_to_map_falls_back_to_the_next_source_and_says_so(dock, catalogs, pl
     assert len(tasks) == 1
     wait_until(lambda: streamed_layers(), 60, "the layer from the second source")
     layer = streamed_layers()[0]
-    es_id = earth_search_id(next(i for i in catalogs["items"] if i["id"] == catalogs["broken"]))
-    assert layer.isValid() and layer.name() == f"{es_id} · visual"
+    assert layer.isValid() and layer.name() == f"{earth_search_id(broken)} · visual"
     assert "localhost" in layer.source()
     switch = [m for m in plugin_log if m.startswith(f"{PC} failed (") and m.endswith(f"): trying {ES}")]
     assert switch, plugin_log
@@ -193,9 +205,7 @@ def test_add_to_map_falls_back_to_the_next_source_and_says_so(dock, catalogs, pl
 def test_forcing_a_source_from_the_row_menu_uses_it(dock, catalogs):
     load_results(dock, catalogs)
     dock.scene_actions.chooser.speeds.record(catalogs["pc_host"], 50_000_000, 1.0)
-    good = catalogs["items"][1]["id"]
-    select_row(dock, scene_row(dock, good))
-    scene = dock.selected_scenes()[0]
+    scene = select_acquisition(dock, catalogs["items"][1])
     assert dock.scene_actions.ranked_sources(scene)[0].connection == PC
 
     menu = dock.results_menu([scene])
@@ -215,32 +225,36 @@ def test_forcing_a_source_from_the_row_menu_uses_it(dock, catalogs):
 
 
 def test_changing_the_preference_changes_the_chosen_source(dock, catalogs, monkeypatch):
+    """Earth Search's copy of the third tile is a JPEG 2000 archive but its host is faster:
+    the default rule (cloud-optimised first) takes Planetary Computer's COG; speed first takes
+    Earth Search's."""
     from eo_scene_finder.ui import scene_actions
     from eo_scene_finder.ui.source_choice import PREFERENCE_SETTING, SourcePreferenceDialog
 
     load_results(dock, catalogs)
-    speeds = dock.scene_actions.chooser.speeds
-    speeds.record(catalogs["es_host"], 50_000_000, 1.0)     # Earth Search measured faster
-    scene = dock.results_model.scenes()[scene_row(dock, catalogs["items"][2]["id"])]
-    assert scene.connection == PC
-    assert dock.scene_actions.ranked_sources(scene)[0].connection == ES
-
-    # the user unticks "faster measured download speed": ties keep the row's own source
-    def untick_speed(dialog):
-        lst = dialog.criteria_list
-        titles = [lst.item(r).text() for r in range(lst.count())]
-        assert titles[0] == "cloud-optimised format over archives"
-        row = next(r for r in range(lst.count()) if lst.item(r).data(Qt.ItemDataRole.UserRole) == "speed")
-        lst.item(row).setCheckState(Qt.CheckState.Unchecked)
-        return QDialog.DialogCode.Accepted
-    monkeypatch.setattr(scene_actions.SourcePreferenceDialog, "exec", lambda self: untick_speed(self))
-    assert dock.scene_actions.edit_preference()
+    dock.scene_actions.chooser.speeds.record(catalogs["es_host"], 50_000_000, 1.0)
+    scene = select_acquisition(dock, catalogs["items"][2])
     assert dock.scene_actions.ranked_sources(scene)[0].connection == PC
+    assert dock.scene_panel.source_label.text() == f"Source: {PC}: cloud-optimised, no credentials, free, online " \
+                                                   f"({ES} archive only)"
+
+    def speed_first(dialog):
+        lst = dialog.criteria_list
+        assert [lst.item(r).text() for r in range(lst.count())][0] == "cloud-optimised format over archives"
+        lst.setCurrentRow(next(r for r in range(lst.count())
+                               if lst.item(r).data(Qt.ItemDataRole.UserRole) == "speed"))
+        for _ in range(lst.count()):
+            dialog.up_button.click()
+        return QDialog.DialogCode.Accepted
+    monkeypatch.setattr(scene_actions.SourcePreferenceDialog, "exec", speed_first)
+    assert dock.scene_actions.edit_preference()
+    assert dock.scene_actions.ranked_sources(scene)[0].connection == ES
+    assert dock.scene_panel.source_label.text().startswith(f"Source: {ES}: no credentials")
     saved = QgsSettings().value(PREFERENCE_SETTING, "", type=str)
-    assert saved == "cog,no_credentials,free,online"
-    # remembered: a new dock reads it back
+    assert saved == "speed,cog,no_credentials,free,online"
+    # remembered: the dialog opens on it next time
     assert SourcePreferenceDialog(dock.scene_actions.chooser.preference).preference().order == (
-        "cog", "no_credentials", "free", "online")
+        "speed", "cog", "no_credentials", "free", "online")
 
 
 def test_best_coverage_selects_a_verified_minimal_set_and_adds_it_as_one_mosaic(dock, catalogs):
@@ -298,11 +312,11 @@ def test_best_coverage_selects_a_verified_minimal_set_and_adds_it_as_one_mosaic(
 def test_download_falls_back_to_the_next_source_when_a_job_fails(dock, catalogs, plugin_log, tmp_path):
     load_results(dock, catalogs)
     dock.scene_actions.chooser.speeds.record(catalogs["pc_host"], 50_000_000, 1.0)
-    broken = dock.results_model.scenes()[scene_row(dock, catalogs["broken"])]
+    broken = next(i for i in catalogs["items"] if i["id"] == catalogs["broken"])
     out = tmp_path / "out"
-    tasks = dock.download_scenes([broken], None, str(out))
+    tasks = dock.download_scenes([select_acquisition(dock, broken)], None, str(out))
     assert len(tasks) == 1
-    es_id = earth_search_id(next(i for i in catalogs["items"] if i["id"] == catalogs["broken"]))
+    es_id = earth_search_id(broken)
     wait_until(lambda: [f for f in out.rglob("*.tif") if f.parent.name == es_id] and not dock.downloads_widget.running(),
                60, "the download from the second source")
     files = list(out.rglob("*.tif"))

@@ -10,6 +10,7 @@ shared with Processing), tasks are kept by ``services.tasks``.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable, Dict, List, Optional
 
 from qgis.core import Qgis, QgsCoordinateTransform, QgsProject, QgsSettings
@@ -32,6 +33,7 @@ from ..tasks.search_task import SearchTask, release_results
 from .basemap import COUNTRIES, OSM, add_basemap, should_offer_basemap
 from .downloads_widget import DownloadsWidget
 from .footprints import FootprintLayer
+from .grouped_model import GroupedFootprints, GroupedResultsModel
 from .results_model import (CLOUD_COLUMN, COLLECTION_COLUMN, DATE_COLUMN, DEFAULT_HIDDEN_COLUMNS,
                             DEFAULT_VISUAL_ORDER, ID_COLUMN, SCENE_ROLE, THUMBNAIL_COLUMN, CloudBarDelegate, ResultsFilterProxy, ResultsTableModel)
 from .scene_actions import SceneActions
@@ -51,7 +53,7 @@ SEARCH_PANEL_WIDGETS = (
     "collections_view", "aoi", "rect_tool", "poly_tool", "aoi_buttons", "aoi_label", "use_dates", "start_date",
     "end_date", "cloud_slider", "cloud_label", "filter_edit", "queryables_completer", "attributes_box",
     "attributes_form", "sort_combo", "limit_spin", "search_button", "cancel_button", "status_label",
-    "details_button", "search_progress")
+    "details_button", "search_progress", "also_button", "also_label", "group_button", "catalogs_label")
 SCENE_PANEL_WIDGETS = ("scene_title", "quicklook", "assets_tree", "asset_add_button", "asset_download_button",
                        "asset_copy_button", "properties_tree")
 
@@ -108,10 +110,13 @@ class SceneFinderDock(QDockWidget):
             setattr(self, name, getattr(self.search_panel, name))
         panel = self.search_panel
         panel.connectionChanged.connect(lambda _cid: self._connection_changed())
+        panel.alsoSearchChanged.connect(self._update_also_label)
+        panel.groupingToggled.connect(lambda _on: self._apply_grouping())
         panel.manageConnectionsRequested.connect(self._open_connection_manager)
         panel.collectionsReloadRequested.connect(lambda: self._load_collections(force=True))
         panel.collectionsSearchRequested.connect(lambda text: self._load_collections(text=text))
         panel.collectionsChecked.connect(self._queryables_later)
+        panel.collectionsChecked.connect(self._update_also_label)
         panel.searchRequested.connect(self.start_search)
         panel.cancelRequested.connect(self.cancel_search)
         panel.detailsRequested.connect(self._show_error_details)
@@ -144,6 +149,10 @@ class SceneFinderDock(QDockWidget):
         self.results_model = ResultsTableModel(self)
         self.results_proxy = ResultsFilterProxy(self)
         self.results_proxy.setSourceModel(self.results_model)
+        # several catalogs: one row per scene (its sources grouped) unless the user ungroups
+        self.grouped_model = GroupedResultsModel(self.results_model, parent=self)
+        self.grouped_footprints = GroupedFootprints(self.footprints, self.grouped_model)
+        self._multi_catalog_results = False  # the results come from several connections
         self.scene_actions = SceneActions(self)
         actions_menu = QMenu(self.results_actions_button)
         self._add_results_actions(actions_menu)
@@ -188,13 +197,15 @@ class SceneFinderDock(QDockWidget):
         splitter.addWidget(results)
         splitter.setStretchFactor(1, 1)
 
-        self.search_controller = SearchController(self.results_model, self.footprints, self.keeper, self)
+        self.search_controller = SearchController(self.results_model, self.grouped_footprints, self.keeper, self)
         ctl = self.search_controller
         ctl.statusChanged.connect(lambda text, error: self._set_status(text, error))
         ctl.failed.connect(lambda err, context: self._show_error(err, context))
         ctl.runningChanged.connect(self.search_panel.set_searching)
         ctl.scenesFound.connect(self._scenes_found)
         ctl.progressChanged.connect(self.search_panel.set_progress)
+        ctl.catalogsChanged.connect(self.search_panel.set_catalogs_text)
+        ctl.catalogFailed.connect(self._catalog_failed)
 
         # --- Scene tab -------------------------------------------------------------------
         self.scene_panel = ScenePanel(self.provider_for_scene, self.keeper)
@@ -370,6 +381,8 @@ class SceneFinderDock(QDockWidget):
         return self.search_panel.build_request()
 
     def start_search(self) -> Optional[SearchTask]:
+        """Search the current connection and the others checked (each in its own task);
+        returns the current connection's task."""
         cid = self.current_connection_id()
         if cid is None:
             self._set_status(tr("Choose a connection first."), error=True)
@@ -381,7 +394,84 @@ class SceneFinderDock(QDockWidget):
             return None
         self._save_settings()
         self._clear_error()
-        return self.search_controller.start(cid, self.provider_factory(cid), request)
+        searches = [(cid, self.provider_factory(cid), request)]
+        for other, collections, filters in self._other_catalogs(request.collections):
+            searches.append((other, self.provider_factory(other), dataclasses.replace(
+                request, collections=tuple(collections), provider_filters=tuple(sorted(filters.items())))))
+        tasks = self.search_controller.start_many(searches)  # clears the results first
+        self._multi_catalog_results = len(searches) > 1
+        self._apply_grouping()
+        return tasks[0]
+
+    # ------------------------------------------------------------------ several catalogs
+    def checked_connection_ids(self) -> List[str]:
+        """The connections a search runs on (the current one first)."""
+        return self.search_panel.checked_connection_ids()
+
+    def set_checked_connections(self, ids: List[str]) -> None:
+        """Search ``ids`` at once: the first becomes the current connection."""
+        if ids and self.select_connection(ids[0]):
+            self.search_panel.set_also_connections(ids[1:])
+
+    def _other_catalogs(self, collections) -> List[tuple]:
+        """``(connection id, its collections, its provider filters)`` for each other connection
+        checked: the user's collections mapped to that catalog's equivalents (CDSE: SENTINEL-2
+        narrowed by productType), ids without a known equivalent kept as they are."""
+        from ..providers.multi import equivalent_collections, equivalent_filters
+
+        out = []
+        for other in self.checked_connection_ids()[1:]:
+            conn = self._connections.get(other)
+            if conn is None:
+                continue
+            out.append((other, equivalent_collections(list(collections), conn.kind, None),
+                        equivalent_filters(list(collections), conn.kind) if collections else {}))
+        return out
+
+    def _update_also_label(self) -> None:
+        """Under the connection box: the other catalogs and the collections each is searched with."""
+        others = self._other_catalogs(self.selected_collections())
+        if not others:
+            self.search_panel.set_also_text("")
+            self._update_group_button()
+            return
+        parts = []
+        for cid, cols, filters in others:
+            narrowed = "".join(f" {k}={v}" for k, v in sorted(filters.items()))
+            parts.append(f"{cid} ({', '.join(cols) or tr('all collections')}{narrowed})")
+        self.search_panel.set_also_text(tr("Also searching: {catalogs}").format(catalogs="; ".join(parts)),
+                                        tr("Each other catalog is searched with the equivalent of the collections "
+                                           "checked here (an id it has no equivalent for is searched as it is)."))
+        self._update_group_button()
+
+    def _update_group_button(self) -> None:
+        several = len(self.checked_connection_ids()) > 1 or self._multi_catalog_results
+        self.group_button.setEnabled(several)
+        self.group_button.setToolTip(
+            tr("One row per scene with the catalogs that hold it; off: one row per catalog") if several
+            else tr("Check other catalogs (+) to search several at once: the same scene is then grouped"))
+
+    def _apply_grouping(self) -> None:
+        """Show the grouped or the per-source view (grouping applies to multi-catalog results)."""
+        grouped = self.group_button.isChecked() and self._multi_catalog_results
+        model = self.grouped_model if grouped else self.results_model
+        self.grouped_footprints.set_grouped(grouped)
+        self._update_group_button()
+        if self.results_proxy.sourceModel() is model:
+            return
+        self.results_proxy.setSourceModel(model)
+        header = self.results_view.horizontalHeader()
+        if header.sortIndicatorSection() >= 0 and header.sortIndicatorSection() < model.columnCount():
+            model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        self._results_selection_changed()
+
+    def _catalog_failed(self, err: EoSceneFinderError, label: str) -> None:
+        """One catalog of several failed: its error is kept for Details…, the others go on."""
+        self._last_error = err
+        self.search_panel.set_details_available(bool(err.details))
+        self.iface.messageBar().pushMessage(LOG_TAG, tr("{label}: {message}").format(
+            label=label, message=err.user_message), Qgis.Warning, 8)
+        _log(f"{label}: {err}", Qgis.Warning)
 
     def cancel_search(self) -> None:
         self.search_controller.cancel()
@@ -435,27 +525,39 @@ class SceneFinderDock(QDockWidget):
         self.canvas.refresh()
 
     # ------------------------------------------------------------------ results
+    @property
+    def shown_model(self):
+        """The model the table shows: the results (one row per source) or their groups."""
+        return self.results_proxy.sourceModel()
+
+    @property
+    def scene_groups(self):
+        """The SceneGrouper of the current results (every source, whichever view is shown)."""
+        return self.grouped_model.grouper
+
     def _selected_source_rows(self) -> List[int]:
         rows = {self.results_proxy.mapToSource(i).row() for i in self.results_view.selectionModel().selectedRows()}
         return sorted(rows)
 
     def selected_scenes(self) -> List[Scene]:
-        return [self.results_model.scene(r) for r in self._selected_source_rows()]
+        return [self.shown_model.scene(r) for r in self._selected_source_rows()]
 
     def _results_selection_changed(self, *_args) -> None:
         rows = self._selected_source_rows()
-        self.footprints.select_rows([self.results_model.serial(r) for r in rows])
+        model = self.shown_model
+        self.footprints.select_rows([model.serial(r) for r in rows])
         if len(rows) >= 1:
-            self.show_scene(self.results_model.scene(rows[-1]))
+            self.show_scene(model.scene(rows[-1]))
 
     def _select_rows_from_map(self, serials: List[int]) -> None:
-        rows = [self.results_model.row_of(s) for s in serials]
+        model = self.shown_model
+        rows = sorted({model.row_of(s) for s in serials})
         sel = self.results_view.selectionModel()
         sel.blockSignals(True)
         try:
             sel.clearSelection()
             for r in rows:
-                proxy_index = self.results_proxy.mapFromSource(self.results_model.index(r, 0))
+                proxy_index = self.results_proxy.mapFromSource(model.index(r, 0))
                 if proxy_index.isValid():
                     sel.select(proxy_index, QItemSelectionModel.SelectionFlag.Select
                                | QItemSelectionModel.SelectionFlag.Rows)
@@ -463,7 +565,7 @@ class SceneFinderDock(QDockWidget):
             sel.blockSignals(False)
         self.results_view.viewport().update()
         if rows:
-            self.show_scene(self.results_model.scene(rows[-1]))
+            self.show_scene(model.scene(rows[-1]))
 
     def _zoom_to_index(self, proxy_index) -> None:
         scene = self.results_proxy.data(proxy_index, SCENE_ROLE)
@@ -513,7 +615,13 @@ class SceneFinderDock(QDockWidget):
 
     # ------------------------------------------------------------------ scene details
     def show_scene(self, scene: Optional[Scene]) -> None:
-        self.scene_panel.show_scene(scene)
+        group = self.scene_groups.group_of(scene) if scene is not None and self.shown_model is self.grouped_model \
+            else None
+        if group is not None and len(group.sources) > 1:
+            self.scene_panel.show_scene(scene, union=group.union_properties(),
+                                        sources=[s.connection for s in group.sources])
+        else:
+            self.scene_panel.show_scene(scene)
         self.scene_panel.set_source_note(self.scene_actions.explain(scene))
 
     def add_selected_to_map(self) -> List[OpenRemoteRasterTask]:
@@ -709,6 +817,7 @@ class SceneFinderDock(QDockWidget):
             self.select_connection(DEFAULT_CONNECTION)
         if self.connection_combo.currentIndex() < 0 and self.connection_combo.count():
             self.connection_combo.setCurrentIndex(0)
+        self._update_also_label()
         # search the demo at once when the dock opens on it (first run, or demo last used)
         self._first_run = first_run or self.current_connection_id() == DEFAULT_CONNECTION
 

@@ -211,15 +211,26 @@ class SceneActions(QObject):
             self._download_from(cid, retry, asset_keys, folder)
 
     # ------------------------------------------------------------------ best coverage
+    def _shown_model(self):
+        return getattr(self.dock, "shown_model", None) or self.dock.results_model
+
     def _groups(self) -> List[List[Scene]]:
-        """The results as acquisitions: each a list of its scenes (the table's row first)."""
+        """The results as acquisitions: each a list of its scenes, the one the table shows first."""
         dock = self.dock
         grouper = getattr(dock, "scene_groups", None)
-        groups: Dict[object, List[Scene]] = {}
-        for scene in dock.results_model.scenes():
+
+        def key(scene):
             group = grouper.group_of(scene) if grouper is not None else None
-            key = id(group) if group is not None else (scene.scene_key or id(scene))
-            groups.setdefault(key, []).append(scene)
+            return id(group) if group is not None else (scene.scene_key or id(scene))
+        groups: Dict[object, List[Scene]] = {}
+        shown = self._shown_model()
+        for row in range(shown.rowCount()):
+            scene = shown.scene(row)
+            groups.setdefault(key(scene), [scene])
+        for scene in dock.results_model.scenes():
+            members = groups.get(key(scene))
+            if members is not None and scene is not members[0]:
+                members.append(scene)
         return list(groups.values())
 
     def best_coverage(self, target: Optional[float] = None, max_scenes: Optional[int] = None
@@ -291,10 +302,11 @@ class SceneActions(QObject):
         """Select these scenes' rows in the table (their footprints follow on the map)."""
         dock = self.dock
         wanted = {id(s) for s in scenes}
+        shown = self._shown_model()
         selection = QItemSelection()
-        for row, scene in enumerate(dock.results_model.scenes()):
-            if id(scene) in wanted:
-                index = dock.results_proxy.mapFromSource(dock.results_model.index(row, 0))
+        for row in range(shown.rowCount()):
+            if id(shown.scene(row)) in wanted:
+                index = dock.results_proxy.mapFromSource(shown.index(row, 0))
                 if index.isValid():
                     selection.select(index, index)
         model = dock.results_view.selectionModel()
