@@ -1,6 +1,7 @@
 """Best coverage in a real QGIS window (qgis.bin under Xvfb, plugin installed from the release
-zip): real Sentinel-2 tiles of one pass (the Planetary Computer items of tests/data/stac, as a
-static catalog on nginx), an area of interest, Best coverage → the chosen scenes selected in
+zip): real Sentinel-2 tiles of one pass (the Planetary Computer items of tests/data/stac, as
+two static catalogs on nginx: Planetary Computer's ids and Earth Search's), searched at once and
+grouped, an area of interest, Best coverage → the chosen scenes selected in
 the table and on the map, the coverage said in the panel. The screenshot lands in
 ``tests/.artifacts/qgis/multi-coverage/``; ``make screenshots`` copies it to docs/screenshots/."""
 from __future__ import annotations
@@ -9,7 +10,7 @@ import shutil
 
 import pytest
 
-from test_multi_actions import DATA, TILES, real_items, write_static_catalog
+from test_multi_actions import DATA, TILES, earth_search_id, real_items, write_static_catalog
 from test_qgis_screenshots import COMMON, _keep, _run
 
 pytestmark = pytest.mark.qgis_window
@@ -22,7 +23,11 @@ def scenario():
     yield (lambda: dock.search_task is None and dock.results_model.rowCount() > 0, 30000)  # the demo first
     from eo_scene_finder.ui.basemap import COUNTRIES
     dock.add_basemap(COUNTRIES)
-    use_connection(dock, "static+" + os.environ["EOSF_CATALOG_URL"])
+    from eo_scene_finder.providers.base import Connection
+    for name, url in (("Planetary Computer", os.environ["EOSF_PC_URL"]), ("Earth Search", os.environ["EOSF_ES_URL"])):
+        dock._connections[name] = Connection(name=name, kind="static", url=url)
+        dock.connection_combo.addItem(name, name)
+    dock.set_checked_connections(["Planetary Computer", "Earth Search"])
     yield (lambda: dock.collections_model.rowCount() >= 1, 30000)
     dock.set_selected_collections(["sentinel-2-l2a"])
     dock.use_dates.setChecked(False)
@@ -31,6 +36,7 @@ def scenario():
     dock.start_search()
     yield (lambda: dock.search_task is None, 60000)
     R["rows"] = dock.results_model.rowCount()
+    R["shown_rows"] = dock.shown_model.rowCount()
     dock.scene_actions.best_coverage(target=0.98)
     yield (lambda: dock.scene_actions.coverage_task is None, 60000)
     R["chosen"] = [s.id for s in dock.scene_actions.coverage_scenes]
@@ -62,11 +68,12 @@ def test_best_coverage_in_a_real_qgis_window(qgis_profile_factory, run_qgis_wind
     shutil.copy(DATA / "cog" / "cog_rgb.tif", root / "cog" / "cog_rgb.tif")
     server = nginx_server(root)
     write_static_catalog(root, "pc", real_items(), lambda item: f"{server.url}/cog/cog_rgb.tif")
+    write_static_catalog(root, "es", real_items(), lambda item: f"{server.url}/cog/cog_rgb.tif", earth_search_id)
     run = _run(run_qgis_window, qgis_profile_factory, BEST_COVERAGE, "multi-coverage",
-               {"EOSF_CATALOG_URL": f"{server.url}/pc/catalog.json"})
+               {"EOSF_PC_URL": f"{server.url}/pc/catalog.json", "EOSF_ES_URL": f"{server.url}/es/catalog.json"})
     r = run.result
-    assert 1 < r["rows"] <= len(TILES), r
-    assert 1 < len(r["chosen"]) < r["rows"], r
+    assert r["rows"] == 2 * r["shown_rows"] and 1 < r["shown_rows"] <= len(TILES), r   # grouped: one row per tile
+    assert 1 < len(r["chosen"]) < r["shown_rows"], r
     assert sorted(r["selected_rows"]) == sorted(r["chosen"]) and r["selected_footprints"] == len(r["chosen"]), r
     assert r["bar_visible"] and r["bar"].startswith(f"{len(r['chosen'])} scenes cover"), r
     _keep(run, "panel-coverage.png")
