@@ -492,6 +492,8 @@ class SceneFinderDock(QDockWidget):
         scene = min(true_colour or scenes, key=lambda s: s.cloud_cover if s.cloud_cover is not None else 101)
         count = self.results_model.rowCount()
         task = self.add_asset_to_map(scene, pick_view_asset(scene))
+        if task is None:
+            return
         task.layerAdded.connect(self._zoom_to_layer)
         # keep the search's summary: the welcome must not replace "N scenes" by "Added …"
         task.layerAdded.connect(lambda layer: self._set_status(
