@@ -33,6 +33,8 @@ TOLERANCE = 1e-9
 EXACT_LIMIT = 22
 # greedy runs started from each of this many largest (and largest clear) scenes
 SEEDS = 4
+# ... when there are at most this many candidates (a large search has many near-equal starts)
+SEEDED_UP_TO = 300
 
 
 @dataclass
@@ -71,6 +73,7 @@ class _Piece:
     weight: float      # (1 − cloud/100)^k
     cloud: float
     pass_key: Optional[Tuple[Any, ...]]
+    bounds: Tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
 
 def _pct(value: float) -> str:
@@ -165,7 +168,7 @@ def _prepare(aoi_geom, candidates: Sequence[CoverageCandidate]) -> Tuple[List[_P
         cloud = cand.cloud_cover if cand.cloud_cover is not None else 0.0
         cloud = min(max(float(cloud), 0.0), 100.0)
         weight = max(1.0 - cloud / 100.0, 0.0) ** CLOUD_EXPONENT
-        pieces.append(_Piece(index, cand.id, piece, area, weight, cloud, _pass_key(cand)))
+        pieces.append(_Piece(index, cand.id, piece, area, weight, cloud, _pass_key(cand), tuple(piece.bounds)))
     return pieces, aoi_area
 
 
@@ -179,9 +182,11 @@ def _greedy(pieces: List[_Piece], aoi_geom, aoi_area: float, target: float, max_
     by area alone (a clear scene that covers little can cost an extra scene), each also started
     from one of the largest scenes (the greedy's first pick is not always in the best cover)."""
     best = None
-    by_area = sorted(pieces, key=lambda p: -p.area)[:SEEDS]
-    by_weight = sorted(pieces, key=lambda p: -p.area * p.weight)[:SEEDS]
-    seeds: List[Optional[_Piece]] = [None] + list({id(p): p for p in by_area + by_weight}.values())
+    seeds: List[Optional[_Piece]] = [None]
+    if len(pieces) <= SEEDED_UP_TO:
+        by_area = sorted(pieces, key=lambda p: -p.area)[:SEEDS]
+        by_weight = sorted(pieces, key=lambda p: -p.area * p.weight)[:SEEDS]
+        seeds += list({id(p): p for p in by_area + by_weight}.values())
     for seed, weighted in itertools.product(seeds, (True, False)):
         found = _greedy_once(pieces, aoi_area, target, max_scenes, cancel, weighted, seed)
         reached = found[1] >= target - TOLERANCE
@@ -189,6 +194,18 @@ def _greedy(pieces: List[_Piece], aoi_geom, aoi_area: float, target: float, max_
         if best is None or rank < best[0]:
             best = (rank, found)
     return best[1]
+
+
+def _new_area(piece: _Piece, chosen: List[_Piece]) -> float:
+    """The part of ``piece`` no chosen piece covers yet (only the chosen pieces whose boxes meet
+    it are united: a small geometry, however many scenes are chosen)."""
+    from shapely.ops import unary_union
+
+    w, s, e, n = piece.bounds
+    near = [c.geom for c in chosen if c.bounds[0] < e and c.bounds[2] > w and c.bounds[1] < n and c.bounds[3] > s]
+    if not near:
+        return piece.area
+    return piece.geom.difference(near[0] if len(near) == 1 else unary_union(near)).area
 
 
 def _greedy_once(pieces: List[_Piece], aoi_area: float, target: float, max_scenes: Optional[int],
@@ -199,39 +216,40 @@ def _greedy_once(pieces: List[_Piece], aoi_area: float, target: float, max_scene
     ones are dropped, cloudiest first."""
     from shapely.ops import unary_union
 
-    covered = None if seed is None else seed.geom
-    covered_area = 0.0 if seed is None else seed.area
     chosen: List[_Piece] = [] if seed is None else [seed]
+    covered_area = 0.0 if seed is None else seed.area
     added: Dict[str, float] = {} if seed is None else {seed.id: seed.area / aoi_area}
-    # heap of (-score, cloud, order, round the score was computed in, piece)
+
     def weight(p: _Piece) -> float:
         return (p.weight or 1e-3) if weighted else 1.0
 
-    heap = [(-(p.area * weight(p)), p.cloud, n, 0, p) for n, p in enumerate(pieces) if p is not seed]
+    # heap of (-score, cloud, order, number of picks when the score was computed, new area then, piece)
+    heap = [(-(p.area * weight(p)), p.cloud, n, 0, p.area, p) for n, p in enumerate(pieces) if p is not seed]
     heapq.heapify(heap)
-    rnd = 0 if seed is None else 1
-    while heap and covered_area < target * aoi_area - TOLERANCE * aoi_area:
+    goal = (target - TOLERANCE) * aoi_area
+    while heap and covered_area < goal:
         if max_scenes and len(chosen) >= max_scenes:
             break
         if cancel is not None and cancel():
             raise _Cancelled()
-        neg, cloud, n, seen, piece = heapq.heappop(heap)
-        if seen != rnd:
-            gain = piece.area if covered is None else piece.geom.difference(covered).area
-            if gain <= aoi_area * MIN_GAIN:
+        _neg, cloud, n, seen, gain, piece = heapq.heappop(heap)
+        if seen != len(chosen):
+            w, s, e, nn = piece.bounds
+            if any(c.bounds[0] < e and c.bounds[2] > w and c.bounds[1] < nn and c.bounds[3] > s
+                   for c in chosen[seen:]):
+                # a pick since then overlaps it: its new area shrank, its score is only a bound
+                gain = _new_area(piece, chosen)
+                if gain > aoi_area * MIN_GAIN:
+                    heapq.heappush(heap, (-(gain * weight(piece)), cloud, n, len(chosen), gain, piece))
                 continue
-            heapq.heappush(heap, (-(gain * weight(piece)), cloud, n, rnd, piece))
-            continue
-        gain = piece.area if covered is None else piece.geom.difference(covered).area
-        covered = piece.geom if covered is None else unary_union([covered, piece.geom])
-        covered_area = covered.area
+            # nothing picked since overlaps it: the score is exact and the best left
         chosen.append(piece)
+        covered_area += gain
         added[piece.id] = gain / aoi_area
-        rnd += 1
     chosen = _drop_redundant(chosen, aoi_area, target)
     if len(chosen) != len(added):
-        covered_area = unary_union([p.geom for p in chosen]).area if chosen else 0.0
         added = _added(chosen, aoi_area)
+    covered_area = unary_union([p.geom for p in chosen]).area if chosen else 0.0
     return chosen, covered_area / aoi_area if aoi_area else 0.0, added
 
 
