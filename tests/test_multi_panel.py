@@ -76,6 +76,12 @@ def _three_catalogs(dock, pgstac_api, static_url, cdse):
     dock.limit_spin.setValue(0)
 
 
+def _day_span(day):
+    import datetime as dt
+    start = dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc).timestamp()
+    return start, start + 86400
+
+
 def _view_rows(dock):
     proxy = dock.results_proxy
     return [(proxy.index(r, CONNECTION_COLUMN).data(), proxy.index(r, CONNECTION_COLUMN).data(SOURCES_ROLE),
@@ -130,6 +136,14 @@ def test_three_catalogs_grouped_by_scene_with_their_sources(dock, pgstac_api, st
     assert dock.results_proxy.headerData(CONNECTION_COLUMN, Qt.Orientation.Horizontal) == "Sources"
     # footprints once per scene
     assert dock.footprints.layer.featureCount() == len(keys)
+    # the timeline counts scenes, not sources; dragging it filters the grouped rows
+    dock.timeline.rebin()
+    assert sum(sum(counts) for _s, _e, counts in dock.timeline.bins) == len(keys)
+    dock.set_period(*_day_span("2019-01-01"))
+    assert dock.results_proxy.rowCount() == 0
+    dock.set_period(*_day_span("2024-05-16"))
+    assert dock.results_proxy.rowCount() == len({k for k in keys if getattr(k, "sensing_date", None) == "2024-05-16"}) > 0
+    dock.set_period(None, None)
 
     # a grouped row selected: its footprint on the map, the union of its properties with their source
     row = next(r for r in range(len(rows)) if "pc-static" in rows[r][1])
@@ -152,6 +166,8 @@ def test_three_catalogs_grouped_by_scene_with_their_sources(dock, pgstac_api, st
     # ungrouped: one row per source, the connection in its column; every footprint drawn
     dock.group_button.setChecked(False)
     assert dock.shown_model is dock.results_model
+    dock.timeline.rebin()
+    assert sum(sum(counts) for _s, _e, counts in dock.timeline.bins) == dock.results_model.rowCount()
     assert dock.results_proxy.rowCount() == total == 2 * len(expected) + len(cdse_scenes)
     assert {dock.results_proxy.index(r, CONNECTION_COLUMN).data() for r in range(total)} == set(by_connection)
     assert dock.footprints.layer.featureCount() == total

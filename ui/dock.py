@@ -460,6 +460,10 @@ class SceneFinderDock(QDockWidget):
         if self.results_proxy.sourceModel() is model:
             return
         self.results_proxy.setSourceModel(model)
+        if grouped:  # the timeline counts what the table lists
+            self.timeline.set_model(model, model.group_count, model.group_scene)
+        else:
+            self.timeline.set_model(model, model.serial_count, model.scene_by_serial)
         header = self.results_view.horizontalHeader()
         if header.sortIndicatorSection() >= 0 and header.sortIndicatorSection() < model.columnCount():
             model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())

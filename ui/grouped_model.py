@@ -114,6 +114,13 @@ class GroupedResultsModel(QAbstractTableModel):
         return 0 <= serial < len(self._group_of_serial) and \
             self._members[self._group_of_serial[serial]][0] == serial
 
+    def group_count(self) -> int:
+        return len(self._members)
+
+    def group_scene(self, index: int) -> Optional[Scene]:
+        """The scene shown for the ``index``-th group to arrive."""
+        return self.source.scene_by_serial(self._members[index][0]) if 0 <= index < len(self._members) else None
+
     def scenes(self) -> List[Scene]:
         """The scene of each group, in arrival order."""
         return [self.source.scene_by_serial(m[0]) for m in self._members]
