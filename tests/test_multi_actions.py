@@ -326,3 +326,32 @@ def test_download_falls_back_to_the_next_source_when_a_job_fails(dock, catalogs,
     # the panel's downloads measure into the speeds the choice reads (a file this small is not measured)
     widget = dock.downloads_widget
     assert widget.engine_factory(widget.limiter).speeds is dock.scene_actions.chooser.speeds
+
+
+def test_best_coverage_dialog_caps_the_scenes_and_says_when_the_target_is_out_of_reach(dock, catalogs, monkeypatch):
+    from eo_scene_finder.ui import scene_actions
+    from eo_scene_finder.ui.coverage_widget import MAX_SCENES_SETTING, TARGET_SETTING
+
+    load_results(dock, catalogs)
+    dock.search_panel.aoi.set_rectangle(QgsRectangle(-7.0, 80.3, -1.5, 81.6), WGS84)
+
+    def one_scene(dialog):
+        assert dialog.target_spin.value() == 98.0          # the default target
+        dialog.max_spin.setValue(1)
+        dialog.accept()
+        return QDialog.DialogCode.Accepted
+    monkeypatch.setattr(scene_actions.BestCoverageDialog, "exec", one_scene)
+    menu = dock.results_actions_button.menu()
+    next(a for a in menu.actions() if a.objectName() == "bestCoverageAction").trigger()
+    wait_until(lambda: dock.scene_actions.coverage_result is not None, 60, "best coverage")
+    result = dock.scene_actions.coverage_result
+    assert len(result.chosen) == 1 and not result.reached
+    assert len(dock.selected_scenes()) == 1
+    text = dock.scene_actions.coverage_bar.label.text()
+    assert text == (f"Stopped at the limit of 1 scene: it covers {100 * result.coverage:.1f} % of the area, short of "
+                    "the target 98 %. Allow more scenes or lower the target."), text
+    assert QgsSettings().value(MAX_SCENES_SETTING, 0, type=int) == 1      # remembered for next time
+    assert QgsSettings().value(TARGET_SETTING, 0.0, type=float) == 98.0
+
+    dock.results_model.clear()                               # a new search: the choice is gone
+    assert dock.scene_actions.coverage_bar.isHidden() and not dock.scene_actions.coverage_scenes

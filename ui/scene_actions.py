@@ -49,6 +49,14 @@ class SceneActions(QObject):
         self.coverage_scenes: List[Scene] = []   # the scenes Best coverage chose (table rows)
         self.coverage_result = None
         self.coverage_task: Optional[FunctionTask] = None
+        dock.results_model.modelReset.connect(self._results_cleared)
+
+    def _results_cleared(self) -> None:
+        """A new search: the last choice no longer applies."""
+        self.coverage_task = None
+        self.coverage_scenes = []
+        self.coverage_result = None
+        self.coverage_bar.hide()
 
     # ------------------------------------------------------------------ sources
     def sources_of(self, scene: Scene) -> List[SceneSource]:
