@@ -98,6 +98,7 @@ def catalogs(nginx_server, tmp_path):
     root = tmp_path / "www"
     (root / "cog").mkdir(parents=True)
     shutil.copy(DATA / "cog" / "cog_rgb.tif", root / "cog" / "cog_rgb.tif")
+    shutil.copy(DATA / "cog" / "cog_rgb.tif", root / "cog" / "es_rgb.tif")
     server = nginx_server(root)
     items = real_items()
     broken = items[0]["id"]
@@ -106,9 +107,9 @@ def catalogs(nginx_server, tmp_path):
     write_static_catalog(root, "pc", items, lambda item: f"{pc_base}/cog/missing-{item['id']}.tif"
                          if item["id"] == broken else f"{pc_base}/cog/cog_rgb.tif")
     archive = items[2]["id"]
-    write_static_catalog(root, "es", items, lambda item: f"{es_base}/cog/cog_rgb.tif", earth_search_id,
+    write_static_catalog(root, "es", items, lambda item: f"{es_base}/cog/es_rgb.tif", earth_search_id,
                          archives={archive})
-    return {"server": server, "items": items, "broken": broken, "pc_host": urlsplit(pc_base).netloc,
+    return {"server": server, "root": root, "items": items, "broken": broken, "pc_host": urlsplit(pc_base).netloc,
             "es_host": urlsplit(es_base).netloc,
             PC: Connection(name=PC, kind="static", url=f"{server.url}/pc/catalog.json"),
             ES: Connection(name=ES, kind="static", url=f"{server.url}/es/catalog.json")}
@@ -257,7 +258,7 @@ def test_changing_the_preference_changes_the_chosen_source(dock, catalogs, monke
         "speed", "cog", "no_credentials", "free", "online")
 
 
-def test_best_coverage_selects_a_verified_minimal_set_and_adds_it_as_one_mosaic(dock, catalogs):
+def test_best_coverage_selects_a_verified_minimal_set_and_adds_it_as_one_mosaic(dock, catalogs, plugin_log):
     import datetime as dt
 
     from osgeo import gdal
@@ -294,7 +295,10 @@ def test_best_coverage_selects_a_verified_minimal_set_and_adds_it_as_one_mosaic(
     assert text.startswith(f"{len(chosen)} scenes cover") and "(target 98 %)" in text, text
     assert not dock.scene_actions.coverage_bar.mosaic_button.isHidden()
 
-    # Add as mosaic: one layer, a VRT of the chosen scenes streamed over HTTP
+    # Add as mosaic: one layer, a VRT of the chosen scenes streamed over HTTP; Planetary
+    # Computer's files are gone meanwhile, so each scene comes from Earth Search
+    (catalogs["root"] / "cog" / "cog_rgb.tif").unlink()
+    dock.scene_actions.chooser.speeds.record(catalogs["pc_host"], 50_000_000, 1.0)   # preferred, and broken
     dock.scene_actions.coverage_bar.mosaic_button.click()
     wait_until(lambda: streamed_layers(), 60, "the mosaic")
     layers = streamed_layers()
@@ -305,7 +309,9 @@ def test_best_coverage_selects_a_verified_minimal_set_and_adds_it_as_one_mosaic(
     first_band = text.split("</VRTRasterBand>")[0]
     sources = first_band.split("<SourceFilename")[1:]
     assert len(sources) == len(chosen)                   # one streamed source per chosen scene
-    assert all('relativeToVRT="0">/vsicurl/http://' in s and "/cog/cog_rgb.tif<" in s for s in sources)
+    es_file = f'relativeToVRT="0">/vsicurl/http://{catalogs["es_host"]}/cog/es_rgb.tif<'
+    assert all(es_file in s for s in sources), sources
+    assert len([m for m in plugin_log if m.startswith(f"{PC} failed (") and m.endswith(f"): trying {ES}")]) == len(chosen)
     assert vrt.RasterCount == 3
 
 
