@@ -361,3 +361,18 @@ def test_best_coverage_dialog_caps_the_scenes_and_says_when_the_target_is_out_of
 
     dock.results_model.clear()                               # a new search: the choice is gone
     assert dock.scene_actions.coverage_bar.isHidden() and not dock.scene_actions.coverage_scenes
+
+
+def test_a_rule_without_criteria_is_remembered_as_such(qgis_iface, tmp_path):
+    from eo_scene_finder.ui.source_choice import SourceChooser
+    from eo_scene_finder.providers.multi import SourcePreference
+
+    settings = QgsSettings()
+    settings.remove("eo_scene_finder")
+    try:
+        chooser = SourceChooser(settings, lambda name: None, HostSpeeds(str(tmp_path / "s.json")))
+        assert chooser.preference == SourcePreference()
+        chooser.set_preference(SourcePreference(()))
+        assert SourceChooser(settings, lambda name: None, chooser.speeds).preference.order == ()
+    finally:
+        settings.remove("eo_scene_finder")

@@ -25,6 +25,7 @@ from ..i18n import tr
 
 PREFERENCE_SETTING = "eo_scene_finder/panel/source_preference"
 SPEEDS_FILE = "host_speeds.json"
+NO_CRITERIA = "-"  # every criterion switched off (an empty text would mean the default rule)
 
 _shared_speeds: Optional[HostSpeeds] = None
 
@@ -64,14 +65,14 @@ class SourceChooser:
         self.speeds = speeds if speeds is not None else host_speeds()
         text = settings.value(PREFERENCE_SETTING, "", type=str)
         try:
-            self.preference = SourcePreference.from_text(text) if text else SourcePreference()
+            self.preference = SourcePreference(()) if text == NO_CRITERIA else SourcePreference.from_text(text)
         except Exception:  # noqa: BLE001 - a damaged setting: the default rule
             self.preference = SourcePreference()
         self._forced: Dict[str, str] = {}  # group id -> connection, for this session
 
     def set_preference(self, preference: SourcePreference) -> None:
         self.preference = preference
-        self.settings.setValue(PREFERENCE_SETTING, preference.to_text())
+        self.settings.setValue(PREFERENCE_SETTING, preference.to_text() or NO_CRITERIA)
 
     def describe(self, connection: str, scene: Scene) -> SceneSource:
         conn = self.connection_of(connection)
