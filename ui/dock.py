@@ -615,7 +615,8 @@ class SceneFinderDock(QDockWidget):
         return menu
 
     def _add_results_actions(self, menu: QMenu) -> None:
-        menu.addAction(tr("Best coverage…"), self.scene_actions.best_coverage).setObjectName("bestCoverageAction")
+        menu.addAction(tr("Best coverage…"), lambda: self.scene_actions.best_coverage()).setObjectName(
+            "bestCoverageAction")
         menu.addAction(tr("Source preference…"), self.scene_actions.edit_preference).setObjectName(
             "sourcePreferenceAction")
 
