@@ -14,17 +14,125 @@
             <translation>La couche en entrée n'a pas de champ « {missing} » : utilisez une couche produite par « EO Scene Finder › Rechercher des scènes » ou la couche « Emprises des scènes » du panneau (avec « Entités sélectionnées uniquement »).</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="30" />
+            <location filename="../algorithms/coverage.py" line="40" />
+            <source>Best coverage of an area</source>
+            <translation>Meilleure couverture d'une zone</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="43" />
+            <source>Chooses, among the scenes of a layer made by “Search scenes”, the fewest and least cloudy that together cover TARGET_PERCENT of the area of interest (greedy set cover of the footprints clipped to the area, each scene weighted by its clear fraction; when one date and orbit alone covers enough, that pass is chosen, for a seamless mosaic). MAX_SCENES 0 = no limit. The same scene found in several catalogs (same scene_key) counts once: the output keeps one row for it, from the preferred catalog (cloud-optimised format over archives, no credentials needed over credentials, free over requester-pays, online over offline, then the download speed measured from its host). The output has the input's fields, so it feeds “Virtual mosaic” and “Download scenes”. COVERAGE_PERCENT says how much of the area the chosen scenes cover; when the target cannot be reached the scenes that come closest are written and a warning says why.</source>
+            <translation>Choisit, parmi les scènes d'une couche produite par « Rechercher des scènes », les moins nombreuses et les moins nuageuses qui couvrent ensemble TARGET_PERCENT de la zone d'intérêt (couverture gloutonne des emprises découpées à la zone, chaque scène pondérée par sa part sans nuages ; quand une seule date et orbite couvre assez, ce passage est choisi, pour une mosaïque sans raccords). MAX_SCENES 0 = sans limite. La même scène trouvée dans plusieurs catalogues (même scene_key) compte une fois : la sortie en garde une ligne, celle du catalogue préféré (format optimisé pour le cloud plutôt qu'archives, sans identifiants plutôt qu'avec, gratuit plutôt que payé par le demandeur, en ligne plutôt que hors ligne, puis la vitesse de téléchargement mesurée depuis son hôte). La sortie a les champs de l'entrée : elle alimente « Mosaïque virtuelle » et « Télécharger des scènes ». COVERAGE_PERCENT indique la part de la zone couverte par les scènes choisies ; quand la cible ne peut être atteinte, les scènes qui s'en approchent le plus sont écrites et un avertissement dit pourquoi.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="60" />
+            <location filename="../algorithms/download.py" line="50" />
+            <location filename="../algorithms/export.py" line="63" />
+            <location filename="../algorithms/mosaic.py" line="37" />
+            <source>Scenes (from Search scenes)</source>
+            <translation>Scènes (issues de Rechercher des scènes)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="63" />
+            <location filename="../algorithms/search.py" line="61" />
+            <source>Area of interest (union of its polygons)</source>
+            <translation>Zone d'intérêt (union de ses polygones)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="65" />
+            <source>Area of interest as an extent</source>
+            <translation>Zone d'intérêt sous forme d'emprise</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="68" />
+            <source>Target coverage (% of the area)</source>
+            <translation>Couverture visée (% de la zone)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="71" />
+            <source>Maximum number of scenes (0 = no limit)</source>
+            <translation>Nombre maximal de scènes (0 = sans limite)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="73" />
+            <source>Chosen scenes</source>
+            <translation>Scènes choisies</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="75" />
+            <source>Coverage reached (%)</source>
+            <translation>Couverture atteinte (%)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="76" />
+            <source>Number of scenes chosen</source>
+            <translation>Nombre de scènes choisies</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="77" />
+            <source>What was chosen, in words</source>
+            <translation>Ce qui a été choisi, en clair</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="97" />
+            <source>The AOI layer has no polygon: nothing to cover.</source>
+            <translation>La couche de zone d'intérêt n'a aucun polygone : rien à couvrir.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="100" />
+            <source>Give the area to cover: an AOI layer or an extent.</source>
+            <translation>Indiquez la zone à couvrir : une couche de zone d'intérêt ou une emprise.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="105" />
+            <source>The extent and the AOI layer do not overlap: nothing to cover.</source>
+            <translation>L'emprise et la couche de zone d'intérêt ne se recouvrent pas : rien à couvrir.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="138" />
+            <location filename="../algorithms/download.py" line="69" />
+            <location filename="../algorithms/export.py" line="73" />
+            <location filename="../algorithms/mosaic.py" line="52" />
+            <source>INPUT is not a readable layer.</source>
+            <translation>INPUT n'est pas une couche lisible.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="164" />
+            <source>{rows} rows, {scenes} distinct scenes.</source>
+            <translation>{rows} lignes, {scenes} scènes distinctes.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="171" />
+            <source>Cancelled.</source>
+            <translation>Annulé.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="177" />
+            <location filename="../algorithms/search.py" line="137" />
+            <source>Could not create the output layer.</source>
+            <translation>Impossible de créer la couche de sortie.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="185" />
+            <source>{scene} (+{added} % of the area, cloud {cloud})</source>
+            <translation>{scene} (+{added} % de la zone, nuages {cloud})</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="189" />
+            <source> from {connection}, also in {others}</source>
+            <translation> depuis {connection}, aussi dans {others}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="31" />
             <source>HTTPS (the catalog's links)</source>
             <translation>HTTPS (les liens du catalogue)</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="36" />
+            <location filename="../algorithms/download.py" line="37" />
             <source>Download scenes</source>
             <translation>Télécharger des scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="39" />
+            <location filename="../algorithms/download.py" line="40" />
             <source>Downloads the scenes of a layer made by “Search scenes” (the selected features only when “Selected features only” is ticked) into &lt;folder&gt;/&lt;collection&gt;/&lt;scene id&gt;/. Parallel, resumable (.part files), checksum-verified; files already downloaded and verified are skipped.
 
 ASSETS: comma-separated asset keys; empty = the whole product for product catalogs, all data assets for STAC.</source>
@@ -33,86 +141,72 @@ ASSETS: comma-separated asset keys; empty = the whole product for product catalo
 ASSETS : clés des ressources séparées par des virgules ; vide = le produit entier pour les catalogues de produits, toutes les ressources de données pour STAC.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="49" />
-            <location filename="../algorithms/export.py" line="63" />
-            <location filename="../algorithms/mosaic.py" line="37" />
-            <source>Scenes (from Search scenes)</source>
-            <translation>Scènes (issues de Rechercher des scènes)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/download.py" line="51" />
+            <location filename="../algorithms/download.py" line="52" />
             <source>Asset keys (comma-separated)</source>
             <translation>Clés des ressources (séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="52" />
+            <location filename="../algorithms/download.py" line="53" />
             <source>Output folder</source>
             <translation>Dossier de sortie</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="53" />
+            <location filename="../algorithms/download.py" line="54" />
             <source>Unpack product archives</source>
             <translation>Décompresser les archives des produits</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="54" />
+            <location filename="../algorithms/download.py" line="55" />
             <source>Transfer</source>
             <translation>Transfert</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="56" />
+            <location filename="../algorithms/download.py" line="57" />
             <source>Download report</source>
             <translation>Rapport de téléchargement</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="58" />
+            <location filename="../algorithms/download.py" line="59" />
             <source>Folder</source>
             <translation>Dossier</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="68" />
-            <location filename="../algorithms/export.py" line="73" />
-            <location filename="../algorithms/mosaic.py" line="52" />
-            <source>INPUT is not a readable layer.</source>
-            <translation>INPUT n'est pas une couche lisible.</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/download.py" line="75" />
+            <location filename="../algorithms/download.py" line="76" />
             <source>The input layer has no scene to download.</source>
             <translation>La couche en entrée ne contient aucune scène à télécharger.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="92" />
+            <location filename="../algorithms/download.py" line="93" />
             <source>{id} has no asset {missing}; it has: {assets}</source>
             <translation>{id} n'a pas la ressource {missing} ; elle a : {assets}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="102" />
+            <location filename="../algorithms/download.py" line="103" />
             <source>Nothing to download: no scene has the requested assets.</source>
             <translation>Rien à télécharger : aucune scène n'a les ressources demandées.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="103" />
+            <location filename="../algorithms/download.py" line="104" />
             <source>{count} file(s) to fetch into {folder}</source>
             <translation>{count} fichier(s) à récupérer dans {folder}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="136" />
+            <location filename="../algorithms/download.py" line="137" />
             <source>Cancelled: partial files stay as .part and resume on the next run.</source>
             <translation>Annulé : les fichiers partiels restent en .part et reprennent à la prochaine exécution.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="150" />
+            <location filename="../algorithms/download.py" line="151" />
             <source>TRANSFER=S3 works with {kinds} connections; {id} comes from “{conn}”.</source>
             <translation>TRANSFER=S3 fonctionne avec les connexions {kinds} ; {id} provient de « {conn} ».</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="187" />
+            <location filename="../algorithms/download.py" line="188" />
             <source>Downloaded {done}, skipped {skipped} (already present), failed {failed}.</source>
             <translation>Téléchargés : {done}, ignorés : {skipped} (déjà présents), en échec : {failed}.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="190" />
+            <location filename="../algorithms/download.py" line="191" />
             <source>Not verified: {unverified} (kept as .unverified: the file never matched its published checksum).</source>
             <translation>Non vérifiés : {unverified} (gardés en .unverified : le fichier n'a jamais correspondu à sa somme de contrôle publiée).</translation>
         </message>
@@ -228,128 +322,138 @@ ASSETS : clés des ressources séparées par des virgules ; vide = le produit en
             <translation>EO Scene Finder — recherche et téléchargement de scènes satellitaires</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="31" />
+            <location filename="../algorithms/search.py" line="35" />
             <source>Search scenes</source>
             <translation>Rechercher des scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="35" />
-            <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
+            <location filename="../algorithms/search.py" line="39" />
+            <source>Searches one or several catalogs and writes one polygon per scene and catalog (EPSG:4326) with its id, collection, date, cloud cover, platform, connection, scene_key, assets and full record, so Download, Mosaic, Export and Best coverage can work from the layer alone.
 
-CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
-            <translation>Interroge un catalogue et écrit un polygone par scène (EPSG:4326) avec son identifiant, sa collection, sa date, sa couverture nuageuse, sa plateforme, ses ressources et son enregistrement complet, de sorte que Télécharger, Mosaïque et Exporter puissent travailler à partir de la couche seule.
+CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Several catalogs: separate them with ';' (or ',' when each piece is a catalog on its own); they are searched at the same time, and the same scene found in several of them gives one row per catalog with the same scene_key. A catalog that fails is reported as a warning and the others' rows are kept. Well-known collections are renamed for each catalog (sentinel-2-l2a is SENTINEL-2, product type S2MSI2A, on the Copernicus Data Space). Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results (per catalog). IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
+            <translation>Cherche dans un ou plusieurs catalogues et écrit un polygone par scène et par catalogue (EPSG:4326) avec son identifiant, sa collection, sa date, sa couverture nuageuse, sa plateforme, sa connexion, sa scene_key, ses ressources et son enregistrement complet, pour que Télécharger, Mosaïque, Exporter et Meilleure couverture puissent travailler à partir de la seule couche.
 
-CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglage (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), l'URL ou le chemin d'une API STAC ou d'un catalogue statique, ou TYPE+URL?option=… . Les dates sont des jours entiers inclus (UTC) ou des dates-heures ISO. SORTBY : champs séparés par des virgules, « - » pour l'ordre décroissant (par ex. -datetime,eo:cloud_cover). LIMIT 0 = tous les résultats. IDS : identifiants de scènes ou de produits, séparés par des virgules (le seul moyen d'entrer dans un bucket sans emprise).</translation>
+CONNECTION : le nom d'une connexion enregistrée, un identifiant de préréglage (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), l'URL ou le chemin d'une API STAC ou d'un catalogue statique, ou KIND+URL?option=… . Plusieurs catalogues : séparez-les par ';' (ou ',' quand chaque morceau est un catalogue à lui seul) ; ils sont interrogés en même temps, et la même scène trouvée dans plusieurs d'entre eux donne une ligne par catalogue avec la même scene_key. Un catalogue en échec est signalé par un avertissement et les lignes des autres sont conservées. Les collections connues sont renommées pour chaque catalogue (sentinel-2-l2a est SENTINEL-2, type de produit S2MSI2A, sur le Copernicus Data Space). Les dates sont des jours entiers inclus (UTC) ou des dates-heures ISO. SORTBY : champs séparés par des virgules, '-' pour l'ordre décroissant (par ex. -datetime,eo:cloud_cover). LIMIT 0 = tous les résultats (par catalogue). IDS : identifiants de scènes ou de produits, séparés par des virgules (le seul moyen d'entrer dans un bucket sans zone).</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="47" />
-            <location filename="../ui/results_model.py" line="57" />
+            <location filename="../algorithms/search.py" line="56" />
+            <location filename="../ui/results_model.py" line="59" />
             <location filename="../ui/search_panel.py" line="74" />
             <source>Connection</source>
             <translation>Connexion</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="48" />
+            <location filename="../algorithms/search.py" line="57" />
             <source>Collections (comma-separated)</source>
             <translation>Collections (séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="50" />
+            <location filename="../algorithms/search.py" line="59" />
             <source>Extent</source>
             <translation>Emprise</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="52" />
-            <source>Area of interest (union of its polygons)</source>
-            <translation>Zone d'intérêt (union de ses polygones)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/search.py" line="53" />
+            <location filename="../algorithms/search.py" line="62" />
             <source>Start (date or ISO datetime)</source>
             <translation>Début (date ou date-heure ISO)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="54" />
+            <location filename="../algorithms/search.py" line="63" />
             <source>End (inclusive)</source>
             <translation>Fin (incluse)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="56" />
+            <location filename="../algorithms/search.py" line="65" />
             <source>Maximum cloud cover (%)</source>
             <translation>Couverture nuageuse maximale (%)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="58" />
+            <location filename="../algorithms/search.py" line="67" />
             <source>CQL2 filter</source>
             <translation>Filtre CQL2</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="59" />
+            <location filename="../algorithms/search.py" line="68" />
             <source>Sort by</source>
             <translation>Trier par</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="60" />
+            <location filename="../algorithms/search.py" line="69" />
             <source>Scene ids (comma-separated)</source>
             <translation>Identifiants des scènes (séparés par des virgules)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="61" />
+            <location filename="../algorithms/search.py" line="70" />
             <source>Maximum number of scenes (0 = all)</source>
             <translation>Nombre maximal de scènes (0 = toutes)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="64" />
+            <location filename="../algorithms/search.py" line="73" />
             <source>Scenes</source>
             <translation>Scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="65" />
+            <location filename="../algorithms/search.py" line="74" />
             <source>Number of scenes</source>
             <translation>Nombre de scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="84" />
+            <location filename="../algorithms/search.py" line="93" />
             <source>The AOI layer has no polygon: nothing to search in.</source>
             <translation>La couche de zone d'intérêt n'a aucun polygone : rien à rechercher.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="92" />
+            <location filename="../algorithms/search.py" line="101" />
             <source>The extent and the AOI layer do not overlap: nothing to search in.</source>
             <translation>L'emprise et la couche de zone d'intérêt ne se recouvrent pas : rien à rechercher.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="98" />
+            <location filename="../algorithms/search.py" line="107" />
             <source>CONNECTION is empty: give a preset id, a saved connection or a URL.</source>
             <translation>CONNECTION est vide : indiquez l'identifiant d'un préréglage, une connexion enregistrée ou une URL.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="124" />
-            <source>Could not create the output layer.</source>
-            <translation>Impossible de créer la couche de sortie.</translation>
+            <location filename="../algorithms/search.py" line="149" />
+            <source>{connection}: {error}</source>
+            <translation>{connection} : {error}</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="131" />
-            <source>Cancelled after {count} scenes.</source>
-            <translation>Annulé après {count} scènes.</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/search.py" line="142" />
+            <location filename="../algorithms/search.py" line="172" />
             <source>{count} scenes so far (more pages follow)</source>
             <translation>{count} scènes pour l'instant (d'autres pages suivent)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="143" />
+            <location filename="../algorithms/search.py" line="173" />
             <source>{count} scenes so far</source>
             <translation>{count} scènes pour l'instant</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="147" />
+            <location filename="../algorithms/search.py" line="177" />
             <source>Stopped at LIMIT={limit}; the catalog has more scenes.</source>
             <translation>Arrêt à LIMIT={limit} ; le catalogue contient d'autres scènes.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="153" />
+            <location filename="../algorithms/search.py" line="184" />
+            <source>{connection} failed: {error} (the other catalogs' scenes are kept)</source>
+            <translation>{connection} a échoué : {error} (les scènes des autres catalogues sont conservées)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="193" />
+            <source>Every catalog failed: {errors}</source>
+            <translation>Tous les catalogues ont échoué : {errors}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="197" />
+            <source>Cancelled after {count} scenes.</source>
+            <translation>Annulé après {count} scènes.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="199" />
+            <source>Scenes per catalog: {counts}</source>
+            <translation>Scènes par catalogue : {counts}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="201" />
             <source>Found {count} scenes.</source>
             <translation>{count} scènes trouvées.</translation>
         </message>
@@ -585,83 +689,83 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
             <translation>dans le panneau EO Scene Finder, sélectionnez les scènes (dans le tableau ou sur la carte), puis cochez « Entités sélectionnées uniquement », ou utilisez une couche écrite par « Rechercher des scènes »</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="151" />
+            <location filename="../services/scene_layer.py" line="160" />
             <source>The output {file} cannot hold the scenes' records ({reason}; a record is a whole item of several KB), so Download, Mosaic and Export could not use it. Write the scenes as {formats} instead.</source>
             <translation>La sortie {file} ne peut pas contenir les enregistrements des scènes ({reason} ; un enregistrement est un item entier de plusieurs Ko) : Télécharger, Mosaïque et Exporter ne pourraient pas l'utiliser. Écrivez plutôt les scènes en {formats}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="185" />
+            <location filename="../services/scene_layer.py" line="194" />
             <source>, where Shapefile and MapInfo cut text</source>
             <translation>, là où Shapefile et MapInfo coupent le texte</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="187" />
+            <location filename="../services/scene_layer.py" line="196" />
             <source>The “{name}” of scene {scene_id} is cut short or damaged ({length} characters{cut}): its file format could not hold a whole record. Run “Search scenes” again and write its output as {formats}.</source>
             <translation>Le champ « {name} » de la scène {scene_id} est tronqué ou endommagé ({length} caractères{cut}) : son format de fichier ne peut pas contenir un enregistrement entier. Relancez « Rechercher des scènes » et écrivez sa sortie en {formats}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="202" />
+            <location filename="../services/scene_layer.py" line="211" />
             <source>(feature {fid})</source>
             <translation>(entité {fid})</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="212" />
+            <location filename="../services/scene_layer.py" line="221" />
             <source>Scene {scene_id} has no record (the panel fills it only for selected scenes): {hint}.</source>
             <translation>La scène {scene_id} n'a pas d'enregistrement (le panneau ne le remplit que pour les scènes sélectionnées) : {hint}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="215" />
+            <location filename="../services/scene_layer.py" line="224" />
             <source>The “record” of scene {scene_id} is not a JSON object: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
             <translation>L'« enregistrement » (record) de la scène {scene_id} n'est pas un objet JSON : utilisez une couche produite par « Rechercher des scènes » ou la couche Emprises des scènes du panneau.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="218" />
+            <location filename="../services/scene_layer.py" line="227" />
             <source>Scene {scene_id} has no connection: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
             <translation>La scène {scene_id} n'a pas de connexion : utilisez une couche produite par « Rechercher des scènes » ou la couche Emprises des scènes du panneau.</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="67" />
+            <location filename="../tasks/download_task.py" line="68" />
             <source>Downloading {count} files</source>
             <translation>Téléchargement de {count} fichiers</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="68" />
+            <location filename="../tasks/download_task.py" line="69" />
             <source>Downloading</source>
             <translation>Téléchargement</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="70" />
+            <location filename="../tasks/download_task.py" line="71" />
             <source>Downloading {label}</source>
             <translation>Téléchargement de {label}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="85" />
+            <location filename="../tasks/download_task.py" line="86" />
             <source>Could not prepare the downloads: {err}</source>
             <translation>Impossible de préparer les téléchargements : {err}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="133" />
+            <location filename="../tasks/download_task.py" line="136" />
             <source>Download task failed: {error}</source>
             <translation>La tâche de téléchargement a échoué : {error}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="136" />
+            <location filename="../tasks/download_task.py" line="139" />
             <source>Not downloaded: {problem}</source>
             <translation>Non téléchargé : {problem}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="141" />
+            <location filename="../tasks/download_task.py" line="144" />
             <source>Downloads finished: {parts}</source>
             <translation>Téléchargements terminés : {parts}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="161" />
+            <location filename="../tasks/download_task.py" line="164" />
             <source>{files_finished} of {files_total} files</source>
             <translation>{files_finished} fichiers sur {files_total}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="168" />
-            <location filename="../ui/downloads_widget.py" line="500" />
+            <location filename="../tasks/download_task.py" line="171" />
+            <location filename="../ui/downloads_widget.py" line="525" />
             <source>{duration_text} left</source>
             <translation>{duration_text} restant</translation>
         </message>
@@ -697,7 +801,7 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
             <translation>EO Scene Finder : signature de {name}</translation>
         </message>
         <message>
-            <location filename="../tasks/search_task.py" line="76" />
+            <location filename="../tasks/search_task.py" line="82" />
             <source>The search failed unexpectedly.</source>
             <translation>La recherche a échoué de manière inattendue.</translation>
         </message>
@@ -884,7 +988,7 @@ Le type « {kind} » n'est pas disponible dans cette version : la connexion est 
         </message>
         <message>
             <location filename="../ui/connections_dialog.py" line="340" />
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Name</source>
             <translation>Nom</translation>
         </message>
@@ -1227,7 +1331,7 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         </message>
         <message>
             <location filename="../ui/dock.py" line="600" />
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Cloud %</source>
             <translation>Nuages %</translation>
         </message>
@@ -1267,207 +1371,207 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>Le fond de carte n'a pas pu être ouvert.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="66" />
-            <location filename="../ui/downloads_widget.py" line="483" />
+            <location filename="../ui/downloads_widget.py" line="67" />
+            <location filename="../ui/downloads_widget.py" line="508" />
             <source>downloading</source>
             <translation>téléchargement</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="66" />
+            <location filename="../ui/downloads_widget.py" line="67" />
             <source>downloading {pct} %</source>
             <translation>téléchargement {pct} %</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="69" />
+            <location filename="../ui/downloads_widget.py" line="70" />
             <source>verifying</source>
             <translation>vérification</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="72" />
+            <location filename="../ui/downloads_widget.py" line="73" />
             <source>done, not verified (no checksum published)</source>
             <translation>terminé, non vérifié (aucune somme de contrôle publiée)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="73" />
-            <location filename="../ui/downloads_widget.py" line="483" />
+            <location filename="../ui/downloads_widget.py" line="74" />
+            <location filename="../ui/downloads_widget.py" line="508" />
             <source>done</source>
             <translation>terminé</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="75" />
+            <location filename="../ui/downloads_widget.py" line="76" />
             <source>skipped: already present</source>
             <translation>ignoré : déjà présent</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="77" />
+            <location filename="../ui/downloads_widget.py" line="78" />
             <source>failed: {message}</source>
             <translation>échec : {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="79" />
+            <location filename="../ui/downloads_widget.py" line="80" />
             <source>offline: {message}</source>
             <translation>hors ligne : {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="80" />
+            <location filename="../ui/downloads_widget.py" line="81" />
             <source>offline (in the long-term archive)</source>
             <translation>hors ligne (dans l'archive à long terme)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="82" />
+            <location filename="../ui/downloads_widget.py" line="83" />
             <source>not verified: {message}</source>
             <translation>non vérifié : {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="84" />
+            <location filename="../ui/downloads_widget.py" line="85" />
             <source>cancelled (partial file kept)</source>
             <translation>annulé (fichier partiel conservé)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="84" />
-            <location filename="../ui/downloads_widget.py" line="486" />
+            <location filename="../ui/downloads_widget.py" line="85" />
+            <location filename="../ui/downloads_widget.py" line="511" />
             <source>cancelled</source>
             <translation>annulé</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="85" />
-            <location filename="../ui/downloads_widget.py" line="483" />
+            <location filename="../ui/downloads_widget.py" line="86" />
+            <location filename="../ui/downloads_widget.py" line="508" />
             <source>queued</source>
             <translation>en attente</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>State</source>
             <translation>État</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Progress</source>
             <translation>Progression</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Size</source>
             <translation>Taille</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Speed</source>
             <translation>Débit</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="93" />
+            <location filename="../ui/downloads_widget.py" line="94" />
             <source>Time left</source>
             <translation>Temps restant</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="93" />
+            <location filename="../ui/downloads_widget.py" line="94" />
             <source>File</source>
             <translation>Fichier</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="278" />
-            <location filename="../ui/downloads_widget.py" line="476" />
+            <location filename="../ui/downloads_widget.py" line="306" />
+            <location filename="../ui/downloads_widget.py" line="501" />
             <source>No downloads yet.</source>
             <translation>Aucun téléchargement pour l'instant.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="281" />
+            <location filename="../ui/downloads_widget.py" line="309" />
             <source>Cancel selected</source>
             <translation>Annuler la sélection</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="282" />
+            <location filename="../ui/downloads_widget.py" line="310" />
             <source>Cancel all</source>
             <translation>Tout annuler</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="283" />
+            <location filename="../ui/downloads_widget.py" line="311" />
             <source>Clear finished</source>
             <translation>Effacer les terminés</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="284" />
+            <location filename="../ui/downloads_widget.py" line="312" />
             <source>Open folder</source>
             <translation>Ouvrir le dossier</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="285" />
+            <location filename="../ui/downloads_widget.py" line="313" />
             <source>Unpack archives</source>
             <translation>Décompresser les archives</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="287" />
+            <location filename="../ui/downloads_widget.py" line="315" />
             <source>Extract product archives (.zip) next to them once verified</source>
             <translation>Extraire les archives des produits (.zip) à côté d'elles une fois vérifiées</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="288" />
+            <location filename="../ui/downloads_widget.py" line="316" />
             <source>Stop the selected downloads; partial files are kept and resume next time</source>
             <translation>Arrêter les téléchargements sélectionnés ; les fichiers partiels sont conservés et reprennent la prochaine fois</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="290" />
+            <location filename="../ui/downloads_widget.py" line="318" />
             <source>Stop every running download; partial files are kept</source>
             <translation>Arrêter tous les téléchargements en cours ; les fichiers partiels sont conservés</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="342" />
+            <location filename="../ui/downloads_widget.py" line="374" />
             <source>Resume</source>
             <translation>Reprendre</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="345" />
+            <location filename="../ui/downloads_widget.py" line="377" />
             <source>Forget</source>
             <translation>Oublier</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="347" />
+            <location filename="../ui/downloads_widget.py" line="379" />
             <source>Do not resume them (their partial files stay in the folder)</source>
             <translation>Ne pas les reprendre (leurs fichiers partiels restent dans le dossier)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="353" />
+            <location filename="../ui/downloads_widget.py" line="385" />
             <source>Downloads of {count} scene(s) were interrupted when QGIS last closed; they resume where they stopped.</source>
             <translation>Les téléchargements de {count} scène(s) ont été interrompus à la dernière fermeture de QGIS ; ils reprennent là où ils se sont arrêtés.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="388" />
+            <location filename="../ui/downloads_widget.py" line="415" />
             <source>Resuming {label}</source>
             <translation>Reprise : {label}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="421" />
+            <location filename="../ui/downloads_widget.py" line="447" />
             <source>Downloading {count} scenes</source>
             <translation>Téléchargement de {count} scènes</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="422" />
+            <location filename="../ui/downloads_widget.py" line="448" />
             <source>Downloading {scene}</source>
             <translation>Téléchargement de {scene}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="474" />
+            <location filename="../ui/downloads_widget.py" line="499" />
             <source>Not downloaded: {problems}</source>
             <translation>Non téléchargé : {problems}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="484" />
+            <location filename="../ui/downloads_widget.py" line="509" />
             <source>already present</source>
             <translation>déjà présent</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="484" />
+            <location filename="../ui/downloads_widget.py" line="509" />
             <source>not verified</source>
             <translation>non vérifié</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="484" />
+            <location filename="../ui/downloads_widget.py" line="509" />
             <source>failed</source>
             <translation>échec</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="485" />
+            <location filename="../ui/downloads_widget.py" line="510" />
             <source>offline</source>
             <translation>hors ligne</translation>
         </message>
@@ -1477,32 +1581,32 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>Emprises des scènes</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Date</source>
             <translation>Date</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Collection</source>
             <translation>Collection</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>ID</source>
             <translation>ID</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Platform</source>
             <translation>Plateforme</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="57" />
+            <location filename="../ui/results_model.py" line="59" />
             <source>Thumbnail</source>
             <translation>Vignette</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="117" />
+            <location filename="../ui/results_model.py" line="121" />
             <location filename="../ui/scene_panel.py" line="107" />
             <source>Scene key: {key}</source>
             <translation>Clé de scène : {key}</translation>
@@ -1594,72 +1698,72 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>Lien de {asset} copié (non signé ; l'affichage en flux le signe à l'usage).</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="75" />
+            <location filename="../ui/search_controller.py" line="82" />
             <source>EO Scene Finder: search {label}</source>
             <translation>EO Scene Finder : recherche sur {label}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="80" />
+            <location filename="../ui/search_controller.py" line="88" />
             <source>Searching {label}…</source>
             <translation>Recherche sur {label}…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="124" />
+            <location filename="../ui/search_controller.py" line="143" />
             <source> — more are loading…</source>
             <translation> — d'autres arrivent…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="126" />
+            <location filename="../ui/search_controller.py" line="145" />
             <source>{count} scenes{details}</source>
             <translation>{count} scènes{details}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="144" />
+            <location filename="../ui/search_controller.py" line="163" />
             <source>{received} of {total} scenes</source>
             <translation>{received} scènes sur {total}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="172" />
+            <location filename="../ui/search_controller.py" line="192" />
             <source>Search failed after {count} scenes</source>
             <translation>La recherche a échoué après {count} scènes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="173" />
+            <location filename="../ui/search_controller.py" line="193" />
             <source>Search failed</source>
             <translation>La recherche a échoué</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="177" />
+            <location filename="../ui/search_controller.py" line="197" />
             <source>Search cancelled: {count} scenes (more exist on the server)</source>
             <translation>Recherche annulée : {count} scènes (le serveur en a d'autres)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="178" />
+            <location filename="../ui/search_controller.py" line="198" />
             <source>Search cancelled: {count} scenes</source>
             <translation>Recherche annulée : {count} scènes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="182" />
+            <location filename="../ui/search_controller.py" line="202" />
             <source> (stopped at your cap of {limit}; more exist on the server)</source>
             <translation> (arrêt à votre limite de {limit} ; le serveur en a d'autres)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="184" />
+            <location filename="../ui/search_controller.py" line="204" />
             <source> of {matched} matching</source>
             <translation> sur {matched} correspondantes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="192" />
+            <location filename="../ui/search_controller.py" line="212" />
             <source> — {count} document(s) could not be read</source>
             <translation> — {count} document(s) illisible(s)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="194" />
+            <location filename="../ui/search_controller.py" line="214" />
             <source>{count} scenes{details}.</source>
             <translation>{count} scènes{details}.</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="195" />
+            <location filename="../ui/search_controller.py" line="215" />
             <source>No scene matches these filters.</source>
             <translation>Aucune scène ne correspond à ces filtres.</translation>
         </message>
@@ -1891,6 +1995,14 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <location filename="../ui/timeline.py" line="200" />
             <source>{count} scenes per day</source>
             <translation>{count} scènes par jour</translation>
+        </message>
+        <message>
+            <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
+
+CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
+            <translation type="vanished">Interroge un catalogue et écrit un polygone par scène (EPSG:4326) avec son identifiant, sa collection, sa date, sa couverture nuageuse, sa plateforme, ses ressources et son enregistrement complet, de sorte que Télécharger, Mosaïque et Exporter puissent travailler à partir de la couche seule.
+
+CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglage (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), l'URL ou le chemin d'une API STAC ou d'un catalogue statique, ou TYPE+URL?option=… . Les dates sont des jours entiers inclus (UTC) ou des dates-heures ISO. SORTBY : champs séparés par des virgules, « - » pour l'ordre décroissant (par ex. -datetime,eo:cloud_cover). LIMIT 0 = tous les résultats. IDS : identifiants de scènes ou de produits, séparés par des virgules (le seul moyen d'entrer dans un bucket sans emprise).</translation>
         </message>
         <message>
             <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
