@@ -14,7 +14,7 @@ from ..i18n import tr
 from ..providers.coverage import CoverageCandidate, best_coverage, orbit_of
 from ..providers.errors import EoSceneFinderError
 from ..providers.model import Asset, Scene, parse_instant
-from ..providers.multi import SourcePreference, connection_facts, describe_source
+from ..providers.multi import SourcePreference, connection_facts, describe_source, same_acquisition
 from ..services import scene_layer
 from .common import check_scene_source
 
@@ -47,7 +47,8 @@ class CoverageAlgorithm(QgsProcessingAlgorithm):
             "enough, that pass is chosen, for a seamless mosaic). MAX_SCENES 0 = no limit. The same scene "
             "found in several catalogs (same scene_key) counts once: the output keeps one row for it, from "
             "the preferred catalog (cloud-optimised format over archives, no credentials needed over "
-            "credentials, free over requester-pays, online over offline). The output has the input's fields, "
+            "credentials, free over requester-pays, online over offline, then the download speed measured "
+            "from its host). The output has the input's fields, "
             "so it feeds “Virtual mosaic” and “Download scenes”. COVERAGE_PERCENT says how much of the area "
             "the chosen scenes cover; when the target cannot be reached the scenes that come closest are "
             "written and a warning says why.")
@@ -141,9 +142,19 @@ class CoverageAlgorithm(QgsProcessingAlgorithm):
         max_scenes = self.parameterAsInt(parameters, self.MAX_SCENES, context) or None
         rows = self._rows(source, context, feedback)
         # one candidate per scene: rows with the same scene_key are the same acquisition
+        # (sensed within SAME_ACQUISITION: a tile seen by two orbits the same day is two scenes)
         groups: Dict[str, List[_Row]] = {}
+        by_key: Dict[str, List[str]] = {}
         for row in rows:
-            groups.setdefault(row.key or f"{row.connection}\n{row.scene_id}", []).append(row)
+            if not row.key:
+                groups.setdefault(f"{row.connection}\n{row.scene_id}", []).append(row)
+                continue
+            gid = next((g for g in by_key.get(row.key, ()) if same_acquisition(groups[g][0].when, row.when)), None)
+            if gid is None:
+                gid = row.key if row.key not in groups else f"{row.key}\n{len(by_key[row.key])}"
+                by_key.setdefault(row.key, []).append(gid)
+                groups[gid] = []
+            groups[gid].append(row)
         candidates = []
         for gid, members in groups.items():
             clouds = [r.cloud for r in members if r.cloud is not None]
@@ -242,6 +253,8 @@ def _preferred(rows: List[_Row], preference: SourcePreference, cache: Dict[str, 
         needs, pays = _facts(row.connection, cache)
         sources.append((describe_source(row.connection, _light_scene(row), needs_credentials=needs,
                                         requester_pays=pays), row))
-    best = preference.best([s for s, _r in sources])
+    from ..services.speeds import shared_host_speeds
+
+    best = preference.best([s for s, _r in sources], shared_host_speeds())
     return next(r for s, r in sources if s is best)
 

@@ -14,17 +14,127 @@
             <translation>A camada de entrada não tem o campo “{missing}”: use uma camada gerada por “EO Scene Finder › Buscar cenas” ou a camada “Contornos das cenas” do painel (com “Somente feições selecionadas”).</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="30" />
+            <location filename="../algorithms/coverage.py" line="40" />
+            <source>Best coverage of an area</source>
+            <translation>Melhor cobertura de uma área</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="43" />
+            <source>Chooses, among the scenes of a layer made by “Search scenes”, the fewest and least cloudy that together cover TARGET_PERCENT of the area of interest (greedy set cover of the footprints clipped to the area, each scene weighted by its clear fraction; when one date and orbit alone covers enough, that pass is chosen, for a seamless mosaic). MAX_SCENES 0 = no limit. The same scene found in several catalogs (same scene_key) counts once: the output keeps one row for it, from the preferred catalog (cloud-optimised format over archives, no credentials needed over credentials, free over requester-pays, online over offline, then the download speed measured from its host). The output has the input's fields, so it feeds “Virtual mosaic” and “Download scenes”. COVERAGE_PERCENT says how much of the area the chosen scenes cover; when the target cannot be reached the scenes that come closest are written and a warning says why.</source>
+            <translation>Escolhe, entre as cenas de uma camada feita por “Pesquisar cenas”, as menos numerosas e menos nubladas que juntas cobrem TARGET_PERCENT da área de interesse (cobertura gulosa das footprints recortadas à área, cada cena ponderada pela sua fração sem nuvens; quando uma única data e órbita cobre o suficiente, essa passagem é escolhida, para um mosaico sem emendas). MAX_SCENES 0 = sem limite. A mesma cena encontrada em vários catálogos (mesma scene_key) conta uma vez: a saída guarda uma linha para ela, do catálogo preferido (formato otimizado para a nuvem em vez de arquivos, sem credenciais em vez de com, gratuito em vez de pago pelo solicitante, online em vez de offline, depois a velocidade de download medida do seu host). A saída tem os campos da entrada, então alimenta “Mosaico virtual” e “Baixar cenas”. COVERAGE_PERCENT diz quanto da área as cenas escolhidas cobrem; quando a meta não pode ser alcançada, as cenas que mais se aproximam são gravadas e um aviso diz por quê.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="60" />
+            <location filename="../algorithms/download.py" line="50" />
+            <location filename="../algorithms/export.py" line="63" />
+            <location filename="../algorithms/mosaic.py" line="38" />
+            <source>Scenes (from Search scenes)</source>
+            <translation>Cenas (de Buscar cenas)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="63" />
+            <location filename="../algorithms/search.py" line="61" />
+            <source>Area of interest (union of its polygons)</source>
+            <translation>Área de interesse (união dos seus polígonos)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="65" />
+            <source>Area of interest as an extent</source>
+            <translation>Área de interesse como extensão</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="68" />
+            <source>Target coverage (% of the area)</source>
+            <translation>Cobertura desejada (% da área)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="71" />
+            <source>Maximum number of scenes (0 = no limit)</source>
+            <translation>Número máximo de cenas (0 = sem limite)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="73" />
+            <source>Chosen scenes</source>
+            <translation>Cenas escolhidas</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="75" />
+            <source>Coverage reached (%)</source>
+            <translation>Cobertura alcançada (%)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="76" />
+            <source>Number of scenes chosen</source>
+            <translation>Número de cenas escolhidas</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="77" />
+            <source>What was chosen, in words</source>
+            <translation>O que foi escolhido, por extenso</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="97" />
+            <source>The AOI layer has no polygon: nothing to cover.</source>
+            <translation>A camada da área de interesse não tem polígono: nada a cobrir.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="100" />
+            <source>Give the area to cover: an AOI layer or an extent.</source>
+            <translation>Indique a área a cobrir: uma camada de área de interesse ou uma extensão.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="105" />
+            <source>The extent and the AOI layer do not overlap: nothing to cover.</source>
+            <translation>A extensão e a camada da área de interesse não se sobrepõem: nada a cobrir.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="138" />
+            <location filename="../algorithms/download.py" line="69" />
+            <location filename="../algorithms/export.py" line="73" />
+            <location filename="../algorithms/mosaic.py" line="51" />
+            <source>INPUT is not a readable layer.</source>
+            <translation>INPUT não é uma camada legível.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="164" />
+            <source>{rows} rows, {scenes} distinct scenes.</source>
+            <translation>{rows} linhas, {scenes} cenas distintas.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="171" />
+            <location filename="../ui/scene_actions.py" line="359" />
+            <location filename="../ui/scene_actions.py" line="362" />
+            <source>Cancelled.</source>
+            <translation>Cancelado.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="177" />
+            <location filename="../algorithms/search.py" line="137" />
+            <source>Could not create the output layer.</source>
+            <translation>Não foi possível criar a camada de saída.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="185" />
+            <source>{scene} (+{added} % of the area, cloud {cloud})</source>
+            <translation>{scene} (+{added} % da área, nuvens {cloud})</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="189" />
+            <source> from {connection}, also in {others}</source>
+            <translation> de {connection}, também em {others}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="31" />
             <source>HTTPS (the catalog's links)</source>
             <translation>HTTPS (os links do catálogo)</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="36" />
+            <location filename="../algorithms/download.py" line="37" />
             <source>Download scenes</source>
             <translation>Baixar cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="39" />
+            <location filename="../algorithms/download.py" line="40" />
             <source>Downloads the scenes of a layer made by “Search scenes” (the selected features only when “Selected features only” is ticked) into &lt;folder&gt;/&lt;collection&gt;/&lt;scene id&gt;/. Parallel, resumable (.part files), checksum-verified; files already downloaded and verified are skipped.
 
 ASSETS: comma-separated asset keys; empty = the whole product for product catalogs, all data assets for STAC.</source>
@@ -33,86 +143,72 @@ ASSETS: comma-separated asset keys; empty = the whole product for product catalo
 ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro para catálogos de produtos, todos os recursos de dados para STAC.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="49" />
-            <location filename="../algorithms/export.py" line="63" />
-            <location filename="../algorithms/mosaic.py" line="38" />
-            <source>Scenes (from Search scenes)</source>
-            <translation>Cenas (de Buscar cenas)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/download.py" line="51" />
+            <location filename="../algorithms/download.py" line="52" />
             <source>Asset keys (comma-separated)</source>
             <translation>Chaves dos recursos (separadas por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="52" />
+            <location filename="../algorithms/download.py" line="53" />
             <source>Output folder</source>
             <translation>Pasta de saída</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="53" />
+            <location filename="../algorithms/download.py" line="54" />
             <source>Unpack product archives</source>
             <translation>Descompactar os arquivos dos produtos</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="54" />
+            <location filename="../algorithms/download.py" line="55" />
             <source>Transfer</source>
             <translation>Transferência</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="56" />
+            <location filename="../algorithms/download.py" line="57" />
             <source>Download report</source>
             <translation>Relatório de download</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="58" />
+            <location filename="../algorithms/download.py" line="59" />
             <source>Folder</source>
             <translation>Pasta</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="68" />
-            <location filename="../algorithms/export.py" line="73" />
-            <location filename="../algorithms/mosaic.py" line="51" />
-            <source>INPUT is not a readable layer.</source>
-            <translation>INPUT não é uma camada legível.</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/download.py" line="75" />
+            <location filename="../algorithms/download.py" line="76" />
             <source>The input layer has no scene to download.</source>
             <translation>A camada de entrada não tem nenhuma cena para baixar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="92" />
+            <location filename="../algorithms/download.py" line="93" />
             <source>{id} has no asset {missing}; it has: {assets}</source>
             <translation>{id} não tem o recurso {missing}; ela tem: {assets}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="102" />
+            <location filename="../algorithms/download.py" line="103" />
             <source>Nothing to download: no scene has the requested assets.</source>
             <translation>Nada para baixar: nenhuma cena tem os recursos pedidos.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="103" />
+            <location filename="../algorithms/download.py" line="104" />
             <source>{count} file(s) to fetch into {folder}</source>
             <translation>{count} arquivo(s) para buscar em {folder}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="136" />
+            <location filename="../algorithms/download.py" line="137" />
             <source>Cancelled: partial files stay as .part and resume on the next run.</source>
             <translation>Cancelado: os arquivos parciais ficam como .part e são retomados na próxima execução.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="150" />
+            <location filename="../algorithms/download.py" line="151" />
             <source>TRANSFER=S3 works with {kinds} connections; {id} comes from “{conn}”.</source>
             <translation>TRANSFER=S3 funciona com conexões {kinds}; {id} vem de “{conn}”.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="187" />
+            <location filename="../algorithms/download.py" line="188" />
             <source>Downloaded {done}, skipped {skipped} (already present), failed {failed}.</source>
             <translation>Baixados: {done}, ignorados: {skipped} (já presentes), com falha: {failed}.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="190" />
+            <location filename="../algorithms/download.py" line="191" />
             <source>Not verified: {unverified} (kept as .unverified: the file never matched its published checksum).</source>
             <translation>Não verificados: {unverified} (mantidos como .unverified: o arquivo nunca correspondeu ao checksum publicado).</translation>
         </message>
@@ -218,128 +314,138 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
             <translation>EO Scene Finder — busca e download de cenas de satélite</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="32" />
+            <location filename="../algorithms/search.py" line="35" />
             <source>Search scenes</source>
             <translation>Buscar cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="36" />
-            <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
+            <location filename="../algorithms/search.py" line="39" />
+            <source>Searches one or several catalogs and writes one polygon per scene and catalog (EPSG:4326) with its id, collection, date, cloud cover, platform, connection, scene_key, assets and full record, so Download, Mosaic, Export and Best coverage can work from the layer alone.
 
-CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
-            <translation>Busca em um catálogo e grava um polígono por cena (EPSG:4326) com seu id, coleção, data, cobertura de nuvens, plataforma, recursos e registro completo, para que Baixar, Mosaico e Exportar funcionem só com a camada.
+CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Several catalogs: separate them with ';' (or ',' when each piece is a catalog on its own); they are searched at the same time, and the same scene found in several of them gives one row per catalog with the same scene_key. A catalog that fails is reported as a warning and the others' rows are kept. Well-known collections are renamed for each catalog (sentinel-2-l2a is SENTINEL-2, product type S2MSI2A, on the Copernicus Data Space). Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results (per catalog). IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
+            <translation>Pesquisa um ou vários catálogos e grava um polígono por cena e por catálogo (EPSG:4326) com o seu id, coleção, data, cobertura de nuvens, plataforma, conexão, scene_key, recursos e registro completo, para que Baixar, Mosaico, Exportar e Melhor cobertura possam trabalhar só a partir da camada.
 
-CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou TIPO+URL?opção=… . As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (por ex. -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados. IDS: identificadores de cenas ou produtos, separados por vírgulas (a única forma de acessar um bucket sem uma área).</translation>
+CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou KIND+URL?option=… . Vários catálogos: separe-os com ';' (ou ',' quando cada parte é um catálogo por si só); eles são pesquisados ao mesmo tempo, e a mesma cena encontrada em vários deles dá uma linha por catálogo com a mesma scene_key. Um catálogo que falha é informado num aviso e as linhas dos outros são mantidas. Coleções conhecidas são renomeadas para cada catálogo (sentinel-2-l2a é SENTINEL-2, tipo de produto S2MSI2A, no Copernicus Data Space). As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (ex.: -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados (por catálogo). IDS: ids de cenas ou produtos, separados por vírgulas (a única forma de entrar num bucket sem área).</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="48" />
+            <location filename="../algorithms/search.py" line="56" />
             <location filename="../ui/results_model.py" line="59" />
-            <location filename="../ui/search_panel.py" line="74" />
+            <location filename="../ui/search_panel.py" line="94" />
             <source>Connection</source>
             <translation>Conexão</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="49" />
+            <location filename="../algorithms/search.py" line="57" />
             <source>Collections (comma-separated)</source>
             <translation>Coleções (separadas por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="51" />
+            <location filename="../algorithms/search.py" line="59" />
             <source>Extent</source>
             <translation>Extensão</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="53" />
-            <source>Area of interest (union of its polygons)</source>
-            <translation>Área de interesse (união dos seus polígonos)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/search.py" line="54" />
+            <location filename="../algorithms/search.py" line="62" />
             <source>Start (date or ISO datetime)</source>
             <translation>Início (data ou data-hora ISO)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="55" />
+            <location filename="../algorithms/search.py" line="63" />
             <source>End (inclusive)</source>
             <translation>Fim (inclusivo)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="57" />
+            <location filename="../algorithms/search.py" line="65" />
             <source>Maximum cloud cover (%)</source>
             <translation>Cobertura máxima de nuvens (%)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="59" />
+            <location filename="../algorithms/search.py" line="67" />
             <source>CQL2 filter</source>
             <translation>Filtro CQL2</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="60" />
+            <location filename="../algorithms/search.py" line="68" />
             <source>Sort by</source>
             <translation>Ordenar por</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="61" />
+            <location filename="../algorithms/search.py" line="69" />
             <source>Scene ids (comma-separated)</source>
             <translation>Identificadores das cenas (separados por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="62" />
+            <location filename="../algorithms/search.py" line="70" />
             <source>Maximum number of scenes (0 = all)</source>
             <translation>Número máximo de cenas (0 = todas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="65" />
+            <location filename="../algorithms/search.py" line="73" />
             <source>Scenes</source>
             <translation>Cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="66" />
+            <location filename="../algorithms/search.py" line="74" />
             <source>Number of scenes</source>
             <translation>Número de cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="85" />
+            <location filename="../algorithms/search.py" line="93" />
             <source>The AOI layer has no polygon: nothing to search in.</source>
             <translation>A camada da área de interesse não tem polígono: nada onde buscar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="93" />
+            <location filename="../algorithms/search.py" line="101" />
             <source>The extent and the AOI layer do not overlap: nothing to search in.</source>
             <translation>A extensão e a camada da área de interesse não se sobrepõem: nada onde buscar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="99" />
+            <location filename="../algorithms/search.py" line="107" />
             <source>CONNECTION is empty: give a preset id, a saved connection or a URL.</source>
             <translation>CONNECTION está vazio: informe o id de uma predefinição, uma conexão salva ou uma URL.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="125" />
-            <source>Could not create the output layer.</source>
-            <translation>Não foi possível criar a camada de saída.</translation>
+            <location filename="../algorithms/search.py" line="149" />
+            <source>{connection}: {error}</source>
+            <translation>{connection}: {error}</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="132" />
-            <source>Cancelled after {count} scenes.</source>
-            <translation>Cancelado após {count} cenas.</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/search.py" line="143" />
+            <location filename="../algorithms/search.py" line="172" />
             <source>{count} scenes so far (more pages follow)</source>
             <translation>{count} cenas até agora (mais páginas a seguir)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="144" />
+            <location filename="../algorithms/search.py" line="173" />
             <source>{count} scenes so far</source>
             <translation>{count} cenas até agora</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="148" />
+            <location filename="../algorithms/search.py" line="177" />
             <source>Stopped at LIMIT={limit}; the catalog has more scenes.</source>
             <translation>Parou em LIMIT={limit}; o catálogo tem mais cenas.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="154" />
+            <location filename="../algorithms/search.py" line="184" />
+            <source>{connection} failed: {error} (the other catalogs' scenes are kept)</source>
+            <translation>{connection} falhou: {error} (as cenas dos outros catálogos são mantidas)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="193" />
+            <source>Every catalog failed: {errors}</source>
+            <translation>Todos os catálogos falharam: {errors}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="197" />
+            <source>Cancelled after {count} scenes.</source>
+            <translation>Cancelado após {count} cenas.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="199" />
+            <source>Scenes per catalog: {counts}</source>
+            <translation>Cenas por catálogo: {counts}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="201" />
             <source>Found {count} scenes.</source>
             <translation>{count} cenas encontradas.</translation>
         </message>
@@ -362,7 +468,7 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
         </message>
         <message>
             <location filename="../plugin.py" line="66" />
-            <location filename="../ui/dock.py" line="567" />
+            <location filename="../ui/dock.py" line="682" />
             <source>EO Scene Finder</source>
             <translation>EO Scene Finder</translation>
         </message>
@@ -666,7 +772,7 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
         </message>
         <message>
             <location filename="../tasks/download_task.py" line="171" />
-            <location filename="../ui/downloads_widget.py" line="525" />
+            <location filename="../ui/downloads_widget.py" line="528" />
             <source>{duration_text} left</source>
             <translation>{duration_text} restantes</translation>
         </message>
@@ -1076,7 +1182,7 @@ O tipo “{kind}” não está disponível nesta versão: a conexão é mantida 
         </message>
         <message>
             <location filename="../ui/coverage_widget.py" line="86" />
-            <location filename="../ui/dock.py" line="131" />
+            <location filename="../ui/dock.py" line="136" />
             <location filename="../ui/scene_panel.py" line="85" />
             <source>Download</source>
             <translation>Baixar</translation>
@@ -1144,172 +1250,203 @@ Enter the 6-digit code of your authenticator app to log in again:</source>
 Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de novo:</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="98" />
-            <location filename="../ui/search_panel.py" line="193" />
+            <location filename="../ui/dock.py" line="100" />
+            <location filename="../ui/search_panel.py" line="213" />
             <source>Search</source>
             <translation>Buscar</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="126" />
+            <location filename="../ui/dock.py" line="131" />
             <source>Filter results by text</source>
             <translation>Filtrar resultados por texto</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="127" />
+            <location filename="../ui/dock.py" line="132" />
             <location filename="../ui/scene_panel.py" line="82" />
             <source>Add to map</source>
             <translation>Adicionar ao mapa</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="129" />
+            <location filename="../ui/dock.py" line="134" />
             <source>Stream the selected scenes' imagery (COG) without downloading</source>
             <translation>Exibir por streaming as imagens (COG) das cenas selecionadas, sem baixar</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="137" />
+            <location filename="../ui/dock.py" line="142" />
             <source>Best coverage of the area, source preference</source>
             <translation>Melhor cobertura da área, preferência de fonte</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="202" />
+            <location filename="../ui/dock.py" line="213" />
             <source>Scene</source>
             <translation>Cena</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="211" />
+            <location filename="../ui/dock.py" line="222" />
             <source>Downloads</source>
             <translation>Downloads</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="244" />
-            <location filename="../ui/dock.py" line="280" />
+            <location filename="../ui/dock.py" line="255" />
+            <location filename="../ui/dock.py" line="291" />
             <source>Could not read saved connections: {err}</source>
             <translation>Não foi possível ler as conexões salvas: {err}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="316" />
+            <location filename="../ui/dock.py" line="327" />
             <source>Loading collections of {cid}…</source>
             <translation>Carregando as coleções de {cid}…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="323" />
+            <location filename="../ui/dock.py" line="334" />
             <source>EO Scene Finder: collections of {cid}</source>
             <translation>EO Scene Finder: coleções de {cid}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="331" />
+            <location filename="../ui/dock.py" line="342" />
             <source>Loading collections failed</source>
             <translation>Falha ao carregar as coleções</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="335" />
+            <location filename="../ui/dock.py" line="346" />
             <source>{count} collections on {cid}.</source>
             <translation>{count} coleções em {cid}.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="354" />
+            <location filename="../ui/dock.py" line="365" />
             <source>EO Scene Finder: queryables of {cid}</source>
             <translation>EO Scene Finder: atributos consultáveis de {cid}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="375" />
+            <location filename="../ui/dock.py" line="388" />
             <source>Choose a connection first.</source>
             <translation>Escolha uma conexão primeiro.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="408" />
+            <location filename="../ui/dock.py" line="441" />
+            <source>all collections</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="442" />
+            <source>Also searching: {catalogs}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="443" />
+            <source>Each other catalog is searched with the equivalent of the collections checked here (an id it has no equivalent for is searched as it is).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="451" />
+            <location filename="../ui/search_panel.py" line="224" />
+            <source>One row per scene with the catalogs that hold it; off: one row per catalog</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="452" />
+            <source>Check other catalogs (+) to search several at once: the same scene is then grouped</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="476" />
+            <source>{label}: {message}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="504" />
             <source>{count} scenes; {name} is on the map.</source>
             <translation>{count} cenas; {name} está no mapa.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="498" />
+            <location filename="../ui/dock.py" line="606" />
             <source>Zoom to scene</source>
             <translation>Aproximar para a cena</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="499" />
+            <location filename="../ui/dock.py" line="607" />
             <source>Add {scenes} scene(s) to map</source>
             <translation>Adicionar {scenes} cena(s) ao mapa</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="500" />
+            <location filename="../ui/dock.py" line="608" />
             <source>Download {scenes} scene(s)</source>
             <translation>Baixar {scenes} cena(s)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="501" />
+            <location filename="../ui/dock.py" line="609" />
             <source>Copy scene id(s)</source>
             <translation>Copiar id(s) da(s) cena(s)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="510" />
+            <location filename="../ui/dock.py" line="618" />
             <source>Best coverage…</source>
             <translation>Melhor cobertura…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="511" />
+            <location filename="../ui/dock.py" line="620" />
             <source>Source preference…</source>
             <translation>Preferência de fonte…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="539" />
+            <location filename="../ui/dock.py" line="654" />
             <source>Download to folder</source>
             <translation>Baixar para a pasta</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="581" />
+            <location filename="../ui/dock.py" line="696" />
             <source>{count} scenes.</source>
             <translation>{count} cenas.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="587" />
+            <location filename="../ui/dock.py" line="702" />
             <source>{shown} of {count} scenes, {first} to {last} (double-click the timeline for every date).</source>
             <translation>{shown} de {count} cenas, de {first} a {last} (clique duas vezes na linha do tempo para ver todas as datas).</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="602" />
+            <location filename="../ui/dock.py" line="717" />
             <location filename="../ui/results_model.py" line="58" />
             <source>Cloud %</source>
             <translation>Nuvens %</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="625" />
+            <location filename="../ui/dock.py" line="740" />
             <source>Reset columns</source>
             <translation>Restaurar colunas</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="658" />
+            <location filename="../ui/dock.py" line="773" />
             <source>The map is empty: add a basemap?</source>
             <translation>O mapa está vazio: adicionar um mapa base?</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="662" />
+            <location filename="../ui/dock.py" line="777" />
             <source>Countries</source>
             <translation>Países</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="662" />
+            <location filename="../ui/dock.py" line="777" />
             <source>Natural Earth country borders, bundled: works offline</source>
             <translation>Fronteiras dos países Natural Earth, incluídas no complemento: funciona offline</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="663" />
+            <location filename="../ui/dock.py" line="778" />
             <source>OpenStreetMap tiles (needs the internet)</source>
             <translation>Tiles do OpenStreetMap (precisa de internet)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="672" />
+            <location filename="../ui/dock.py" line="787" />
             <source>Not now</source>
             <translation>Agora não</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="696" />
+            <location filename="../ui/dock.py" line="811" />
             <source>The basemap could not be opened.</source>
             <translation>Não foi possível abrir o mapa base.</translation>
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="67" />
-            <location filename="../ui/downloads_widget.py" line="508" />
+            <location filename="../ui/downloads_widget.py" line="511" />
             <source>downloading</source>
             <translation>baixando</translation>
         </message>
@@ -1330,7 +1467,7 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="74" />
-            <location filename="../ui/downloads_widget.py" line="508" />
+            <location filename="../ui/downloads_widget.py" line="511" />
             <source>done</source>
             <translation>concluído</translation>
         </message>
@@ -1366,13 +1503,13 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="85" />
-            <location filename="../ui/downloads_widget.py" line="511" />
+            <location filename="../ui/downloads_widget.py" line="514" />
             <source>cancelled</source>
             <translation>cancelado</translation>
         </message>
         <message>
             <location filename="../ui/downloads_widget.py" line="86" />
-            <location filename="../ui/downloads_widget.py" line="508" />
+            <location filename="../ui/downloads_widget.py" line="511" />
             <source>queued</source>
             <translation>na fila</translation>
         </message>
@@ -1407,108 +1544,108 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>Arquivo</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="306" />
-            <location filename="../ui/downloads_widget.py" line="501" />
+            <location filename="../ui/downloads_widget.py" line="309" />
+            <location filename="../ui/downloads_widget.py" line="504" />
             <source>No downloads yet.</source>
             <translation>Nenhum download ainda.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="309" />
+            <location filename="../ui/downloads_widget.py" line="312" />
             <source>Cancel selected</source>
             <translation>Cancelar selecionados</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="310" />
+            <location filename="../ui/downloads_widget.py" line="313" />
             <source>Cancel all</source>
             <translation>Cancelar todos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="311" />
+            <location filename="../ui/downloads_widget.py" line="314" />
             <source>Clear finished</source>
             <translation>Limpar concluídos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="312" />
+            <location filename="../ui/downloads_widget.py" line="315" />
             <source>Open folder</source>
             <translation>Abrir pasta</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="313" />
+            <location filename="../ui/downloads_widget.py" line="316" />
             <source>Unpack archives</source>
             <translation>Descompactar arquivos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="315" />
+            <location filename="../ui/downloads_widget.py" line="318" />
             <source>Extract product archives (.zip) next to them once verified</source>
             <translation>Extrair os arquivos dos produtos (.zip) ao lado deles depois de verificados</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="316" />
+            <location filename="../ui/downloads_widget.py" line="319" />
             <source>Stop the selected downloads; partial files are kept and resume next time</source>
             <translation>Parar os downloads selecionados; os arquivos parciais são mantidos e retomados da próxima vez</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="318" />
+            <location filename="../ui/downloads_widget.py" line="321" />
             <source>Stop every running download; partial files are kept</source>
             <translation>Parar todos os downloads em andamento; os arquivos parciais são mantidos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="374" />
+            <location filename="../ui/downloads_widget.py" line="377" />
             <source>Resume</source>
             <translation>Retomar</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="377" />
+            <location filename="../ui/downloads_widget.py" line="380" />
             <source>Forget</source>
             <translation>Esquecer</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="379" />
+            <location filename="../ui/downloads_widget.py" line="382" />
             <source>Do not resume them (their partial files stay in the folder)</source>
             <translation>Não retomá-los (os arquivos parciais permanecem na pasta)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="385" />
+            <location filename="../ui/downloads_widget.py" line="388" />
             <source>Downloads of {count} scene(s) were interrupted when QGIS last closed; they resume where they stopped.</source>
             <translation>Os downloads de {count} cena(s) foram interrompidos quando o QGIS foi fechado pela última vez; eles continuam de onde pararam.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="415" />
+            <location filename="../ui/downloads_widget.py" line="418" />
             <source>Resuming {label}</source>
             <translation>Retomando {label}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="447" />
+            <location filename="../ui/downloads_widget.py" line="450" />
             <source>Downloading {count} scenes</source>
             <translation>Baixando {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="448" />
+            <location filename="../ui/downloads_widget.py" line="451" />
             <source>Downloading {scene}</source>
             <translation>Baixando {scene}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="499" />
+            <location filename="../ui/downloads_widget.py" line="502" />
             <source>Not downloaded: {problems}</source>
             <translation>Não baixado: {problems}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="509" />
+            <location filename="../ui/downloads_widget.py" line="512" />
             <source>already present</source>
             <translation>já presente</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="509" />
+            <location filename="../ui/downloads_widget.py" line="512" />
             <source>not verified</source>
             <translation>não verificado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="509" />
+            <location filename="../ui/downloads_widget.py" line="512" />
             <source>failed</source>
             <translation>falhou</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="510" />
+            <location filename="../ui/downloads_widget.py" line="513" />
             <source>offline</source>
             <translation>offline</translation>
         </message>
@@ -1516,6 +1653,16 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <location filename="../ui/footprints.py" line="23" />
             <source>Scene footprints</source>
             <translation>Contornos das cenas</translation>
+        </message>
+        <message>
+            <location filename="../ui/grouped_model.py" line="60" />
+            <source>Sources</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/grouped_model.py" line="70" />
+            <source>{count} sources</source>
+            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../ui/results_model.py" line="58" />
@@ -1544,129 +1691,123 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         </message>
         <message>
             <location filename="../ui/results_model.py" line="121" />
-            <location filename="../ui/scene_panel.py" line="113" />
+            <location filename="../ui/scene_panel.py" line="116" />
             <source>Scene key: {key}</source>
             <translation>Chave da cena: {key}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="83" />
+            <location filename="../ui/scene_actions.py" line="91" />
             <source>Source: by your preference.</source>
             <translation>Fonte: pela sua preferência.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="93" />
+            <location filename="../ui/scene_actions.py" line="101" />
             <source>Use source</source>
             <translation>Usar a fonte</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="95" />
+            <location filename="../ui/scene_actions.py" line="103" />
             <source>Automatic (by preference)</source>
             <translation>Automática (pela preferência)</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="113" />
+            <location filename="../ui/scene_actions.py" line="121" />
             <source>Sources are chosen by: {rule}.</source>
             <translation>As fontes são escolhidas por: {rule}.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="144" />
+            <location filename="../ui/scene_actions.py" line="152" />
             <source>{id} has no Cloud Optimized GeoTIFF asset to stream.</source>
             <translation>{id} não tem recurso Cloud Optimized GeoTIFF para exibir por streaming.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="145" />
+            <location filename="../ui/scene_actions.py" line="153" />
             <source>The chosen source of {id} has no asset “{key}”.</source>
             <translation>A fonte escolhida de {id} não tem o asset “{key}”.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="150" />
+            <location filename="../ui/scene_actions.py" line="158" />
             <source>EO Scene Finder: open {id} {key}</source>
             <translation>EO Scene Finder: abrindo {id} {key}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="157" />
+            <location filename="../ui/scene_actions.py" line="165" />
             <source>Could not add {id} {key}</source>
             <translation>Não foi possível adicionar {id} {key}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="165" />
+            <location filename="../ui/scene_actions.py" line="173" />
             <source>Added {name} to the map from {source} ({first} failed).</source>
             <translation>{name} adicionado ao mapa a partir de {source} ({first} falhou).</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="168" />
+            <location filename="../ui/scene_actions.py" line="176" />
             <source>Added {name} to the map.</source>
             <translation>{name} adicionada ao mapa.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="204" />
+            <location filename="../ui/scene_actions.py" line="212" />
             <source>nothing could be downloaded</source>
             <translation>nada pôde ser baixado</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="205" />
+            <location filename="../ui/scene_actions.py" line="213" />
             <source>{source} failed ({reason}): trying {next}</source>
             <translation>{source} falhou ({reason}): tentando {next}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="232" />
+            <location filename="../ui/scene_actions.py" line="251" />
             <source>Best coverage needs an area of interest: draw one (or take the map extent) and search, then try again.</source>
             <translation>A melhor cobertura precisa de uma área de interesse: desenhe uma (ou use a extensão do mapa) e pesquise, depois tente de novo.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="237" />
+            <location filename="../ui/scene_actions.py" line="256" />
             <source>Best coverage needs search results with footprints: search first.</source>
             <translation>A melhor cobertura precisa de resultados com footprints: pesquise primeiro.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="260" />
+            <location filename="../ui/scene_actions.py" line="279" />
             <source>EO Scene Finder: best coverage</source>
             <translation>EO Scene Finder: melhor cobertura</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="264" />
+            <location filename="../ui/scene_actions.py" line="283" />
             <source>Choosing the scenes that cover the area…</source>
             <translation>Escolhendo as cenas que cobrem a área…</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="314" />
+            <location filename="../ui/scene_actions.py" line="334" />
             <source>No mosaic: {ids} has no Cloud Optimized GeoTIFF to stream.</source>
             <translation>Sem mosaico: {ids} não tem Cloud Optimized GeoTIFF para transmitir.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="315" />
+            <location filename="../ui/scene_actions.py" line="335" />
             <source>Run Best coverage first.</source>
             <translation>Execute Melhor cobertura primeiro.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="318" />
+            <location filename="../ui/scene_actions.py" line="338" />
             <source>Mosaic of {count} scenes · {asset}</source>
             <translation>Mosaico de {count} cenas · {asset}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="339" />
-            <location filename="../ui/scene_actions.py" line="342" />
-            <source>Cancelled.</source>
-            <translation>Cancelado.</translation>
-        </message>
-        <message>
-            <location filename="../ui/scene_actions.py" line="345" />
+            <location filename="../ui/scene_actions.py" line="365" />
             <source>EO Scene Finder: mosaic of {count} scenes</source>
             <translation>EO Scene Finder: mosaico de {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="349" />
+            <location filename="../ui/scene_actions.py" line="369" />
             <source>Added {name} to the map (streamed).</source>
             <translation>{name} adicionado ao mapa (transmitido).</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="351" />
+            <location filename="../ui/scene_actions.py" line="371" />
             <source>Could not build the mosaic</source>
             <translation>Não foi possível montar o mosaico</translation>
         </message>
         <message>
             <location filename="../ui/scene_panel.py" line="55" />
-            <location filename="../ui/scene_panel.py" line="111" />
+            <location filename="../ui/scene_panel.py" line="114" />
             <source>Select a scene in the results.</source>
             <translation>Selecione uma cena nos resultados.</translation>
         </message>
@@ -1711,114 +1852,175 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>Valor</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="114" />
+            <location filename="../ui/scene_panel.py" line="99" />
+            <source>Source</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="117" />
             <source>cloud {cloud:.1f} %</source>
             <translation>nuvens {cloud:.1f} %</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="146" />
+            <location filename="../ui/scene_panel.py" line="136" />
+            <source>Sources: {names}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="156" />
             <source>No quicklook</source>
             <translation>Sem pré-visualização</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="152" />
+            <location filename="../ui/scene_panel.py" line="162" />
             <source>Loading quicklook…</source>
             <translation>Carregando a pré-visualização…</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="160" />
+            <location filename="../ui/scene_panel.py" line="170" />
             <source>EO Scene Finder: quicklook {id}</source>
             <translation>EO Scene Finder: pré-visualização de {id}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="168" />
+            <location filename="../ui/scene_panel.py" line="178" />
             <source>Quicklook unavailable: {reason}</source>
             <translation>Pré-visualização indisponível: {reason}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="169" />
+            <location filename="../ui/scene_panel.py" line="179" />
             <source>Quicklook unavailable</source>
             <translation>Pré-visualização indisponível</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="175" />
+            <location filename="../ui/scene_panel.py" line="185" />
             <source>Quicklook is not an image</source>
             <translation>A pré-visualização não é uma imagem</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="204" />
+            <location filename="../ui/scene_panel.py" line="214" />
             <source>Copied the link of {asset} (unsigned; streaming signs it on use).</source>
             <translation>Link de {asset} copiado (sem assinatura; o streaming o assina ao usar).</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="82" />
+            <location filename="../ui/search_controller.py" line="105" />
             <source>EO Scene Finder: search {label}</source>
             <translation>EO Scene Finder: busca em {label}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="88" />
+            <location filename="../ui/search_controller.py" line="112" />
             <source>Searching {label}…</source>
             <translation>Buscando em {label}…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="143" />
+            <location filename="../ui/search_controller.py" line="174" />
             <source> — more are loading…</source>
             <translation> — mais cenas chegando…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="145" />
+            <location filename="../ui/search_controller.py" line="176" />
             <source>{count} scenes{details}</source>
             <translation>{count} cenas{details}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="163" />
+            <location filename="../ui/search_controller.py" line="193" />
             <source>{received} of {total} scenes</source>
             <translation>{received} de {total} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="192" />
+            <location filename="../ui/search_controller.py" line="234" />
             <source>Search failed after {count} scenes</source>
             <translation>A busca falhou após {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="193" />
+            <location filename="../ui/search_controller.py" line="235" />
             <source>Search failed</source>
             <translation>A busca falhou</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="197" />
+            <location filename="../ui/search_controller.py" line="239" />
             <source>Search cancelled: {count} scenes (more exist on the server)</source>
             <translation>Busca cancelada: {count} cenas (há mais no servidor)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="198" />
+            <location filename="../ui/search_controller.py" line="240" />
             <source>Search cancelled: {count} scenes</source>
             <translation>Busca cancelada: {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="202" />
+            <location filename="../ui/search_controller.py" line="244" />
             <source> (stopped at your cap of {limit}; more exist on the server)</source>
             <translation> (parou no seu limite de {limit}; há mais no servidor)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="204" />
+            <location filename="../ui/search_controller.py" line="246" />
             <source> of {matched} matching</source>
             <translation> de {matched} correspondentes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="212" />
+            <location filename="../ui/search_controller.py" line="254" />
             <source> — {count} document(s) could not be read</source>
             <translation> — {count} documento(s) não puderam ser lidos</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="214" />
+            <location filename="../ui/search_controller.py" line="256" />
             <source>{count} scenes{details}.</source>
             <translation>{count} cenas{details}.</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="215" />
+            <location filename="../ui/search_controller.py" line="257" />
             <source>No scene matches these filters.</source>
             <translation>Nenhuma cena corresponde a estes filtros.</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="271" />
+            <source>{label} {count}…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="273" />
+            <location filename="../ui/search_controller.py" line="312" />
+            <source>{label} failed: {message}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="276" />
+            <source>{label} {count} (cancelled)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="278" />
+            <source>{label} {count} ✓</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="297" />
+            <source>Search cancelled: {count} scenes from {catalogs} catalogs</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="299" />
+            <source>{count} scenes from {catalogs} catalogs</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="301" />
+            <source> ({failed} failed: {names})</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="313" />
+            <source> (cancelled)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="315" />
+            <source> (capped)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="316" />
+            <source>{label} {count} ✓{tail}</source>
+            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="25" />
@@ -1841,216 +2043,236 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>Ordem do servidor</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="70" />
+            <location filename="../ui/search_panel.py" line="73" />
             <source>Manage connections</source>
             <translation>Gerenciar conexões</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="80" />
+            <location filename="../ui/search_panel.py" line="79" />
+            <source>Search other catalogs at the same time</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="100" />
             <source>Filter collections (Enter searches the server)</source>
             <translation>Filtrar coleções (Enter busca no servidor)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="85" />
+            <location filename="../ui/search_panel.py" line="105" />
             <source>Reload the collections</source>
             <translation>Recarregar as coleções</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="97" />
+            <location filename="../ui/search_panel.py" line="117" />
             <source>Collections</source>
             <translation>Coleções</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="102" />
+            <location filename="../ui/search_panel.py" line="122" />
             <source>Draw a rectangle on the map</source>
             <translation>Desenhar um retângulo no mapa</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="103" />
+            <location filename="../ui/search_panel.py" line="123" />
             <source>Draw a polygon (right-click or double-click to finish)</source>
             <translation>Desenhar um polígono (clique com o botão direito ou clique duplo para terminar)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="104" />
+            <location filename="../ui/search_panel.py" line="124" />
             <source>Map</source>
             <translation>Mapa</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="104" />
+            <location filename="../ui/search_panel.py" line="124" />
             <source>Use the current map extent</source>
             <translation>Usar a extensão atual do mapa</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="105" />
+            <location filename="../ui/search_panel.py" line="125" />
             <source>Layer</source>
             <translation>Camada</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="105" />
+            <location filename="../ui/search_panel.py" line="125" />
             <source>Use the extent of the active layer</source>
             <translation>Usar a extensão da camada ativa</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="106" />
+            <location filename="../ui/search_panel.py" line="126" />
             <source>Selected</source>
             <translation>Seleção</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="106" />
+            <location filename="../ui/search_panel.py" line="126" />
             <source>Use the selected features of the active layer (their union)</source>
             <translation>Usar as feições selecionadas da camada ativa (a união delas)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="108" />
+            <location filename="../ui/search_panel.py" line="128" />
             <source>Clear the area of interest (search everywhere)</source>
             <translation>Limpar a área de interesse (buscar em todo lugar)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="119" />
-            <location filename="../ui/search_panel.py" line="447" />
+            <location filename="../ui/search_panel.py" line="139" />
+            <location filename="../ui/search_panel.py" line="537" />
             <source>No area: the whole world</source>
             <translation>Sem área: o mundo inteiro</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="122" />
-            <location filename="../ui/search_panel.py" line="450" />
+            <location filename="../ui/search_panel.py" line="142" />
+            <location filename="../ui/search_panel.py" line="540" />
             <source>Area</source>
             <translation>Área</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="126" />
+            <location filename="../ui/search_panel.py" line="146" />
             <source>Filter by acquisition date (end date included)</source>
             <translation>Filtrar pela data de aquisição (data final incluída)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="144" />
+            <location filename="../ui/search_panel.py" line="164" />
             <source>Dates</source>
             <translation>Datas</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="157" />
+            <location filename="../ui/search_panel.py" line="177" />
             <source>Max cloud</source>
             <translation>Nuvens máx.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="161" />
+            <location filename="../ui/search_panel.py" line="181" />
             <source>CQL2, e.g. platform = 'landsat-8' AND view:sun_elevation &gt; 30</source>
             <translation>CQL2, por ex. platform = 'landsat-8' AND view:sun_elevation &gt; 30</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="165" />
+            <location filename="../ui/search_panel.py" line="185" />
             <source>Filter</source>
             <translation>Filtro</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="168" />
+            <location filename="../ui/search_panel.py" line="188" />
             <source>Attributes</source>
             <translation>Atributos</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="185" />
+            <location filename="../ui/search_panel.py" line="205" />
             <source>all</source>
             <translation>todas</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="186" />
+            <location filename="../ui/search_panel.py" line="206" />
             <source>At most this many scenes (0 = all)</source>
             <translation>No máximo este número de cenas (0 = todas)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="188" />
+            <location filename="../ui/search_panel.py" line="208" />
             <source>max</source>
             <translation>máx.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="190" />
+            <location filename="../ui/search_panel.py" line="210" />
             <source>Sort</source>
             <translation>Ordem</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="197" />
+            <location filename="../ui/search_panel.py" line="217" />
             <source>Cancel</source>
             <translation>Cancelar</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="209" />
+            <location filename="../ui/search_panel.py" line="223" />
+            <source>Group same scenes</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="237" />
             <source>Details…</source>
             <translation>Detalhes…</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="285" />
+            <location filename="../ui/search_panel.py" line="311" />
+            <source>Also search:</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="332" />
+            <source>+{count}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="367" />
             <source>Properties you can filter on: {names}</source>
             <translation>Propriedades para filtrar: {names}</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="391" />
-            <location filename="../ui/search_panel.py" line="398" />
-            <location filename="../ui/search_panel.py" line="454" />
+            <location filename="../ui/search_panel.py" line="481" />
+            <location filename="../ui/search_panel.py" line="488" />
+            <location filename="../ui/search_panel.py" line="544" />
             <source>any</source>
             <translation>qualquer</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="398" />
+            <location filename="../ui/search_panel.py" line="488" />
             <source>any (a number)</source>
             <translation>qualquer (um número)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="433" />
+            <location filename="../ui/search_panel.py" line="523" />
             <source>Select a layer in the Layers panel first.</source>
             <translation>Selecione primeiro uma camada no painel Camadas.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="440" />
+            <location filename="../ui/search_panel.py" line="530" />
             <source>Select a vector layer with selected polygons first.</source>
             <translation>Selecione primeiro uma camada vetorial com polígonos selecionados.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="443" />
+            <location filename="../ui/search_panel.py" line="533" />
             <source>“{name}” has no selected polygon features.</source>
             <translation>“{name}” não tem polígonos selecionados.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="449" />
+            <location filename="../ui/search_panel.py" line="539" />
             <source>{area} · {km2:,.0f} km²</source>
             <translation>{area} · {km2:,.0f} km²</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="454" />
+            <location filename="../ui/search_panel.py" line="544" />
             <source>≤ {value} %</source>
             <translation>≤ {value} %</translation>
         </message>
         <message>
-            <location filename="../ui/source_choice.py" line="112" />
+            <location filename="../ui/source_choice.py" line="94" />
             <source>Source: {connection} (you chose it for this scene)</source>
             <translation>Fonte: {connection} (escolhida por você para esta cena)</translation>
         </message>
         <message>
-            <location filename="../ui/source_choice.py" line="114" />
+            <location filename="../ui/source_choice.py" line="96" />
             <source>Source: {why}</source>
             <translation>Fonte: {why}</translation>
         </message>
         <message>
-            <location filename="../ui/source_choice.py" line="122" />
+            <location filename="../ui/source_choice.py" line="104" />
             <source>Source preference</source>
             <translation>Preferência de fonte</translation>
         </message>
         <message>
-            <location filename="../ui/source_choice.py" line="125" />
+            <location filename="../ui/source_choice.py" line="107" />
             <source>When a scene is in several catalogs, Add to map and Download use the source that wins on the first criterion below, then the next one… If it fails, the next source is tried.</source>
             <translation>Quando uma cena está em vários catálogos, Adicionar ao mapa e Baixar usam a fonte que vence no primeiro critério abaixo, depois no seguinte… Se ela falhar, a fonte seguinte é tentada.</translation>
         </message>
         <message>
-            <location filename="../ui/source_choice.py" line="138" />
+            <location filename="../ui/source_choice.py" line="120" />
             <source>Up</source>
             <translation>Subir</translation>
         </message>
         <message>
-            <location filename="../ui/source_choice.py" line="141" />
+            <location filename="../ui/source_choice.py" line="123" />
             <source>Down</source>
             <translation>Descer</translation>
         </message>
         <message>
-            <location filename="../ui/source_choice.py" line="144" />
+            <location filename="../ui/source_choice.py" line="126" />
             <source>Default</source>
             <translation>Padrão</translation>
         </message>
@@ -2060,33 +2282,41 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>EO Scene Finder: miniatura de {id}</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="92" />
+            <location filename="../ui/timeline.py" line="94" />
             <source>Scenes over time. Drag to keep one period in the table and on the map; double-click to show every date again.</source>
             <translation>Cenas ao longo do tempo. Arraste para manter um período na tabela e no mapa; clique duas vezes para mostrar todas as datas de novo.</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="165" />
+            <location filename="../ui/timeline.py" line="181" />
             <source>Scenes over time appear here</source>
             <translation>A distribuição das cenas no tempo aparece aqui</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="197" />
+            <location filename="../ui/timeline.py" line="213" />
             <source>{count} scenes per month</source>
             <translation>{count} cenas por mês</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="199" />
+            <location filename="../ui/timeline.py" line="215" />
             <source>{count} scenes per week</source>
             <translation>{count} cenas por semana</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="200" />
+            <location filename="../ui/timeline.py" line="216" />
             <source>{count} scenes per day</source>
             <translation>{count} cenas por dia</translation>
         </message>
         <message>
             <source>GDAL could not open {scene_id} {asset_key}: {err}</source>
             <translation type="vanished">O GDAL não conseguiu abrir {scene_id} {asset_key}: {err}</translation>
+        </message>
+        <message>
+            <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
+
+CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
+            <translation type="vanished">Busca em um catálogo e grava um polígono por cena (EPSG:4326) com seu id, coleção, data, cobertura de nuvens, plataforma, recursos e registro completo, para que Baixar, Mosaico e Exportar funcionem só com a camada.
+
+CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou TIPO+URL?opção=… . As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (por ex. -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados. IDS: identificadores de cenas ou produtos, separados por vírgulas (a única forma de acessar um bucket sem uma área).</translation>
         </message>
         <message>
             <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.

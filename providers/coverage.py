@@ -196,18 +196,6 @@ def _greedy(pieces: List[_Piece], aoi_geom, aoi_area: float, target: float, max_
     return best[1]
 
 
-def _new_area(piece: _Piece, chosen: List[_Piece]) -> float:
-    """The part of ``piece`` no chosen piece covers yet (only the chosen pieces whose boxes meet
-    it are united: a small geometry, however many scenes are chosen)."""
-    from shapely.ops import unary_union
-
-    w, s, e, n = piece.bounds
-    near = [c.geom for c in chosen if c.bounds[0] < e and c.bounds[2] > w and c.bounds[1] < n and c.bounds[3] > s]
-    if not near:
-        return piece.area
-    return piece.geom.difference(near[0] if len(near) == 1 else unary_union(near)).area
-
-
 def _greedy_once(pieces: List[_Piece], aoi_area: float, target: float, max_scenes: Optional[int],
                  cancel: Optional[Callable[[], bool]], weighted: bool, seed: Optional[_Piece] = None
                  ) -> Tuple[List[_Piece], float, Dict[str, float]]:
@@ -226,6 +214,7 @@ def _greedy_once(pieces: List[_Piece], aoi_area: float, target: float, max_scene
     # heap of (-score, cloud, order, number of picks when the score was computed, new area then, piece)
     heap = [(-(p.area * weight(p)), p.cloud, n, 0, p.area, p) for n, p in enumerate(pieces) if p is not seed]
     heapq.heapify(heap)
+    rest: Dict[int, Any] = {}   # order -> what is left of that piece after the picks it has seen
     goal = (target - TOLERANCE) * aoi_area
     while heap and covered_area < goal:
         if max_scenes and len(chosen) >= max_scenes:
@@ -235,10 +224,16 @@ def _greedy_once(pieces: List[_Piece], aoi_area: float, target: float, max_scene
         _neg, cloud, n, seen, gain, piece = heapq.heappop(heap)
         if seen != len(chosen):
             w, s, e, nn = piece.bounds
-            if any(c.bounds[0] < e and c.bounds[2] > w and c.bounds[1] < nn and c.bounds[3] > s
-                   for c in chosen[seen:]):
-                # a pick since then overlaps it: its new area shrank, its score is only a bound
-                gain = _new_area(piece, chosen)
+            since = [c for c in chosen[seen:]
+                     if c.bounds[0] < e and c.bounds[2] > w and c.bounds[1] < nn and c.bounds[3] > s]
+            if since:
+                # picks since then overlap it: its new area shrank, its score was only a bound;
+                # what is left of it is kept, so each pick is subtracted from it once
+                left = rest.get(n, piece.geom)
+                for c in since:
+                    left = left.difference(c.geom)
+                rest[n] = left
+                gain = left.area
                 if gain > aoi_area * MIN_GAIN:
                     heapq.heappush(heap, (-(gain * weight(piece)), cloud, n, len(chosen), gain, piece))
                 continue

@@ -3,45 +3,26 @@
 A scene found in several catalogs has several sources (one per catalog). The
 :class:`SourceChooser` ranks them by the user's :class:`~..providers.multi.SourcePreference`
 (remembered in the settings, changed in :class:`SourcePreferenceDialog`) with the download
-speeds measured per host (:class:`~..providers.download.speeds.HostSpeeds`, a file in the QGIS
-profile folder); a source the user forced for a scene (the results' “Use source” menu) comes
+speeds measured per host (``services.speeds``: a file in the QGIS profile folder); a source the user forced for a scene (the results' “Use source” menu) comes
 first for the rest of the session.
 """
 from __future__ import annotations
 
-import os
 from typing import Callable, Dict, List, Optional, Sequence
 
-from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                  QPushButton, QVBoxLayout)
 
 from ..providers.download.speeds import HostSpeeds
 from ..providers.model import Scene
+from ..services.speeds import shared_host_speeds
 from ..providers.multi import (CRITERIA, CRITERION_TITLES, SceneSource, SourcePreference, connection_facts,
                                describe_source)
 from ..i18n import tr
 
 PREFERENCE_SETTING = "eo_scene_finder/panel/source_preference"
-SPEEDS_FILE = "host_speeds.json"
 NO_CRITERIA = "-"  # every criterion switched off (an empty text would mean the default rule)
-
-_shared_speeds: Optional[HostSpeeds] = None
-
-
-def host_speeds_path() -> str:
-    """The file in the QGIS profile folder where measured download speeds are kept."""
-    return os.path.join(QgsApplication.qgisSettingsDirPath(), "eo_scene_finder", SPEEDS_FILE)
-
-
-def host_speeds() -> HostSpeeds:
-    """The plugin's one record of measured speeds (the download engine adds to it)."""
-    global _shared_speeds
-    if _shared_speeds is None:
-        os.makedirs(os.path.dirname(host_speeds_path()), exist_ok=True)
-        _shared_speeds = HostSpeeds(host_speeds_path())
-    return _shared_speeds
 
 
 def group_id(sources: Sequence[SceneSource]) -> str:
@@ -62,7 +43,7 @@ class SourceChooser:
     def __init__(self, settings, connection_of: Callable[[str], object], speeds: Optional[HostSpeeds] = None):
         self.settings = settings
         self.connection_of = connection_of
-        self.speeds = speeds if speeds is not None else host_speeds()
+        self.speeds = speeds if speeds is not None else shared_host_speeds()
         text = settings.value(PREFERENCE_SETTING, "", type=str)
         try:
             self.preference = SourcePreference(()) if text == NO_CRITERIA else SourcePreference.from_text(text)
