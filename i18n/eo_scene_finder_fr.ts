@@ -228,12 +228,12 @@ ASSETS : clés des ressources séparées par des virgules ; vide = le produit en
             <translation>EO Scene Finder — recherche et téléchargement de scènes satellitaires</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="31" />
+            <location filename="../algorithms/search.py" line="32" />
             <source>Search scenes</source>
             <translation>Rechercher des scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="35" />
+            <location filename="../algorithms/search.py" line="36" />
             <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
 
 CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
@@ -242,114 +242,114 @@ CONNECTION: a saved connection's name, a preset id (earth-search, planetary-comp
 CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglage (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), l'URL ou le chemin d'une API STAC ou d'un catalogue statique, ou TYPE+URL?option=… . Les dates sont des jours entiers inclus (UTC) ou des dates-heures ISO. SORTBY : champs séparés par des virgules, « - » pour l'ordre décroissant (par ex. -datetime,eo:cloud_cover). LIMIT 0 = tous les résultats. IDS : identifiants de scènes ou de produits, séparés par des virgules (le seul moyen d'entrer dans un bucket sans emprise).</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="47" />
-            <location filename="../ui/results_model.py" line="57" />
-            <location filename="../ui/search_panel.py" line="74" />
+            <location filename="../algorithms/search.py" line="48" />
+            <location filename="../ui/results_model.py" line="59" />
+            <location filename="../ui/search_panel.py" line="94" />
             <source>Connection</source>
             <translation>Connexion</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="48" />
+            <location filename="../algorithms/search.py" line="49" />
             <source>Collections (comma-separated)</source>
             <translation>Collections (séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="50" />
+            <location filename="../algorithms/search.py" line="51" />
             <source>Extent</source>
             <translation>Emprise</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="52" />
+            <location filename="../algorithms/search.py" line="53" />
             <source>Area of interest (union of its polygons)</source>
             <translation>Zone d'intérêt (union de ses polygones)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="53" />
+            <location filename="../algorithms/search.py" line="54" />
             <source>Start (date or ISO datetime)</source>
             <translation>Début (date ou date-heure ISO)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="54" />
+            <location filename="../algorithms/search.py" line="55" />
             <source>End (inclusive)</source>
             <translation>Fin (incluse)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="56" />
+            <location filename="../algorithms/search.py" line="57" />
             <source>Maximum cloud cover (%)</source>
             <translation>Couverture nuageuse maximale (%)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="58" />
+            <location filename="../algorithms/search.py" line="59" />
             <source>CQL2 filter</source>
             <translation>Filtre CQL2</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="59" />
+            <location filename="../algorithms/search.py" line="60" />
             <source>Sort by</source>
             <translation>Trier par</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="60" />
+            <location filename="../algorithms/search.py" line="61" />
             <source>Scene ids (comma-separated)</source>
             <translation>Identifiants des scènes (séparés par des virgules)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="61" />
+            <location filename="../algorithms/search.py" line="62" />
             <source>Maximum number of scenes (0 = all)</source>
             <translation>Nombre maximal de scènes (0 = toutes)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="64" />
+            <location filename="../algorithms/search.py" line="65" />
             <source>Scenes</source>
             <translation>Scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="65" />
+            <location filename="../algorithms/search.py" line="66" />
             <source>Number of scenes</source>
             <translation>Nombre de scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="84" />
+            <location filename="../algorithms/search.py" line="85" />
             <source>The AOI layer has no polygon: nothing to search in.</source>
             <translation>La couche de zone d'intérêt n'a aucun polygone : rien à rechercher.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="92" />
+            <location filename="../algorithms/search.py" line="93" />
             <source>The extent and the AOI layer do not overlap: nothing to search in.</source>
             <translation>L'emprise et la couche de zone d'intérêt ne se recouvrent pas : rien à rechercher.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="98" />
+            <location filename="../algorithms/search.py" line="99" />
             <source>CONNECTION is empty: give a preset id, a saved connection or a URL.</source>
             <translation>CONNECTION est vide : indiquez l'identifiant d'un préréglage, une connexion enregistrée ou une URL.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="124" />
+            <location filename="../algorithms/search.py" line="125" />
             <source>Could not create the output layer.</source>
             <translation>Impossible de créer la couche de sortie.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="131" />
+            <location filename="../algorithms/search.py" line="132" />
             <source>Cancelled after {count} scenes.</source>
             <translation>Annulé après {count} scènes.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="142" />
+            <location filename="../algorithms/search.py" line="143" />
             <source>{count} scenes so far (more pages follow)</source>
             <translation>{count} scènes pour l'instant (d'autres pages suivent)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="143" />
+            <location filename="../algorithms/search.py" line="144" />
             <source>{count} scenes so far</source>
             <translation>{count} scènes pour l'instant</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="147" />
+            <location filename="../algorithms/search.py" line="148" />
             <source>Stopped at LIMIT={limit}; the catalog has more scenes.</source>
             <translation>Arrêt à LIMIT={limit} ; le catalogue contient d'autres scènes.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="153" />
+            <location filename="../algorithms/search.py" line="154" />
             <source>Found {count} scenes.</source>
             <translation>{count} scènes trouvées.</translation>
         </message>
@@ -372,7 +372,7 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
         </message>
         <message>
             <location filename="../plugin.py" line="66" />
-            <location filename="../ui/dock.py" line="565" />
+            <location filename="../ui/dock.py" line="677" />
             <source>EO Scene Finder</source>
             <translation>EO Scene Finder</translation>
         </message>
@@ -585,83 +585,83 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
             <translation>dans le panneau EO Scene Finder, sélectionnez les scènes (dans le tableau ou sur la carte), puis cochez « Entités sélectionnées uniquement », ou utilisez une couche écrite par « Rechercher des scènes »</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="151" />
+            <location filename="../services/scene_layer.py" line="160" />
             <source>The output {file} cannot hold the scenes' records ({reason}; a record is a whole item of several KB), so Download, Mosaic and Export could not use it. Write the scenes as {formats} instead.</source>
             <translation>La sortie {file} ne peut pas contenir les enregistrements des scènes ({reason} ; un enregistrement est un item entier de plusieurs Ko) : Télécharger, Mosaïque et Exporter ne pourraient pas l'utiliser. Écrivez plutôt les scènes en {formats}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="185" />
+            <location filename="../services/scene_layer.py" line="194" />
             <source>, where Shapefile and MapInfo cut text</source>
             <translation>, là où Shapefile et MapInfo coupent le texte</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="187" />
+            <location filename="../services/scene_layer.py" line="196" />
             <source>The “{name}” of scene {scene_id} is cut short or damaged ({length} characters{cut}): its file format could not hold a whole record. Run “Search scenes” again and write its output as {formats}.</source>
             <translation>Le champ « {name} » de la scène {scene_id} est tronqué ou endommagé ({length} caractères{cut}) : son format de fichier ne peut pas contenir un enregistrement entier. Relancez « Rechercher des scènes » et écrivez sa sortie en {formats}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="202" />
+            <location filename="../services/scene_layer.py" line="211" />
             <source>(feature {fid})</source>
             <translation>(entité {fid})</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="212" />
+            <location filename="../services/scene_layer.py" line="221" />
             <source>Scene {scene_id} has no record (the panel fills it only for selected scenes): {hint}.</source>
             <translation>La scène {scene_id} n'a pas d'enregistrement (le panneau ne le remplit que pour les scènes sélectionnées) : {hint}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="215" />
+            <location filename="../services/scene_layer.py" line="224" />
             <source>The “record” of scene {scene_id} is not a JSON object: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
             <translation>L'« enregistrement » (record) de la scène {scene_id} n'est pas un objet JSON : utilisez une couche produite par « Rechercher des scènes » ou la couche Emprises des scènes du panneau.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="218" />
+            <location filename="../services/scene_layer.py" line="227" />
             <source>Scene {scene_id} has no connection: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
             <translation>La scène {scene_id} n'a pas de connexion : utilisez une couche produite par « Rechercher des scènes » ou la couche Emprises des scènes du panneau.</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="67" />
+            <location filename="../tasks/download_task.py" line="68" />
             <source>Downloading {count} files</source>
             <translation>Téléchargement de {count} fichiers</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="68" />
+            <location filename="../tasks/download_task.py" line="69" />
             <source>Downloading</source>
             <translation>Téléchargement</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="70" />
+            <location filename="../tasks/download_task.py" line="71" />
             <source>Downloading {label}</source>
             <translation>Téléchargement de {label}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="85" />
+            <location filename="../tasks/download_task.py" line="86" />
             <source>Could not prepare the downloads: {err}</source>
             <translation>Impossible de préparer les téléchargements : {err}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="133" />
+            <location filename="../tasks/download_task.py" line="136" />
             <source>Download task failed: {error}</source>
             <translation>La tâche de téléchargement a échoué : {error}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="136" />
+            <location filename="../tasks/download_task.py" line="139" />
             <source>Not downloaded: {problem}</source>
             <translation>Non téléchargé : {problem}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="141" />
+            <location filename="../tasks/download_task.py" line="144" />
             <source>Downloads finished: {parts}</source>
             <translation>Téléchargements terminés : {parts}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="161" />
+            <location filename="../tasks/download_task.py" line="164" />
             <source>{files_finished} of {files_total} files</source>
             <translation>{files_finished} fichiers sur {files_total}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="168" />
-            <location filename="../ui/downloads_widget.py" line="500" />
+            <location filename="../tasks/download_task.py" line="171" />
+            <location filename="../ui/downloads_widget.py" line="525" />
             <source>{duration_text} left</source>
             <translation>{duration_text} restant</translation>
         </message>
@@ -697,7 +697,7 @@ CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglag
             <translation>EO Scene Finder : signature de {name}</translation>
         </message>
         <message>
-            <location filename="../tasks/search_task.py" line="76" />
+            <location filename="../tasks/search_task.py" line="82" />
             <source>The search failed unexpectedly.</source>
             <translation>La recherche a échoué de manière inattendue.</translation>
         </message>
@@ -884,7 +884,7 @@ Le type « {kind} » n'est pas disponible dans cette version : la connexion est 
         </message>
         <message>
             <location filename="../ui/connections_dialog.py" line="340" />
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Name</source>
             <translation>Nom</translation>
         </message>
@@ -1092,382 +1092,413 @@ Enter the 6-digit code of your authenticator app to log in again:</source>
 Saisissez le code à 6 chiffres de votre application d'authentification pour vous reconnecter :</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="97" />
-            <location filename="../ui/search_panel.py" line="193" />
+            <location filename="../ui/dock.py" line="99" />
+            <location filename="../ui/search_panel.py" line="213" />
             <source>Search</source>
             <translation>Rechercher</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="125" />
+            <location filename="../ui/dock.py" line="130" />
             <source>Filter results by text</source>
             <translation>Filtrer les résultats par texte</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="126" />
+            <location filename="../ui/dock.py" line="131" />
             <location filename="../ui/scene_panel.py" line="76" />
             <source>Add to map</source>
             <translation>Ajouter à la carte</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="128" />
+            <location filename="../ui/dock.py" line="133" />
             <source>Stream the selected scenes' imagery (COG) without downloading</source>
             <translation>Afficher en flux l'imagerie (COG) des scènes sélectionnées, sans téléchargement</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="130" />
+            <location filename="../ui/dock.py" line="135" />
             <location filename="../ui/scene_panel.py" line="79" />
             <source>Download</source>
             <translation>Télécharger</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="190" />
+            <location filename="../ui/dock.py" line="201" />
             <source>Scene</source>
             <translation>Scène</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="199" />
+            <location filename="../ui/dock.py" line="210" />
             <source>Downloads</source>
             <translation>Téléchargements</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="232" />
-            <location filename="../ui/dock.py" line="268" />
+            <location filename="../ui/dock.py" line="243" />
+            <location filename="../ui/dock.py" line="279" />
             <source>Could not read saved connections: {err}</source>
             <translation>Impossible de lire les connexions enregistrées : {err}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="304" />
+            <location filename="../ui/dock.py" line="315" />
             <source>Loading collections of {cid}…</source>
             <translation>Chargement des collections de {cid}…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="311" />
+            <location filename="../ui/dock.py" line="322" />
             <source>EO Scene Finder: collections of {cid}</source>
             <translation>EO Scene Finder : collections de {cid}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="319" />
+            <location filename="../ui/dock.py" line="330" />
             <source>Loading collections failed</source>
             <translation>Le chargement des collections a échoué</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="323" />
+            <location filename="../ui/dock.py" line="334" />
             <source>{count} collections on {cid}.</source>
             <translation>{count} collections sur {cid}.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="342" />
+            <location filename="../ui/dock.py" line="353" />
             <source>EO Scene Finder: queryables of {cid}</source>
             <translation>EO Scene Finder : attributs interrogeables de {cid}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="363" />
+            <location filename="../ui/dock.py" line="376" />
             <source>Choose a connection first.</source>
             <translation>Choisissez d'abord une connexion.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="396" />
+            <location filename="../ui/dock.py" line="429" />
+            <source>all collections</source>
+            <translation>toutes les collections</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="430" />
+            <source>Also searching: {catalogs}</source>
+            <translation>Recherche aussi : {catalogs}</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="431" />
+            <source>Each other catalog is searched with the equivalent of the collections checked here (an id it has no equivalent for is searched as it is).</source>
+            <translation>Chaque autre catalogue est interrogé avec l’équivalent des collections cochées ici (un identifiant sans équivalent connu est cherché tel quel).</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="439" />
+            <location filename="../ui/search_panel.py" line="224" />
+            <source>One row per scene with the catalogs that hold it; off: one row per catalog</source>
+            <translation>Une ligne par scène avec les catalogues qui la contiennent ; désactivé : une ligne par catalogue</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="440" />
+            <source>Check other catalogs (+) to search several at once: the same scene is then grouped</source>
+            <translation>Cochez d’autres catalogues (+) pour en interroger plusieurs à la fois : la même scène est alors regroupée</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="464" />
+            <source>{label}: {message}</source>
+            <translation>{label} : {message}</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="490" />
             <source>{count} scenes; {name} is on the map.</source>
             <translation>{count} scènes ; {name} est sur la carte.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="481" />
+            <location filename="../ui/dock.py" line="587" />
             <source>Zoom to scene</source>
             <translation>Zoomer sur la scène</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="482" />
+            <location filename="../ui/dock.py" line="588" />
             <source>Add {scenes} scene(s) to map</source>
             <translation>Ajouter {scenes} scène(s) à la carte</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="483" />
+            <location filename="../ui/dock.py" line="589" />
             <source>Download {scenes} scene(s)</source>
             <translation>Télécharger {scenes} scène(s)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="484" />
+            <location filename="../ui/dock.py" line="590" />
             <source>Copy scene id(s)</source>
             <translation>Copier le(s) identifiant(s) de scène</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="497" />
+            <location filename="../ui/dock.py" line="609" />
             <source>{id} has no Cloud Optimized GeoTIFF asset to stream.</source>
             <translation>{id} n'a pas de ressource Cloud Optimized GeoTIFF à afficher en flux.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="507" />
+            <location filename="../ui/dock.py" line="619" />
             <source>EO Scene Finder: open {id} {key}</source>
             <translation>EO Scene Finder : ouverture de {id} {key}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="511" />
+            <location filename="../ui/dock.py" line="623" />
             <source>Added {name} to the map.</source>
             <translation>{name} ajoutée à la carte.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="513" />
+            <location filename="../ui/dock.py" line="625" />
             <source>Could not add {id} {key}</source>
             <translation>Impossible d'ajouter {id} {key}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="530" />
+            <location filename="../ui/dock.py" line="642" />
             <source>Download to folder</source>
             <translation>Télécharger dans le dossier</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="579" />
+            <location filename="../ui/dock.py" line="691" />
             <source>{count} scenes.</source>
             <translation>{count} scènes.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="585" />
+            <location filename="../ui/dock.py" line="697" />
             <source>{shown} of {count} scenes, {first} to {last} (double-click the timeline for every date).</source>
             <translation>{shown} scènes sur {count}, du {first} au {last} (double-cliquez sur la frise chronologique pour revoir toutes les dates).</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="600" />
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/dock.py" line="712" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Cloud %</source>
             <translation>Nuages %</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="623" />
+            <location filename="../ui/dock.py" line="735" />
             <source>Reset columns</source>
             <translation>Réinitialiser les colonnes</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="656" />
+            <location filename="../ui/dock.py" line="768" />
             <source>The map is empty: add a basemap?</source>
             <translation>La carte est vide : ajouter un fond de carte ?</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="660" />
+            <location filename="../ui/dock.py" line="772" />
             <source>Countries</source>
             <translation>Pays</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="660" />
+            <location filename="../ui/dock.py" line="772" />
             <source>Natural Earth country borders, bundled: works offline</source>
             <translation>Frontières des pays Natural Earth, fournies avec l'extension : fonctionne hors ligne</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="661" />
+            <location filename="../ui/dock.py" line="773" />
             <source>OpenStreetMap tiles (needs the internet)</source>
             <translation>Tuiles OpenStreetMap (nécessite Internet)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="670" />
+            <location filename="../ui/dock.py" line="782" />
             <source>Not now</source>
             <translation>Pas maintenant</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="694" />
+            <location filename="../ui/dock.py" line="806" />
             <source>The basemap could not be opened.</source>
             <translation>Le fond de carte n'a pas pu être ouvert.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="66" />
-            <location filename="../ui/downloads_widget.py" line="483" />
+            <location filename="../ui/downloads_widget.py" line="67" />
+            <location filename="../ui/downloads_widget.py" line="508" />
             <source>downloading</source>
             <translation>téléchargement</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="66" />
+            <location filename="../ui/downloads_widget.py" line="67" />
             <source>downloading {pct} %</source>
             <translation>téléchargement {pct} %</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="69" />
+            <location filename="../ui/downloads_widget.py" line="70" />
             <source>verifying</source>
             <translation>vérification</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="72" />
+            <location filename="../ui/downloads_widget.py" line="73" />
             <source>done, not verified (no checksum published)</source>
             <translation>terminé, non vérifié (aucune somme de contrôle publiée)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="73" />
-            <location filename="../ui/downloads_widget.py" line="483" />
+            <location filename="../ui/downloads_widget.py" line="74" />
+            <location filename="../ui/downloads_widget.py" line="508" />
             <source>done</source>
             <translation>terminé</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="75" />
+            <location filename="../ui/downloads_widget.py" line="76" />
             <source>skipped: already present</source>
             <translation>ignoré : déjà présent</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="77" />
+            <location filename="../ui/downloads_widget.py" line="78" />
             <source>failed: {message}</source>
             <translation>échec : {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="79" />
+            <location filename="../ui/downloads_widget.py" line="80" />
             <source>offline: {message}</source>
             <translation>hors ligne : {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="80" />
+            <location filename="../ui/downloads_widget.py" line="81" />
             <source>offline (in the long-term archive)</source>
             <translation>hors ligne (dans l'archive à long terme)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="82" />
+            <location filename="../ui/downloads_widget.py" line="83" />
             <source>not verified: {message}</source>
             <translation>non vérifié : {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="84" />
+            <location filename="../ui/downloads_widget.py" line="85" />
             <source>cancelled (partial file kept)</source>
             <translation>annulé (fichier partiel conservé)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="84" />
-            <location filename="../ui/downloads_widget.py" line="486" />
+            <location filename="../ui/downloads_widget.py" line="85" />
+            <location filename="../ui/downloads_widget.py" line="511" />
             <source>cancelled</source>
             <translation>annulé</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="85" />
-            <location filename="../ui/downloads_widget.py" line="483" />
+            <location filename="../ui/downloads_widget.py" line="86" />
+            <location filename="../ui/downloads_widget.py" line="508" />
             <source>queued</source>
             <translation>en attente</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>State</source>
             <translation>État</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Progress</source>
             <translation>Progression</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Size</source>
             <translation>Taille</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Speed</source>
             <translation>Débit</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="93" />
+            <location filename="../ui/downloads_widget.py" line="94" />
             <source>Time left</source>
             <translation>Temps restant</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="93" />
+            <location filename="../ui/downloads_widget.py" line="94" />
             <source>File</source>
             <translation>Fichier</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="278" />
-            <location filename="../ui/downloads_widget.py" line="476" />
+            <location filename="../ui/downloads_widget.py" line="306" />
+            <location filename="../ui/downloads_widget.py" line="501" />
             <source>No downloads yet.</source>
             <translation>Aucun téléchargement pour l'instant.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="281" />
+            <location filename="../ui/downloads_widget.py" line="309" />
             <source>Cancel selected</source>
             <translation>Annuler la sélection</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="282" />
+            <location filename="../ui/downloads_widget.py" line="310" />
             <source>Cancel all</source>
             <translation>Tout annuler</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="283" />
+            <location filename="../ui/downloads_widget.py" line="311" />
             <source>Clear finished</source>
             <translation>Effacer les terminés</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="284" />
+            <location filename="../ui/downloads_widget.py" line="312" />
             <source>Open folder</source>
             <translation>Ouvrir le dossier</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="285" />
+            <location filename="../ui/downloads_widget.py" line="313" />
             <source>Unpack archives</source>
             <translation>Décompresser les archives</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="287" />
+            <location filename="../ui/downloads_widget.py" line="315" />
             <source>Extract product archives (.zip) next to them once verified</source>
             <translation>Extraire les archives des produits (.zip) à côté d'elles une fois vérifiées</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="288" />
+            <location filename="../ui/downloads_widget.py" line="316" />
             <source>Stop the selected downloads; partial files are kept and resume next time</source>
             <translation>Arrêter les téléchargements sélectionnés ; les fichiers partiels sont conservés et reprennent la prochaine fois</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="290" />
+            <location filename="../ui/downloads_widget.py" line="318" />
             <source>Stop every running download; partial files are kept</source>
             <translation>Arrêter tous les téléchargements en cours ; les fichiers partiels sont conservés</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="342" />
+            <location filename="../ui/downloads_widget.py" line="374" />
             <source>Resume</source>
             <translation>Reprendre</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="345" />
+            <location filename="../ui/downloads_widget.py" line="377" />
             <source>Forget</source>
             <translation>Oublier</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="347" />
+            <location filename="../ui/downloads_widget.py" line="379" />
             <source>Do not resume them (their partial files stay in the folder)</source>
             <translation>Ne pas les reprendre (leurs fichiers partiels restent dans le dossier)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="353" />
+            <location filename="../ui/downloads_widget.py" line="385" />
             <source>Downloads of {count} scene(s) were interrupted when QGIS last closed; they resume where they stopped.</source>
             <translation>Les téléchargements de {count} scène(s) ont été interrompus à la dernière fermeture de QGIS ; ils reprennent là où ils se sont arrêtés.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="388" />
+            <location filename="../ui/downloads_widget.py" line="415" />
             <source>Resuming {label}</source>
             <translation>Reprise : {label}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="421" />
+            <location filename="../ui/downloads_widget.py" line="447" />
             <source>Downloading {count} scenes</source>
             <translation>Téléchargement de {count} scènes</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="422" />
+            <location filename="../ui/downloads_widget.py" line="448" />
             <source>Downloading {scene}</source>
             <translation>Téléchargement de {scene}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="474" />
+            <location filename="../ui/downloads_widget.py" line="499" />
             <source>Not downloaded: {problems}</source>
             <translation>Non téléchargé : {problems}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="484" />
+            <location filename="../ui/downloads_widget.py" line="509" />
             <source>already present</source>
             <translation>déjà présent</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="484" />
+            <location filename="../ui/downloads_widget.py" line="509" />
             <source>not verified</source>
             <translation>non vérifié</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="484" />
+            <location filename="../ui/downloads_widget.py" line="509" />
             <source>failed</source>
             <translation>échec</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="485" />
+            <location filename="../ui/downloads_widget.py" line="510" />
             <source>offline</source>
             <translation>hors ligne</translation>
         </message>
@@ -1477,39 +1508,49 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>Emprises des scènes</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/grouped_model.py" line="60" />
+            <source>Sources</source>
+            <translation>Sources</translation>
+        </message>
+        <message>
+            <location filename="../ui/grouped_model.py" line="70" />
+            <source>{count} sources</source>
+            <translation>{count} sources</translation>
+        </message>
+        <message>
+            <location filename="../ui/results_model.py" line="58" />
             <source>Date</source>
             <translation>Date</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Collection</source>
             <translation>Collection</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>ID</source>
             <translation>ID</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Platform</source>
             <translation>Plateforme</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="57" />
+            <location filename="../ui/results_model.py" line="59" />
             <source>Thumbnail</source>
             <translation>Vignette</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="117" />
-            <location filename="../ui/scene_panel.py" line="107" />
+            <location filename="../ui/results_model.py" line="121" />
+            <location filename="../ui/scene_panel.py" line="110" />
             <source>Scene key: {key}</source>
             <translation>Clé de scène : {key}</translation>
         </message>
         <message>
             <location filename="../ui/scene_panel.py" line="55" />
-            <location filename="../ui/scene_panel.py" line="105" />
+            <location filename="../ui/scene_panel.py" line="108" />
             <source>Select a scene in the results.</source>
             <translation>Sélectionnez une scène dans les résultats.</translation>
         </message>
@@ -1554,114 +1595,175 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>Valeur</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="108" />
+            <location filename="../ui/scene_panel.py" line="93" />
+            <source>Source</source>
+            <translation>Source</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="111" />
             <source>cloud {cloud:.1f} %</source>
             <translation>nuages {cloud:.1f} %</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="135" />
+            <location filename="../ui/scene_panel.py" line="130" />
+            <source>Sources: {names}</source>
+            <translation>Sources : {names}</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="145" />
             <source>No quicklook</source>
             <translation>Pas d'aperçu</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="141" />
+            <location filename="../ui/scene_panel.py" line="151" />
             <source>Loading quicklook…</source>
             <translation>Chargement de l'aperçu…</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="149" />
+            <location filename="../ui/scene_panel.py" line="159" />
             <source>EO Scene Finder: quicklook {id}</source>
             <translation>EO Scene Finder : aperçu de {id}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="157" />
+            <location filename="../ui/scene_panel.py" line="167" />
             <source>Quicklook unavailable: {reason}</source>
             <translation>Aperçu indisponible : {reason}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="158" />
+            <location filename="../ui/scene_panel.py" line="168" />
             <source>Quicklook unavailable</source>
             <translation>Aperçu indisponible</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="164" />
+            <location filename="../ui/scene_panel.py" line="174" />
             <source>Quicklook is not an image</source>
             <translation>L'aperçu n'est pas une image</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="193" />
+            <location filename="../ui/scene_panel.py" line="203" />
             <source>Copied the link of {asset} (unsigned; streaming signs it on use).</source>
             <translation>Lien de {asset} copié (non signé ; l'affichage en flux le signe à l'usage).</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="75" />
+            <location filename="../ui/search_controller.py" line="105" />
             <source>EO Scene Finder: search {label}</source>
             <translation>EO Scene Finder : recherche sur {label}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="80" />
+            <location filename="../ui/search_controller.py" line="112" />
             <source>Searching {label}…</source>
             <translation>Recherche sur {label}…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="124" />
+            <location filename="../ui/search_controller.py" line="174" />
             <source> — more are loading…</source>
             <translation> — d'autres arrivent…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="126" />
+            <location filename="../ui/search_controller.py" line="176" />
             <source>{count} scenes{details}</source>
             <translation>{count} scènes{details}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="144" />
+            <location filename="../ui/search_controller.py" line="193" />
             <source>{received} of {total} scenes</source>
             <translation>{received} scènes sur {total}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="172" />
+            <location filename="../ui/search_controller.py" line="234" />
             <source>Search failed after {count} scenes</source>
             <translation>La recherche a échoué après {count} scènes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="173" />
+            <location filename="../ui/search_controller.py" line="235" />
             <source>Search failed</source>
             <translation>La recherche a échoué</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="177" />
+            <location filename="../ui/search_controller.py" line="239" />
             <source>Search cancelled: {count} scenes (more exist on the server)</source>
             <translation>Recherche annulée : {count} scènes (le serveur en a d'autres)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="178" />
+            <location filename="../ui/search_controller.py" line="240" />
             <source>Search cancelled: {count} scenes</source>
             <translation>Recherche annulée : {count} scènes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="182" />
+            <location filename="../ui/search_controller.py" line="244" />
             <source> (stopped at your cap of {limit}; more exist on the server)</source>
             <translation> (arrêt à votre limite de {limit} ; le serveur en a d'autres)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="184" />
+            <location filename="../ui/search_controller.py" line="246" />
             <source> of {matched} matching</source>
             <translation> sur {matched} correspondantes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="192" />
+            <location filename="../ui/search_controller.py" line="254" />
             <source> — {count} document(s) could not be read</source>
             <translation> — {count} document(s) illisible(s)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="194" />
+            <location filename="../ui/search_controller.py" line="256" />
             <source>{count} scenes{details}.</source>
             <translation>{count} scènes{details}.</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="195" />
+            <location filename="../ui/search_controller.py" line="257" />
             <source>No scene matches these filters.</source>
             <translation>Aucune scène ne correspond à ces filtres.</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="271" />
+            <source>{label} {count}…</source>
+            <translation>{label} {count}…</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="273" />
+            <location filename="../ui/search_controller.py" line="312" />
+            <source>{label} failed: {message}</source>
+            <translation>{label} a échoué : {message}</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="276" />
+            <source>{label} {count} (cancelled)</source>
+            <translation>{label} {count} (annulée)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="278" />
+            <source>{label} {count} ✓</source>
+            <translation>{label} {count} ✓</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="297" />
+            <source>Search cancelled: {count} scenes from {catalogs} catalogs</source>
+            <translation>Recherche annulée : {count} scènes de {catalogs} catalogues</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="299" />
+            <source>{count} scenes from {catalogs} catalogs</source>
+            <translation>{count} scènes de {catalogs} catalogues</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="301" />
+            <source> ({failed} failed: {names})</source>
+            <translation> ({failed} en échec : {names})</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="313" />
+            <source> (cancelled)</source>
+            <translation> (annulée)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="315" />
+            <source> (capped)</source>
+            <translation> (plafonnée)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="316" />
+            <source>{label} {count} ✓{tail}</source>
+            <translation>{label} {count} ✓{tail}</translation>
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="25" />
@@ -1684,181 +1786,201 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>Ordre du serveur</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="70" />
+            <location filename="../ui/search_panel.py" line="73" />
             <source>Manage connections</source>
             <translation>Gérer les connexions</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="80" />
+            <location filename="../ui/search_panel.py" line="79" />
+            <source>Search other catalogs at the same time</source>
+            <translation>Interroger d’autres catalogues en même temps</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="100" />
             <source>Filter collections (Enter searches the server)</source>
             <translation>Filtrer les collections (Entrée interroge le serveur)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="85" />
+            <location filename="../ui/search_panel.py" line="105" />
             <source>Reload the collections</source>
             <translation>Recharger les collections</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="97" />
+            <location filename="../ui/search_panel.py" line="117" />
             <source>Collections</source>
             <translation>Collections</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="102" />
+            <location filename="../ui/search_panel.py" line="122" />
             <source>Draw a rectangle on the map</source>
             <translation>Dessiner un rectangle sur la carte</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="103" />
+            <location filename="../ui/search_panel.py" line="123" />
             <source>Draw a polygon (right-click or double-click to finish)</source>
             <translation>Dessiner un polygone (clic droit ou double-clic pour terminer)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="104" />
+            <location filename="../ui/search_panel.py" line="124" />
             <source>Map</source>
             <translation>Carte</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="104" />
+            <location filename="../ui/search_panel.py" line="124" />
             <source>Use the current map extent</source>
             <translation>Utiliser l'emprise actuelle de la carte</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="105" />
+            <location filename="../ui/search_panel.py" line="125" />
             <source>Layer</source>
             <translation>Couche</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="105" />
+            <location filename="../ui/search_panel.py" line="125" />
             <source>Use the extent of the active layer</source>
             <translation>Utiliser l'emprise de la couche active</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="106" />
+            <location filename="../ui/search_panel.py" line="126" />
             <source>Selected</source>
             <translation>Sélection</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="106" />
+            <location filename="../ui/search_panel.py" line="126" />
             <source>Use the selected features of the active layer (their union)</source>
             <translation>Utiliser les entités sélectionnées de la couche active (leur union)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="108" />
+            <location filename="../ui/search_panel.py" line="128" />
             <source>Clear the area of interest (search everywhere)</source>
             <translation>Effacer la zone d'intérêt (rechercher partout)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="119" />
-            <location filename="../ui/search_panel.py" line="447" />
+            <location filename="../ui/search_panel.py" line="139" />
+            <location filename="../ui/search_panel.py" line="537" />
             <source>No area: the whole world</source>
             <translation>Aucune zone : le monde entier</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="122" />
-            <location filename="../ui/search_panel.py" line="450" />
+            <location filename="../ui/search_panel.py" line="142" />
+            <location filename="../ui/search_panel.py" line="540" />
             <source>Area</source>
             <translation>Zone</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="126" />
+            <location filename="../ui/search_panel.py" line="146" />
             <source>Filter by acquisition date (end date included)</source>
             <translation>Filtrer par date d'acquisition (date de fin incluse)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="144" />
+            <location filename="../ui/search_panel.py" line="164" />
             <source>Dates</source>
             <translation>Dates</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="157" />
+            <location filename="../ui/search_panel.py" line="177" />
             <source>Max cloud</source>
             <translation>Nuages max.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="161" />
+            <location filename="../ui/search_panel.py" line="181" />
             <source>CQL2, e.g. platform = 'landsat-8' AND view:sun_elevation &gt; 30</source>
             <translation>CQL2, par ex. platform = 'landsat-8' AND view:sun_elevation &gt; 30</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="165" />
+            <location filename="../ui/search_panel.py" line="185" />
             <source>Filter</source>
             <translation>Filtre</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="168" />
+            <location filename="../ui/search_panel.py" line="188" />
             <source>Attributes</source>
             <translation>Attributs</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="185" />
+            <location filename="../ui/search_panel.py" line="205" />
             <source>all</source>
             <translation>toutes</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="186" />
+            <location filename="../ui/search_panel.py" line="206" />
             <source>At most this many scenes (0 = all)</source>
             <translation>Au plus ce nombre de scènes (0 = toutes)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="188" />
+            <location filename="../ui/search_panel.py" line="208" />
             <source>max</source>
             <translation>max.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="190" />
+            <location filename="../ui/search_panel.py" line="210" />
             <source>Sort</source>
             <translation>Tri</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="197" />
+            <location filename="../ui/search_panel.py" line="217" />
             <source>Cancel</source>
             <translation>Annuler</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="209" />
+            <location filename="../ui/search_panel.py" line="223" />
+            <source>Group same scenes</source>
+            <translation>Regrouper les mêmes scènes</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="237" />
             <source>Details…</source>
             <translation>Détails…</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="285" />
+            <location filename="../ui/search_panel.py" line="311" />
+            <source>Also search:</source>
+            <translation>Interroger aussi :</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="332" />
+            <source>+{count}</source>
+            <translation>+{count}</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="367" />
             <source>Properties you can filter on: {names}</source>
             <translation>Propriétés sur lesquelles filtrer : {names}</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="391" />
-            <location filename="../ui/search_panel.py" line="398" />
-            <location filename="../ui/search_panel.py" line="454" />
+            <location filename="../ui/search_panel.py" line="481" />
+            <location filename="../ui/search_panel.py" line="488" />
+            <location filename="../ui/search_panel.py" line="544" />
             <source>any</source>
             <translation>indifférent</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="398" />
+            <location filename="../ui/search_panel.py" line="488" />
             <source>any (a number)</source>
             <translation>indifférent (un nombre)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="433" />
+            <location filename="../ui/search_panel.py" line="523" />
             <source>Select a layer in the Layers panel first.</source>
             <translation>Sélectionnez d'abord une couche dans le panneau Couches.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="440" />
+            <location filename="../ui/search_panel.py" line="530" />
             <source>Select a vector layer with selected polygons first.</source>
             <translation>Sélectionnez d'abord une couche vecteur avec des polygones sélectionnés.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="443" />
+            <location filename="../ui/search_panel.py" line="533" />
             <source>“{name}” has no selected polygon features.</source>
             <translation>« {name} » n'a aucun polygone sélectionné.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="449" />
+            <location filename="../ui/search_panel.py" line="539" />
             <source>{area} · {km2:,.0f} km²</source>
             <translation>{area} · {km2:,.0f} km²</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="454" />
+            <location filename="../ui/search_panel.py" line="544" />
             <source>≤ {value} %</source>
             <translation>≤ {value} %</translation>
         </message>
@@ -1868,27 +1990,27 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>EO Scene Finder : vignette de {id}</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="92" />
+            <location filename="../ui/timeline.py" line="94" />
             <source>Scenes over time. Drag to keep one period in the table and on the map; double-click to show every date again.</source>
             <translation>Scènes dans le temps. Faites glisser pour ne garder qu'une période dans le tableau et sur la carte ; double-cliquez pour revoir toutes les dates.</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="165" />
+            <location filename="../ui/timeline.py" line="181" />
             <source>Scenes over time appear here</source>
             <translation>La répartition des scènes dans le temps s'affiche ici</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="197" />
+            <location filename="../ui/timeline.py" line="213" />
             <source>{count} scenes per month</source>
             <translation>{count} scènes par mois</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="199" />
+            <location filename="../ui/timeline.py" line="215" />
             <source>{count} scenes per week</source>
             <translation>{count} scènes par semaine</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="200" />
+            <location filename="../ui/timeline.py" line="216" />
             <source>{count} scenes per day</source>
             <translation>{count} scènes par jour</translation>
         </message>

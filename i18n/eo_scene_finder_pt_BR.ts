@@ -228,12 +228,12 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
             <translation>EO Scene Finder — busca e download de cenas de satélite</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="31" />
+            <location filename="../algorithms/search.py" line="32" />
             <source>Search scenes</source>
             <translation>Buscar cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="35" />
+            <location filename="../algorithms/search.py" line="36" />
             <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
 
 CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
@@ -242,114 +242,114 @@ CONNECTION: a saved connection's name, a preset id (earth-search, planetary-comp
 CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou TIPO+URL?opção=… . As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (por ex. -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados. IDS: identificadores de cenas ou produtos, separados por vírgulas (a única forma de acessar um bucket sem uma área).</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="47" />
-            <location filename="../ui/results_model.py" line="57" />
-            <location filename="../ui/search_panel.py" line="74" />
+            <location filename="../algorithms/search.py" line="48" />
+            <location filename="../ui/results_model.py" line="59" />
+            <location filename="../ui/search_panel.py" line="94" />
             <source>Connection</source>
             <translation>Conexão</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="48" />
+            <location filename="../algorithms/search.py" line="49" />
             <source>Collections (comma-separated)</source>
             <translation>Coleções (separadas por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="50" />
+            <location filename="../algorithms/search.py" line="51" />
             <source>Extent</source>
             <translation>Extensão</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="52" />
+            <location filename="../algorithms/search.py" line="53" />
             <source>Area of interest (union of its polygons)</source>
             <translation>Área de interesse (união dos seus polígonos)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="53" />
+            <location filename="../algorithms/search.py" line="54" />
             <source>Start (date or ISO datetime)</source>
             <translation>Início (data ou data-hora ISO)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="54" />
+            <location filename="../algorithms/search.py" line="55" />
             <source>End (inclusive)</source>
             <translation>Fim (inclusivo)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="56" />
+            <location filename="../algorithms/search.py" line="57" />
             <source>Maximum cloud cover (%)</source>
             <translation>Cobertura máxima de nuvens (%)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="58" />
+            <location filename="../algorithms/search.py" line="59" />
             <source>CQL2 filter</source>
             <translation>Filtro CQL2</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="59" />
+            <location filename="../algorithms/search.py" line="60" />
             <source>Sort by</source>
             <translation>Ordenar por</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="60" />
+            <location filename="../algorithms/search.py" line="61" />
             <source>Scene ids (comma-separated)</source>
             <translation>Identificadores das cenas (separados por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="61" />
+            <location filename="../algorithms/search.py" line="62" />
             <source>Maximum number of scenes (0 = all)</source>
             <translation>Número máximo de cenas (0 = todas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="64" />
+            <location filename="../algorithms/search.py" line="65" />
             <source>Scenes</source>
             <translation>Cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="65" />
+            <location filename="../algorithms/search.py" line="66" />
             <source>Number of scenes</source>
             <translation>Número de cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="84" />
+            <location filename="../algorithms/search.py" line="85" />
             <source>The AOI layer has no polygon: nothing to search in.</source>
             <translation>A camada da área de interesse não tem polígono: nada onde buscar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="92" />
+            <location filename="../algorithms/search.py" line="93" />
             <source>The extent and the AOI layer do not overlap: nothing to search in.</source>
             <translation>A extensão e a camada da área de interesse não se sobrepõem: nada onde buscar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="98" />
+            <location filename="../algorithms/search.py" line="99" />
             <source>CONNECTION is empty: give a preset id, a saved connection or a URL.</source>
             <translation>CONNECTION está vazio: informe o id de uma predefinição, uma conexão salva ou uma URL.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="124" />
+            <location filename="../algorithms/search.py" line="125" />
             <source>Could not create the output layer.</source>
             <translation>Não foi possível criar a camada de saída.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="131" />
+            <location filename="../algorithms/search.py" line="132" />
             <source>Cancelled after {count} scenes.</source>
             <translation>Cancelado após {count} cenas.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="142" />
+            <location filename="../algorithms/search.py" line="143" />
             <source>{count} scenes so far (more pages follow)</source>
             <translation>{count} cenas até agora (mais páginas a seguir)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="143" />
+            <location filename="../algorithms/search.py" line="144" />
             <source>{count} scenes so far</source>
             <translation>{count} cenas até agora</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="147" />
+            <location filename="../algorithms/search.py" line="148" />
             <source>Stopped at LIMIT={limit}; the catalog has more scenes.</source>
             <translation>Parou em LIMIT={limit}; o catálogo tem mais cenas.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="153" />
+            <location filename="../algorithms/search.py" line="154" />
             <source>Found {count} scenes.</source>
             <translation>{count} cenas encontradas.</translation>
         </message>
@@ -372,7 +372,7 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
         </message>
         <message>
             <location filename="../plugin.py" line="66" />
-            <location filename="../ui/dock.py" line="565" />
+            <location filename="../ui/dock.py" line="677" />
             <source>EO Scene Finder</source>
             <translation>EO Scene Finder</translation>
         </message>
@@ -585,83 +585,83 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>no painel do EO Scene Finder, selecione as cenas (na tabela ou no mapa) e marque “Somente feições selecionadas”, ou use uma camada gravada por “Buscar cenas”</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="151" />
+            <location filename="../services/scene_layer.py" line="160" />
             <source>The output {file} cannot hold the scenes' records ({reason}; a record is a whole item of several KB), so Download, Mosaic and Export could not use it. Write the scenes as {formats} instead.</source>
             <translation>A saída {file} não consegue guardar os registros das cenas ({reason}; um registro é um item inteiro de vários KB), então Baixar, Mosaico e Exportar não poderiam usá-la. Grave as cenas como {formats}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="185" />
+            <location filename="../services/scene_layer.py" line="194" />
             <source>, where Shapefile and MapInfo cut text</source>
             <translation>, onde Shapefile e MapInfo cortam o texto</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="187" />
+            <location filename="../services/scene_layer.py" line="196" />
             <source>The “{name}” of scene {scene_id} is cut short or damaged ({length} characters{cut}): its file format could not hold a whole record. Run “Search scenes” again and write its output as {formats}.</source>
             <translation>O campo “{name}” da cena {scene_id} está cortado ou danificado ({length} caracteres{cut}): o formato do arquivo não conseguiu guardar um registro inteiro. Execute “Buscar cenas” de novo e grave a saída como {formats}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="202" />
+            <location filename="../services/scene_layer.py" line="211" />
             <source>(feature {fid})</source>
             <translation>(feição {fid})</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="212" />
+            <location filename="../services/scene_layer.py" line="221" />
             <source>Scene {scene_id} has no record (the panel fills it only for selected scenes): {hint}.</source>
             <translation>A cena {scene_id} não tem registro (o painel só o preenche para as cenas selecionadas): {hint}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="215" />
+            <location filename="../services/scene_layer.py" line="224" />
             <source>The “record” of scene {scene_id} is not a JSON object: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
             <translation>O “registro” (record) da cena {scene_id} não é um objeto JSON: use uma camada gerada por “Buscar cenas” ou a camada Contornos das cenas do painel.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="218" />
+            <location filename="../services/scene_layer.py" line="227" />
             <source>Scene {scene_id} has no connection: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
             <translation>A cena {scene_id} não tem conexão: use uma camada gerada por “Buscar cenas” ou a camada Contornos das cenas do painel.</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="67" />
+            <location filename="../tasks/download_task.py" line="68" />
             <source>Downloading {count} files</source>
             <translation>Baixando {count} arquivos</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="68" />
+            <location filename="../tasks/download_task.py" line="69" />
             <source>Downloading</source>
             <translation>Baixando</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="70" />
+            <location filename="../tasks/download_task.py" line="71" />
             <source>Downloading {label}</source>
             <translation>Baixando {label}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="85" />
+            <location filename="../tasks/download_task.py" line="86" />
             <source>Could not prepare the downloads: {err}</source>
             <translation>Não foi possível preparar os downloads: {err}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="133" />
+            <location filename="../tasks/download_task.py" line="136" />
             <source>Download task failed: {error}</source>
             <translation>A tarefa de download falhou: {error}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="136" />
+            <location filename="../tasks/download_task.py" line="139" />
             <source>Not downloaded: {problem}</source>
             <translation>Não baixado: {problem}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="141" />
+            <location filename="../tasks/download_task.py" line="144" />
             <source>Downloads finished: {parts}</source>
             <translation>Downloads concluídos: {parts}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="161" />
+            <location filename="../tasks/download_task.py" line="164" />
             <source>{files_finished} of {files_total} files</source>
             <translation>{files_finished} de {files_total} arquivos</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="168" />
-            <location filename="../ui/downloads_widget.py" line="500" />
+            <location filename="../tasks/download_task.py" line="171" />
+            <location filename="../ui/downloads_widget.py" line="525" />
             <source>{duration_text} left</source>
             <translation>{duration_text} restantes</translation>
         </message>
@@ -697,7 +697,7 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>EO Scene Finder: assinatura de {name}</translation>
         </message>
         <message>
-            <location filename="../tasks/search_task.py" line="76" />
+            <location filename="../tasks/search_task.py" line="82" />
             <source>The search failed unexpectedly.</source>
             <translation>A busca falhou inesperadamente.</translation>
         </message>
@@ -884,7 +884,7 @@ O tipo “{kind}” não está disponível nesta versão: a conexão é mantida 
         </message>
         <message>
             <location filename="../ui/connections_dialog.py" line="340" />
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Name</source>
             <translation>Nome</translation>
         </message>
@@ -1092,382 +1092,413 @@ Enter the 6-digit code of your authenticator app to log in again:</source>
 Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de novo:</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="97" />
-            <location filename="../ui/search_panel.py" line="193" />
+            <location filename="../ui/dock.py" line="99" />
+            <location filename="../ui/search_panel.py" line="213" />
             <source>Search</source>
             <translation>Buscar</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="125" />
+            <location filename="../ui/dock.py" line="130" />
             <source>Filter results by text</source>
             <translation>Filtrar resultados por texto</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="126" />
+            <location filename="../ui/dock.py" line="131" />
             <location filename="../ui/scene_panel.py" line="76" />
             <source>Add to map</source>
             <translation>Adicionar ao mapa</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="128" />
+            <location filename="../ui/dock.py" line="133" />
             <source>Stream the selected scenes' imagery (COG) without downloading</source>
             <translation>Exibir por streaming as imagens (COG) das cenas selecionadas, sem baixar</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="130" />
+            <location filename="../ui/dock.py" line="135" />
             <location filename="../ui/scene_panel.py" line="79" />
             <source>Download</source>
             <translation>Baixar</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="190" />
+            <location filename="../ui/dock.py" line="201" />
             <source>Scene</source>
             <translation>Cena</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="199" />
+            <location filename="../ui/dock.py" line="210" />
             <source>Downloads</source>
             <translation>Downloads</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="232" />
-            <location filename="../ui/dock.py" line="268" />
+            <location filename="../ui/dock.py" line="243" />
+            <location filename="../ui/dock.py" line="279" />
             <source>Could not read saved connections: {err}</source>
             <translation>Não foi possível ler as conexões salvas: {err}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="304" />
+            <location filename="../ui/dock.py" line="315" />
             <source>Loading collections of {cid}…</source>
             <translation>Carregando as coleções de {cid}…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="311" />
+            <location filename="../ui/dock.py" line="322" />
             <source>EO Scene Finder: collections of {cid}</source>
             <translation>EO Scene Finder: coleções de {cid}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="319" />
+            <location filename="../ui/dock.py" line="330" />
             <source>Loading collections failed</source>
             <translation>Falha ao carregar as coleções</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="323" />
+            <location filename="../ui/dock.py" line="334" />
             <source>{count} collections on {cid}.</source>
             <translation>{count} coleções em {cid}.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="342" />
+            <location filename="../ui/dock.py" line="353" />
             <source>EO Scene Finder: queryables of {cid}</source>
             <translation>EO Scene Finder: atributos consultáveis de {cid}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="363" />
+            <location filename="../ui/dock.py" line="376" />
             <source>Choose a connection first.</source>
             <translation>Escolha uma conexão primeiro.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="396" />
+            <location filename="../ui/dock.py" line="429" />
+            <source>all collections</source>
+            <translation>todas as coleções</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="430" />
+            <source>Also searching: {catalogs}</source>
+            <translation>Buscando também: {catalogs}</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="431" />
+            <source>Each other catalog is searched with the equivalent of the collections checked here (an id it has no equivalent for is searched as it is).</source>
+            <translation>Cada outro catálogo é consultado com o equivalente das coleções marcadas aqui (um id sem equivalente conhecido é buscado como está).</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="439" />
+            <location filename="../ui/search_panel.py" line="224" />
+            <source>One row per scene with the catalogs that hold it; off: one row per catalog</source>
+            <translation>Uma linha por cena com os catálogos que a contêm; desligado: uma linha por catálogo</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="440" />
+            <source>Check other catalogs (+) to search several at once: the same scene is then grouped</source>
+            <translation>Marque outros catálogos (+) para buscar em vários ao mesmo tempo: a mesma cena é então agrupada</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="464" />
+            <source>{label}: {message}</source>
+            <translation>{label}: {message}</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="490" />
             <source>{count} scenes; {name} is on the map.</source>
             <translation>{count} cenas; {name} está no mapa.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="481" />
+            <location filename="../ui/dock.py" line="587" />
             <source>Zoom to scene</source>
             <translation>Aproximar para a cena</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="482" />
+            <location filename="../ui/dock.py" line="588" />
             <source>Add {scenes} scene(s) to map</source>
             <translation>Adicionar {scenes} cena(s) ao mapa</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="483" />
+            <location filename="../ui/dock.py" line="589" />
             <source>Download {scenes} scene(s)</source>
             <translation>Baixar {scenes} cena(s)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="484" />
+            <location filename="../ui/dock.py" line="590" />
             <source>Copy scene id(s)</source>
             <translation>Copiar id(s) da(s) cena(s)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="497" />
+            <location filename="../ui/dock.py" line="609" />
             <source>{id} has no Cloud Optimized GeoTIFF asset to stream.</source>
             <translation>{id} não tem recurso Cloud Optimized GeoTIFF para exibir por streaming.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="507" />
+            <location filename="../ui/dock.py" line="619" />
             <source>EO Scene Finder: open {id} {key}</source>
             <translation>EO Scene Finder: abrindo {id} {key}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="511" />
+            <location filename="../ui/dock.py" line="623" />
             <source>Added {name} to the map.</source>
             <translation>{name} adicionada ao mapa.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="513" />
+            <location filename="../ui/dock.py" line="625" />
             <source>Could not add {id} {key}</source>
             <translation>Não foi possível adicionar {id} {key}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="530" />
+            <location filename="../ui/dock.py" line="642" />
             <source>Download to folder</source>
             <translation>Baixar para a pasta</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="579" />
+            <location filename="../ui/dock.py" line="691" />
             <source>{count} scenes.</source>
             <translation>{count} cenas.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="585" />
+            <location filename="../ui/dock.py" line="697" />
             <source>{shown} of {count} scenes, {first} to {last} (double-click the timeline for every date).</source>
             <translation>{shown} de {count} cenas, de {first} a {last} (clique duas vezes na linha do tempo para ver todas as datas).</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="600" />
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/dock.py" line="712" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Cloud %</source>
             <translation>Nuvens %</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="623" />
+            <location filename="../ui/dock.py" line="735" />
             <source>Reset columns</source>
             <translation>Restaurar colunas</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="656" />
+            <location filename="../ui/dock.py" line="768" />
             <source>The map is empty: add a basemap?</source>
             <translation>O mapa está vazio: adicionar um mapa base?</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="660" />
+            <location filename="../ui/dock.py" line="772" />
             <source>Countries</source>
             <translation>Países</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="660" />
+            <location filename="../ui/dock.py" line="772" />
             <source>Natural Earth country borders, bundled: works offline</source>
             <translation>Fronteiras dos países Natural Earth, incluídas no complemento: funciona offline</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="661" />
+            <location filename="../ui/dock.py" line="773" />
             <source>OpenStreetMap tiles (needs the internet)</source>
             <translation>Tiles do OpenStreetMap (precisa de internet)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="670" />
+            <location filename="../ui/dock.py" line="782" />
             <source>Not now</source>
             <translation>Agora não</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="694" />
+            <location filename="../ui/dock.py" line="806" />
             <source>The basemap could not be opened.</source>
             <translation>Não foi possível abrir o mapa base.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="66" />
-            <location filename="../ui/downloads_widget.py" line="483" />
+            <location filename="../ui/downloads_widget.py" line="67" />
+            <location filename="../ui/downloads_widget.py" line="508" />
             <source>downloading</source>
             <translation>baixando</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="66" />
+            <location filename="../ui/downloads_widget.py" line="67" />
             <source>downloading {pct} %</source>
             <translation>baixando {pct} %</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="69" />
+            <location filename="../ui/downloads_widget.py" line="70" />
             <source>verifying</source>
             <translation>verificando</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="72" />
+            <location filename="../ui/downloads_widget.py" line="73" />
             <source>done, not verified (no checksum published)</source>
             <translation>concluído, não verificado (nenhum checksum publicado)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="73" />
-            <location filename="../ui/downloads_widget.py" line="483" />
+            <location filename="../ui/downloads_widget.py" line="74" />
+            <location filename="../ui/downloads_widget.py" line="508" />
             <source>done</source>
             <translation>concluído</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="75" />
+            <location filename="../ui/downloads_widget.py" line="76" />
             <source>skipped: already present</source>
             <translation>ignorado: já presente</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="77" />
+            <location filename="../ui/downloads_widget.py" line="78" />
             <source>failed: {message}</source>
             <translation>falhou: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="79" />
+            <location filename="../ui/downloads_widget.py" line="80" />
             <source>offline: {message}</source>
             <translation>offline: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="80" />
+            <location filename="../ui/downloads_widget.py" line="81" />
             <source>offline (in the long-term archive)</source>
             <translation>offline (no arquivo de longo prazo)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="82" />
+            <location filename="../ui/downloads_widget.py" line="83" />
             <source>not verified: {message}</source>
             <translation>não verificado: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="84" />
+            <location filename="../ui/downloads_widget.py" line="85" />
             <source>cancelled (partial file kept)</source>
             <translation>cancelado (arquivo parcial mantido)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="84" />
-            <location filename="../ui/downloads_widget.py" line="486" />
+            <location filename="../ui/downloads_widget.py" line="85" />
+            <location filename="../ui/downloads_widget.py" line="511" />
             <source>cancelled</source>
             <translation>cancelado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="85" />
-            <location filename="../ui/downloads_widget.py" line="483" />
+            <location filename="../ui/downloads_widget.py" line="86" />
+            <location filename="../ui/downloads_widget.py" line="508" />
             <source>queued</source>
             <translation>na fila</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>State</source>
             <translation>Estado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Progress</source>
             <translation>Progresso</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Size</source>
             <translation>Tamanho</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Speed</source>
             <translation>Velocidade</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="93" />
+            <location filename="../ui/downloads_widget.py" line="94" />
             <source>Time left</source>
             <translation>Tempo restante</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="93" />
+            <location filename="../ui/downloads_widget.py" line="94" />
             <source>File</source>
             <translation>Arquivo</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="278" />
-            <location filename="../ui/downloads_widget.py" line="476" />
+            <location filename="../ui/downloads_widget.py" line="306" />
+            <location filename="../ui/downloads_widget.py" line="501" />
             <source>No downloads yet.</source>
             <translation>Nenhum download ainda.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="281" />
+            <location filename="../ui/downloads_widget.py" line="309" />
             <source>Cancel selected</source>
             <translation>Cancelar selecionados</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="282" />
+            <location filename="../ui/downloads_widget.py" line="310" />
             <source>Cancel all</source>
             <translation>Cancelar todos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="283" />
+            <location filename="../ui/downloads_widget.py" line="311" />
             <source>Clear finished</source>
             <translation>Limpar concluídos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="284" />
+            <location filename="../ui/downloads_widget.py" line="312" />
             <source>Open folder</source>
             <translation>Abrir pasta</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="285" />
+            <location filename="../ui/downloads_widget.py" line="313" />
             <source>Unpack archives</source>
             <translation>Descompactar arquivos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="287" />
+            <location filename="../ui/downloads_widget.py" line="315" />
             <source>Extract product archives (.zip) next to them once verified</source>
             <translation>Extrair os arquivos dos produtos (.zip) ao lado deles depois de verificados</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="288" />
+            <location filename="../ui/downloads_widget.py" line="316" />
             <source>Stop the selected downloads; partial files are kept and resume next time</source>
             <translation>Parar os downloads selecionados; os arquivos parciais são mantidos e retomados da próxima vez</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="290" />
+            <location filename="../ui/downloads_widget.py" line="318" />
             <source>Stop every running download; partial files are kept</source>
             <translation>Parar todos os downloads em andamento; os arquivos parciais são mantidos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="342" />
+            <location filename="../ui/downloads_widget.py" line="374" />
             <source>Resume</source>
             <translation>Retomar</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="345" />
+            <location filename="../ui/downloads_widget.py" line="377" />
             <source>Forget</source>
             <translation>Esquecer</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="347" />
+            <location filename="../ui/downloads_widget.py" line="379" />
             <source>Do not resume them (their partial files stay in the folder)</source>
             <translation>Não retomá-los (os arquivos parciais permanecem na pasta)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="353" />
+            <location filename="../ui/downloads_widget.py" line="385" />
             <source>Downloads of {count} scene(s) were interrupted when QGIS last closed; they resume where they stopped.</source>
             <translation>Os downloads de {count} cena(s) foram interrompidos quando o QGIS foi fechado pela última vez; eles continuam de onde pararam.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="388" />
+            <location filename="../ui/downloads_widget.py" line="415" />
             <source>Resuming {label}</source>
             <translation>Retomando {label}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="421" />
+            <location filename="../ui/downloads_widget.py" line="447" />
             <source>Downloading {count} scenes</source>
             <translation>Baixando {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="422" />
+            <location filename="../ui/downloads_widget.py" line="448" />
             <source>Downloading {scene}</source>
             <translation>Baixando {scene}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="474" />
+            <location filename="../ui/downloads_widget.py" line="499" />
             <source>Not downloaded: {problems}</source>
             <translation>Não baixado: {problems}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="484" />
+            <location filename="../ui/downloads_widget.py" line="509" />
             <source>already present</source>
             <translation>já presente</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="484" />
+            <location filename="../ui/downloads_widget.py" line="509" />
             <source>not verified</source>
             <translation>não verificado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="484" />
+            <location filename="../ui/downloads_widget.py" line="509" />
             <source>failed</source>
             <translation>falhou</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="485" />
+            <location filename="../ui/downloads_widget.py" line="510" />
             <source>offline</source>
             <translation>offline</translation>
         </message>
@@ -1477,39 +1508,49 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>Contornos das cenas</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/grouped_model.py" line="60" />
+            <source>Sources</source>
+            <translation>Fontes</translation>
+        </message>
+        <message>
+            <location filename="../ui/grouped_model.py" line="70" />
+            <source>{count} sources</source>
+            <translation>{count} fontes</translation>
+        </message>
+        <message>
+            <location filename="../ui/results_model.py" line="58" />
             <source>Date</source>
             <translation>Data</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Collection</source>
             <translation>Coleção</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>ID</source>
             <translation>ID</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Platform</source>
             <translation>Plataforma</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="57" />
+            <location filename="../ui/results_model.py" line="59" />
             <source>Thumbnail</source>
             <translation>Miniatura</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="117" />
-            <location filename="../ui/scene_panel.py" line="107" />
+            <location filename="../ui/results_model.py" line="121" />
+            <location filename="../ui/scene_panel.py" line="110" />
             <source>Scene key: {key}</source>
             <translation>Chave da cena: {key}</translation>
         </message>
         <message>
             <location filename="../ui/scene_panel.py" line="55" />
-            <location filename="../ui/scene_panel.py" line="105" />
+            <location filename="../ui/scene_panel.py" line="108" />
             <source>Select a scene in the results.</source>
             <translation>Selecione uma cena nos resultados.</translation>
         </message>
@@ -1554,114 +1595,175 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>Valor</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="108" />
+            <location filename="../ui/scene_panel.py" line="93" />
+            <source>Source</source>
+            <translation>Fonte</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="111" />
             <source>cloud {cloud:.1f} %</source>
             <translation>nuvens {cloud:.1f} %</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="135" />
+            <location filename="../ui/scene_panel.py" line="130" />
+            <source>Sources: {names}</source>
+            <translation>Fontes: {names}</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="145" />
             <source>No quicklook</source>
             <translation>Sem pré-visualização</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="141" />
+            <location filename="../ui/scene_panel.py" line="151" />
             <source>Loading quicklook…</source>
             <translation>Carregando a pré-visualização…</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="149" />
+            <location filename="../ui/scene_panel.py" line="159" />
             <source>EO Scene Finder: quicklook {id}</source>
             <translation>EO Scene Finder: pré-visualização de {id}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="157" />
+            <location filename="../ui/scene_panel.py" line="167" />
             <source>Quicklook unavailable: {reason}</source>
             <translation>Pré-visualização indisponível: {reason}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="158" />
+            <location filename="../ui/scene_panel.py" line="168" />
             <source>Quicklook unavailable</source>
             <translation>Pré-visualização indisponível</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="164" />
+            <location filename="../ui/scene_panel.py" line="174" />
             <source>Quicklook is not an image</source>
             <translation>A pré-visualização não é uma imagem</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="193" />
+            <location filename="../ui/scene_panel.py" line="203" />
             <source>Copied the link of {asset} (unsigned; streaming signs it on use).</source>
             <translation>Link de {asset} copiado (sem assinatura; o streaming o assina ao usar).</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="75" />
+            <location filename="../ui/search_controller.py" line="105" />
             <source>EO Scene Finder: search {label}</source>
             <translation>EO Scene Finder: busca em {label}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="80" />
+            <location filename="../ui/search_controller.py" line="112" />
             <source>Searching {label}…</source>
             <translation>Buscando em {label}…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="124" />
+            <location filename="../ui/search_controller.py" line="174" />
             <source> — more are loading…</source>
             <translation> — mais cenas chegando…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="126" />
+            <location filename="../ui/search_controller.py" line="176" />
             <source>{count} scenes{details}</source>
             <translation>{count} cenas{details}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="144" />
+            <location filename="../ui/search_controller.py" line="193" />
             <source>{received} of {total} scenes</source>
             <translation>{received} de {total} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="172" />
+            <location filename="../ui/search_controller.py" line="234" />
             <source>Search failed after {count} scenes</source>
             <translation>A busca falhou após {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="173" />
+            <location filename="../ui/search_controller.py" line="235" />
             <source>Search failed</source>
             <translation>A busca falhou</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="177" />
+            <location filename="../ui/search_controller.py" line="239" />
             <source>Search cancelled: {count} scenes (more exist on the server)</source>
             <translation>Busca cancelada: {count} cenas (há mais no servidor)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="178" />
+            <location filename="../ui/search_controller.py" line="240" />
             <source>Search cancelled: {count} scenes</source>
             <translation>Busca cancelada: {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="182" />
+            <location filename="../ui/search_controller.py" line="244" />
             <source> (stopped at your cap of {limit}; more exist on the server)</source>
             <translation> (parou no seu limite de {limit}; há mais no servidor)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="184" />
+            <location filename="../ui/search_controller.py" line="246" />
             <source> of {matched} matching</source>
             <translation> de {matched} correspondentes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="192" />
+            <location filename="../ui/search_controller.py" line="254" />
             <source> — {count} document(s) could not be read</source>
             <translation> — {count} documento(s) não puderam ser lidos</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="194" />
+            <location filename="../ui/search_controller.py" line="256" />
             <source>{count} scenes{details}.</source>
             <translation>{count} cenas{details}.</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="195" />
+            <location filename="../ui/search_controller.py" line="257" />
             <source>No scene matches these filters.</source>
             <translation>Nenhuma cena corresponde a estes filtros.</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="271" />
+            <source>{label} {count}…</source>
+            <translation>{label} {count}…</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="273" />
+            <location filename="../ui/search_controller.py" line="312" />
+            <source>{label} failed: {message}</source>
+            <translation>{label} falhou: {message}</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="276" />
+            <source>{label} {count} (cancelled)</source>
+            <translation>{label} {count} (cancelada)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="278" />
+            <source>{label} {count} ✓</source>
+            <translation>{label} {count} ✓</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="297" />
+            <source>Search cancelled: {count} scenes from {catalogs} catalogs</source>
+            <translation>Busca cancelada: {count} cenas de {catalogs} catálogos</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="299" />
+            <source>{count} scenes from {catalogs} catalogs</source>
+            <translation>{count} cenas de {catalogs} catálogos</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="301" />
+            <source> ({failed} failed: {names})</source>
+            <translation> ({failed} com falha: {names})</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="313" />
+            <source> (cancelled)</source>
+            <translation> (cancelada)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="315" />
+            <source> (capped)</source>
+            <translation> (limitada)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="316" />
+            <source>{label} {count} ✓{tail}</source>
+            <translation>{label} {count} ✓{tail}</translation>
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="25" />
@@ -1684,181 +1786,201 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>Ordem do servidor</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="70" />
+            <location filename="../ui/search_panel.py" line="73" />
             <source>Manage connections</source>
             <translation>Gerenciar conexões</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="80" />
+            <location filename="../ui/search_panel.py" line="79" />
+            <source>Search other catalogs at the same time</source>
+            <translation>Buscar em outros catálogos ao mesmo tempo</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="100" />
             <source>Filter collections (Enter searches the server)</source>
             <translation>Filtrar coleções (Enter busca no servidor)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="85" />
+            <location filename="../ui/search_panel.py" line="105" />
             <source>Reload the collections</source>
             <translation>Recarregar as coleções</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="97" />
+            <location filename="../ui/search_panel.py" line="117" />
             <source>Collections</source>
             <translation>Coleções</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="102" />
+            <location filename="../ui/search_panel.py" line="122" />
             <source>Draw a rectangle on the map</source>
             <translation>Desenhar um retângulo no mapa</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="103" />
+            <location filename="../ui/search_panel.py" line="123" />
             <source>Draw a polygon (right-click or double-click to finish)</source>
             <translation>Desenhar um polígono (clique com o botão direito ou clique duplo para terminar)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="104" />
+            <location filename="../ui/search_panel.py" line="124" />
             <source>Map</source>
             <translation>Mapa</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="104" />
+            <location filename="../ui/search_panel.py" line="124" />
             <source>Use the current map extent</source>
             <translation>Usar a extensão atual do mapa</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="105" />
+            <location filename="../ui/search_panel.py" line="125" />
             <source>Layer</source>
             <translation>Camada</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="105" />
+            <location filename="../ui/search_panel.py" line="125" />
             <source>Use the extent of the active layer</source>
             <translation>Usar a extensão da camada ativa</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="106" />
+            <location filename="../ui/search_panel.py" line="126" />
             <source>Selected</source>
             <translation>Seleção</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="106" />
+            <location filename="../ui/search_panel.py" line="126" />
             <source>Use the selected features of the active layer (their union)</source>
             <translation>Usar as feições selecionadas da camada ativa (a união delas)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="108" />
+            <location filename="../ui/search_panel.py" line="128" />
             <source>Clear the area of interest (search everywhere)</source>
             <translation>Limpar a área de interesse (buscar em todo lugar)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="119" />
-            <location filename="../ui/search_panel.py" line="447" />
+            <location filename="../ui/search_panel.py" line="139" />
+            <location filename="../ui/search_panel.py" line="537" />
             <source>No area: the whole world</source>
             <translation>Sem área: o mundo inteiro</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="122" />
-            <location filename="../ui/search_panel.py" line="450" />
+            <location filename="../ui/search_panel.py" line="142" />
+            <location filename="../ui/search_panel.py" line="540" />
             <source>Area</source>
             <translation>Área</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="126" />
+            <location filename="../ui/search_panel.py" line="146" />
             <source>Filter by acquisition date (end date included)</source>
             <translation>Filtrar pela data de aquisição (data final incluída)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="144" />
+            <location filename="../ui/search_panel.py" line="164" />
             <source>Dates</source>
             <translation>Datas</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="157" />
+            <location filename="../ui/search_panel.py" line="177" />
             <source>Max cloud</source>
             <translation>Nuvens máx.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="161" />
+            <location filename="../ui/search_panel.py" line="181" />
             <source>CQL2, e.g. platform = 'landsat-8' AND view:sun_elevation &gt; 30</source>
             <translation>CQL2, por ex. platform = 'landsat-8' AND view:sun_elevation &gt; 30</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="165" />
+            <location filename="../ui/search_panel.py" line="185" />
             <source>Filter</source>
             <translation>Filtro</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="168" />
+            <location filename="../ui/search_panel.py" line="188" />
             <source>Attributes</source>
             <translation>Atributos</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="185" />
+            <location filename="../ui/search_panel.py" line="205" />
             <source>all</source>
             <translation>todas</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="186" />
+            <location filename="../ui/search_panel.py" line="206" />
             <source>At most this many scenes (0 = all)</source>
             <translation>No máximo este número de cenas (0 = todas)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="188" />
+            <location filename="../ui/search_panel.py" line="208" />
             <source>max</source>
             <translation>máx.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="190" />
+            <location filename="../ui/search_panel.py" line="210" />
             <source>Sort</source>
             <translation>Ordem</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="197" />
+            <location filename="../ui/search_panel.py" line="217" />
             <source>Cancel</source>
             <translation>Cancelar</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="209" />
+            <location filename="../ui/search_panel.py" line="223" />
+            <source>Group same scenes</source>
+            <translation>Agrupar as mesmas cenas</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="237" />
             <source>Details…</source>
             <translation>Detalhes…</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="285" />
+            <location filename="../ui/search_panel.py" line="311" />
+            <source>Also search:</source>
+            <translation>Buscar também:</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="332" />
+            <source>+{count}</source>
+            <translation>+{count}</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="367" />
             <source>Properties you can filter on: {names}</source>
             <translation>Propriedades para filtrar: {names}</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="391" />
-            <location filename="../ui/search_panel.py" line="398" />
-            <location filename="../ui/search_panel.py" line="454" />
+            <location filename="../ui/search_panel.py" line="481" />
+            <location filename="../ui/search_panel.py" line="488" />
+            <location filename="../ui/search_panel.py" line="544" />
             <source>any</source>
             <translation>qualquer</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="398" />
+            <location filename="../ui/search_panel.py" line="488" />
             <source>any (a number)</source>
             <translation>qualquer (um número)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="433" />
+            <location filename="../ui/search_panel.py" line="523" />
             <source>Select a layer in the Layers panel first.</source>
             <translation>Selecione primeiro uma camada no painel Camadas.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="440" />
+            <location filename="../ui/search_panel.py" line="530" />
             <source>Select a vector layer with selected polygons first.</source>
             <translation>Selecione primeiro uma camada vetorial com polígonos selecionados.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="443" />
+            <location filename="../ui/search_panel.py" line="533" />
             <source>“{name}” has no selected polygon features.</source>
             <translation>“{name}” não tem polígonos selecionados.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="449" />
+            <location filename="../ui/search_panel.py" line="539" />
             <source>{area} · {km2:,.0f} km²</source>
             <translation>{area} · {km2:,.0f} km²</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="454" />
+            <location filename="../ui/search_panel.py" line="544" />
             <source>≤ {value} %</source>
             <translation>≤ {value} %</translation>
         </message>
@@ -1868,27 +1990,27 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>EO Scene Finder: miniatura de {id}</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="92" />
+            <location filename="../ui/timeline.py" line="94" />
             <source>Scenes over time. Drag to keep one period in the table and on the map; double-click to show every date again.</source>
             <translation>Cenas ao longo do tempo. Arraste para manter um período na tabela e no mapa; clique duas vezes para mostrar todas as datas de novo.</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="165" />
+            <location filename="../ui/timeline.py" line="181" />
             <source>Scenes over time appear here</source>
             <translation>A distribuição das cenas no tempo aparece aqui</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="197" />
+            <location filename="../ui/timeline.py" line="213" />
             <source>{count} scenes per month</source>
             <translation>{count} cenas por mês</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="199" />
+            <location filename="../ui/timeline.py" line="215" />
             <source>{count} scenes per week</source>
             <translation>{count} cenas por semana</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="200" />
+            <location filename="../ui/timeline.py" line="216" />
             <source>{count} scenes per day</source>
             <translation>{count} cenas por dia</translation>
         </message>
