@@ -7,6 +7,7 @@ over archives, no credentials over credentials, free over requester-pays, online
 """
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple,
@@ -134,10 +135,11 @@ class SceneSource:
 
     @property
     def host(self) -> str:
-        """The host of the first data asset ("" when it has none)."""
+        """``host[:port]`` of the first data asset, as the download engine measures it ("" when
+        it has none)."""
         if self._host is None:
             asset = _first_data_asset(self.scene)
-            self._host = (urlsplit(asset.href).hostname or "") if asset is not None else ""
+            self._host = urlsplit(asset.href).netloc.rsplit("@", 1)[-1].lower() if asset is not None else ""
         return self._host
 
     def __repr__(self) -> str:
@@ -153,6 +155,24 @@ def describe_source(connection: str, scene: Scene, *, needs_credentials: bool = 
 
 
 # ----------------------------------------------------------------------------- groups
+# Two scenes with the same key are one acquisition only when sensed within this of each other:
+# a Sentinel-2 tile far north is seen by two orbits the same day, about 100 minutes apart, and
+# the key (mission, tile, date, level) does not tell them apart; the catalogs' times for one
+# acquisition differ by a few minutes at most (datatake start vs tile sensing time).
+SAME_ACQUISITION = _dt.timedelta(minutes=30)
+
+
+def same_acquisition(a: Optional[_dt.datetime], b: Optional[_dt.datetime]) -> bool:
+    """Whether two sensing times (of scenes with the same key) can be one acquisition."""
+    if a is None or b is None:
+        return True
+    try:
+        return abs(a - b) <= SAME_ACQUISITION
+    except TypeError:  # naive and aware: compare as UTC
+        strip = lambda d: d.replace(tzinfo=None) if d.tzinfo is None else d.astimezone(_dt.timezone.utc).replace(tzinfo=None)  # noqa: E731
+        return abs(strip(a) - strip(b)) <= SAME_ACQUISITION
+
+
 class SceneGroup:
     """One acquisition (one SceneKey) and its sources, in arrival order."""
 
@@ -198,14 +218,15 @@ class SceneGroup:
 
 
 class SceneGrouper:
-    """Incremental grouping for streamed rows (O(1) per add: 30,000 rows stay cheap)."""
+    """Incremental grouping for streamed rows (O(1) per add: 30,000 rows stay cheap): the same
+    scene key sensed within :data:`SAME_ACQUISITION` is one scene."""
 
     def __init__(self) -> None:
         self.clear()
 
     def clear(self) -> None:
         self._groups: List[SceneGroup] = []
-        self._by_key: Dict[SceneKey, SceneGroup] = {}
+        self._by_key: Dict[SceneKey, List[SceneGroup]] = {}
         self._by_source: Dict[Tuple[str, str], SceneGroup] = {}
         self._by_identity: Dict[int, SceneGroup] = {}
 
@@ -217,13 +238,19 @@ class SceneGrouper:
         if known is not None:
             return known, False
         key = source.scene.scene_key
-        group = self._by_key.get(key) if key is not None else None
+        group = None
+        if key is not None:
+            when = source.scene.datetime
+            for candidate in self._by_key.get(key, ()):
+                if same_acquisition(candidate.sources[0].scene.datetime, when):
+                    group = candidate
+                    break
         new = group is None
         if new:
             group = SceneGroup(key)
             self._groups.append(group)
             if key is not None:
-                self._by_key[key] = group
+                self._by_key.setdefault(key, []).append(group)
         group.sources.append(source)
         self._by_source[ident] = group
         self._by_identity[id(source.scene)] = group
