@@ -47,6 +47,31 @@ def write_static_catalog(root: Path) -> None:
                   {"rel": "child", "href": "sentinel-2-l2a/collection.json", "type": "application/json"}]}))
 
 
+CDSE_SHARE = 3  # one Planetary Computer scene in three is in the CDSE too
+
+
+def start_cdse_with_pc_products(workdir: Path):
+    """The loopback CDSE serving, besides its usual catalogue, the products of some of the
+    Planetary Computer items (records built on a recorded real one, see test_qgis_process)."""
+    from fixtures.cdse_servers import start_cdse_server
+    from test_qgis_process import CDSE_TEMPLATE, cdse_record_for
+
+    template = json.loads(CDSE_TEMPLATE.read_text())["value"][0]
+    shared = [i for i in _pc_items() if _in_dates(i)][::CDSE_SHARE]
+    workdir.mkdir(parents=True, exist_ok=True)
+    records = workdir / "cdse_records.json"
+    records.write_text(json.dumps([cdse_record_for(i, template) for i in shared]))
+    return start_cdse_server(workdir / "cdse", records=records), shared
+
+
+@pytest.fixture(scope="module")
+def cdse_pc(tmp_path_factory):
+    server, shared = start_cdse_with_pc_products(tmp_path_factory.mktemp("cdse-pc"))
+    server.shared = shared
+    yield server
+    server.proc.stop()
+
+
 @pytest.fixture(scope="module")
 def static_copy(tmp_path_factory, nginx_server):
     root = tmp_path_factory.mktemp("pc-static")
@@ -87,8 +112,8 @@ def _view_rows(dock):
              proxy.index(r, CONNECTION_COLUMN).data(Qt.ItemDataRole.ToolTipRole)) for r in range(proxy.rowCount())]
 
 
-def test_three_catalogs_grouped_by_scene_with_their_sources(dock, pgstac_api, static_copy, cdse):
-    _three_catalogs(dock, pgstac_api, static_copy.url, cdse)
+def test_three_catalogs_grouped_by_scene_with_their_sources(dock, pgstac_api, static_copy, cdse_pc):
+    _three_catalogs(dock, pgstac_api, static_copy.url, cdse_pc)
     # the line under the connection box says what each other catalog is searched with
     assert dock.also_label.isVisibleTo(dock)
     also = dock.also_label.text()
@@ -127,9 +152,12 @@ def test_three_catalogs_grouped_by_scene_with_their_sources(dock, pgstac_api, st
         assert sorted(s for s in sources if s != "cdse-loopback") == ["pc-pgstac", "pc-static"], sources
         assert text == f"{len(sources)} sources", (text, sources)
         assert "pc-pgstac: S2" in tip and "pc-static: S2" in tip, tip
-    # the CDSE scenes join the group of the same acquisition, or make their own
+    # the CDSE's products of the same acquisitions join their groups: three sources
+    assert len(cdse_scenes) == len(cdse_pc.shared) > 50
+    three = [(text, tip) for text, sources, tip in pc_rows if "cdse-loopback" in sources]
+    assert len(three) == len(cdse_pc.shared)
+    assert all(text == "3 sources" and "cdse-loopback: S2" in tip for text, tip in three), three[:2]
     assert sum(len(sources) for _t, sources, _tip in rows) == total
-    assert sum(sources.count("cdse-loopback") for _t, sources, _tip in rows) == len(cdse_scenes)
     groups = len(rows)
     assert dock.results_model.headerData(CONNECTION_COLUMN, Qt.Orientation.Horizontal) == "Connection"
     assert dock.results_proxy.headerData(CONNECTION_COLUMN, Qt.Orientation.Horizontal) == "Sources"
@@ -181,10 +209,10 @@ def test_three_catalogs_grouped_by_scene_with_their_sources(dock, pgstac_api, st
                                                                                          "cdse-loopback"]
 
 
-def test_a_dead_catalog_fails_alone_and_says_why(dock, pgstac_api, nginx_server, tmp_path, cdse):
+def test_a_dead_catalog_fails_alone_and_says_why(dock, pgstac_api, nginx_server, tmp_path, cdse_pc):
     write_static_catalog(tmp_path)
     doomed = nginx_server(tmp_path)
-    _three_catalogs(dock, pgstac_api, doomed.url, cdse)
+    _three_catalogs(dock, pgstac_api, doomed.url, cdse_pc)
     doomed.stop()  # the static catalog's server is gone before the search
     run = dock.start_search()
     assert run is not None
@@ -202,13 +230,17 @@ def test_a_dead_catalog_fails_alone_and_says_why(dock, pgstac_api, nginx_server,
     assert status.endswith("(1 failed: pc-static)."), status
     assert dock.details_button.isVisibleTo(dock) == bool(dock._last_error.details)
     assert dock.search_button.isEnabled() and not dock.cancel_button.isEnabled()
-    # the rows that came in are grouped, each with the one source that answered
-    assert all(set(sources) == {"pc-pgstac"} for _t, sources, _tip in _view_rows(dock)
-               if "pc-pgstac" in sources)
+    # the rows that came in are grouped with the sources that answered
+    rows = _view_rows(dock)
+    assert len(rows) == len(expected)
+    assert sorted(len(sources) for _t, sources, _tip in rows) == \
+        [1] * (len(expected) - len(cdse_pc.shared)) + [2] * len(cdse_pc.shared)
+    assert all(sources[0] in ("pc-pgstac", "cdse-loopback") and "pc-static" not in sources
+               for _t, sources, _tip in rows)
 
 
-def test_cancel_stops_every_catalog(dock, pgstac_api, static_copy, cdse):
-    _three_catalogs(dock, pgstac_api, static_copy.url, cdse)
+def test_cancel_stops_every_catalog(dock, pgstac_api, static_copy, cdse_pc):
+    _three_catalogs(dock, pgstac_api, static_copy.url, cdse_pc)
     dock.use_dates.setChecked(False)  # a long search everywhere
     dock.start_search()
     tasks = [r.task for r in dock.search_controller.runs]
