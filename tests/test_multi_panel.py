@@ -198,6 +198,7 @@ def test_three_catalogs_grouped_by_scene_with_their_sources(dock, pgstac_api, st
     assert sum(sum(counts) for _s, _e, counts in dock.timeline.bins) == dock.results_model.rowCount()
     assert dock.results_proxy.rowCount() == total == 2 * len(expected) + len(cdse_scenes)
     assert {dock.results_proxy.index(r, CONNECTION_COLUMN).data() for r in range(total)} == set(by_connection)
+    wait_until(lambda: not dock.grouped_footprints.drawing, 30, "every catalog's footprint")
     assert dock.footprints.layer.featureCount() == total
     dock.results_view.selectRow(0)
     assert len(dock.footprints.layer.selectedFeatureIds()) == 1
@@ -256,3 +257,25 @@ def test_one_connection_keeps_the_single_catalog_view(dock):
     assert not dock.group_button.isEnabled()  # grouping is for several catalogs
     assert dock.shown_model is dock.results_model
     assert not dock.catalogs_label.isVisibleTo(dock) and not dock.also_label.isVisibleTo(dock)
+
+
+def test_the_checked_catalogs_and_grouping_are_remembered(qgis_iface, qgis_new_project, fresh_settings):
+    from eo_scene_finder.ui.dock import SceneFinderDock
+
+    first = SceneFinderDock(qgis_iface)
+    wait_until(lambda: first.search_task is None, 30, "first-run search")
+    # (only the demo's collections are loaded: nothing leaves the machine)
+    first.set_checked_connections(["demo", "cdse", "earth-search"])
+    first.group_button.setChecked(False)
+    first._save_settings()
+    first.shutdown()
+    again = SceneFinderDock(qgis_iface)
+    try:
+        assert again.checked_connection_ids() == ["demo", "cdse", "earth-search"]
+        assert not again.group_button.isChecked() and again.group_button.isEnabled()
+        wait_until(lambda: again.collections_model.rowCount() > 0, 30, "the demo's collections")
+        assert again.also_label.text().startswith("Also searching: cdse (")
+        # the demo is not searched on opening when other catalogs are ticked with it
+        assert again.search_task is None and again.results_model.rowCount() == 0
+    finally:
+        again.shutdown()
