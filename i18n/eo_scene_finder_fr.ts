@@ -14,17 +14,125 @@
             <translation>La couche en entrée n'a pas de champ « {missing} » : utilisez une couche produite par « EO Scene Finder › Rechercher des scènes » ou la couche « Emprises des scènes » du panneau (avec « Entités sélectionnées uniquement »).</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="30" />
+            <location filename="../algorithms/coverage.py" line="40" />
+            <source>Best coverage of an area</source>
+            <translation>Meilleure couverture d'une zone</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="43" />
+            <source>Chooses, among the scenes of a layer made by “Search scenes”, the fewest and least cloudy that together cover TARGET_PERCENT of the area of interest (greedy set cover of the footprints clipped to the area, each scene weighted by its clear fraction; when one date and orbit alone covers enough, that pass is chosen, for a seamless mosaic). MAX_SCENES 0 = no limit. The same scene found in several catalogs (same scene_key) counts once: the output keeps one row for it, from the preferred catalog (cloud-optimised format over archives, no credentials needed over credentials, free over requester-pays, online over offline, then the download speed measured from its host). The output has the input's fields, so it feeds “Virtual mosaic” and “Download scenes”. COVERAGE_PERCENT says how much of the area the chosen scenes cover; when the target cannot be reached the scenes that come closest are written and a warning says why.</source>
+            <translation>Choisit, parmi les scènes d'une couche produite par « Rechercher des scènes », les moins nombreuses et les moins nuageuses qui couvrent ensemble TARGET_PERCENT de la zone d'intérêt (couverture gloutonne des emprises découpées à la zone, chaque scène pondérée par sa part sans nuages ; quand une seule date et orbite couvre assez, ce passage est choisi, pour une mosaïque sans raccords). MAX_SCENES 0 = sans limite. La même scène trouvée dans plusieurs catalogues (même scene_key) compte une fois : la sortie en garde une ligne, celle du catalogue préféré (format optimisé pour le cloud plutôt qu'archives, sans identifiants plutôt qu'avec, gratuit plutôt que payé par le demandeur, en ligne plutôt que hors ligne, puis la vitesse de téléchargement mesurée depuis son hôte). La sortie a les champs de l'entrée : elle alimente « Mosaïque virtuelle » et « Télécharger des scènes ». COVERAGE_PERCENT indique la part de la zone couverte par les scènes choisies ; quand la cible ne peut être atteinte, les scènes qui s'en approchent le plus sont écrites et un avertissement dit pourquoi.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="60" />
+            <location filename="../algorithms/download.py" line="50" />
+            <location filename="../algorithms/export.py" line="63" />
+            <location filename="../algorithms/mosaic.py" line="37" />
+            <source>Scenes (from Search scenes)</source>
+            <translation>Scènes (issues de Rechercher des scènes)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="63" />
+            <location filename="../algorithms/search.py" line="61" />
+            <source>Area of interest (union of its polygons)</source>
+            <translation>Zone d'intérêt (union de ses polygones)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="65" />
+            <source>Area of interest as an extent</source>
+            <translation>Zone d'intérêt sous forme d'emprise</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="68" />
+            <source>Target coverage (% of the area)</source>
+            <translation>Couverture visée (% de la zone)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="71" />
+            <source>Maximum number of scenes (0 = no limit)</source>
+            <translation>Nombre maximal de scènes (0 = sans limite)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="73" />
+            <source>Chosen scenes</source>
+            <translation>Scènes choisies</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="75" />
+            <source>Coverage reached (%)</source>
+            <translation>Couverture atteinte (%)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="76" />
+            <source>Number of scenes chosen</source>
+            <translation>Nombre de scènes choisies</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="77" />
+            <source>What was chosen, in words</source>
+            <translation>Ce qui a été choisi, en clair</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="97" />
+            <source>The AOI layer has no polygon: nothing to cover.</source>
+            <translation>La couche de zone d'intérêt n'a aucun polygone : rien à couvrir.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="100" />
+            <source>Give the area to cover: an AOI layer or an extent.</source>
+            <translation>Indiquez la zone à couvrir : une couche de zone d'intérêt ou une emprise.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="105" />
+            <source>The extent and the AOI layer do not overlap: nothing to cover.</source>
+            <translation>L'emprise et la couche de zone d'intérêt ne se recouvrent pas : rien à couvrir.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="138" />
+            <location filename="../algorithms/download.py" line="69" />
+            <location filename="../algorithms/export.py" line="73" />
+            <location filename="../algorithms/mosaic.py" line="52" />
+            <source>INPUT is not a readable layer.</source>
+            <translation>INPUT n'est pas une couche lisible.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="164" />
+            <source>{rows} rows, {scenes} distinct scenes.</source>
+            <translation>{rows} lignes, {scenes} scènes distinctes.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="171" />
+            <source>Cancelled.</source>
+            <translation>Annulé.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="177" />
+            <location filename="../algorithms/search.py" line="137" />
+            <source>Could not create the output layer.</source>
+            <translation>Impossible de créer la couche de sortie.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="185" />
+            <source>{scene} (+{added} % of the area, cloud {cloud})</source>
+            <translation>{scene} (+{added} % de la zone, nuages {cloud})</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="189" />
+            <source> from {connection}, also in {others}</source>
+            <translation> depuis {connection}, aussi dans {others}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="31" />
             <source>HTTPS (the catalog's links)</source>
             <translation>HTTPS (les liens du catalogue)</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="36" />
+            <location filename="../algorithms/download.py" line="37" />
             <source>Download scenes</source>
             <translation>Télécharger des scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="39" />
+            <location filename="../algorithms/download.py" line="40" />
             <source>Downloads the scenes of a layer made by “Search scenes” (the selected features only when “Selected features only” is ticked) into &lt;folder&gt;/&lt;collection&gt;/&lt;scene id&gt;/. Parallel, resumable (.part files), checksum-verified; files already downloaded and verified are skipped.
 
 ASSETS: comma-separated asset keys; empty = the whole product for product catalogs, all data assets for STAC.</source>
@@ -33,86 +141,72 @@ ASSETS: comma-separated asset keys; empty = the whole product for product catalo
 ASSETS : clés des ressources séparées par des virgules ; vide = le produit entier pour les catalogues de produits, toutes les ressources de données pour STAC.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="49" />
-            <location filename="../algorithms/export.py" line="63" />
-            <location filename="../algorithms/mosaic.py" line="37" />
-            <source>Scenes (from Search scenes)</source>
-            <translation>Scènes (issues de Rechercher des scènes)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/download.py" line="51" />
+            <location filename="../algorithms/download.py" line="52" />
             <source>Asset keys (comma-separated)</source>
             <translation>Clés des ressources (séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="52" />
+            <location filename="../algorithms/download.py" line="53" />
             <source>Output folder</source>
             <translation>Dossier de sortie</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="53" />
+            <location filename="../algorithms/download.py" line="54" />
             <source>Unpack product archives</source>
             <translation>Décompresser les archives des produits</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="54" />
+            <location filename="../algorithms/download.py" line="55" />
             <source>Transfer</source>
             <translation>Transfert</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="56" />
+            <location filename="../algorithms/download.py" line="57" />
             <source>Download report</source>
             <translation>Rapport de téléchargement</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="58" />
+            <location filename="../algorithms/download.py" line="59" />
             <source>Folder</source>
             <translation>Dossier</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="68" />
-            <location filename="../algorithms/export.py" line="73" />
-            <location filename="../algorithms/mosaic.py" line="52" />
-            <source>INPUT is not a readable layer.</source>
-            <translation>INPUT n'est pas une couche lisible.</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/download.py" line="75" />
+            <location filename="../algorithms/download.py" line="76" />
             <source>The input layer has no scene to download.</source>
             <translation>La couche en entrée ne contient aucune scène à télécharger.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="92" />
+            <location filename="../algorithms/download.py" line="93" />
             <source>{id} has no asset {missing}; it has: {assets}</source>
             <translation>{id} n'a pas la ressource {missing} ; elle a : {assets}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="102" />
+            <location filename="../algorithms/download.py" line="103" />
             <source>Nothing to download: no scene has the requested assets.</source>
             <translation>Rien à télécharger : aucune scène n'a les ressources demandées.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="103" />
+            <location filename="../algorithms/download.py" line="104" />
             <source>{count} file(s) to fetch into {folder}</source>
             <translation>{count} fichier(s) à récupérer dans {folder}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="136" />
+            <location filename="../algorithms/download.py" line="137" />
             <source>Cancelled: partial files stay as .part and resume on the next run.</source>
             <translation>Annulé : les fichiers partiels restent en .part et reprennent à la prochaine exécution.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="150" />
+            <location filename="../algorithms/download.py" line="151" />
             <source>TRANSFER=S3 works with {kinds} connections; {id} comes from “{conn}”.</source>
             <translation>TRANSFER=S3 fonctionne avec les connexions {kinds} ; {id} provient de « {conn} ».</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="187" />
+            <location filename="../algorithms/download.py" line="188" />
             <source>Downloaded {done}, skipped {skipped} (already present), failed {failed}.</source>
             <translation>Téléchargés : {done}, ignorés : {skipped} (déjà présents), en échec : {failed}.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="190" />
+            <location filename="../algorithms/download.py" line="191" />
             <source>Not verified: {unverified} (kept as .unverified: the file never matched its published checksum).</source>
             <translation>Non vérifiés : {unverified} (gardés en .unverified : le fichier n'a jamais correspondu à sa somme de contrôle publiée).</translation>
         </message>
@@ -228,128 +322,138 @@ ASSETS : clés des ressources séparées par des virgules ; vide = le produit en
             <translation>EO Scene Finder — recherche et téléchargement de scènes satellitaires</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="32" />
+            <location filename="../algorithms/search.py" line="35" />
             <source>Search scenes</source>
             <translation>Rechercher des scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="36" />
-            <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
+            <location filename="../algorithms/search.py" line="39" />
+            <source>Searches one or several catalogs and writes one polygon per scene and catalog (EPSG:4326) with its id, collection, date, cloud cover, platform, connection, scene_key, assets and full record, so Download, Mosaic, Export and Best coverage can work from the layer alone.
 
-CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
-            <translation>Interroge un catalogue et écrit un polygone par scène (EPSG:4326) avec son identifiant, sa collection, sa date, sa couverture nuageuse, sa plateforme, ses ressources et son enregistrement complet, de sorte que Télécharger, Mosaïque et Exporter puissent travailler à partir de la couche seule.
+CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Several catalogs: separate them with ';' (or ',' when each piece is a catalog on its own); they are searched at the same time, and the same scene found in several of them gives one row per catalog with the same scene_key. A catalog that fails is reported as a warning and the others' rows are kept. Well-known collections are renamed for each catalog (sentinel-2-l2a is SENTINEL-2, product type S2MSI2A, on the Copernicus Data Space). Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results (per catalog). IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
+            <translation>Cherche dans un ou plusieurs catalogues et écrit un polygone par scène et par catalogue (EPSG:4326) avec son identifiant, sa collection, sa date, sa couverture nuageuse, sa plateforme, sa connexion, sa scene_key, ses ressources et son enregistrement complet, pour que Télécharger, Mosaïque, Exporter et Meilleure couverture puissent travailler à partir de la seule couche.
 
-CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglage (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), l'URL ou le chemin d'une API STAC ou d'un catalogue statique, ou TYPE+URL?option=… . Les dates sont des jours entiers inclus (UTC) ou des dates-heures ISO. SORTBY : champs séparés par des virgules, « - » pour l'ordre décroissant (par ex. -datetime,eo:cloud_cover). LIMIT 0 = tous les résultats. IDS : identifiants de scènes ou de produits, séparés par des virgules (le seul moyen d'entrer dans un bucket sans emprise).</translation>
+CONNECTION : le nom d'une connexion enregistrée, un identifiant de préréglage (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), l'URL ou le chemin d'une API STAC ou d'un catalogue statique, ou KIND+URL?option=… . Plusieurs catalogues : séparez-les par ';' (ou ',' quand chaque morceau est un catalogue à lui seul) ; ils sont interrogés en même temps, et la même scène trouvée dans plusieurs d'entre eux donne une ligne par catalogue avec la même scene_key. Un catalogue en échec est signalé par un avertissement et les lignes des autres sont conservées. Les collections connues sont renommées pour chaque catalogue (sentinel-2-l2a est SENTINEL-2, type de produit S2MSI2A, sur le Copernicus Data Space). Les dates sont des jours entiers inclus (UTC) ou des dates-heures ISO. SORTBY : champs séparés par des virgules, '-' pour l'ordre décroissant (par ex. -datetime,eo:cloud_cover). LIMIT 0 = tous les résultats (par catalogue). IDS : identifiants de scènes ou de produits, séparés par des virgules (le seul moyen d'entrer dans un bucket sans zone).</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="48" />
+            <location filename="../algorithms/search.py" line="56" />
             <location filename="../ui/results_model.py" line="59" />
             <location filename="../ui/search_panel.py" line="94" />
             <source>Connection</source>
             <translation>Connexion</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="49" />
+            <location filename="../algorithms/search.py" line="57" />
             <source>Collections (comma-separated)</source>
             <translation>Collections (séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="51" />
+            <location filename="../algorithms/search.py" line="59" />
             <source>Extent</source>
             <translation>Emprise</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="53" />
-            <source>Area of interest (union of its polygons)</source>
-            <translation>Zone d'intérêt (union de ses polygones)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/search.py" line="54" />
+            <location filename="../algorithms/search.py" line="62" />
             <source>Start (date or ISO datetime)</source>
             <translation>Début (date ou date-heure ISO)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="55" />
+            <location filename="../algorithms/search.py" line="63" />
             <source>End (inclusive)</source>
             <translation>Fin (incluse)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="57" />
+            <location filename="../algorithms/search.py" line="65" />
             <source>Maximum cloud cover (%)</source>
             <translation>Couverture nuageuse maximale (%)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="59" />
+            <location filename="../algorithms/search.py" line="67" />
             <source>CQL2 filter</source>
             <translation>Filtre CQL2</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="60" />
+            <location filename="../algorithms/search.py" line="68" />
             <source>Sort by</source>
             <translation>Trier par</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="61" />
+            <location filename="../algorithms/search.py" line="69" />
             <source>Scene ids (comma-separated)</source>
             <translation>Identifiants des scènes (séparés par des virgules)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="62" />
+            <location filename="../algorithms/search.py" line="70" />
             <source>Maximum number of scenes (0 = all)</source>
             <translation>Nombre maximal de scènes (0 = toutes)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="65" />
+            <location filename="../algorithms/search.py" line="73" />
             <source>Scenes</source>
             <translation>Scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="66" />
+            <location filename="../algorithms/search.py" line="74" />
             <source>Number of scenes</source>
             <translation>Nombre de scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="85" />
+            <location filename="../algorithms/search.py" line="93" />
             <source>The AOI layer has no polygon: nothing to search in.</source>
             <translation>La couche de zone d'intérêt n'a aucun polygone : rien à rechercher.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="93" />
+            <location filename="../algorithms/search.py" line="101" />
             <source>The extent and the AOI layer do not overlap: nothing to search in.</source>
             <translation>L'emprise et la couche de zone d'intérêt ne se recouvrent pas : rien à rechercher.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="99" />
+            <location filename="../algorithms/search.py" line="107" />
             <source>CONNECTION is empty: give a preset id, a saved connection or a URL.</source>
             <translation>CONNECTION est vide : indiquez l'identifiant d'un préréglage, une connexion enregistrée ou une URL.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="125" />
-            <source>Could not create the output layer.</source>
-            <translation>Impossible de créer la couche de sortie.</translation>
+            <location filename="../algorithms/search.py" line="149" />
+            <source>{connection}: {error}</source>
+            <translation>{connection} : {error}</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="132" />
-            <source>Cancelled after {count} scenes.</source>
-            <translation>Annulé après {count} scènes.</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/search.py" line="143" />
+            <location filename="../algorithms/search.py" line="172" />
             <source>{count} scenes so far (more pages follow)</source>
             <translation>{count} scènes pour l'instant (d'autres pages suivent)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="144" />
+            <location filename="../algorithms/search.py" line="173" />
             <source>{count} scenes so far</source>
             <translation>{count} scènes pour l'instant</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="148" />
+            <location filename="../algorithms/search.py" line="177" />
             <source>Stopped at LIMIT={limit}; the catalog has more scenes.</source>
             <translation>Arrêt à LIMIT={limit} ; le catalogue contient d'autres scènes.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="154" />
+            <location filename="../algorithms/search.py" line="184" />
+            <source>{connection} failed: {error} (the other catalogs' scenes are kept)</source>
+            <translation>{connection} a échoué : {error} (les scènes des autres catalogues sont conservées)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="193" />
+            <source>Every catalog failed: {errors}</source>
+            <translation>Tous les catalogues ont échoué : {errors}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="197" />
+            <source>Cancelled after {count} scenes.</source>
+            <translation>Annulé après {count} scènes.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="199" />
+            <source>Scenes per catalog: {counts}</source>
+            <translation>Scènes par catalogue : {counts}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="201" />
             <source>Found {count} scenes.</source>
             <translation>{count} scènes trouvées.</translation>
         </message>
@@ -2013,6 +2117,14 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <location filename="../ui/timeline.py" line="216" />
             <source>{count} scenes per day</source>
             <translation>{count} scènes par jour</translation>
+        </message>
+        <message>
+            <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
+
+CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
+            <translation type="vanished">Interroge un catalogue et écrit un polygone par scène (EPSG:4326) avec son identifiant, sa collection, sa date, sa couverture nuageuse, sa plateforme, ses ressources et son enregistrement complet, de sorte que Télécharger, Mosaïque et Exporter puissent travailler à partir de la couche seule.
+
+CONNECTION : le nom d'une connexion enregistrée, l'identifiant d'un préréglage (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), l'URL ou le chemin d'une API STAC ou d'un catalogue statique, ou TYPE+URL?option=… . Les dates sont des jours entiers inclus (UTC) ou des dates-heures ISO. SORTBY : champs séparés par des virgules, « - » pour l'ordre décroissant (par ex. -datetime,eo:cloud_cover). LIMIT 0 = tous les résultats. IDS : identifiants de scènes ou de produits, séparés par des virgules (le seul moyen d'entrer dans un bucket sans emprise).</translation>
         </message>
         <message>
             <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.

@@ -14,17 +14,125 @@
             <translation>A camada de entrada não tem o campo “{missing}”: use uma camada gerada por “EO Scene Finder › Buscar cenas” ou a camada “Contornos das cenas” do painel (com “Somente feições selecionadas”).</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="30" />
+            <location filename="../algorithms/coverage.py" line="40" />
+            <source>Best coverage of an area</source>
+            <translation>Melhor cobertura de uma área</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="43" />
+            <source>Chooses, among the scenes of a layer made by “Search scenes”, the fewest and least cloudy that together cover TARGET_PERCENT of the area of interest (greedy set cover of the footprints clipped to the area, each scene weighted by its clear fraction; when one date and orbit alone covers enough, that pass is chosen, for a seamless mosaic). MAX_SCENES 0 = no limit. The same scene found in several catalogs (same scene_key) counts once: the output keeps one row for it, from the preferred catalog (cloud-optimised format over archives, no credentials needed over credentials, free over requester-pays, online over offline, then the download speed measured from its host). The output has the input's fields, so it feeds “Virtual mosaic” and “Download scenes”. COVERAGE_PERCENT says how much of the area the chosen scenes cover; when the target cannot be reached the scenes that come closest are written and a warning says why.</source>
+            <translation>Escolhe, entre as cenas de uma camada feita por “Pesquisar cenas”, as menos numerosas e menos nubladas que juntas cobrem TARGET_PERCENT da área de interesse (cobertura gulosa das footprints recortadas à área, cada cena ponderada pela sua fração sem nuvens; quando uma única data e órbita cobre o suficiente, essa passagem é escolhida, para um mosaico sem emendas). MAX_SCENES 0 = sem limite. A mesma cena encontrada em vários catálogos (mesma scene_key) conta uma vez: a saída guarda uma linha para ela, do catálogo preferido (formato otimizado para a nuvem em vez de arquivos, sem credenciais em vez de com, gratuito em vez de pago pelo solicitante, online em vez de offline, depois a velocidade de download medida do seu host). A saída tem os campos da entrada, então alimenta “Mosaico virtual” e “Baixar cenas”. COVERAGE_PERCENT diz quanto da área as cenas escolhidas cobrem; quando a meta não pode ser alcançada, as cenas que mais se aproximam são gravadas e um aviso diz por quê.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="60" />
+            <location filename="../algorithms/download.py" line="50" />
+            <location filename="../algorithms/export.py" line="63" />
+            <location filename="../algorithms/mosaic.py" line="37" />
+            <source>Scenes (from Search scenes)</source>
+            <translation>Cenas (de Buscar cenas)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="63" />
+            <location filename="../algorithms/search.py" line="61" />
+            <source>Area of interest (union of its polygons)</source>
+            <translation>Área de interesse (união dos seus polígonos)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="65" />
+            <source>Area of interest as an extent</source>
+            <translation>Área de interesse como extensão</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="68" />
+            <source>Target coverage (% of the area)</source>
+            <translation>Cobertura desejada (% da área)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="71" />
+            <source>Maximum number of scenes (0 = no limit)</source>
+            <translation>Número máximo de cenas (0 = sem limite)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="73" />
+            <source>Chosen scenes</source>
+            <translation>Cenas escolhidas</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="75" />
+            <source>Coverage reached (%)</source>
+            <translation>Cobertura alcançada (%)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="76" />
+            <source>Number of scenes chosen</source>
+            <translation>Número de cenas escolhidas</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="77" />
+            <source>What was chosen, in words</source>
+            <translation>O que foi escolhido, por extenso</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="97" />
+            <source>The AOI layer has no polygon: nothing to cover.</source>
+            <translation>A camada da área de interesse não tem polígono: nada a cobrir.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="100" />
+            <source>Give the area to cover: an AOI layer or an extent.</source>
+            <translation>Indique a área a cobrir: uma camada de área de interesse ou uma extensão.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="105" />
+            <source>The extent and the AOI layer do not overlap: nothing to cover.</source>
+            <translation>A extensão e a camada da área de interesse não se sobrepõem: nada a cobrir.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="138" />
+            <location filename="../algorithms/download.py" line="69" />
+            <location filename="../algorithms/export.py" line="73" />
+            <location filename="../algorithms/mosaic.py" line="52" />
+            <source>INPUT is not a readable layer.</source>
+            <translation>INPUT não é uma camada legível.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="164" />
+            <source>{rows} rows, {scenes} distinct scenes.</source>
+            <translation>{rows} linhas, {scenes} cenas distintas.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="171" />
+            <source>Cancelled.</source>
+            <translation>Cancelado.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="177" />
+            <location filename="../algorithms/search.py" line="137" />
+            <source>Could not create the output layer.</source>
+            <translation>Não foi possível criar a camada de saída.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="185" />
+            <source>{scene} (+{added} % of the area, cloud {cloud})</source>
+            <translation>{scene} (+{added} % da área, nuvens {cloud})</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="189" />
+            <source> from {connection}, also in {others}</source>
+            <translation> de {connection}, também em {others}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="31" />
             <source>HTTPS (the catalog's links)</source>
             <translation>HTTPS (os links do catálogo)</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="36" />
+            <location filename="../algorithms/download.py" line="37" />
             <source>Download scenes</source>
             <translation>Baixar cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="39" />
+            <location filename="../algorithms/download.py" line="40" />
             <source>Downloads the scenes of a layer made by “Search scenes” (the selected features only when “Selected features only” is ticked) into &lt;folder&gt;/&lt;collection&gt;/&lt;scene id&gt;/. Parallel, resumable (.part files), checksum-verified; files already downloaded and verified are skipped.
 
 ASSETS: comma-separated asset keys; empty = the whole product for product catalogs, all data assets for STAC.</source>
@@ -33,86 +141,72 @@ ASSETS: comma-separated asset keys; empty = the whole product for product catalo
 ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro para catálogos de produtos, todos os recursos de dados para STAC.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="49" />
-            <location filename="../algorithms/export.py" line="63" />
-            <location filename="../algorithms/mosaic.py" line="37" />
-            <source>Scenes (from Search scenes)</source>
-            <translation>Cenas (de Buscar cenas)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/download.py" line="51" />
+            <location filename="../algorithms/download.py" line="52" />
             <source>Asset keys (comma-separated)</source>
             <translation>Chaves dos recursos (separadas por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="52" />
+            <location filename="../algorithms/download.py" line="53" />
             <source>Output folder</source>
             <translation>Pasta de saída</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="53" />
+            <location filename="../algorithms/download.py" line="54" />
             <source>Unpack product archives</source>
             <translation>Descompactar os arquivos dos produtos</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="54" />
+            <location filename="../algorithms/download.py" line="55" />
             <source>Transfer</source>
             <translation>Transferência</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="56" />
+            <location filename="../algorithms/download.py" line="57" />
             <source>Download report</source>
             <translation>Relatório de download</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="58" />
+            <location filename="../algorithms/download.py" line="59" />
             <source>Folder</source>
             <translation>Pasta</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="68" />
-            <location filename="../algorithms/export.py" line="73" />
-            <location filename="../algorithms/mosaic.py" line="52" />
-            <source>INPUT is not a readable layer.</source>
-            <translation>INPUT não é uma camada legível.</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/download.py" line="75" />
+            <location filename="../algorithms/download.py" line="76" />
             <source>The input layer has no scene to download.</source>
             <translation>A camada de entrada não tem nenhuma cena para baixar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="92" />
+            <location filename="../algorithms/download.py" line="93" />
             <source>{id} has no asset {missing}; it has: {assets}</source>
             <translation>{id} não tem o recurso {missing}; ela tem: {assets}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="102" />
+            <location filename="../algorithms/download.py" line="103" />
             <source>Nothing to download: no scene has the requested assets.</source>
             <translation>Nada para baixar: nenhuma cena tem os recursos pedidos.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="103" />
+            <location filename="../algorithms/download.py" line="104" />
             <source>{count} file(s) to fetch into {folder}</source>
             <translation>{count} arquivo(s) para buscar em {folder}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="136" />
+            <location filename="../algorithms/download.py" line="137" />
             <source>Cancelled: partial files stay as .part and resume on the next run.</source>
             <translation>Cancelado: os arquivos parciais ficam como .part e são retomados na próxima execução.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="150" />
+            <location filename="../algorithms/download.py" line="151" />
             <source>TRANSFER=S3 works with {kinds} connections; {id} comes from “{conn}”.</source>
             <translation>TRANSFER=S3 funciona com conexões {kinds}; {id} vem de “{conn}”.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="187" />
+            <location filename="../algorithms/download.py" line="188" />
             <source>Downloaded {done}, skipped {skipped} (already present), failed {failed}.</source>
             <translation>Baixados: {done}, ignorados: {skipped} (já presentes), com falha: {failed}.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="190" />
+            <location filename="../algorithms/download.py" line="191" />
             <source>Not verified: {unverified} (kept as .unverified: the file never matched its published checksum).</source>
             <translation>Não verificados: {unverified} (mantidos como .unverified: o arquivo nunca correspondeu ao checksum publicado).</translation>
         </message>
@@ -228,128 +322,138 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
             <translation>EO Scene Finder — busca e download de cenas de satélite</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="32" />
+            <location filename="../algorithms/search.py" line="35" />
             <source>Search scenes</source>
             <translation>Buscar cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="36" />
-            <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
+            <location filename="../algorithms/search.py" line="39" />
+            <source>Searches one or several catalogs and writes one polygon per scene and catalog (EPSG:4326) with its id, collection, date, cloud cover, platform, connection, scene_key, assets and full record, so Download, Mosaic, Export and Best coverage can work from the layer alone.
 
-CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
-            <translation>Busca em um catálogo e grava um polígono por cena (EPSG:4326) com seu id, coleção, data, cobertura de nuvens, plataforma, recursos e registro completo, para que Baixar, Mosaico e Exportar funcionem só com a camada.
+CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Several catalogs: separate them with ';' (or ',' when each piece is a catalog on its own); they are searched at the same time, and the same scene found in several of them gives one row per catalog with the same scene_key. A catalog that fails is reported as a warning and the others' rows are kept. Well-known collections are renamed for each catalog (sentinel-2-l2a is SENTINEL-2, product type S2MSI2A, on the Copernicus Data Space). Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results (per catalog). IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
+            <translation>Pesquisa um ou vários catálogos e grava um polígono por cena e por catálogo (EPSG:4326) com o seu id, coleção, data, cobertura de nuvens, plataforma, conexão, scene_key, recursos e registro completo, para que Baixar, Mosaico, Exportar e Melhor cobertura possam trabalhar só a partir da camada.
 
-CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou TIPO+URL?opção=… . As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (por ex. -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados. IDS: identificadores de cenas ou produtos, separados por vírgulas (a única forma de acessar um bucket sem uma área).</translation>
+CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou KIND+URL?option=… . Vários catálogos: separe-os com ';' (ou ',' quando cada parte é um catálogo por si só); eles são pesquisados ao mesmo tempo, e a mesma cena encontrada em vários deles dá uma linha por catálogo com a mesma scene_key. Um catálogo que falha é informado num aviso e as linhas dos outros são mantidas. Coleções conhecidas são renomeadas para cada catálogo (sentinel-2-l2a é SENTINEL-2, tipo de produto S2MSI2A, no Copernicus Data Space). As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (ex.: -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados (por catálogo). IDS: ids de cenas ou produtos, separados por vírgulas (a única forma de entrar num bucket sem área).</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="48" />
+            <location filename="../algorithms/search.py" line="56" />
             <location filename="../ui/results_model.py" line="59" />
             <location filename="../ui/search_panel.py" line="94" />
             <source>Connection</source>
             <translation>Conexão</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="49" />
+            <location filename="../algorithms/search.py" line="57" />
             <source>Collections (comma-separated)</source>
             <translation>Coleções (separadas por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="51" />
+            <location filename="../algorithms/search.py" line="59" />
             <source>Extent</source>
             <translation>Extensão</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="53" />
-            <source>Area of interest (union of its polygons)</source>
-            <translation>Área de interesse (união dos seus polígonos)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/search.py" line="54" />
+            <location filename="../algorithms/search.py" line="62" />
             <source>Start (date or ISO datetime)</source>
             <translation>Início (data ou data-hora ISO)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="55" />
+            <location filename="../algorithms/search.py" line="63" />
             <source>End (inclusive)</source>
             <translation>Fim (inclusivo)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="57" />
+            <location filename="../algorithms/search.py" line="65" />
             <source>Maximum cloud cover (%)</source>
             <translation>Cobertura máxima de nuvens (%)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="59" />
+            <location filename="../algorithms/search.py" line="67" />
             <source>CQL2 filter</source>
             <translation>Filtro CQL2</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="60" />
+            <location filename="../algorithms/search.py" line="68" />
             <source>Sort by</source>
             <translation>Ordenar por</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="61" />
+            <location filename="../algorithms/search.py" line="69" />
             <source>Scene ids (comma-separated)</source>
             <translation>Identificadores das cenas (separados por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="62" />
+            <location filename="../algorithms/search.py" line="70" />
             <source>Maximum number of scenes (0 = all)</source>
             <translation>Número máximo de cenas (0 = todas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="65" />
+            <location filename="../algorithms/search.py" line="73" />
             <source>Scenes</source>
             <translation>Cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="66" />
+            <location filename="../algorithms/search.py" line="74" />
             <source>Number of scenes</source>
             <translation>Número de cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="85" />
+            <location filename="../algorithms/search.py" line="93" />
             <source>The AOI layer has no polygon: nothing to search in.</source>
             <translation>A camada da área de interesse não tem polígono: nada onde buscar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="93" />
+            <location filename="../algorithms/search.py" line="101" />
             <source>The extent and the AOI layer do not overlap: nothing to search in.</source>
             <translation>A extensão e a camada da área de interesse não se sobrepõem: nada onde buscar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="99" />
+            <location filename="../algorithms/search.py" line="107" />
             <source>CONNECTION is empty: give a preset id, a saved connection or a URL.</source>
             <translation>CONNECTION está vazio: informe o id de uma predefinição, uma conexão salva ou uma URL.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="125" />
-            <source>Could not create the output layer.</source>
-            <translation>Não foi possível criar a camada de saída.</translation>
+            <location filename="../algorithms/search.py" line="149" />
+            <source>{connection}: {error}</source>
+            <translation>{connection}: {error}</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="132" />
-            <source>Cancelled after {count} scenes.</source>
-            <translation>Cancelado após {count} cenas.</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/search.py" line="143" />
+            <location filename="../algorithms/search.py" line="172" />
             <source>{count} scenes so far (more pages follow)</source>
             <translation>{count} cenas até agora (mais páginas a seguir)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="144" />
+            <location filename="../algorithms/search.py" line="173" />
             <source>{count} scenes so far</source>
             <translation>{count} cenas até agora</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="148" />
+            <location filename="../algorithms/search.py" line="177" />
             <source>Stopped at LIMIT={limit}; the catalog has more scenes.</source>
             <translation>Parou em LIMIT={limit}; o catálogo tem mais cenas.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="154" />
+            <location filename="../algorithms/search.py" line="184" />
+            <source>{connection} failed: {error} (the other catalogs' scenes are kept)</source>
+            <translation>{connection} falhou: {error} (as cenas dos outros catálogos são mantidas)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="193" />
+            <source>Every catalog failed: {errors}</source>
+            <translation>Todos os catálogos falharam: {errors}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="197" />
+            <source>Cancelled after {count} scenes.</source>
+            <translation>Cancelado após {count} cenas.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="199" />
+            <source>Scenes per catalog: {counts}</source>
+            <translation>Cenas por catálogo: {counts}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="201" />
             <source>Found {count} scenes.</source>
             <translation>{count} cenas encontradas.</translation>
         </message>
@@ -2013,6 +2117,14 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <location filename="../ui/timeline.py" line="216" />
             <source>{count} scenes per day</source>
             <translation>{count} cenas por dia</translation>
+        </message>
+        <message>
+            <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
+
+CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
+            <translation type="vanished">Busca em um catálogo e grava um polígono por cena (EPSG:4326) com seu id, coleção, data, cobertura de nuvens, plataforma, recursos e registro completo, para que Baixar, Mosaico e Exportar funcionem só com a camada.
+
+CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou TIPO+URL?opção=… . As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (por ex. -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados. IDS: identificadores de cenas ou produtos, separados por vírgulas (a única forma de acessar um bucket sem uma área).</translation>
         </message>
         <message>
             <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
