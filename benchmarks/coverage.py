@@ -6,7 +6,7 @@ against the exact optimum (brute force) on many small random cases. Not a test:
 
 Candidates are Sentinel-2-like tiles (1.2° × 0.9°, 10 % overlap) on a grid over a 6° × 4°
 AOI, with many dates and orbits, random cloud cover and jittered positions; the small cases
-are 8-12 random boxes over a unit AOI. Quality: chosen/optimal number of scenes, and the
+are 8-12 random boxes (0.3-0.9 wide, centred inside) over a unit AOI. Quality: chosen/optimal number of scenes, and the
 difference of their area-weighted cloud cover, over the cases where the target is reachable.
 """
 from __future__ import annotations
@@ -46,8 +46,8 @@ def big_case(n: int, rng: random.Random):
 def small_case(rng: random.Random):
     cands = []
     for i in range(rng.randint(8, 12)):
-        x, y = rng.uniform(-0.4, 0.9), rng.uniform(-0.4, 0.9)
-        w, h = rng.uniform(0.25, 0.8), rng.uniform(0.25, 0.8)
+        w, h = rng.uniform(0.3, 0.9), rng.uniform(0.3, 0.9)
+        x, y = rng.uniform(-w / 2, 1 - w / 2), rng.uniform(-h / 2, 1 - h / 2)
         cands.append(CoverageCandidate(f"c{i}", mapping(box(x, y, x + w, y + h)), rng.choice([0, 5, 20, 50, 90]),
                                        DAY + dt.timedelta(days=i), None))
     return mapping(box(0, 0, 1, 1)), cands

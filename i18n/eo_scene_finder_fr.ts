@@ -1325,33 +1325,33 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         <message>
             <location filename="../ui/dock.py" line="441" />
             <source>all collections</source>
-            <translation type="unfinished" />
+            <translation>toutes les collections</translation>
         </message>
         <message>
             <location filename="../ui/dock.py" line="442" />
             <source>Also searching: {catalogs}</source>
-            <translation type="unfinished" />
+            <translation>Recherche aussi : {catalogs}</translation>
         </message>
         <message>
             <location filename="../ui/dock.py" line="443" />
             <source>Each other catalog is searched with the equivalent of the collections checked here (an id it has no equivalent for is searched as it is).</source>
-            <translation type="unfinished" />
+            <translation>Chaque autre catalogue est interrogé avec l’équivalent des collections cochées ici (un identifiant sans équivalent connu est cherché tel quel).</translation>
         </message>
         <message>
             <location filename="../ui/dock.py" line="451" />
             <location filename="../ui/search_panel.py" line="224" />
             <source>One row per scene with the catalogs that hold it; off: one row per catalog</source>
-            <translation type="unfinished" />
+            <translation>Une ligne par scène avec les catalogues qui la contiennent ; désactivé : une ligne par catalogue</translation>
         </message>
         <message>
             <location filename="../ui/dock.py" line="452" />
             <source>Check other catalogs (+) to search several at once: the same scene is then grouped</source>
-            <translation type="unfinished" />
+            <translation>Cochez d’autres catalogues (+) pour en interroger plusieurs à la fois : la même scène est alors regroupée</translation>
         </message>
         <message>
             <location filename="../ui/dock.py" line="476" />
             <source>{label}: {message}</source>
-            <translation type="unfinished" />
+            <translation>{label} : {message}</translation>
         </message>
         <message>
             <location filename="../ui/dock.py" line="504" />
@@ -1657,12 +1657,12 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         <message>
             <location filename="../ui/grouped_model.py" line="60" />
             <source>Sources</source>
-            <translation type="unfinished" />
+            <translation>Sources</translation>
         </message>
         <message>
             <location filename="../ui/grouped_model.py" line="70" />
             <source>{count} sources</source>
-            <translation type="unfinished" />
+            <translation>{count} sources</translation>
         </message>
         <message>
             <location filename="../ui/results_model.py" line="58" />
@@ -1854,7 +1854,7 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         <message>
             <location filename="../ui/scene_panel.py" line="99" />
             <source>Source</source>
-            <translation type="unfinished" />
+            <translation>Source</translation>
         </message>
         <message>
             <location filename="../ui/scene_panel.py" line="117" />
@@ -1864,7 +1864,7 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         <message>
             <location filename="../ui/scene_panel.py" line="136" />
             <source>Sources: {names}</source>
-            <translation type="unfinished" />
+            <translation>Sources : {names}</translation>
         </message>
         <message>
             <location filename="../ui/scene_panel.py" line="156" />
@@ -1974,53 +1974,53 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         <message>
             <location filename="../ui/search_controller.py" line="271" />
             <source>{label} {count}…</source>
-            <translation type="unfinished" />
+            <translation>{label} {count}…</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="273" />
             <location filename="../ui/search_controller.py" line="312" />
             <source>{label} failed: {message}</source>
-            <translation type="unfinished" />
+            <translation>{label} a échoué : {message}</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="276" />
             <source>{label} {count} (cancelled)</source>
-            <translation type="unfinished" />
+            <translation>{label} {count} (annulée)</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="278" />
             <source>{label} {count} ✓</source>
-            <translation type="unfinished" />
+            <translation>{label} {count} ✓</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="297" />
             <source>Search cancelled: {count} scenes from {catalogs} catalogs</source>
-            <translation type="unfinished" />
+            <translation>Recherche annulée : {count} scènes de {catalogs} catalogues</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="299" />
             <source>{count} scenes from {catalogs} catalogs</source>
-            <translation type="unfinished" />
+            <translation>{count} scènes de {catalogs} catalogues</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="301" />
             <source> ({failed} failed: {names})</source>
-            <translation type="unfinished" />
+            <translation> ({failed} en échec : {names})</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="313" />
             <source> (cancelled)</source>
-            <translation type="unfinished" />
+            <translation> (annulée)</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="315" />
             <source> (capped)</source>
-            <translation type="unfinished" />
+            <translation> (plafonnée)</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="316" />
             <source>{label} {count} ✓{tail}</source>
-            <translation type="unfinished" />
+            <translation>{label} {count} ✓{tail}</translation>
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="25" />
@@ -2050,7 +2050,7 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         <message>
             <location filename="../ui/search_panel.py" line="79" />
             <source>Search other catalogs at the same time</source>
-            <translation type="unfinished" />
+            <translation>Interroger d’autres catalogues en même temps</translation>
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="100" />
@@ -2182,7 +2182,7 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         <message>
             <location filename="../ui/search_panel.py" line="223" />
             <source>Group same scenes</source>
-            <translation type="unfinished" />
+            <translation>Regrouper les mêmes scènes</translation>
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="237" />
@@ -2192,12 +2192,12 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
         <message>
             <location filename="../ui/search_panel.py" line="311" />
             <source>Also search:</source>
-            <translation type="unfinished" />
+            <translation>Interroger aussi :</translation>
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="332" />
             <source>+{count}</source>
-            <translation type="unfinished" />
+            <translation>+{count}</translation>
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="367" />

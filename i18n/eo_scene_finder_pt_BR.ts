@@ -1325,33 +1325,33 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         <message>
             <location filename="../ui/dock.py" line="441" />
             <source>all collections</source>
-            <translation type="unfinished" />
+            <translation>todas as coleções</translation>
         </message>
         <message>
             <location filename="../ui/dock.py" line="442" />
             <source>Also searching: {catalogs}</source>
-            <translation type="unfinished" />
+            <translation>Buscando também: {catalogs}</translation>
         </message>
         <message>
             <location filename="../ui/dock.py" line="443" />
             <source>Each other catalog is searched with the equivalent of the collections checked here (an id it has no equivalent for is searched as it is).</source>
-            <translation type="unfinished" />
+            <translation>Cada outro catálogo é consultado com o equivalente das coleções marcadas aqui (um id sem equivalente conhecido é buscado como está).</translation>
         </message>
         <message>
             <location filename="../ui/dock.py" line="451" />
             <location filename="../ui/search_panel.py" line="224" />
             <source>One row per scene with the catalogs that hold it; off: one row per catalog</source>
-            <translation type="unfinished" />
+            <translation>Uma linha por cena com os catálogos que a contêm; desligado: uma linha por catálogo</translation>
         </message>
         <message>
             <location filename="../ui/dock.py" line="452" />
             <source>Check other catalogs (+) to search several at once: the same scene is then grouped</source>
-            <translation type="unfinished" />
+            <translation>Marque outros catálogos (+) para buscar em vários ao mesmo tempo: a mesma cena é então agrupada</translation>
         </message>
         <message>
             <location filename="../ui/dock.py" line="476" />
             <source>{label}: {message}</source>
-            <translation type="unfinished" />
+            <translation>{label}: {message}</translation>
         </message>
         <message>
             <location filename="../ui/dock.py" line="504" />
@@ -1657,12 +1657,12 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         <message>
             <location filename="../ui/grouped_model.py" line="60" />
             <source>Sources</source>
-            <translation type="unfinished" />
+            <translation>Fontes</translation>
         </message>
         <message>
             <location filename="../ui/grouped_model.py" line="70" />
             <source>{count} sources</source>
-            <translation type="unfinished" />
+            <translation>{count} fontes</translation>
         </message>
         <message>
             <location filename="../ui/results_model.py" line="58" />
@@ -1854,7 +1854,7 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         <message>
             <location filename="../ui/scene_panel.py" line="99" />
             <source>Source</source>
-            <translation type="unfinished" />
+            <translation>Fonte</translation>
         </message>
         <message>
             <location filename="../ui/scene_panel.py" line="117" />
@@ -1864,7 +1864,7 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         <message>
             <location filename="../ui/scene_panel.py" line="136" />
             <source>Sources: {names}</source>
-            <translation type="unfinished" />
+            <translation>Fontes: {names}</translation>
         </message>
         <message>
             <location filename="../ui/scene_panel.py" line="156" />
@@ -1974,53 +1974,53 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         <message>
             <location filename="../ui/search_controller.py" line="271" />
             <source>{label} {count}…</source>
-            <translation type="unfinished" />
+            <translation>{label} {count}…</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="273" />
             <location filename="../ui/search_controller.py" line="312" />
             <source>{label} failed: {message}</source>
-            <translation type="unfinished" />
+            <translation>{label} falhou: {message}</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="276" />
             <source>{label} {count} (cancelled)</source>
-            <translation type="unfinished" />
+            <translation>{label} {count} (cancelada)</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="278" />
             <source>{label} {count} ✓</source>
-            <translation type="unfinished" />
+            <translation>{label} {count} ✓</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="297" />
             <source>Search cancelled: {count} scenes from {catalogs} catalogs</source>
-            <translation type="unfinished" />
+            <translation>Busca cancelada: {count} cenas de {catalogs} catálogos</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="299" />
             <source>{count} scenes from {catalogs} catalogs</source>
-            <translation type="unfinished" />
+            <translation>{count} cenas de {catalogs} catálogos</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="301" />
             <source> ({failed} failed: {names})</source>
-            <translation type="unfinished" />
+            <translation> ({failed} com falha: {names})</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="313" />
             <source> (cancelled)</source>
-            <translation type="unfinished" />
+            <translation> (cancelada)</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="315" />
             <source> (capped)</source>
-            <translation type="unfinished" />
+            <translation> (limitada)</translation>
         </message>
         <message>
             <location filename="../ui/search_controller.py" line="316" />
             <source>{label} {count} ✓{tail}</source>
-            <translation type="unfinished" />
+            <translation>{label} {count} ✓{tail}</translation>
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="25" />
@@ -2050,7 +2050,7 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         <message>
             <location filename="../ui/search_panel.py" line="79" />
             <source>Search other catalogs at the same time</source>
-            <translation type="unfinished" />
+            <translation>Buscar em outros catálogos ao mesmo tempo</translation>
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="100" />
@@ -2182,7 +2182,7 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         <message>
             <location filename="../ui/search_panel.py" line="223" />
             <source>Group same scenes</source>
-            <translation type="unfinished" />
+            <translation>Agrupar as mesmas cenas</translation>
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="237" />
@@ -2192,12 +2192,12 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
         <message>
             <location filename="../ui/search_panel.py" line="311" />
             <source>Also search:</source>
-            <translation type="unfinished" />
+            <translation>Buscar também:</translation>
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="332" />
             <source>+{count}</source>
-            <translation type="unfinished" />
+            <translation>+{count}</translation>
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="367" />

@@ -272,6 +272,15 @@ def test_host_speeds_average_and_persist(tmp_path):
     HostSpeeds(None).save()  # no file: nothing to do
 
 
+def test_host_speeds_keep_only_host_names(tmp_path):
+    path = tmp_path / "speeds.json"
+    speeds = HostSpeeds(str(path))
+    speeds.record("user:secret@b.example:8443/path?token=abc", 1_000_000, 1.0)
+    speeds.save()
+    text = path.read_text()
+    assert "b.example:8443" in text and "secret" not in text and "token" not in text
+
+
 def test_lazy_scene_type_is_kept():
     item = _pc_items(1)[0]
     scene = item_to_lazy_scene(item, json.dumps(item), connection="PC")

@@ -9,7 +9,6 @@ import pytest
 from qgis.PyQt.QtCore import QDate, Qt
 
 from eo_scene_finder.providers.base import Connection
-from eo_scene_finder.providers.scene_ids import parse_scene_key
 from eo_scene_finder.ui.grouped_model import SOURCES_ROLE
 from eo_scene_finder.ui.results_model import CONNECTION_COLUMN
 from test_panel import dock, fresh_settings, wait_until  # noqa: F401,F811 - fixtures
@@ -46,6 +45,31 @@ def write_static_catalog(root: Path) -> None:
         "type": "Catalog", "stac_version": "1.0.0", "id": "pc-copy", "description": "PC items, static",
         "links": [{"rel": "root", "href": "catalog.json"},
                   {"rel": "child", "href": "sentinel-2-l2a/collection.json", "type": "application/json"}]}))
+
+
+CDSE_SHARE = 3  # one Planetary Computer scene in three is in the CDSE too
+
+
+def start_cdse_with_pc_products(workdir: Path):
+    """The loopback CDSE serving, besides its usual catalogue, the products of some of the
+    Planetary Computer items (records built on a recorded real one, see test_qgis_process)."""
+    from fixtures.cdse_servers import start_cdse_server
+    from test_qgis_process import CDSE_TEMPLATE, cdse_record_for
+
+    template = json.loads(CDSE_TEMPLATE.read_text())["value"][0]
+    shared = [i for i in _pc_items() if _in_dates(i)][::CDSE_SHARE]
+    workdir.mkdir(parents=True, exist_ok=True)
+    records = workdir / "cdse_records.json"
+    records.write_text(json.dumps([cdse_record_for(i, template) for i in shared]))
+    return start_cdse_server(workdir / "cdse", records=records), shared
+
+
+@pytest.fixture(scope="module")
+def cdse_pc(tmp_path_factory):
+    server, shared = start_cdse_with_pc_products(tmp_path_factory.mktemp("cdse-pc"))
+    server.shared = shared
+    yield server
+    server.proc.stop()
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +112,8 @@ def _view_rows(dock):
              proxy.index(r, CONNECTION_COLUMN).data(Qt.ItemDataRole.ToolTipRole)) for r in range(proxy.rowCount())]
 
 
-def test_three_catalogs_grouped_by_scene_with_their_sources(dock, pgstac_api, static_copy, cdse):
-    _three_catalogs(dock, pgstac_api, static_copy.url, cdse)
+def test_three_catalogs_grouped_by_scene_with_their_sources(dock, pgstac_api, static_copy, cdse_pc):
+    _three_catalogs(dock, pgstac_api, static_copy.url, cdse_pc)
     # the line under the connection box says what each other catalog is searched with
     assert dock.also_label.isVisibleTo(dock)
     also = dock.also_label.text()
@@ -116,33 +140,37 @@ def test_three_catalogs_grouped_by_scene_with_their_sources(dock, pgstac_api, st
     total = dock.results_model.rowCount()
     assert dock.status_label.text() == f"{total} scenes from 3 catalogs.", dock.status_label.text()
 
-    # grouped: one row per scene key, its sources named
-    keys = {}
-    for scene in dock.results_model.scenes():
-        key = parse_scene_key(scene.id) or ("id", scene.connection, scene.id)
-        keys.setdefault(key, []).append(scene.connection)
+    # grouped: one row per scene, its sources named
     rows = _view_rows(dock)
     assert dock.shown_model is dock.grouped_model and dock.group_button.isChecked()
-    assert len(rows) == len(keys) == len(dock.scene_groups)
-    assert sorted(sorted(sources) for _t, sources, _tip in rows) == sorted(sorted(v) for v in keys.values())
-    # every Planetary Computer scene is there twice (pgstac and static), grouped
+    assert len(rows) == len(dock.scene_groups)
+    # every Planetary Computer scene is there once, from pgstac and from the static copy
+    # (two orbits over one tile the same day stay two scenes)
     pc_rows = [r for r in rows if "pc-pgstac" in r[1]]
-    assert len(pc_rows) == len({parse_scene_key(i["id"]) for i in expected}) > 200
+    assert len(pc_rows) == len(expected)
     for text, sources, tip in pc_rows:
-        assert sources.count("pc-static") == sources.count("pc-pgstac"), sources
+        assert sorted(s for s in sources if s != "cdse-loopback") == ["pc-pgstac", "pc-static"], sources
         assert text == f"{len(sources)} sources", (text, sources)
         assert "pc-pgstac: S2" in tip and "pc-static: S2" in tip, tip
+    # the CDSE's products of the same acquisitions join their groups: three sources
+    assert len(cdse_scenes) == len(cdse_pc.shared) > 50
+    three = [(text, tip) for text, sources, tip in pc_rows if "cdse-loopback" in sources]
+    assert len(three) == len(cdse_pc.shared)
+    assert all(text == "3 sources" and "cdse-loopback: S2" in tip for text, tip in three), three[:2]
+    assert sum(len(sources) for _t, sources, _tip in rows) == total
+    groups = len(rows)
     assert dock.results_model.headerData(CONNECTION_COLUMN, Qt.Orientation.Horizontal) == "Connection"
     assert dock.results_proxy.headerData(CONNECTION_COLUMN, Qt.Orientation.Horizontal) == "Sources"
     # footprints once per scene
-    assert dock.footprints.layer.featureCount() == len(keys)
+    assert dock.footprints.layer.featureCount() == groups
     # the timeline counts scenes, not sources; dragging it filters the grouped rows
     dock.timeline.rebin()
-    assert sum(sum(counts) for _s, _e, counts in dock.timeline.bins) == len(keys)
+    assert sum(sum(counts) for _s, _e, counts in dock.timeline.bins) == groups
     dock.set_period(*_day_span("2019-01-01"))
     assert dock.results_proxy.rowCount() == 0
     dock.set_period(*_day_span("2024-05-16"))
-    assert dock.results_proxy.rowCount() == len({k for k in keys if getattr(k, "sensing_date", None) == "2024-05-16"}) > 0
+    assert dock.results_proxy.rowCount() == len([r for r in range(groups) if dock.grouped_model.scene(r)
+                                                 .date_text.startswith("2024-05-16")]) > 0
     dock.set_period(None, None)
 
     # a grouped row selected: its footprint on the map, the union of its properties with their source
@@ -170,21 +198,22 @@ def test_three_catalogs_grouped_by_scene_with_their_sources(dock, pgstac_api, st
     assert sum(sum(counts) for _s, _e, counts in dock.timeline.bins) == dock.results_model.rowCount()
     assert dock.results_proxy.rowCount() == total == 2 * len(expected) + len(cdse_scenes)
     assert {dock.results_proxy.index(r, CONNECTION_COLUMN).data() for r in range(total)} == set(by_connection)
+    wait_until(lambda: not dock.grouped_footprints.drawing, 30, "every catalog's footprint")
     assert dock.footprints.layer.featureCount() == total
     dock.results_view.selectRow(0)
     assert len(dock.footprints.layer.selectedFeatureIds()) == 1
     # and back: duplicates hidden again, the choice remembered
     dock.group_button.setChecked(True)
-    assert dock.results_proxy.rowCount() == len(keys) and dock.footprints.layer.featureCount() == len(keys)
+    assert dock.results_proxy.rowCount() == groups and dock.footprints.layer.featureCount() == groups
     dock._save_settings()
     assert json.loads(dock.settings.value("eo_scene_finder/panel/also_connections")) == ["pc-static",
                                                                                          "cdse-loopback"]
 
 
-def test_a_dead_catalog_fails_alone_and_says_why(dock, pgstac_api, nginx_server, tmp_path, cdse):
+def test_a_dead_catalog_fails_alone_and_says_why(dock, pgstac_api, nginx_server, tmp_path, cdse_pc):
     write_static_catalog(tmp_path)
     doomed = nginx_server(tmp_path)
-    _three_catalogs(dock, pgstac_api, doomed.url, cdse)
+    _three_catalogs(dock, pgstac_api, doomed.url, cdse_pc)
     doomed.stop()  # the static catalog's server is gone before the search
     run = dock.start_search()
     assert run is not None
@@ -202,13 +231,17 @@ def test_a_dead_catalog_fails_alone_and_says_why(dock, pgstac_api, nginx_server,
     assert status.endswith("(1 failed: pc-static)."), status
     assert dock.details_button.isVisibleTo(dock) == bool(dock._last_error.details)
     assert dock.search_button.isEnabled() and not dock.cancel_button.isEnabled()
-    # the rows that came in are grouped, each with the one source that answered
-    assert all(set(sources) == {"pc-pgstac"} for _t, sources, _tip in _view_rows(dock)
-               if "pc-pgstac" in sources)
+    # the rows that came in are grouped with the sources that answered
+    rows = _view_rows(dock)
+    assert len(rows) == len(expected)
+    assert sorted(len(sources) for _t, sources, _tip in rows) == \
+        [1] * (len(expected) - len(cdse_pc.shared)) + [2] * len(cdse_pc.shared)
+    assert all(sources[0] in ("pc-pgstac", "cdse-loopback") and "pc-static" not in sources
+               for _t, sources, _tip in rows)
 
 
-def test_cancel_stops_every_catalog(dock, pgstac_api, static_copy, cdse):
-    _three_catalogs(dock, pgstac_api, static_copy.url, cdse)
+def test_cancel_stops_every_catalog(dock, pgstac_api, static_copy, cdse_pc):
+    _three_catalogs(dock, pgstac_api, static_copy.url, cdse_pc)
     dock.use_dates.setChecked(False)  # a long search everywhere
     dock.start_search()
     tasks = [r.task for r in dock.search_controller.runs]
@@ -224,3 +257,25 @@ def test_one_connection_keeps_the_single_catalog_view(dock):
     assert not dock.group_button.isEnabled()  # grouping is for several catalogs
     assert dock.shown_model is dock.results_model
     assert not dock.catalogs_label.isVisibleTo(dock) and not dock.also_label.isVisibleTo(dock)
+
+
+def test_the_checked_catalogs_and_grouping_are_remembered(qgis_iface, qgis_new_project, fresh_settings):
+    from eo_scene_finder.ui.dock import SceneFinderDock
+
+    first = SceneFinderDock(qgis_iface)
+    wait_until(lambda: first.search_task is None, 30, "first-run search")
+    # (only the demo's collections are loaded: nothing leaves the machine)
+    first.set_checked_connections(["demo", "cdse", "earth-search"])
+    first.group_button.setChecked(False)
+    first._save_settings()
+    first.shutdown()
+    again = SceneFinderDock(qgis_iface)
+    try:
+        assert again.checked_connection_ids() == ["demo", "cdse", "earth-search"]
+        assert not again.group_button.isChecked() and again.group_button.isEnabled()
+        wait_until(lambda: again.collections_model.rowCount() > 0, 30, "the demo's collections")
+        assert again.also_label.text().startswith("Also searching: cdse (")
+        # the demo is not searched on opening when other catalogs are ticked with it
+        assert again.search_task is None and again.results_model.rowCount() == 0
+    finally:
+        again.shutdown()

@@ -154,6 +154,7 @@ def scenario():
     R["footprints"] = dock.footprints.layer.featureCount()
     R["catalogs"] = dock.catalogs_label.text()
     R["status"] = dock.status_label.text()
+    dock.results_view.sortByColumn(CONNECTION_COLUMN, Qt.SortOrder.DescendingOrder)  # most sources first
     R["sources"] = dock.results_proxy.index(0, CONNECTION_COLUMN).data()
     R["also"] = dock.also_label.text()
     layer = dock.footprints.layer
@@ -249,20 +250,26 @@ def test_panel_streams_a_cog_from_nginx(qgis_profile_factory, run_qgis_window, n
 
 
 def test_panel_searches_three_catalogs_grouped(qgis_profile_factory, run_qgis_window, pgstac_api, nginx_server,
-                                               cdse, tmp_path_factory):
+                                               tmp_path_factory):
     """Planetary Computer (pgstac), the same items as a static catalog and the loopback CDSE
-    searched at once: one row per scene with its sources, each catalog's count."""
-    from test_multi_panel import write_static_catalog
+    holding some of their products, searched at once: one row per scene with its sources,
+    each catalog's count."""
+    from test_multi_panel import start_cdse_with_pc_products, write_static_catalog
 
     root = tmp_path_factory.mktemp("multi-static")
     write_static_catalog(root)
     static = nginx_server(root)
-    run = _run(run_qgis_window, qgis_profile_factory, MULTI_CATALOGS, "panel-multi",
-               {"EOSF_PGSTAC_URL": pgstac_api.url, "EOSF_STATIC_URL": f"{static.url}/catalog.json",
-                "EOSF_CDSE_URL": cdse.odata_url})
+    cdse, shared = start_cdse_with_pc_products(tmp_path_factory.mktemp("multi-cdse"))
+    try:
+        run = _run(run_qgis_window, qgis_profile_factory, MULTI_CATALOGS, "panel-multi",
+                   {"EOSF_PGSTAC_URL": pgstac_api.url, "EOSF_STATIC_URL": f"{static.url}/catalog.json",
+                    "EOSF_CDSE_URL": cdse.odata_url})
+    finally:
+        cdse.proc.stop()
     r = run.result
+    assert f"CDSE {len(shared)} ✓" in r["catalogs"], r
     assert r["rows"] > r["grouped_rows"] > 0 and r["footprints"] == r["grouped_rows"], r
     assert "Planetary Computer 250 ✓" in r["catalogs"] and "Static copy 250 ✓" in r["catalogs"], r
     assert "CDSE" in r["catalogs"] and r["status"].endswith("from 3 catalogs."), r
-    assert r["sources"].endswith("sources"), r
+    assert r["sources"] == "3 sources", r
     _keep(run, "panel-multi.png")

@@ -831,7 +831,7 @@ class SceneFinderDock(QDockWidget):
     def search_demo_on_first_run(self) -> None:
         """When the dock opens on the bundled demo catalog (a newcomer's first run, or
         ``make demo``), search it straight away: it is local, so scenes show at once."""
-        if self._first_run and self.current_connection_id() == DEFAULT_CONNECTION and self.search_task is None:
+        if self._first_run and self.checked_connection_ids() == [DEFAULT_CONNECTION] and self.search_task is None:
             self._first_run = False
             self._showcase_demo = self.start_search() is not None
             if self._showcase_demo and should_offer_basemap(self.project):

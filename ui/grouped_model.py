@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Dict, List, Optional
 
-from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt
+from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
 
 from ..providers.model import Scene
 from ..providers.multi import SceneGrouper, describe_source
@@ -215,13 +215,28 @@ class GroupedResultsModel(QAbstractTableModel):
 
 class GroupedFootprints:
     """The footprint layer as the search controller sees it: while ``grouped`` is on, only
-    the first source of each scene group is drawn; switching redraws or hides the others.
+    the first source of each scene group is drawn; switching hides the others at once or
+    draws them back, a chunk per event-loop turn (20,000 footprints take seconds to build).
     Everything else is the wrapped :class:`~.footprints.FootprintLayer`'s."""
+
+    CHUNK = 500  # footprints drawn back per event-loop turn
 
     def __init__(self, footprints, model: GroupedResultsModel):
         self._footprints = footprints
         self._model = model
         self.grouped = False
+        self._to_draw: List[int] = []  # serials still to draw back (ungrouped view)
+        self._generation = 0  # a newer switch or search drops the older drawing
+
+    @property
+    def drawing(self) -> bool:
+        """Whether footprints are still being drawn back after ungrouping."""
+        return bool(self._to_draw)
+
+    def clear(self) -> None:
+        self._to_draw = []
+        self._generation += 1
+        self._footprints.clear()
 
     def __getattr__(self, name):
         return getattr(self._footprints, name)
@@ -245,13 +260,25 @@ class GroupedFootprints:
         if grouped == self.grouped:
             return
         self.grouped = grouped
+        self._generation += 1
         source = self._model.source
         others = [s for s in range(source.serial_count()) if not self._model.is_first_source(s)]
         if grouped:
+            self._to_draw = []
             self._footprints.remove_rows(others)
             return
-        for start, stop in _runs(others):
+        self._to_draw = others
+        self._draw_chunk(self._generation)
+
+    def _draw_chunk(self, generation: int) -> None:
+        if generation != self._generation or not self._to_draw:
+            return
+        chunk, self._to_draw = self._to_draw[:self.CHUNK], self._to_draw[self.CHUNK:]
+        source = self._model.source
+        for start, stop in _runs(chunk):
             self._footprints.add_scenes(start, [source.scene_by_serial(s) for s in range(start, stop)])
+        if self._to_draw:
+            QTimer.singleShot(0, lambda: self._draw_chunk(generation))
 
 
 def _runs(values: List[int]):

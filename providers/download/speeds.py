@@ -44,6 +44,7 @@ class HostSpeeds:
     def record(self, host: str, nbytes: int, seconds: float) -> None:
         """One finished transfer of ``nbytes`` in ``seconds`` from ``host``. Transfers too
         small or too short to measure throughput are ignored."""
+        host = (host or "").rsplit("@", 1)[-1].split("/", 1)[0].split("?", 1)[0]  # never user info or a path
         if not host or nbytes < MIN_BYTES or not seconds or seconds < MIN_SECONDS:
             return
         measured = nbytes / seconds
