@@ -307,7 +307,8 @@ def main() -> int:
         row(f"same, idle {args.idle_seconds:g} s, no search", f"{idle_stall_ms:.0f} ms", "-", True)
         row(f"draw {len(scenes)} footprints", f"{t_fp * 1000:.0f} ms", "< 1000 ms", t_fp < 1)
         row("HTTP requests to open one COG", f"{len(cog_requests)}", "<= 3", len(cog_requests) <= 3)
-        row(f"timeline: count {len(scenes)} scenes", f"{t_tl_count * 1000:.1f} ms", "< 16 ms", t_tl_count < 0.016)
+        counted = len(dock.timeline._points)  # grouped: one per scene, not per catalog
+        row(f"timeline: count {counted} scenes", f"{t_tl_count * 1000:.1f} ms", "< 16 ms", t_tl_count < 0.016)
         row("timeline: draw", f"{t_tl_draw * 1000:.1f} ms", "< 16 ms", t_tl_draw < 0.016)
         dock.shutdown()
         fl.remove()
