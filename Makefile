@@ -137,9 +137,11 @@ demo-shot:
 	  --screenshot docs/screenshots/demo.png
 
 # Refresh the README's screenshots from a real QGIS window (Xvfb): the demo, a search on the
-# real STAC API fixture, a COG streamed from nginx.
+# real STAC API fixture, a COG streamed from nginx, three catalogs searched at once, best coverage.
 .PHONY: screenshots
 screenshots: deps demo-shot
-	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q tests/test_qgis_screenshots.py tests/test_usgs_screenshot.py
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest -q tests/test_qgis_screenshots.py tests/test_usgs_screenshot.py tests/test_multi_screenshot.py
 	cp tests/.artifacts/qgis/panel-results/panel-results.png tests/.artifacts/qgis/panel-results/panel-scene.png \
-	   tests/.artifacts/qgis/panel-fr/panel-fr.png tests/.artifacts/qgis/panel-cog/panel-cog.png tests/.artifacts/qgis/panel-usgs/panel-usgs.png docs/screenshots/
+	   tests/.artifacts/qgis/panel-fr/panel-fr.png tests/.artifacts/qgis/panel-cog/panel-cog.png tests/.artifacts/qgis/panel-usgs/panel-usgs.png \
+	   tests/.artifacts/qgis/panel-multi/panel-multi.png tests/.artifacts/qgis/multi-coverage/panel-coverage.png \
+	   docs/screenshots/

@@ -14,6 +14,7 @@ from qgis.core import (QgsFeature, QgsFeatureSink, QgsFields, QgsProcessing, Qgs
 from ..providers.errors import EoSceneFinderError
 from ..qgis_compat import field
 from .common import run_reporting_here, scenes_from_source
+from ..services.speeds import shared_host_speeds
 from ..i18n import tr
 
 
@@ -126,7 +127,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
                     feedback.pushInfo(line)
 
         # the engine's threads only queue their events; this thread reports them (issue 11)
-        results = run_reporting_here(lambda post: DownloadEngine().run(jobs, post, cancel), progress,
+        results = run_reporting_here(lambda post: DownloadEngine(speeds=shared_host_speeds()).run(jobs, post, cancel), progress,
                                      feedback, cancel, name="eosf-download-run")
         rows = []
         for r in results:

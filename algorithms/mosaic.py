@@ -9,6 +9,7 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsProcessing, QgsProcessin
                        QgsProcessingParameterRasterDestination, QgsProcessingParameterString)
 
 from ..providers.errors import EoSceneFinderError
+from ..services.mosaic import build_streamed_vrt
 from .common import scenes_from_source
 from ..i18n import tr
 
@@ -43,8 +44,6 @@ class MosaicAlgorithm(QgsProcessingAlgorithm):
                                                                   createByDefault=True))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from osgeo import gdal, osr
-
         from ..tasks.raster_task import configure_gdal_for
 
         source = self.parameterAsSource(parameters, self.INPUT, context)
@@ -75,37 +74,22 @@ class MosaicAlgorithm(QgsProcessingAlgorithm):
         if not paths:
             raise QgsProcessingException(tr("No scene has the asset “{asset_key}”.").format(asset_key=asset_key))
         feedback.pushInfo(tr("Mosaicking {count} scene(s)").format(count=len(paths)))
-        gdal.UseExceptions()
-        # Group by CRS: BuildVRT needs one projection; warp the others (as VRTs) to the first one.
-        inputs, target_wkt = [], None
-        os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
-        for n, (scene_id, path) in enumerate(paths):
-            try:
-                ds = gdal.Open(path)
-            except RuntimeError as err:
-                raise QgsProcessingException(tr("GDAL could not open {scene_id} {asset_key}: {err}").format(
-                    scene_id=scene_id, asset_key=asset_key, err=err)) from err
-            wkt = ds.GetProjection()
-            if target_wkt is None:
-                target_wkt = wkt
-            same = osr.SpatialReference(wkt=wkt).IsSame(osr.SpatialReference(wkt=target_wkt)) if wkt else True
-            if same:
-                inputs.append(path)
-            else:
-                warped = os.path.splitext(output)[0] + f"_part{n}.vrt"
-                gdal.Warp(warped, ds, format="VRT", dstSRS=target_wkt)
-                inputs.append(warped)
-            ds = None
-            feedback.setProgress(80.0 * (n + 1) / len(paths))
-        options = {}
-        if parameters.get(self.EXTENT):
+
+        def bounds_for(target_wkt):
+            if not parameters.get(self.EXTENT):
+                return None
             crs = QgsCoordinateReferenceSystem.fromWkt(target_wkt)
             rect = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
-            if not rect.isEmpty():
-                options["outputBounds"] = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
-        vrt = gdal.BuildVRT(output, inputs, **options)
-        if vrt is None:
-            raise QgsProcessingException(tr("GDAL could not build the mosaic."))
-        vrt = None
+            if rect.isEmpty():
+                return None
+            return (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
+
+        try:
+            built = build_streamed_vrt([(f"{scene_id} {asset_key}", path) for scene_id, path in paths], output,
+                                       bounds_for, feedback.setProgress, feedback.isCanceled)
+        except EoSceneFinderError as err:
+            raise QgsProcessingException(err.user_message) from err
+        if built is None:
+            return {}
         feedback.pushInfo(tr("Wrote {output}").format(output=output))
         return {self.OUTPUT: output}

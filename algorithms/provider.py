@@ -11,7 +11,7 @@ PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
 
 
 class EoSceneFinderProcessingProvider(QgsProcessingProvider):
-    """Search, download, mosaic and export algorithms sharing the panel's core."""
+    """Search, best coverage, download, mosaic and export algorithms sharing the panel's core."""
 
     def id(self):
         return "eoscenefinder"
@@ -26,12 +26,13 @@ class EoSceneFinderProcessingProvider(QgsProcessingProvider):
         return QIcon(os.path.join(PLUGIN_DIR, "icons", "icon.svg"))
 
     def loadAlgorithms(self):  # noqa: N802
+        from .coverage import CoverageAlgorithm
         from .download import DownloadAlgorithm
         from .export import ExportAlgorithm
         from .mosaic import MosaicAlgorithm
         from .search import SearchAlgorithm
 
-        for alg in (SearchAlgorithm(), DownloadAlgorithm(), MosaicAlgorithm(), ExportAlgorithm()):
+        for alg in (SearchAlgorithm(), DownloadAlgorithm(), MosaicAlgorithm(), ExportAlgorithm(), CoverageAlgorithm()):
             self.addAlgorithm(alg)
 
     def unload(self):

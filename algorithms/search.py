@@ -1,19 +1,21 @@
-"""``eoscenefinder:search``: search any connection; one polygon per scene in EPSG:4326."""
+"""``eoscenefinder:search``: search one or several connections; one polygon per scene and
+catalog in EPSG:4326."""
 from __future__ import annotations
 
-import json
+import threading
 
-from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature, QgsFeatureSink,
-                       QgsGeometry, QgsProcessing, QgsProcessingAlgorithm, QgsProcessingException,
+from qgis.core import (QgsCoordinateReferenceSystem, QgsFeature, QgsFeatureSink,
+                       QgsProcessing, QgsProcessingAlgorithm, QgsProcessingException,
                        QgsProcessingParameterExtent, QgsProcessingParameterFeatureSink,
                        QgsProcessingParameterFeatureSource, QgsProcessingParameterNumber,
                        QgsProcessingParameterString, QgsProcessingOutputNumber, QgsWkbTypes)
 
 from ..providers.errors import EoSceneFinderError
 from ..providers.model import SearchRequest
+from ..providers.multi import equivalent_collections, equivalent_filters, split_connections
 from ..providers.net import jsonstream
 from ..services.scene_layer import geometry_from_geojson, output_format_problem, scene_attributes, scene_fields
-from .common import open_connection
+from .common import area_of_interest, open_connection, run_reporting_here
 from ..i18n import tr
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
@@ -33,12 +35,17 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
 
     def shortHelpString(self):  # noqa: N802
         return (
-            tr("Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, "
-            "date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work "
-            "from the layer alone.\n\nCONNECTION: a saved connection's name, a preset id (earth-search, "
-            "planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or "
-            "KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields "
-            "separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. "
+            tr("Searches one or several catalogs and writes one polygon per scene and catalog (EPSG:4326) with "
+            "its id, collection, date, cloud cover, platform, connection, scene_key, assets and full record, so "
+            "Download, Mosaic, Export and Best coverage can work from the layer alone.\n\nCONNECTION: a saved "
+            "connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), "
+            "a STAC API or static catalog URL/path, or KIND+URL?option=… . Several catalogs: separate them with "
+            "';' (or ',' when each piece is a catalog on its own); they are searched at the same time, and the "
+            "same scene found in several of them gives one row per catalog with the same scene_key. A catalog "
+            "that fails is reported as a warning and the others' rows are kept. Well-known collections are "
+            "renamed for each catalog (sentinel-2-l2a is SENTINEL-2, product type S2MSI2A, on the Copernicus "
+            "Data Space). Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by "
+            "commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results (per catalog). "
             "IDS: scene or product ids, comma-separated (the only way into a bucket without an area)."))
 
     def createInstance(self):  # noqa: N802
@@ -66,32 +73,9 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("COUNT", tr("Number of scenes")))
 
     def _aoi(self, parameters, context, feedback):
-        geoms = []
-        if parameters.get(self.EXTENT):
-            extent_geom = self.parameterAsExtentGeometry(parameters, self.EXTENT, context, WGS84)
-            if extent_geom is not None and not extent_geom.isEmpty():
-                geoms.append(extent_geom)
-        source = self.parameterAsSource(parameters, self.AOI, context)
-        if source is not None:
-            xform = QgsCoordinateTransform(source.sourceCrs(), WGS84, context.transformContext())
-            parts = []
-            for feat in source.getFeatures():
-                g = QgsGeometry(feat.geometry())
-                if g.isEmpty():
-                    continue
-                g.transform(xform)
-                parts.append(g)
-            if not parts:
-                raise QgsProcessingException(tr("The AOI layer has no polygon: nothing to search in."))
-            geoms.append(QgsGeometry.unaryUnion(parts))
-        if not geoms:
-            return None
-        aoi = geoms[0]
-        for g in geoms[1:]:
-            aoi = aoi.intersection(g)
-        if aoi.isEmpty():
-            raise QgsProcessingException(tr("The extent and the AOI layer do not overlap: nothing to search in."))
-        return json.loads(aoi.asJson(7))
+        return area_of_interest(self, parameters, context, self.EXTENT, self.AOI,
+                                no_polygon=tr("The AOI layer has no polygon: nothing to search in."),
+                                no_overlap=tr("The extent and the AOI layer do not overlap: nothing to search in."))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         conn_text = (self.parameterAsString(parameters, self.CONNECTION, context) or "").strip()
@@ -118,45 +102,132 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         problem = output_format_problem(self.parameterAsOutputLayer(parameters, self.OUTPUT, context))
         if problem:
             raise QgsProcessingException(problem)
+        try:
+            texts = split_connections(conn_text, saved=_saved_names())
+        except EoSceneFinderError as err:
+            raise QgsProcessingException(str(err)) from err
         fields = scene_fields()
         (sink, dest_id) = self.parameterAsSink(parameters, self.OUTPUT, context, fields,
                                                QgsWkbTypes.MultiPolygon, WGS84)
         if sink is None:
             raise QgsProcessingException(tr("Could not create the output layer."))
-        provider = open_connection(conn_text, feedback)
-        count = 0
-        try:
-            results = provider.search(request)
-            for page in _pages_beside_the_gui(results):
-                if feedback.isCanceled():
-                    feedback.pushInfo(tr("Cancelled after {count} scenes.").format(count=count))
-                    break
+        several = len(texts) > 1
+        catalogs = []   # (text, provider, request) of the catalogs that opened
+        failed = []     # (text, message)
+        for text in texts:
+            if not several:
+                catalogs.append((text, open_connection(text, feedback), request))
+                continue
+            try:
+                provider = open_connection(text, feedback)
+            except QgsProcessingException as err:
+                failed.append((text, str(err)))
+                feedback.pushWarning(tr("{connection}: {error}").format(connection=text, error=err))
+                continue
+            catalogs.append((text, provider, request_for(request, provider.connection.kind)))
+        counts = {text: 0 for text in texts}
+        total = {"count": 0}
+        sinks = [sink]  # the closure's reference, dropped before the sink is
+
+        def on_event(event):
+            kind, text = event[0], event[1]
+            prefix = f"{text}: " if several else ""
+            if kind == "page":
+                page = event[2]
                 for scene in page.scenes:
                     feat = QgsFeature(fields)
                     geom = geometry_from_geojson(scene.geometry, scene.bbox)
                     if not geom.isNull():
                         geom.convertToMultiType()
                         feat.setGeometry(geom)
-                    feat.setAttributes(scene_attributes(scene, conn_text))
-                    sink.addFeature(feat, QgsFeatureSink.FastInsert)
-                    count += 1
-                feedback.pushInfo(tr("{count} scenes so far (more pages follow)").format(count=count) if page.more
-                                  else tr("{count} scenes so far").format(count=count))
+                    feat.setAttributes(scene_attributes(scene, text))
+                    sinks[0].addFeature(feat, QgsFeatureSink.FastInsert)
+                    counts[text] += 1
+                    total["count"] += 1
+                count = counts[text]
+                feedback.pushInfo(prefix + (tr("{count} scenes so far (more pages follow)").format(count=count)
+                                            if page.more else tr("{count} scenes so far").format(count=count)))
                 if request.limit:
-                    feedback.setProgress(min(100.0, 100.0 * count / request.limit))
-            if results.truncated:
-                feedback.pushInfo(tr("Stopped at LIMIT={limit}; the catalog has more scenes.").format(
+                    feedback.setProgress(min(100.0, 100.0 * total["count"] / (request.limit * len(catalogs))))
+            elif kind == "truncated":
+                feedback.pushInfo(prefix + tr("Stopped at LIMIT={limit}; the catalog has more scenes.").format(
                     limit=request.limit))
-            for warning in provider.warnings:
-                feedback.pushWarning(warning)
-        except EoSceneFinderError as err:
-            raise QgsProcessingException(str(err)) from err
+            elif kind == "warning":
+                feedback.pushWarning(prefix + str(event[2]))
+            elif kind == "failed":
+                failed.append((text, str(event[2])))
+                if several:
+                    feedback.pushWarning(tr("{connection} failed: {error} (the other catalogs' scenes are kept)")
+                                         .format(connection=text, error=event[2]))
+
+        cancel = threading.Event()
+        run_reporting_here(lambda post: _search_all(catalogs, post, cancel), on_event, feedback, cancel,
+                           name="eosf-search")
+        if not several and failed:
+            raise QgsProcessingException(failed[0][1])
+        if several and len(failed) == len(texts):
+            raise QgsProcessingException(tr("Every catalog failed: {errors}").format(
+                errors="; ".join(f"{t}: {m}" for t, m in failed)))
+        count = total["count"]
+        if cancel.is_set() or feedback.isCanceled():
+            feedback.pushInfo(tr("Cancelled after {count} scenes.").format(count=count))
+        if several:
+            feedback.pushInfo(tr("Scenes per catalog: {counts}").format(
+                counts=", ".join(f"{t}: {counts[t]}" for t in texts if t not in dict(failed))))
         feedback.pushInfo(tr("Found {count} scenes.").format(count=count))
         # A GeoPackage sink commits when it is deleted: do it now, not whenever Python's
         # collector gets to it (qgis_process may exit first and lose the layer).
         sink.flushBuffer()
+        sinks.clear()
         del sink
         return {self.OUTPUT: dest_id, "COUNT": count}
+
+
+def _saved_names():
+    try:
+        from ..services.providers import _saved_connections
+
+        return list(_saved_connections())
+    except Exception:  # noqa: BLE001 - no settings (a bare qgis_process): presets and URLs only
+        return None
+
+
+def request_for(request: SearchRequest, kind: str) -> SearchRequest:
+    """The request with its collections named as a catalog of ``kind`` names them
+    (``sentinel-2-l2a`` is ``SENTINEL-2`` with productType S2MSI2A on CDSE)."""
+    if not request.collections:
+        return request
+    collections = tuple(equivalent_collections(request.collections, kind))
+    filters = dict(request.provider_filters)
+    for key, value in equivalent_filters(request.collections, kind).items():
+        filters.setdefault(key, value)
+    return request.with_changes(collections=collections, provider_filters=tuple(sorted(filters.items())))
+
+
+def _search_all(catalogs, post, cancel: threading.Event) -> None:
+    """Each catalog searched in its own thread; pages, warnings and failures are posted (to the
+    algorithm's thread, which alone writes the layer and talks to the feedback)."""
+
+    def one(text, provider, request):
+        try:
+            results = provider.search(request)
+            for page in _pages_beside_the_gui(results):
+                if cancel.is_set():
+                    return
+                post(("page", text, page))
+            if results.truncated:
+                post(("truncated", text))
+            for warning in provider.warnings:
+                post(("warning", text, warning))
+        except EoSceneFinderError as err:
+            post(("failed", text, err))
+
+    threads = [threading.Thread(target=one, args=catalog, name=f"eosf-search-{n}", daemon=True)
+               for n, catalog in enumerate(catalogs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def _pages_beside_the_gui(results):

@@ -4,27 +4,137 @@
     <context>
         <name>EoSceneFinder</name>
         <message>
-            <location filename="../algorithms/common.py" line="31" />
+            <location filename="../algorithms/common.py" line="32" />
             <source>QGIS's network settings could not be applied: {err}</source>
             <translation>Não foi possível aplicar as configurações de rede do QGIS: {err}</translation>
         </message>
         <message>
-            <location filename="../algorithms/common.py" line="50" />
+            <location filename="../algorithms/common.py" line="51" />
             <source>The input layer has no “{missing}” field: use a layer made by “EO Scene Finder › Search scenes” or the panel's “Scene footprints” layer (with “Selected features only”).</source>
             <translation>A camada de entrada não tem o campo “{missing}”: use uma camada gerada por “EO Scene Finder › Buscar cenas” ou a camada “Contornos das cenas” do painel (com “Somente feições selecionadas”).</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="30" />
+            <location filename="../algorithms/coverage.py" line="40" />
+            <source>Best coverage of an area</source>
+            <translation>Melhor cobertura de uma área</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="43" />
+            <source>Chooses, among the scenes of a layer made by “Search scenes”, the fewest and least cloudy that together cover TARGET_PERCENT of the area of interest (greedy set cover of the footprints clipped to the area, each scene weighted by its clear fraction; when one date and orbit alone covers enough, that pass is chosen, for a seamless mosaic). MAX_SCENES 0 = no limit. The same scene found in several catalogs (same scene_key) counts once: the output keeps one row for it, from the preferred catalog (cloud-optimised format over archives, no credentials needed over credentials, free over requester-pays, online over offline, then the download speed measured from its host). The output has the input's fields, so it feeds “Virtual mosaic” and “Download scenes”. COVERAGE_PERCENT says how much of the area the chosen scenes cover; when the target cannot be reached the scenes that come closest are written and a warning says why.</source>
+            <translation>Escolhe, entre as cenas de uma camada feita por “Pesquisar cenas”, as menos numerosas e menos nubladas que juntas cobrem TARGET_PERCENT da área de interesse (cobertura gulosa das footprints recortadas à área, cada cena ponderada pela sua fração sem nuvens; quando uma única data e órbita cobre o suficiente, essa passagem é escolhida, para um mosaico sem emendas). MAX_SCENES 0 = sem limite. A mesma cena encontrada em vários catálogos (mesma scene_key) conta uma vez: a saída guarda uma linha para ela, do catálogo preferido (formato otimizado para a nuvem em vez de arquivos, sem credenciais em vez de com, gratuito em vez de pago pelo solicitante, online em vez de offline, depois a velocidade de download medida do seu host). A saída tem os campos da entrada, então alimenta “Mosaico virtual” e “Baixar cenas”. COVERAGE_PERCENT diz quanto da área as cenas escolhidas cobrem; quando a meta não pode ser alcançada, as cenas que mais se aproximam são gravadas e um aviso diz por quê.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="60" />
+            <location filename="../algorithms/download.py" line="50" />
+            <location filename="../algorithms/export.py" line="63" />
+            <location filename="../algorithms/mosaic.py" line="38" />
+            <source>Scenes (from Search scenes)</source>
+            <translation>Cenas (de Buscar cenas)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="63" />
+            <location filename="../algorithms/search.py" line="60" />
+            <source>Area of interest (union of its polygons)</source>
+            <translation>Área de interesse (união dos seus polígonos)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="65" />
+            <source>Area of interest as an extent</source>
+            <translation>Área de interesse como extensão</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="68" />
+            <source>Target coverage (% of the area)</source>
+            <translation>Cobertura desejada (% da área)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="71" />
+            <source>Maximum number of scenes (0 = no limit)</source>
+            <translation>Número máximo de cenas (0 = sem limite)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="73" />
+            <source>Chosen scenes</source>
+            <translation>Cenas escolhidas</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="75" />
+            <source>Coverage reached (%)</source>
+            <translation>Cobertura alcançada (%)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="76" />
+            <source>Number of scenes chosen</source>
+            <translation>Número de cenas escolhidas</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="77" />
+            <source>What was chosen, in words</source>
+            <translation>O que foi escolhido, por extenso</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="82" />
+            <source>The AOI layer has no polygon: nothing to cover.</source>
+            <translation>A camada da área de interesse não tem polígono: nada a cobrir.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="83" />
+            <source>The extent and the AOI layer do not overlap: nothing to cover.</source>
+            <translation>A extensão e a camada da área de interesse não se sobrepõem: nada a cobrir.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="85" />
+            <source>Give the area to cover: an AOI layer or an extent.</source>
+            <translation>Indique a área a cobrir: uma camada de área de interesse ou uma extensão.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="118" />
+            <location filename="../algorithms/download.py" line="69" />
+            <location filename="../algorithms/export.py" line="73" />
+            <location filename="../algorithms/mosaic.py" line="51" />
+            <source>INPUT is not a readable layer.</source>
+            <translation>INPUT não é uma camada legível.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="144" />
+            <source>{rows} rows, {scenes} distinct scenes.</source>
+            <translation>{rows} linhas, {scenes} cenas distintas.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="151" />
+            <location filename="../ui/scene_actions.py" line="359" />
+            <location filename="../ui/scene_actions.py" line="362" />
+            <source>Cancelled.</source>
+            <translation>Cancelado.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="157" />
+            <location filename="../algorithms/search.py" line="113" />
+            <source>Could not create the output layer.</source>
+            <translation>Não foi possível criar a camada de saída.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="165" />
+            <source>{scene} (+{added} % of the area, cloud {cloud})</source>
+            <translation>{scene} (+{added} % da área, nuvens {cloud})</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="169" />
+            <source> from {connection}, also in {others}</source>
+            <translation> de {connection}, também em {others}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/download.py" line="31" />
             <source>HTTPS (the catalog's links)</source>
             <translation>HTTPS (os links do catálogo)</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="36" />
+            <location filename="../algorithms/download.py" line="37" />
             <source>Download scenes</source>
             <translation>Baixar cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="39" />
+            <location filename="../algorithms/download.py" line="40" />
             <source>Downloads the scenes of a layer made by “Search scenes” (the selected features only when “Selected features only” is ticked) into &lt;folder&gt;/&lt;collection&gt;/&lt;scene id&gt;/. Parallel, resumable (.part files), checksum-verified; files already downloaded and verified are skipped.
 
 ASSETS: comma-separated asset keys; empty = the whole product for product catalogs, all data assets for STAC.</source>
@@ -33,86 +143,72 @@ ASSETS: comma-separated asset keys; empty = the whole product for product catalo
 ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro para catálogos de produtos, todos os recursos de dados para STAC.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="49" />
-            <location filename="../algorithms/export.py" line="63" />
-            <location filename="../algorithms/mosaic.py" line="37" />
-            <source>Scenes (from Search scenes)</source>
-            <translation>Cenas (de Buscar cenas)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/download.py" line="51" />
+            <location filename="../algorithms/download.py" line="52" />
             <source>Asset keys (comma-separated)</source>
             <translation>Chaves dos recursos (separadas por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="52" />
+            <location filename="../algorithms/download.py" line="53" />
             <source>Output folder</source>
             <translation>Pasta de saída</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="53" />
+            <location filename="../algorithms/download.py" line="54" />
             <source>Unpack product archives</source>
             <translation>Descompactar os arquivos dos produtos</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="54" />
+            <location filename="../algorithms/download.py" line="55" />
             <source>Transfer</source>
             <translation>Transferência</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="56" />
+            <location filename="../algorithms/download.py" line="57" />
             <source>Download report</source>
             <translation>Relatório de download</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="58" />
+            <location filename="../algorithms/download.py" line="59" />
             <source>Folder</source>
             <translation>Pasta</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="68" />
-            <location filename="../algorithms/export.py" line="73" />
-            <location filename="../algorithms/mosaic.py" line="52" />
-            <source>INPUT is not a readable layer.</source>
-            <translation>INPUT não é uma camada legível.</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/download.py" line="75" />
+            <location filename="../algorithms/download.py" line="76" />
             <source>The input layer has no scene to download.</source>
             <translation>A camada de entrada não tem nenhuma cena para baixar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="92" />
+            <location filename="../algorithms/download.py" line="93" />
             <source>{id} has no asset {missing}; it has: {assets}</source>
             <translation>{id} não tem o recurso {missing}; ela tem: {assets}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="102" />
+            <location filename="../algorithms/download.py" line="103" />
             <source>Nothing to download: no scene has the requested assets.</source>
             <translation>Nada para baixar: nenhuma cena tem os recursos pedidos.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="103" />
+            <location filename="../algorithms/download.py" line="104" />
             <source>{count} file(s) to fetch into {folder}</source>
             <translation>{count} arquivo(s) para buscar em {folder}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="136" />
+            <location filename="../algorithms/download.py" line="137" />
             <source>Cancelled: partial files stay as .part and resume on the next run.</source>
             <translation>Cancelado: os arquivos parciais ficam como .part e são retomados na próxima execução.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="150" />
+            <location filename="../algorithms/download.py" line="151" />
             <source>TRANSFER=S3 works with {kinds} connections; {id} comes from “{conn}”.</source>
             <translation>TRANSFER=S3 funciona com conexões {kinds}; {id} vem de “{conn}”.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="187" />
+            <location filename="../algorithms/download.py" line="188" />
             <source>Downloaded {done}, skipped {skipped} (already present), failed {failed}.</source>
             <translation>Baixados: {done}, ignorados: {skipped} (já presentes), com falha: {failed}.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="190" />
+            <location filename="../algorithms/download.py" line="191" />
             <source>Not verified: {unverified} (kept as .unverified: the file never matched its published checksum).</source>
             <translation>Não verificados: {unverified} (mantidos como .unverified: o arquivo nunca correspondeu ao checksum publicado).</translation>
         </message>
@@ -163,62 +259,52 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
             <translation>Falha ao gravar o GeoPackage: {error}</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="23" />
+            <location filename="../algorithms/mosaic.py" line="24" />
             <source>Virtual mosaic of an asset</source>
             <translation>Mosaico virtual de um recurso</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="26" />
+            <location filename="../algorithms/mosaic.py" line="27" />
             <source>Builds a GDAL virtual mosaic (.vrt) of one asset (e.g. visual, B04, src_xs) of the scenes of a layer made by “Search scenes” (selected features only when ticked), optionally clipped to an extent. The imagery streams through /vsicurl/ with signed URLs; nothing is downloaded. Scenes in different projections are warped on the fly to the first scene's CRS. Signed URLs inside the VRT expire with the catalog's signatures (DINAMIS: 8 h; Planetary Computer: about 1 h): run the algorithm again to refresh them.</source>
             <translation>Monta um mosaico virtual GDAL (.vrt) de um recurso (por ex. visual, B04, src_xs) das cenas de uma camada gerada por “Buscar cenas” (somente as feições selecionadas, se marcado), opcionalmente recortado por uma extensão. As imagens são lidas por streaming via /vsicurl/ com URLs assinadas; nada é baixado. Cenas em projeções diferentes são reprojetadas em tempo real para o SRC da primeira cena. As URLs assinadas dentro do VRT expiram com as assinaturas do catálogo (DINAMIS: 8 h; Planetary Computer: cerca de 1 h): execute o algoritmo de novo para renová-las.</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="39" />
+            <location filename="../algorithms/mosaic.py" line="40" />
             <source>Asset key</source>
             <translation>Chave do recurso</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="40" />
+            <location filename="../algorithms/mosaic.py" line="41" />
             <source>Clip to extent</source>
             <translation>Recortar pela extensão</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="41" />
+            <location filename="../algorithms/mosaic.py" line="42" />
             <source>Mosaic (VRT)</source>
             <translation>Mosaico (VRT)</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="55" />
+            <location filename="../algorithms/mosaic.py" line="54" />
             <source>ASSET is empty: name the asset to mosaic (e.g. visual, B04).</source>
             <translation>ASSET está vazio: informe o recurso do mosaico (por ex. visual, B04).</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="64" />
+            <location filename="../algorithms/mosaic.py" line="63" />
             <source>{id} has no asset “{asset_key}” (it has {assets})</source>
             <translation>{id} não tem o recurso “{asset_key}” (tem {assets})</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="76" />
+            <location filename="../algorithms/mosaic.py" line="75" />
             <source>No scene has the asset “{asset_key}”.</source>
             <translation>Nenhuma cena tem o recurso “{asset_key}”.</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="77" />
+            <location filename="../algorithms/mosaic.py" line="76" />
             <source>Mosaicking {count} scene(s)</source>
             <translation>Montando o mosaico de {count} cena(s)</translation>
         </message>
         <message>
-            <location filename="../algorithms/mosaic.py" line="86" />
-            <source>GDAL could not open {scene_id} {asset_key}: {err}</source>
-            <translation>O GDAL não conseguiu abrir {scene_id} {asset_key}: {err}</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/mosaic.py" line="108" />
-            <source>GDAL could not build the mosaic.</source>
-            <translation>O GDAL não conseguiu montar o mosaico.</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/mosaic.py" line="110" />
+            <location filename="../algorithms/mosaic.py" line="94" />
             <source>Wrote {output}</source>
             <translation>{output} gravado</translation>
         </message>
@@ -228,128 +314,138 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
             <translation>EO Scene Finder — busca e download de cenas de satélite</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="31" />
+            <location filename="../algorithms/search.py" line="34" />
             <source>Search scenes</source>
             <translation>Buscar cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="35" />
-            <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
+            <location filename="../algorithms/search.py" line="38" />
+            <source>Searches one or several catalogs and writes one polygon per scene and catalog (EPSG:4326) with its id, collection, date, cloud cover, platform, connection, scene_key, assets and full record, so Download, Mosaic, Export and Best coverage can work from the layer alone.
 
-CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
-            <translation>Busca em um catálogo e grava um polígono por cena (EPSG:4326) com seu id, coleção, data, cobertura de nuvens, plataforma, recursos e registro completo, para que Baixar, Mosaico e Exportar funcionem só com a camada.
+CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Several catalogs: separate them with ';' (or ',' when each piece is a catalog on its own); they are searched at the same time, and the same scene found in several of them gives one row per catalog with the same scene_key. A catalog that fails is reported as a warning and the others' rows are kept. Well-known collections are renamed for each catalog (sentinel-2-l2a is SENTINEL-2, product type S2MSI2A, on the Copernicus Data Space). Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results (per catalog). IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
+            <translation>Pesquisa um ou vários catálogos e grava um polígono por cena e por catálogo (EPSG:4326) com o seu id, coleção, data, cobertura de nuvens, plataforma, conexão, scene_key, recursos e registro completo, para que Baixar, Mosaico, Exportar e Melhor cobertura possam trabalhar só a partir da camada.
 
-CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou TIPO+URL?opção=… . As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (por ex. -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados. IDS: identificadores de cenas ou produtos, separados por vírgulas (a única forma de acessar um bucket sem uma área).</translation>
+CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou KIND+URL?option=… . Vários catálogos: separe-os com ';' (ou ',' quando cada parte é um catálogo por si só); eles são pesquisados ao mesmo tempo, e a mesma cena encontrada em vários deles dá uma linha por catálogo com a mesma scene_key. Um catálogo que falha é informado num aviso e as linhas dos outros são mantidas. Coleções conhecidas são renomeadas para cada catálogo (sentinel-2-l2a é SENTINEL-2, tipo de produto S2MSI2A, no Copernicus Data Space). As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (ex.: -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados (por catálogo). IDS: ids de cenas ou produtos, separados por vírgulas (a única forma de entrar num bucket sem área).</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="47" />
-            <location filename="../ui/results_model.py" line="57" />
-            <location filename="../ui/search_panel.py" line="74" />
+            <location filename="../algorithms/search.py" line="55" />
+            <location filename="../ui/results_model.py" line="59" />
+            <location filename="../ui/search_panel.py" line="94" />
             <source>Connection</source>
             <translation>Conexão</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="48" />
+            <location filename="../algorithms/search.py" line="56" />
             <source>Collections (comma-separated)</source>
             <translation>Coleções (separadas por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="50" />
+            <location filename="../algorithms/search.py" line="58" />
             <source>Extent</source>
             <translation>Extensão</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="52" />
-            <source>Area of interest (union of its polygons)</source>
-            <translation>Área de interesse (união dos seus polígonos)</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/search.py" line="53" />
+            <location filename="../algorithms/search.py" line="61" />
             <source>Start (date or ISO datetime)</source>
             <translation>Início (data ou data-hora ISO)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="54" />
+            <location filename="../algorithms/search.py" line="62" />
             <source>End (inclusive)</source>
             <translation>Fim (inclusivo)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="56" />
+            <location filename="../algorithms/search.py" line="64" />
             <source>Maximum cloud cover (%)</source>
             <translation>Cobertura máxima de nuvens (%)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="58" />
+            <location filename="../algorithms/search.py" line="66" />
             <source>CQL2 filter</source>
             <translation>Filtro CQL2</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="59" />
+            <location filename="../algorithms/search.py" line="67" />
             <source>Sort by</source>
             <translation>Ordenar por</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="60" />
+            <location filename="../algorithms/search.py" line="68" />
             <source>Scene ids (comma-separated)</source>
             <translation>Identificadores das cenas (separados por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="61" />
+            <location filename="../algorithms/search.py" line="69" />
             <source>Maximum number of scenes (0 = all)</source>
             <translation>Número máximo de cenas (0 = todas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="64" />
+            <location filename="../algorithms/search.py" line="72" />
             <source>Scenes</source>
             <translation>Cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="65" />
+            <location filename="../algorithms/search.py" line="73" />
             <source>Number of scenes</source>
             <translation>Número de cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="84" />
+            <location filename="../algorithms/search.py" line="77" />
             <source>The AOI layer has no polygon: nothing to search in.</source>
             <translation>A camada da área de interesse não tem polígono: nada onde buscar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="92" />
+            <location filename="../algorithms/search.py" line="78" />
             <source>The extent and the AOI layer do not overlap: nothing to search in.</source>
             <translation>A extensão e a camada da área de interesse não se sobrepõem: nada onde buscar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="98" />
+            <location filename="../algorithms/search.py" line="83" />
             <source>CONNECTION is empty: give a preset id, a saved connection or a URL.</source>
             <translation>CONNECTION está vazio: informe o id de uma predefinição, uma conexão salva ou uma URL.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="124" />
-            <source>Could not create the output layer.</source>
-            <translation>Não foi possível criar a camada de saída.</translation>
+            <location filename="../algorithms/search.py" line="125" />
+            <source>{connection}: {error}</source>
+            <translation>{connection}: {error}</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="131" />
-            <source>Cancelled after {count} scenes.</source>
-            <translation>Cancelado após {count} cenas.</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/search.py" line="142" />
+            <location filename="../algorithms/search.py" line="148" />
             <source>{count} scenes so far (more pages follow)</source>
             <translation>{count} cenas até agora (mais páginas a seguir)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="143" />
+            <location filename="../algorithms/search.py" line="149" />
             <source>{count} scenes so far</source>
             <translation>{count} cenas até agora</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="147" />
+            <location filename="../algorithms/search.py" line="153" />
             <source>Stopped at LIMIT={limit}; the catalog has more scenes.</source>
             <translation>Parou em LIMIT={limit}; o catálogo tem mais cenas.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="153" />
+            <location filename="../algorithms/search.py" line="160" />
+            <source>{connection} failed: {error} (the other catalogs' scenes are kept)</source>
+            <translation>{connection} falhou: {error} (as cenas dos outros catálogos são mantidas)</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="169" />
+            <source>Every catalog failed: {errors}</source>
+            <translation>Todos os catálogos falharam: {errors}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="173" />
+            <source>Cancelled after {count} scenes.</source>
+            <translation>Cancelado após {count} cenas.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="175" />
+            <source>Scenes per catalog: {counts}</source>
+            <translation>Cenas por catálogo: {counts}</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/search.py" line="177" />
             <source>Found {count} scenes.</source>
             <translation>{count} cenas encontradas.</translation>
         </message>
@@ -372,7 +468,7 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
         </message>
         <message>
             <location filename="../plugin.py" line="66" />
-            <location filename="../ui/dock.py" line="565" />
+            <location filename="../ui/dock.py" line="682" />
             <source>EO Scene Finder</source>
             <translation>EO Scene Finder</translation>
         </message>
@@ -503,6 +599,21 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>Não é possível mostrar pedidos de código de dois fatores: {err}</translation>
         </message>
         <message>
+            <location filename="../services/mosaic.py" line="26" />
+            <source>No raster to mosaic.</source>
+            <translation>Nenhum raster para o mosaico.</translation>
+        </message>
+        <message>
+            <location filename="../services/mosaic.py" line="36" />
+            <source>GDAL could not open {label}: {err}</source>
+            <translation>O GDAL não conseguiu abrir {label}: {err}</translation>
+        </message>
+        <message>
+            <location filename="../services/mosaic.py" line="59" />
+            <source>GDAL could not build the mosaic.</source>
+            <translation>O GDAL não conseguiu montar o mosaico.</translation>
+        </message>
+        <message>
             <location filename="../services/network.py" line="76" />
             <source>QGIS is set to use a SOCKS5 proxy, but the Python package PySocks is missing: EO Scene Finder's requests will fail until it is installed.</source>
             <translation>O QGIS está configurado para usar um proxy SOCKS5, mas o pacote Python PySocks não está instalado: as requisições do EO Scene Finder vão falhar até ele ser instalado.</translation>
@@ -585,83 +696,83 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>no painel do EO Scene Finder, selecione as cenas (na tabela ou no mapa) e marque “Somente feições selecionadas”, ou use uma camada gravada por “Buscar cenas”</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="151" />
+            <location filename="../services/scene_layer.py" line="160" />
             <source>The output {file} cannot hold the scenes' records ({reason}; a record is a whole item of several KB), so Download, Mosaic and Export could not use it. Write the scenes as {formats} instead.</source>
             <translation>A saída {file} não consegue guardar os registros das cenas ({reason}; um registro é um item inteiro de vários KB), então Baixar, Mosaico e Exportar não poderiam usá-la. Grave as cenas como {formats}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="185" />
+            <location filename="../services/scene_layer.py" line="194" />
             <source>, where Shapefile and MapInfo cut text</source>
             <translation>, onde Shapefile e MapInfo cortam o texto</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="187" />
+            <location filename="../services/scene_layer.py" line="196" />
             <source>The “{name}” of scene {scene_id} is cut short or damaged ({length} characters{cut}): its file format could not hold a whole record. Run “Search scenes” again and write its output as {formats}.</source>
             <translation>O campo “{name}” da cena {scene_id} está cortado ou danificado ({length} caracteres{cut}): o formato do arquivo não conseguiu guardar um registro inteiro. Execute “Buscar cenas” de novo e grave a saída como {formats}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="202" />
+            <location filename="../services/scene_layer.py" line="211" />
             <source>(feature {fid})</source>
             <translation>(feição {fid})</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="212" />
+            <location filename="../services/scene_layer.py" line="221" />
             <source>Scene {scene_id} has no record (the panel fills it only for selected scenes): {hint}.</source>
             <translation>A cena {scene_id} não tem registro (o painel só o preenche para as cenas selecionadas): {hint}.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="215" />
+            <location filename="../services/scene_layer.py" line="224" />
             <source>The “record” of scene {scene_id} is not a JSON object: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
             <translation>O “registro” (record) da cena {scene_id} não é um objeto JSON: use uma camada gerada por “Buscar cenas” ou a camada Contornos das cenas do painel.</translation>
         </message>
         <message>
-            <location filename="../services/scene_layer.py" line="218" />
+            <location filename="../services/scene_layer.py" line="227" />
             <source>Scene {scene_id} has no connection: use a layer made by “Search scenes” or the panel's Scene footprints.</source>
             <translation>A cena {scene_id} não tem conexão: use uma camada gerada por “Buscar cenas” ou a camada Contornos das cenas do painel.</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="67" />
+            <location filename="../tasks/download_task.py" line="68" />
             <source>Downloading {count} files</source>
             <translation>Baixando {count} arquivos</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="68" />
+            <location filename="../tasks/download_task.py" line="69" />
             <source>Downloading</source>
             <translation>Baixando</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="70" />
+            <location filename="../tasks/download_task.py" line="71" />
             <source>Downloading {label}</source>
             <translation>Baixando {label}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="85" />
+            <location filename="../tasks/download_task.py" line="86" />
             <source>Could not prepare the downloads: {err}</source>
             <translation>Não foi possível preparar os downloads: {err}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="133" />
+            <location filename="../tasks/download_task.py" line="136" />
             <source>Download task failed: {error}</source>
             <translation>A tarefa de download falhou: {error}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="136" />
+            <location filename="../tasks/download_task.py" line="139" />
             <source>Not downloaded: {problem}</source>
             <translation>Não baixado: {problem}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="141" />
+            <location filename="../tasks/download_task.py" line="144" />
             <source>Downloads finished: {parts}</source>
             <translation>Downloads concluídos: {parts}</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="161" />
+            <location filename="../tasks/download_task.py" line="164" />
             <source>{files_finished} of {files_total} files</source>
             <translation>{files_finished} de {files_total} arquivos</translation>
         </message>
         <message>
-            <location filename="../tasks/download_task.py" line="168" />
-            <location filename="../ui/downloads_widget.py" line="500" />
+            <location filename="../tasks/download_task.py" line="171" />
+            <location filename="../ui/downloads_widget.py" line="528" />
             <source>{duration_text} left</source>
             <translation>{duration_text} restantes</translation>
         </message>
@@ -671,33 +782,33 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>{description} falhou inesperadamente.</translation>
         </message>
         <message>
-            <location filename="../tasks/raster_task.py" line="143" />
-            <source>GDAL could not open the asset.</source>
-            <translation>O GDAL não conseguiu abrir o recurso.</translation>
-        </message>
-        <message>
-            <location filename="../tasks/raster_task.py" line="145" />
-            <source>GDAL could not open the asset (not a raster, or access refused).</source>
-            <translation>O GDAL não conseguiu abrir o recurso (não é um raster, ou o acesso foi recusado).</translation>
-        </message>
-        <message>
-            <location filename="../tasks/raster_task.py" line="156" />
-            <location filename="../tasks/raster_task.py" line="164" />
+            <location filename="../tasks/raster_task.py" line="111" />
+            <location filename="../tasks/raster_task.py" line="189" />
             <source>Opening the remote raster failed.</source>
             <translation>Falha ao abrir o raster remoto.</translation>
         </message>
         <message>
-            <location filename="../tasks/raster_task.py" line="168" />
+            <location filename="../tasks/raster_task.py" line="130" />
+            <source>GDAL could not open the asset.</source>
+            <translation>O GDAL não conseguiu abrir o recurso.</translation>
+        </message>
+        <message>
+            <location filename="../tasks/raster_task.py" line="132" />
+            <source>GDAL could not open the asset (not a raster, or access refused).</source>
+            <translation>O GDAL não conseguiu abrir o recurso (não é um raster, ou o acesso foi recusado).</translation>
+        </message>
+        <message>
+            <location filename="../tasks/raster_task.py" line="193" />
             <source>QGIS could not open “{layer_name}” as a raster layer.</source>
             <translation>O QGIS não conseguiu abrir “{layer_name}” como camada raster.</translation>
         </message>
         <message>
-            <location filename="../tasks/raster_task.py" line="232" />
+            <location filename="../tasks/raster_task.py" line="311" />
             <source>EO Scene Finder: sign {name}</source>
             <translation>EO Scene Finder: assinatura de {name}</translation>
         </message>
         <message>
-            <location filename="../tasks/search_task.py" line="76" />
+            <location filename="../tasks/search_task.py" line="82" />
             <source>The search failed unexpectedly.</source>
             <translation>A busca falhou inesperadamente.</translation>
         </message>
@@ -884,7 +995,7 @@ O tipo “{kind}” não está disponível nesta versão: a conexão é mantida 
         </message>
         <message>
             <location filename="../ui/connections_dialog.py" line="340" />
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Name</source>
             <translation>Nome</translation>
         </message>
@@ -1035,6 +1146,53 @@ O tipo “{kind}” não está disponível nesta versão: a conexão é mantida 
             <translation>Sessão encerrada.</translation>
         </message>
         <message>
+            <location filename="../ui/coverage_widget.py" line="24" />
+            <source>Best coverage</source>
+            <translation>Melhor cobertura</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="27" />
+            <source>Pick the fewest, least cloudy scenes of the results that cover the area of interest (one pass of one date and orbit when it covers enough, for a seamless mosaic).</source>
+            <translation>Escolhe nos resultados o menor número de cenas, as menos nubladas, que cobrem a área de interesse (uma só passagem, mesma data e órbita, quando basta: mosaico sem emendas).</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="38" />
+            <source>Cover at least</source>
+            <translation>Cobrir pelo menos</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="42" />
+            <source>no limit</source>
+            <translation>sem limite</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="44" />
+            <source>With at most</source>
+            <translation>Com no máximo</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="82" />
+            <source>Add as mosaic</source>
+            <translation>Adicionar como mosaico</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="84" />
+            <source>Stream the chosen scenes as one virtual mosaic (VRT); nothing is downloaded</source>
+            <translation>Transmitir as cenas escolhidas como um mosaico virtual (VRT); nada é baixado</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="86" />
+            <location filename="../ui/dock.py" line="136" />
+            <location filename="../ui/scene_panel.py" line="85" />
+            <source>Download</source>
+            <translation>Baixar</translation>
+        </message>
+        <message>
+            <location filename="../ui/coverage_widget.py" line="92" />
+            <source>Close</source>
+            <translation>Fechar</translation>
+        </message>
+        <message>
             <location filename="../ui/device_code_dialog.py" line="35" />
             <source>Log in to DINAMIS</source>
             <translation>Entrar no DINAMIS</translation>
@@ -1092,382 +1250,402 @@ Enter the 6-digit code of your authenticator app to log in again:</source>
 Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de novo:</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="97" />
-            <location filename="../ui/search_panel.py" line="193" />
+            <location filename="../ui/dock.py" line="100" />
+            <location filename="../ui/search_panel.py" line="213" />
             <source>Search</source>
             <translation>Buscar</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="125" />
+            <location filename="../ui/dock.py" line="131" />
             <source>Filter results by text</source>
             <translation>Filtrar resultados por texto</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="126" />
-            <location filename="../ui/scene_panel.py" line="76" />
+            <location filename="../ui/dock.py" line="132" />
+            <location filename="../ui/scene_panel.py" line="82" />
             <source>Add to map</source>
             <translation>Adicionar ao mapa</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="128" />
+            <location filename="../ui/dock.py" line="134" />
             <source>Stream the selected scenes' imagery (COG) without downloading</source>
             <translation>Exibir por streaming as imagens (COG) das cenas selecionadas, sem baixar</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="130" />
-            <location filename="../ui/scene_panel.py" line="79" />
-            <source>Download</source>
-            <translation>Baixar</translation>
+            <location filename="../ui/dock.py" line="142" />
+            <source>Best coverage of the area, source preference</source>
+            <translation>Melhor cobertura da área, preferência de fonte</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="190" />
+            <location filename="../ui/dock.py" line="213" />
             <source>Scene</source>
             <translation>Cena</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="199" />
+            <location filename="../ui/dock.py" line="222" />
             <source>Downloads</source>
             <translation>Downloads</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="232" />
-            <location filename="../ui/dock.py" line="268" />
+            <location filename="../ui/dock.py" line="255" />
+            <location filename="../ui/dock.py" line="291" />
             <source>Could not read saved connections: {err}</source>
             <translation>Não foi possível ler as conexões salvas: {err}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="304" />
+            <location filename="../ui/dock.py" line="327" />
             <source>Loading collections of {cid}…</source>
             <translation>Carregando as coleções de {cid}…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="311" />
+            <location filename="../ui/dock.py" line="334" />
             <source>EO Scene Finder: collections of {cid}</source>
             <translation>EO Scene Finder: coleções de {cid}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="319" />
+            <location filename="../ui/dock.py" line="342" />
             <source>Loading collections failed</source>
             <translation>Falha ao carregar as coleções</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="323" />
+            <location filename="../ui/dock.py" line="346" />
             <source>{count} collections on {cid}.</source>
             <translation>{count} coleções em {cid}.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="342" />
+            <location filename="../ui/dock.py" line="365" />
             <source>EO Scene Finder: queryables of {cid}</source>
             <translation>EO Scene Finder: atributos consultáveis de {cid}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="363" />
+            <location filename="../ui/dock.py" line="388" />
             <source>Choose a connection first.</source>
             <translation>Escolha uma conexão primeiro.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="396" />
+            <location filename="../ui/dock.py" line="441" />
+            <source>all collections</source>
+            <translation>todas as coleções</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="442" />
+            <source>Also searching: {catalogs}</source>
+            <translation>Buscando também: {catalogs}</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="443" />
+            <source>Each other catalog is searched with the equivalent of the collections checked here (an id it has no equivalent for is searched as it is).</source>
+            <translation>Cada outro catálogo é consultado com o equivalente das coleções marcadas aqui (um id sem equivalente conhecido é buscado como está).</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="451" />
+            <location filename="../ui/search_panel.py" line="224" />
+            <source>One row per scene with the catalogs that hold it; off: one row per catalog</source>
+            <translation>Uma linha por cena com os catálogos que a contêm; desligado: uma linha por catálogo</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="452" />
+            <source>Check other catalogs (+) to search several at once: the same scene is then grouped</source>
+            <translation>Marque outros catálogos (+) para buscar em vários ao mesmo tempo: a mesma cena é então agrupada</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="476" />
+            <source>{label}: {message}</source>
+            <translation>{label}: {message}</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="504" />
             <source>{count} scenes; {name} is on the map.</source>
             <translation>{count} cenas; {name} está no mapa.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="481" />
+            <location filename="../ui/dock.py" line="606" />
             <source>Zoom to scene</source>
             <translation>Aproximar para a cena</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="482" />
+            <location filename="../ui/dock.py" line="607" />
             <source>Add {scenes} scene(s) to map</source>
             <translation>Adicionar {scenes} cena(s) ao mapa</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="483" />
+            <location filename="../ui/dock.py" line="608" />
             <source>Download {scenes} scene(s)</source>
             <translation>Baixar {scenes} cena(s)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="484" />
+            <location filename="../ui/dock.py" line="609" />
             <source>Copy scene id(s)</source>
             <translation>Copiar id(s) da(s) cena(s)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="497" />
-            <source>{id} has no Cloud Optimized GeoTIFF asset to stream.</source>
-            <translation>{id} não tem recurso Cloud Optimized GeoTIFF para exibir por streaming.</translation>
+            <location filename="../ui/dock.py" line="618" />
+            <source>Best coverage…</source>
+            <translation>Melhor cobertura…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="507" />
-            <source>EO Scene Finder: open {id} {key}</source>
-            <translation>EO Scene Finder: abrindo {id} {key}</translation>
+            <location filename="../ui/dock.py" line="620" />
+            <source>Source preference…</source>
+            <translation>Preferência de fonte…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="511" />
-            <source>Added {name} to the map.</source>
-            <translation>{name} adicionada ao mapa.</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="513" />
-            <source>Could not add {id} {key}</source>
-            <translation>Não foi possível adicionar {id} {key}</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="530" />
+            <location filename="../ui/dock.py" line="654" />
             <source>Download to folder</source>
             <translation>Baixar para a pasta</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="579" />
+            <location filename="../ui/dock.py" line="696" />
             <source>{count} scenes.</source>
             <translation>{count} cenas.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="585" />
+            <location filename="../ui/dock.py" line="702" />
             <source>{shown} of {count} scenes, {first} to {last} (double-click the timeline for every date).</source>
             <translation>{shown} de {count} cenas, de {first} a {last} (clique duas vezes na linha do tempo para ver todas as datas).</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="600" />
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/dock.py" line="717" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Cloud %</source>
             <translation>Nuvens %</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="623" />
+            <location filename="../ui/dock.py" line="740" />
             <source>Reset columns</source>
             <translation>Restaurar colunas</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="656" />
+            <location filename="../ui/dock.py" line="773" />
             <source>The map is empty: add a basemap?</source>
             <translation>O mapa está vazio: adicionar um mapa base?</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="660" />
+            <location filename="../ui/dock.py" line="777" />
             <source>Countries</source>
             <translation>Países</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="660" />
+            <location filename="../ui/dock.py" line="777" />
             <source>Natural Earth country borders, bundled: works offline</source>
             <translation>Fronteiras dos países Natural Earth, incluídas no complemento: funciona offline</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="661" />
+            <location filename="../ui/dock.py" line="778" />
             <source>OpenStreetMap tiles (needs the internet)</source>
             <translation>Tiles do OpenStreetMap (precisa de internet)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="670" />
+            <location filename="../ui/dock.py" line="787" />
             <source>Not now</source>
             <translation>Agora não</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="694" />
+            <location filename="../ui/dock.py" line="811" />
             <source>The basemap could not be opened.</source>
             <translation>Não foi possível abrir o mapa base.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="66" />
-            <location filename="../ui/downloads_widget.py" line="483" />
+            <location filename="../ui/downloads_widget.py" line="67" />
+            <location filename="../ui/downloads_widget.py" line="511" />
             <source>downloading</source>
             <translation>baixando</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="66" />
+            <location filename="../ui/downloads_widget.py" line="67" />
             <source>downloading {pct} %</source>
             <translation>baixando {pct} %</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="69" />
+            <location filename="../ui/downloads_widget.py" line="70" />
             <source>verifying</source>
             <translation>verificando</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="72" />
+            <location filename="../ui/downloads_widget.py" line="73" />
             <source>done, not verified (no checksum published)</source>
             <translation>concluído, não verificado (nenhum checksum publicado)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="73" />
-            <location filename="../ui/downloads_widget.py" line="483" />
+            <location filename="../ui/downloads_widget.py" line="74" />
+            <location filename="../ui/downloads_widget.py" line="511" />
             <source>done</source>
             <translation>concluído</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="75" />
+            <location filename="../ui/downloads_widget.py" line="76" />
             <source>skipped: already present</source>
             <translation>ignorado: já presente</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="77" />
+            <location filename="../ui/downloads_widget.py" line="78" />
             <source>failed: {message}</source>
             <translation>falhou: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="79" />
+            <location filename="../ui/downloads_widget.py" line="80" />
             <source>offline: {message}</source>
             <translation>offline: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="80" />
+            <location filename="../ui/downloads_widget.py" line="81" />
             <source>offline (in the long-term archive)</source>
             <translation>offline (no arquivo de longo prazo)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="82" />
+            <location filename="../ui/downloads_widget.py" line="83" />
             <source>not verified: {message}</source>
             <translation>não verificado: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="84" />
+            <location filename="../ui/downloads_widget.py" line="85" />
             <source>cancelled (partial file kept)</source>
             <translation>cancelado (arquivo parcial mantido)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="84" />
-            <location filename="../ui/downloads_widget.py" line="486" />
+            <location filename="../ui/downloads_widget.py" line="85" />
+            <location filename="../ui/downloads_widget.py" line="514" />
             <source>cancelled</source>
             <translation>cancelado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="85" />
-            <location filename="../ui/downloads_widget.py" line="483" />
+            <location filename="../ui/downloads_widget.py" line="86" />
+            <location filename="../ui/downloads_widget.py" line="511" />
             <source>queued</source>
             <translation>na fila</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>State</source>
             <translation>Estado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Progress</source>
             <translation>Progresso</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Size</source>
             <translation>Tamanho</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="92" />
+            <location filename="../ui/downloads_widget.py" line="93" />
             <source>Speed</source>
             <translation>Velocidade</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="93" />
+            <location filename="../ui/downloads_widget.py" line="94" />
             <source>Time left</source>
             <translation>Tempo restante</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="93" />
+            <location filename="../ui/downloads_widget.py" line="94" />
             <source>File</source>
             <translation>Arquivo</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="278" />
-            <location filename="../ui/downloads_widget.py" line="476" />
+            <location filename="../ui/downloads_widget.py" line="309" />
+            <location filename="../ui/downloads_widget.py" line="504" />
             <source>No downloads yet.</source>
             <translation>Nenhum download ainda.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="281" />
+            <location filename="../ui/downloads_widget.py" line="312" />
             <source>Cancel selected</source>
             <translation>Cancelar selecionados</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="282" />
+            <location filename="../ui/downloads_widget.py" line="313" />
             <source>Cancel all</source>
             <translation>Cancelar todos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="283" />
+            <location filename="../ui/downloads_widget.py" line="314" />
             <source>Clear finished</source>
             <translation>Limpar concluídos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="284" />
+            <location filename="../ui/downloads_widget.py" line="315" />
             <source>Open folder</source>
             <translation>Abrir pasta</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="285" />
+            <location filename="../ui/downloads_widget.py" line="316" />
             <source>Unpack archives</source>
             <translation>Descompactar arquivos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="287" />
+            <location filename="../ui/downloads_widget.py" line="318" />
             <source>Extract product archives (.zip) next to them once verified</source>
             <translation>Extrair os arquivos dos produtos (.zip) ao lado deles depois de verificados</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="288" />
+            <location filename="../ui/downloads_widget.py" line="319" />
             <source>Stop the selected downloads; partial files are kept and resume next time</source>
             <translation>Parar os downloads selecionados; os arquivos parciais são mantidos e retomados da próxima vez</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="290" />
+            <location filename="../ui/downloads_widget.py" line="321" />
             <source>Stop every running download; partial files are kept</source>
             <translation>Parar todos os downloads em andamento; os arquivos parciais são mantidos</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="342" />
+            <location filename="../ui/downloads_widget.py" line="377" />
             <source>Resume</source>
             <translation>Retomar</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="345" />
+            <location filename="../ui/downloads_widget.py" line="380" />
             <source>Forget</source>
             <translation>Esquecer</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="347" />
+            <location filename="../ui/downloads_widget.py" line="382" />
             <source>Do not resume them (their partial files stay in the folder)</source>
             <translation>Não retomá-los (os arquivos parciais permanecem na pasta)</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="353" />
+            <location filename="../ui/downloads_widget.py" line="388" />
             <source>Downloads of {count} scene(s) were interrupted when QGIS last closed; they resume where they stopped.</source>
             <translation>Os downloads de {count} cena(s) foram interrompidos quando o QGIS foi fechado pela última vez; eles continuam de onde pararam.</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="388" />
+            <location filename="../ui/downloads_widget.py" line="418" />
             <source>Resuming {label}</source>
             <translation>Retomando {label}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="421" />
+            <location filename="../ui/downloads_widget.py" line="450" />
             <source>Downloading {count} scenes</source>
             <translation>Baixando {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="422" />
+            <location filename="../ui/downloads_widget.py" line="451" />
             <source>Downloading {scene}</source>
             <translation>Baixando {scene}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="474" />
+            <location filename="../ui/downloads_widget.py" line="502" />
             <source>Not downloaded: {problems}</source>
             <translation>Não baixado: {problems}</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="484" />
+            <location filename="../ui/downloads_widget.py" line="512" />
             <source>already present</source>
             <translation>já presente</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="484" />
+            <location filename="../ui/downloads_widget.py" line="512" />
             <source>not verified</source>
             <translation>não verificado</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="484" />
+            <location filename="../ui/downloads_widget.py" line="512" />
             <source>failed</source>
             <translation>falhou</translation>
         </message>
         <message>
-            <location filename="../ui/downloads_widget.py" line="485" />
+            <location filename="../ui/downloads_widget.py" line="513" />
             <source>offline</source>
             <translation>offline</translation>
         </message>
@@ -1477,191 +1655,372 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>Contornos das cenas</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/grouped_model.py" line="60" />
+            <source>Sources</source>
+            <translation>Fontes</translation>
+        </message>
+        <message>
+            <location filename="../ui/grouped_model.py" line="70" />
+            <source>{count} sources</source>
+            <translation>{count} fontes</translation>
+        </message>
+        <message>
+            <location filename="../ui/results_model.py" line="58" />
             <source>Date</source>
             <translation>Data</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Collection</source>
             <translation>Coleção</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>ID</source>
             <translation>ID</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="56" />
+            <location filename="../ui/results_model.py" line="58" />
             <source>Platform</source>
             <translation>Plataforma</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="57" />
+            <location filename="../ui/results_model.py" line="59" />
             <source>Thumbnail</source>
             <translation>Miniatura</translation>
         </message>
         <message>
-            <location filename="../ui/results_model.py" line="117" />
-            <location filename="../ui/scene_panel.py" line="107" />
+            <location filename="../ui/results_model.py" line="121" />
+            <location filename="../ui/scene_panel.py" line="116" />
             <source>Scene key: {key}</source>
             <translation>Chave da cena: {key}</translation>
         </message>
         <message>
+            <location filename="../ui/scene_actions.py" line="91" />
+            <source>Source: by your preference.</source>
+            <translation>Fonte: pela sua preferência.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="101" />
+            <source>Use source</source>
+            <translation>Usar a fonte</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="103" />
+            <source>Automatic (by preference)</source>
+            <translation>Automática (pela preferência)</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="121" />
+            <source>Sources are chosen by: {rule}.</source>
+            <translation>As fontes são escolhidas por: {rule}.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="152" />
+            <source>{id} has no Cloud Optimized GeoTIFF asset to stream.</source>
+            <translation>{id} não tem recurso Cloud Optimized GeoTIFF para exibir por streaming.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="153" />
+            <source>The chosen source of {id} has no asset “{key}”.</source>
+            <translation>A fonte escolhida de {id} não tem o asset “{key}”.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="158" />
+            <source>EO Scene Finder: open {id} {key}</source>
+            <translation>EO Scene Finder: abrindo {id} {key}</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="165" />
+            <source>Could not add {id} {key}</source>
+            <translation>Não foi possível adicionar {id} {key}</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="173" />
+            <source>Added {name} to the map from {source} ({first} failed).</source>
+            <translation>{name} adicionado ao mapa a partir de {source} ({first} falhou).</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="176" />
+            <source>Added {name} to the map.</source>
+            <translation>{name} adicionada ao mapa.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="212" />
+            <source>nothing could be downloaded</source>
+            <translation>nada pôde ser baixado</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="213" />
+            <source>{source} failed ({reason}): trying {next}</source>
+            <translation>{source} falhou ({reason}): tentando {next}</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="251" />
+            <source>Best coverage needs an area of interest: draw one (or take the map extent) and search, then try again.</source>
+            <translation>A melhor cobertura precisa de uma área de interesse: desenhe uma (ou use a extensão do mapa) e pesquise, depois tente de novo.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="256" />
+            <source>Best coverage needs search results with footprints: search first.</source>
+            <translation>A melhor cobertura precisa de resultados com footprints: pesquise primeiro.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="279" />
+            <source>EO Scene Finder: best coverage</source>
+            <translation>EO Scene Finder: melhor cobertura</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="283" />
+            <source>Choosing the scenes that cover the area…</source>
+            <translation>Escolhendo as cenas que cobrem a área…</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="334" />
+            <source>No mosaic: {ids} has no Cloud Optimized GeoTIFF to stream.</source>
+            <translation>Sem mosaico: {ids} não tem Cloud Optimized GeoTIFF para transmitir.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="335" />
+            <source>Run Best coverage first.</source>
+            <translation>Execute Melhor cobertura primeiro.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="338" />
+            <source>Mosaic of {count} scenes · {asset}</source>
+            <translation>Mosaico de {count} cenas · {asset}</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="365" />
+            <source>EO Scene Finder: mosaic of {count} scenes</source>
+            <translation>EO Scene Finder: mosaico de {count} cenas</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="369" />
+            <source>Added {name} to the map (streamed).</source>
+            <translation>{name} adicionado ao mapa (transmitido).</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="371" />
+            <source>Could not build the mosaic</source>
+            <translation>Não foi possível montar o mosaico</translation>
+        </message>
+        <message>
             <location filename="../ui/scene_panel.py" line="55" />
-            <location filename="../ui/scene_panel.py" line="105" />
+            <location filename="../ui/scene_panel.py" line="114" />
             <source>Select a scene in the results.</source>
             <translation>Selecione uma cena nos resultados.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="68" />
+            <location filename="../ui/scene_panel.py" line="74" />
             <source>Assets</source>
             <translation>Recursos</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="72" />
+            <location filename="../ui/scene_panel.py" line="78" />
             <source>Asset</source>
             <translation>Recurso</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="72" />
+            <location filename="../ui/scene_panel.py" line="78" />
             <source>Type</source>
             <translation>Tipo</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="72" />
+            <location filename="../ui/scene_panel.py" line="78" />
             <source>Roles</source>
             <translation>Papéis</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="82" />
+            <location filename="../ui/scene_panel.py" line="88" />
             <source>Copy link</source>
             <translation>Copiar link</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="89" />
+            <location filename="../ui/scene_panel.py" line="95" />
             <source>Properties</source>
             <translation>Propriedades</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="93" />
+            <location filename="../ui/scene_panel.py" line="99" />
             <source>Property</source>
             <translation>Propriedade</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="93" />
+            <location filename="../ui/scene_panel.py" line="99" />
             <source>Value</source>
             <translation>Valor</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="108" />
+            <location filename="../ui/scene_panel.py" line="99" />
+            <source>Source</source>
+            <translation>Fonte</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="117" />
             <source>cloud {cloud:.1f} %</source>
             <translation>nuvens {cloud:.1f} %</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="135" />
+            <location filename="../ui/scene_panel.py" line="136" />
+            <source>Sources: {names}</source>
+            <translation>Fontes: {names}</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_panel.py" line="156" />
             <source>No quicklook</source>
             <translation>Sem pré-visualização</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="141" />
+            <location filename="../ui/scene_panel.py" line="162" />
             <source>Loading quicklook…</source>
             <translation>Carregando a pré-visualização…</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="149" />
+            <location filename="../ui/scene_panel.py" line="170" />
             <source>EO Scene Finder: quicklook {id}</source>
             <translation>EO Scene Finder: pré-visualização de {id}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="157" />
+            <location filename="../ui/scene_panel.py" line="178" />
             <source>Quicklook unavailable: {reason}</source>
             <translation>Pré-visualização indisponível: {reason}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="158" />
+            <location filename="../ui/scene_panel.py" line="179" />
             <source>Quicklook unavailable</source>
             <translation>Pré-visualização indisponível</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="164" />
+            <location filename="../ui/scene_panel.py" line="185" />
             <source>Quicklook is not an image</source>
             <translation>A pré-visualização não é uma imagem</translation>
         </message>
         <message>
-            <location filename="../ui/scene_panel.py" line="193" />
+            <location filename="../ui/scene_panel.py" line="214" />
             <source>Copied the link of {asset} (unsigned; streaming signs it on use).</source>
             <translation>Link de {asset} copiado (sem assinatura; o streaming o assina ao usar).</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="75" />
+            <location filename="../ui/search_controller.py" line="105" />
             <source>EO Scene Finder: search {label}</source>
             <translation>EO Scene Finder: busca em {label}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="80" />
+            <location filename="../ui/search_controller.py" line="112" />
             <source>Searching {label}…</source>
             <translation>Buscando em {label}…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="124" />
+            <location filename="../ui/search_controller.py" line="174" />
             <source> — more are loading…</source>
             <translation> — mais cenas chegando…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="126" />
+            <location filename="../ui/search_controller.py" line="176" />
             <source>{count} scenes{details}</source>
             <translation>{count} cenas{details}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="144" />
+            <location filename="../ui/search_controller.py" line="193" />
             <source>{received} of {total} scenes</source>
             <translation>{received} de {total} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="172" />
+            <location filename="../ui/search_controller.py" line="234" />
             <source>Search failed after {count} scenes</source>
             <translation>A busca falhou após {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="173" />
+            <location filename="../ui/search_controller.py" line="235" />
             <source>Search failed</source>
             <translation>A busca falhou</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="177" />
+            <location filename="../ui/search_controller.py" line="239" />
             <source>Search cancelled: {count} scenes (more exist on the server)</source>
             <translation>Busca cancelada: {count} cenas (há mais no servidor)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="178" />
+            <location filename="../ui/search_controller.py" line="240" />
             <source>Search cancelled: {count} scenes</source>
             <translation>Busca cancelada: {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="182" />
+            <location filename="../ui/search_controller.py" line="244" />
             <source> (stopped at your cap of {limit}; more exist on the server)</source>
             <translation> (parou no seu limite de {limit}; há mais no servidor)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="184" />
+            <location filename="../ui/search_controller.py" line="246" />
             <source> of {matched} matching</source>
             <translation> de {matched} correspondentes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="192" />
+            <location filename="../ui/search_controller.py" line="254" />
             <source> — {count} document(s) could not be read</source>
             <translation> — {count} documento(s) não puderam ser lidos</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="194" />
+            <location filename="../ui/search_controller.py" line="256" />
             <source>{count} scenes{details}.</source>
             <translation>{count} cenas{details}.</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="195" />
+            <location filename="../ui/search_controller.py" line="257" />
             <source>No scene matches these filters.</source>
             <translation>Nenhuma cena corresponde a estes filtros.</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="271" />
+            <source>{label} {count}…</source>
+            <translation>{label} {count}…</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="273" />
+            <location filename="../ui/search_controller.py" line="312" />
+            <source>{label} failed: {message}</source>
+            <translation>{label} falhou: {message}</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="276" />
+            <source>{label} {count} (cancelled)</source>
+            <translation>{label} {count} (cancelada)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="278" />
+            <source>{label} {count} ✓</source>
+            <translation>{label} {count} ✓</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="297" />
+            <source>Search cancelled: {count} scenes from {catalogs} catalogs</source>
+            <translation>Busca cancelada: {count} cenas de {catalogs} catálogos</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="299" />
+            <source>{count} scenes from {catalogs} catalogs</source>
+            <translation>{count} cenas de {catalogs} catálogos</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="301" />
+            <source> ({failed} failed: {names})</source>
+            <translation> ({failed} com falha: {names})</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="313" />
+            <source> (cancelled)</source>
+            <translation> (cancelada)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="315" />
+            <source> (capped)</source>
+            <translation> (limitada)</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_controller.py" line="316" />
+            <source>{label} {count} ✓{tail}</source>
+            <translation>{label} {count} ✓{tail}</translation>
         </message>
         <message>
             <location filename="../ui/search_panel.py" line="25" />
@@ -1684,183 +2043,238 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>Ordem do servidor</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="70" />
+            <location filename="../ui/search_panel.py" line="73" />
             <source>Manage connections</source>
             <translation>Gerenciar conexões</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="80" />
+            <location filename="../ui/search_panel.py" line="79" />
+            <source>Search other catalogs at the same time</source>
+            <translation>Buscar em outros catálogos ao mesmo tempo</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="100" />
             <source>Filter collections (Enter searches the server)</source>
             <translation>Filtrar coleções (Enter busca no servidor)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="85" />
+            <location filename="../ui/search_panel.py" line="105" />
             <source>Reload the collections</source>
             <translation>Recarregar as coleções</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="97" />
+            <location filename="../ui/search_panel.py" line="117" />
             <source>Collections</source>
             <translation>Coleções</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="102" />
+            <location filename="../ui/search_panel.py" line="122" />
             <source>Draw a rectangle on the map</source>
             <translation>Desenhar um retângulo no mapa</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="103" />
+            <location filename="../ui/search_panel.py" line="123" />
             <source>Draw a polygon (right-click or double-click to finish)</source>
             <translation>Desenhar um polígono (clique com o botão direito ou clique duplo para terminar)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="104" />
+            <location filename="../ui/search_panel.py" line="124" />
             <source>Map</source>
             <translation>Mapa</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="104" />
+            <location filename="../ui/search_panel.py" line="124" />
             <source>Use the current map extent</source>
             <translation>Usar a extensão atual do mapa</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="105" />
+            <location filename="../ui/search_panel.py" line="125" />
             <source>Layer</source>
             <translation>Camada</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="105" />
+            <location filename="../ui/search_panel.py" line="125" />
             <source>Use the extent of the active layer</source>
             <translation>Usar a extensão da camada ativa</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="106" />
+            <location filename="../ui/search_panel.py" line="126" />
             <source>Selected</source>
             <translation>Seleção</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="106" />
+            <location filename="../ui/search_panel.py" line="126" />
             <source>Use the selected features of the active layer (their union)</source>
             <translation>Usar as feições selecionadas da camada ativa (a união delas)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="108" />
+            <location filename="../ui/search_panel.py" line="128" />
             <source>Clear the area of interest (search everywhere)</source>
             <translation>Limpar a área de interesse (buscar em todo lugar)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="119" />
-            <location filename="../ui/search_panel.py" line="447" />
+            <location filename="../ui/search_panel.py" line="139" />
+            <location filename="../ui/search_panel.py" line="537" />
             <source>No area: the whole world</source>
             <translation>Sem área: o mundo inteiro</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="122" />
-            <location filename="../ui/search_panel.py" line="450" />
+            <location filename="../ui/search_panel.py" line="142" />
+            <location filename="../ui/search_panel.py" line="540" />
             <source>Area</source>
             <translation>Área</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="126" />
+            <location filename="../ui/search_panel.py" line="146" />
             <source>Filter by acquisition date (end date included)</source>
             <translation>Filtrar pela data de aquisição (data final incluída)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="144" />
+            <location filename="../ui/search_panel.py" line="164" />
             <source>Dates</source>
             <translation>Datas</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="157" />
+            <location filename="../ui/search_panel.py" line="177" />
             <source>Max cloud</source>
             <translation>Nuvens máx.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="161" />
+            <location filename="../ui/search_panel.py" line="181" />
             <source>CQL2, e.g. platform = 'landsat-8' AND view:sun_elevation &gt; 30</source>
             <translation>CQL2, por ex. platform = 'landsat-8' AND view:sun_elevation &gt; 30</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="165" />
+            <location filename="../ui/search_panel.py" line="185" />
             <source>Filter</source>
             <translation>Filtro</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="168" />
+            <location filename="../ui/search_panel.py" line="188" />
             <source>Attributes</source>
             <translation>Atributos</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="185" />
+            <location filename="../ui/search_panel.py" line="205" />
             <source>all</source>
             <translation>todas</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="186" />
+            <location filename="../ui/search_panel.py" line="206" />
             <source>At most this many scenes (0 = all)</source>
             <translation>No máximo este número de cenas (0 = todas)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="188" />
+            <location filename="../ui/search_panel.py" line="208" />
             <source>max</source>
             <translation>máx.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="190" />
+            <location filename="../ui/search_panel.py" line="210" />
             <source>Sort</source>
             <translation>Ordem</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="197" />
+            <location filename="../ui/search_panel.py" line="217" />
             <source>Cancel</source>
             <translation>Cancelar</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="209" />
+            <location filename="../ui/search_panel.py" line="223" />
+            <source>Group same scenes</source>
+            <translation>Agrupar as mesmas cenas</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="237" />
             <source>Details…</source>
             <translation>Detalhes…</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="285" />
+            <location filename="../ui/search_panel.py" line="311" />
+            <source>Also search:</source>
+            <translation>Buscar também:</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="332" />
+            <source>+{count}</source>
+            <translation>+{count}</translation>
+        </message>
+        <message>
+            <location filename="../ui/search_panel.py" line="367" />
             <source>Properties you can filter on: {names}</source>
             <translation>Propriedades para filtrar: {names}</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="391" />
-            <location filename="../ui/search_panel.py" line="398" />
-            <location filename="../ui/search_panel.py" line="454" />
+            <location filename="../ui/search_panel.py" line="481" />
+            <location filename="../ui/search_panel.py" line="488" />
+            <location filename="../ui/search_panel.py" line="544" />
             <source>any</source>
             <translation>qualquer</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="398" />
+            <location filename="../ui/search_panel.py" line="488" />
             <source>any (a number)</source>
             <translation>qualquer (um número)</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="433" />
+            <location filename="../ui/search_panel.py" line="523" />
             <source>Select a layer in the Layers panel first.</source>
             <translation>Selecione primeiro uma camada no painel Camadas.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="440" />
+            <location filename="../ui/search_panel.py" line="530" />
             <source>Select a vector layer with selected polygons first.</source>
             <translation>Selecione primeiro uma camada vetorial com polígonos selecionados.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="443" />
+            <location filename="../ui/search_panel.py" line="533" />
             <source>“{name}” has no selected polygon features.</source>
             <translation>“{name}” não tem polígonos selecionados.</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="449" />
+            <location filename="../ui/search_panel.py" line="539" />
             <source>{area} · {km2:,.0f} km²</source>
             <translation>{area} · {km2:,.0f} km²</translation>
         </message>
         <message>
-            <location filename="../ui/search_panel.py" line="454" />
+            <location filename="../ui/search_panel.py" line="544" />
             <source>≤ {value} %</source>
             <translation>≤ {value} %</translation>
+        </message>
+        <message>
+            <location filename="../ui/source_choice.py" line="94" />
+            <source>Source: {connection} (you chose it for this scene)</source>
+            <translation>Fonte: {connection} (escolhida por você para esta cena)</translation>
+        </message>
+        <message>
+            <location filename="../ui/source_choice.py" line="96" />
+            <source>Source: {why}</source>
+            <translation>Fonte: {why}</translation>
+        </message>
+        <message>
+            <location filename="../ui/source_choice.py" line="104" />
+            <source>Source preference</source>
+            <translation>Preferência de fonte</translation>
+        </message>
+        <message>
+            <location filename="../ui/source_choice.py" line="107" />
+            <source>When a scene is in several catalogs, Add to map and Download use the source that wins on the first criterion below, then the next one… If it fails, the next source is tried.</source>
+            <translation>Quando uma cena está em vários catálogos, Adicionar ao mapa e Baixar usam a fonte que vence no primeiro critério abaixo, depois no seguinte… Se ela falhar, a fonte seguinte é tentada.</translation>
+        </message>
+        <message>
+            <location filename="../ui/source_choice.py" line="120" />
+            <source>Up</source>
+            <translation>Subir</translation>
+        </message>
+        <message>
+            <location filename="../ui/source_choice.py" line="123" />
+            <source>Down</source>
+            <translation>Descer</translation>
+        </message>
+        <message>
+            <location filename="../ui/source_choice.py" line="126" />
+            <source>Default</source>
+            <translation>Padrão</translation>
         </message>
         <message>
             <location filename="../ui/thumbnails.py" line="79" />
@@ -1868,29 +2282,41 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>EO Scene Finder: miniatura de {id}</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="92" />
+            <location filename="../ui/timeline.py" line="94" />
             <source>Scenes over time. Drag to keep one period in the table and on the map; double-click to show every date again.</source>
             <translation>Cenas ao longo do tempo. Arraste para manter um período na tabela e no mapa; clique duas vezes para mostrar todas as datas de novo.</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="165" />
+            <location filename="../ui/timeline.py" line="181" />
             <source>Scenes over time appear here</source>
             <translation>A distribuição das cenas no tempo aparece aqui</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="197" />
+            <location filename="../ui/timeline.py" line="213" />
             <source>{count} scenes per month</source>
             <translation>{count} cenas por mês</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="199" />
+            <location filename="../ui/timeline.py" line="215" />
             <source>{count} scenes per week</source>
             <translation>{count} cenas por semana</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="200" />
+            <location filename="../ui/timeline.py" line="216" />
             <source>{count} scenes per day</source>
             <translation>{count} cenas por dia</translation>
+        </message>
+        <message>
+            <source>GDAL could not open {scene_id} {asset_key}: {err}</source>
+            <translation type="vanished">O GDAL não conseguiu abrir {scene_id} {asset_key}: {err}</translation>
+        </message>
+        <message>
+            <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.
+
+CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results. IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
+            <translation type="vanished">Busca em um catálogo e grava um polígono por cena (EPSG:4326) com seu id, coleção, data, cobertura de nuvens, plataforma, recursos e registro completo, para que Baixar, Mosaico e Exportar funcionem só com a camada.
+
+CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou TIPO+URL?opção=… . As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (por ex. -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados. IDS: identificadores de cenas ou produtos, separados por vírgulas (a única forma de acessar um bucket sem uma área).</translation>
         </message>
         <message>
             <source>Searches a catalog and writes one polygon per scene (EPSG:4326) with its id, collection, date, cloud cover, platform, assets and full record, so Download, Mosaic and Export can work from the layer alone.

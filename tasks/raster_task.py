@@ -8,10 +8,11 @@ user's local rasters keep their sidecar files (.ovr, .aux.xml).
 from __future__ import annotations
 
 import traceback
-from typing import Callable, Optional
+from dataclasses import dataclass
+from typing import Any, Callable, List, Optional
 from urllib.parse import urlsplit
 
-from qgis.core import QgsDataProvider, QgsProject, QgsRasterLayer, QgsTask
+from qgis.core import Qgis, QgsDataProvider, QgsProject, QgsRasterLayer, QgsTask
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from ..providers.errors import EoSceneFinderError, ServiceError
@@ -106,11 +107,42 @@ def apply_grey_stretch(layer, low: float, high: float) -> None:
     layer.setRenderer(renderer)
 
 
+def _opening_failed(err: BaseException) -> EoSceneFinderError:
+    return EoSceneFinderError(tr("Opening the remote raster failed."),
+                              details=redact_text(f"{type(err).__name__}: {err}\n{traceback.format_exc()}"))
+
+
+def open_remote(path: str, stretch: bool = True) -> Optional[tuple]:
+    """Open ``path`` with GDAL once (its header and, for one band, a stretch measured on an
+    overview), so that the layer then opens from GDAL's cache. Returns that stretch (or None);
+    raises a :class:`ServiceError` when GDAL cannot open it."""
+    configure_gdal_for(path)
+    from osgeo import gdal
+
+    gdal.UseExceptions() if hasattr(gdal, "UseExceptions") else None
+    # statistics stay in memory: no .aux.xml written beside a remote (or the demo's) file
+    pam = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO")
+    try:
+        try:
+            ds = gdal.Open(path)
+        except RuntimeError as err:
+            raise ServiceError(tr("GDAL could not open the asset."), details=redact_text(str(err))) from err
+        if ds is None:
+            raise ServiceError(tr("GDAL could not open the asset (not a raster, or access refused)."))
+        found = approximate_stretch(ds.GetRasterBand(1)) if ds.RasterCount == 1 and stretch else None
+        ds = None
+        return found
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", pam)
+
+
 class OpenRemoteRasterTask(QgsTask):
     """Resolve (sign) an asset href, warm GDAL's cache, then add the raster layer."""
 
     layerAdded = pyqtSignal(object)  # QgsRasterLayer
     failed = pyqtSignal(object)  # EoSceneFinderError
+    switched = pyqtSignal(str)  # "<source> failed (…): trying <next source>"
 
     def __init__(self, description: str, resolve: Callable[[], str], layer_name: str,
                  project: Optional[QgsProject] = None, add_to_project: bool = True,
@@ -129,33 +161,26 @@ class OpenRemoteRasterTask(QgsTask):
     def run(self) -> bool:
         try:
             self.path = self.resolve()
-            configure_gdal_for(self.path)
-            from osgeo import gdal
-
-            gdal.UseExceptions() if hasattr(gdal, "UseExceptions") else None
-            # statistics stay in memory: no .aux.xml written beside a remote (or the demo's) file
-            pam = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
-            gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO")
-            try:
-                try:
-                    ds = gdal.Open(self.path)
-                except RuntimeError as err:
-                    raise ServiceError(tr("GDAL could not open the asset."), details=redact_text(str(err))) from err
-                if ds is None:
-                    raise ServiceError(tr("GDAL could not open the asset (not a raster, or access refused)."))
-                if ds.RasterCount == 1 and not self.isCanceled():
-                    self.stretch = approximate_stretch(ds.GetRasterBand(1))
-                ds = None
-            finally:
-                gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", pam)
+            self.probe(self.path)
             return not self.isCanceled()
         except EoSceneFinderError as err:
             self.error = err
             return False
         except Exception as err:  # noqa: BLE001
-            self.error = EoSceneFinderError(tr("Opening the remote raster failed."),
-                                            details=redact_text(f"{type(err).__name__}: {err}\n{traceback.format_exc()}"))
+            self.error = _opening_failed(err)
             return False
+
+    def say(self, text: str) -> None:
+        """Tell the log and the panel (from the task's thread) that a source is skipped."""
+        from ..services.log import log_message
+
+        log_message(text, Qgis.Warning)
+        self.switched.emit(text)
+
+    def probe(self, path: str) -> None:
+        """Open ``path`` once in the task (see :func:`open_remote`); a :class:`ServiceError`
+        when it cannot be opened."""
+        self.stretch = open_remote(path, stretch=not self.isCanceled())
 
     def finished(self, result: bool) -> None:
         if not result or not self.path:
@@ -176,6 +201,60 @@ class OpenRemoteRasterTask(QgsTask):
             self.project.addMapLayer(layer)
         self.layer = layer
         self.layerAdded.emit(layer)
+
+
+class _Cancelled(Exception):
+    """The user cancelled: no further source is tried."""
+
+
+@dataclass
+class SourceAttempt:
+    """One way to open the asset: a scene source, how to get its GDAL path (called in the
+    task), the layer's name and what the layer remembers (connection text, published href)."""
+
+    choice: Any                 # the providers.multi.SceneSource
+    resolve: Callable[[], str]
+    layer_name: str
+    source: Optional[tuple] = None
+
+
+class OpenFirstWorkingSourceTask(OpenRemoteRasterTask):
+    """Open one asset of a scene found in several catalogs: the sources are tried in order,
+    in the task, until one opens; each switch is logged and emitted as ``switched(text)``
+    (“Planetary Computer failed (…): trying Earth Search”)."""
+
+    def __init__(self, description: str, attempts: List[SourceAttempt], project: Optional[QgsProject] = None,
+                 add_to_project: bool = True):
+        first = attempts[0]
+        super().__init__(description, first.resolve, first.layer_name, project, add_to_project, first.source)
+        self.attempts = list(attempts)
+        self.used: Optional[SourceAttempt] = None
+
+    def run(self) -> bool:
+        from ..providers.multi import try_sources
+
+        by_choice = {id(a.choice): a for a in self.attempts}
+
+        def attempt(choice):
+            if self.isCanceled():
+                raise _Cancelled()
+            chosen = by_choice[id(choice)]
+            path = chosen.resolve()
+            self.probe(path)
+            return chosen, path
+
+        try:
+            self.used, self.path = try_sources([a.choice for a in self.attempts], attempt, self.say)
+        except _Cancelled:
+            return False
+        except EoSceneFinderError as err:
+            self.error = err
+            return False
+        except Exception as err:  # noqa: BLE001
+            self.error = _opening_failed(err)
+            return False
+        self.layer_name, self.source = self.used.layer_name, self.used.source
+        return not self.isCanceled()
 
 
 # ------------------------------------------------------------------ saved projects

@@ -31,10 +31,10 @@ def features(path):
     return list(layer.getFeatures())
 
 
-def test_the_four_algorithms_are_registered(processing_ready):
+def test_the_five_algorithms_are_registered(processing_ready):
     ids = {a.id() for a in processing_ready.algorithms()}
     assert ids == {"eoscenefinder:search", "eoscenefinder:download", "eoscenefinder:mosaic",
-                   "eoscenefinder:export"}
+                   "eoscenefinder:export", "eoscenefinder:coverage"}
 
 
 def test_search_demo_writes_every_field_needed_downstream(processing_ready, tmp_path):
@@ -321,3 +321,138 @@ def test_download_reports_on_the_algorithms_thread_only_and_leaves_no_thread(
     assert {name for _, name in feedback.calls} == {here}, sorted(set(feedback.calls))
     left = [t.name for t in threading.enumerate() if t.ident not in before]
     assert left == [], f"threads still running after the algorithm returned: {left}"
+
+
+# ------------------------------------------------------------------ several catalogs, coverage
+class _Feedback:
+    """A Processing feedback that keeps what the algorithm said."""
+
+    def __new__(cls):
+        from qgis.core import QgsProcessingFeedback
+
+        class Recording(QgsProcessingFeedback):
+            def __init__(self):
+                super().__init__()
+                self.infos, self.warnings = [], []
+
+            def pushInfo(self, text):  # noqa: N802
+                self.infos.append(text)
+
+            def pushWarning(self, text):  # noqa: N802
+                self.warnings.append(text)
+
+        return Recording()
+
+
+def test_search_several_catalogs_keeps_rows_of_those_that_answer(processing_ready, demo_over_http, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    _server, url = demo_over_http
+    feedback = _Feedback()
+    dead = "stac-api+http://127.0.0.1:9/"
+    res = processing.run("eoscenefinder:search", {"CONNECTION": f"demo; {url}; {dead}",
+                                                  "OUTPUT": str(tmp_path / "multi.gpkg")}, feedback=feedback)
+    feats = features(res["OUTPUT"])
+    by_conn = {}
+    for f in feats:
+        by_conn.setdefault(f["connection"], set()).add((f["id"], f["scene_key"]))
+    assert set(by_conn) == {"demo", url}
+    assert by_conn["demo"] == by_conn[url] and len(by_conn["demo"]) == 8 == res["COUNT"] / 2
+    assert any(dead in w and "could not be reached" in w for w in feedback.warnings)
+    # every catalog failing is an error naming them
+    with pytest.raises(QgsProcessingException, match="Every catalog failed"):
+        run("search", {"CONNECTION": f"{dead}; stac-api+http://127.0.0.1:7/", "OUTPUT": str(tmp_path / "none.gpkg")})
+
+
+S2_IDS = ["S2B_MSIL2A_20240501T103619_N0510_R008_T31TFJ_20240501T120000",
+          "S2B_MSIL2A_20240501T103619_N0510_R008_T31TGJ_20240501T120000",
+          "S2A_MSIL2A_20240506T103621_N0510_R008_T31TFJ_20240506T120000",
+          "S2A_MSIL2A_20240511T103621_N0510_R051_T31TGJ_20240511T120000",
+          "S2A_MSIL2A_20240511T103621_N0510_R051_T31TFK_20240511T120000"]
+
+
+def _scene_layer(path, rows):
+    """A search-output GeoPackage of ``rows`` = (connection, scene id, (w, s, e, n), cloud, assets)."""
+    from qgis.core import QgsFeature, QgsVectorFileWriter, QgsCoordinateReferenceSystem, QgsWkbTypes, QgsGeometry
+
+    from eo_scene_finder.providers.model import Asset, Scene, parse_instant
+    from eo_scene_finder.providers.scene_ids import parse_scene_key
+    from eo_scene_finder.services.scene_layer import scene_attributes, scene_fields
+
+    fields = scene_fields()
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    writer = QgsVectorFileWriter.create(str(path), fields, QgsWkbTypes.MultiPolygon,
+                                        QgsCoordinateReferenceSystem("EPSG:4326"),
+                                        QgsProject_instance_transform_context(), options)
+    for conn, sid, (w, s, e, n), cloud, assets in rows:
+        geometry = {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+        scene = Scene(id=sid, collection="sentinel-2-l2a", datetime=parse_instant(sid[11:19]), geometry=geometry,
+                      bbox=(w, s, e, n), cloud_cover=cloud, connection=conn, scene_key=parse_scene_key(sid),
+                      assets={k: Asset(k, href, mt, ("data",)) for k, (href, mt) in assets.items()},
+                      record={"id": sid, "type": "Feature", "properties": {}}, online=True)
+        feat = QgsFeature(fields)
+        geom = QgsGeometry.fromWkt(f"POLYGON(({w} {s}, {e} {s}, {e} {n}, {w} {n}, {w} {s}))")
+        geom.convertToMultiType()
+        feat.setGeometry(geom)
+        feat.setAttributes(scene_attributes(scene, conn))
+        writer.addFeature(feat)
+    del writer
+    return str(path)
+
+
+def QgsProject_instance_transform_context():  # noqa: N802
+    from qgis.core import QgsProject
+
+    return QgsProject.instance().transformContext()
+
+
+def test_coverage_picks_the_fewest_clear_scenes_once_each_from_the_preferred_catalog(processing_ready, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    cog = {"visual": ("https://example.org/visual.tif", "image/tiff; application=geotiff; profile=cloud-optimized")}
+    zipped = {"product": ("https://zipper.example.org/odata/v1/Products(x)/$value", "application/zip")}
+    boxes = {S2_IDS[0]: (0, 0, 1.05, 1), S2_IDS[1]: (0.95, 0, 2, 1), S2_IDS[2]: (0, 0, 1.05, 1),
+             S2_IDS[3]: (0.95, 0, 2, 1), S2_IDS[4]: (0, 0, 2, 1)}
+    clouds = {S2_IDS[0]: 5, S2_IDS[1]: 5, S2_IDS[2]: 0, S2_IDS[3]: 0, S2_IDS[4]: 80}
+    rows = []
+    for sid in S2_IDS:
+        rows.append(("cdse", sid, boxes[sid], clouds[sid], zipped))  # credentials, archive
+        rows.append(("planetary-computer", sid.replace("_N0510", ""), boxes[sid], clouds[sid], cog))
+    layer = _scene_layer(tmp_path / "scenes.gpkg", rows)
+    aoi = QgsVectorLayer("Polygon?crs=EPSG:4326", "aoi", "memory")
+    from qgis.core import QgsFeature, QgsGeometry
+    f = QgsFeature()
+    f.setGeometry(QgsGeometry.fromWkt("POLYGON((0.1 0.1, 1.9 0.1, 1.9 0.9, 0.1 0.9, 0.1 0.1))"))
+    aoi.dataProvider().addFeatures([f])
+    feedback = _Feedback()
+    res = processing.run("eoscenefinder:coverage", {"INPUT": layer, "AOI": aoi, "TARGET_PERCENT": 98,
+                                                    "OUTPUT": str(tmp_path / "chosen.gpkg")}, feedback=feedback)
+    chosen = features(res["OUTPUT"])
+    # one 80 % cloudy scene covers everything, but the one-pass pair of 1 May (orbit 8, 5 %) is chosen
+    # (over it, and over a mixed pair of clear scenes); each scene once, from the Planetary Computer
+    # (COG, no login) rather than CDSE
+    assert sorted(f["id"] for f in chosen) == sorted(s.replace("_N0510", "") for s in S2_IDS[:2])
+    assert {f["connection"] for f in chosen} == {"planetary-computer"}
+    assert res["COUNT"] == 2 and res["COVERAGE_PERCENT"] == pytest.approx(100)
+    assert chosen[0].fields().names() == features(layer)[0].fields().names()
+    assert any("also in cdse" in line for line in feedback.infos)
+    assert "all from one pass" in res["MESSAGE"]
+
+    # MAX_SCENES=1: the one scene that covers all, cloudy as it is
+    one = run("coverage", {"INPUT": layer, "AOI": aoi, "MAX_SCENES": 1, "OUTPUT": str(tmp_path / "one.gpkg")})
+    assert [f["scene_key"] for f in features(one["OUTPUT"])] == ["S2A_31TFK_2024-05-11_L2A"]
+
+    # unreachable: the scenes that come closest, and a warning
+    far = QgsVectorLayer("Polygon?crs=EPSG:4326", "far", "memory")
+    f.setGeometry(QgsGeometry.fromWkt("POLYGON((1.5 0.5, 3 0.5, 3 1.5, 1.5 1.5, 1.5 0.5))"))
+    far.dataProvider().addFeatures([f])
+    feedback = _Feedback()
+    res = processing.run("eoscenefinder:coverage", {"INPUT": layer, "AOI": far, "OUTPUT": str(tmp_path / "part.gpkg")},
+                         feedback=feedback)
+    assert res["COVERAGE_PERCENT"] == pytest.approx(100 * 0.25 / 1.5, abs=0.01)
+    assert any("cannot be reached" in w for w in feedback.warnings)
+    with pytest.raises(QgsProcessingException, match="area to cover"):
+        run("coverage", {"INPUT": layer, "OUTPUT": str(tmp_path / "x.gpkg")})

@@ -634,3 +634,33 @@ def test_progress_reports_speed_and_time_left(nginx_downloads, download_files, t
     assert 1e6 < max(e.overall_speed for e in moving) < 6e6  # two files, each at 2 MB/s
     assert {e.overall_total for e in events} == {sum(s.stat().st_size for s in srcs)}
     assert events[-1].files_finished == 2
+
+
+# ------------------------------------------------------------------------ measured speeds
+def test_finished_transfers_are_measured_per_host_and_remembered(nginx_downloads, download_files, tmp_path):
+    from eo_scene_finder.providers.download.speeds import HostSpeeds
+
+    path = tmp_path / "speeds.json"
+    speeds = HostSpeeds(str(path))
+    crawl = DownloadJob(f"{nginx_downloads.url}/crawl/small.bin", str(tmp_path / "crawl" / "small.bin"))
+    began = time.monotonic()
+    [result] = engine(speeds=speeds).run([crawl])
+    elapsed = time.monotonic() - began
+    assert result.state == DONE
+    host = crawl.host
+    slow = speeds.speed(host)
+    # the throttled location (512 KiB/s after nginx's head start) measures near what it took
+    assert slow is not None and slow >= 256 * 1024 / elapsed * 0.9
+    assert slow < 4 * MiB
+    assert HostSpeeds(str(path)).speed(host) == pytest.approx(slow)  # saved after the batch
+
+    faster = HostSpeeds()  # the location throttled to 2 MiB/s
+    [result] = engine(speeds=faster).run([DownloadJob(f"{nginx_downloads.url}/slow/small.bin",
+                                                      str(tmp_path / "fast" / "small.bin"))])
+    assert result.state == DONE and faster.speed(host) > 1.5 * slow
+
+    # a file already there transfers nothing: no measurement
+    untouched = HostSpeeds()
+    [again] = engine(speeds=untouched).run([DownloadJob(f"{nginx_downloads.url}/slow/small.bin",
+                                                        str(tmp_path / "fast" / "small.bin"))])
+    assert again.state == SKIPPED and untouched.speed(host) is None

@@ -374,3 +374,168 @@ def test_nasa_cmr_search_and_download_headless(qgis_profile_factory, cmr, tmp_pa
     s3 = cmr.world.requests("s3")
     assert s3 and all("Authorization" not in r["headers"] for r in s3)
     assert token not in proc.stdout + proc.stderr + (tmp_path / "report.csv").read_text()
+
+
+# ------------------------------------------------------------------ several catalogs at once
+CDSE_TEMPLATE = REPO / "tests" / "data" / "cdse" / "cop_dataspace_search.json"
+# a corner where six tiles of the 16 May 2024 passes meet: three of them are needed (brute force)
+MULTI_AOI = (-0.583, 81.802, -0.083, 82.042)
+
+
+def cdse_record_for(item: dict, template: dict) -> dict:
+    """The Copernicus Data Space record of a Planetary Computer Sentinel-2 L2A item's product,
+    built on a recorded real S2 record (tests/data/cdse/cop_dataspace_search.json: the same
+    fields, attribute names and types; values from the item's ESA metadata)."""
+    from shapely.geometry import shape
+
+    props = item["properties"]
+    name = props["s2:product_uri"]
+    start = props["datetime"].replace("Z", "")
+    start = (start + ".000000")[:26] + "Z" if "." not in start else (start + "000000")[:26] + "Z"
+    generated = props["s2:generation_time"]
+    absolute_orbit = int(re.search(r"_A(\d{6})_", props["s2:granule_id"]).group(1))
+    values = {"origin": "ESA", "tileId": props["s2:mgrs_tile"], "cloudCover": props["eo:cloud_cover"],
+              "datastripId": props["s2:datastrip_id"], "orbitNumber": absolute_orbit, "processingDate": generated,
+              "productGroupId": props["s2:datatake_id"], "operationalMode": props["s2:datatake_type"],
+              "processingLevel": "S2MSI2A", "processorVersion": props["s2:processing_baseline"],
+              "platformShortName": "SENTINEL-2", "instrumentShortName": "MSI",
+              "relativeOrbitNumber": props["sat:relative_orbit"], "platformSerialIdentifier": name[2],
+              "productType": "S2MSI2A", "beginningDateTime": start, "endingDateTime": start}
+    record = json.loads(json.dumps(template))
+    record.update({
+        "Id": str(uuid.uuid5(uuid.NAMESPACE_URL, name)), "Name": name, "OriginDate": generated,
+        "PublicationDate": generated, "ModificationDate": generated,
+        "S3Path": f"/eodata/Sentinel-2/MSI/L2A_N{props['s2:processing_baseline'].replace('.', '')}/"
+                  f"{start[:4]}/{start[5:7]}/{start[8:10]}/{name}",
+        "ContentDate": {"Start": start, "End": start},
+        "Footprint": f"geography'SRID=4326;{shape(item['geometry']).wkt}'",
+        "GeoFootprint": item["geometry"], "Assets": []})
+    record["Attributes"] = [dict(a, Value=values[a["Name"]]) for a in template["Attributes"] if a["Name"] in values]
+    assert len(record["Attributes"]) == len(values)
+    return record
+
+
+def write_static_copy(root: Path, items, cog_url: str) -> Path:
+    """The items as a static STAC catalog (catalog → collection ``sentinel-2-l2a`` → items), every
+    asset served by ``cog_url`` (the ``visual`` one is the test COG)."""
+    coll_dir = root / "sentinel-2-l2a"
+    (coll_dir / "items").mkdir(parents=True)
+    links = []
+    for item in items:
+        copy = json.loads(json.dumps(item))
+        copy["collection"] = "sentinel-2-l2a"
+        copy["links"] = [{"rel": "collection", "href": "../collection.json"},
+                         {"rel": "parent", "href": "../collection.json"},
+                         {"rel": "root", "href": "../../catalog.json"}]
+        for key, asset in copy["assets"].items():
+            asset["href"] = f"{cog_url}/cogs/visual.tif" if key == "visual" else f"{cog_url}/cogs/{item['id']}/{key}"
+        (coll_dir / "items" / f"{item['id']}.json").write_text(json.dumps(copy))
+        links.append({"rel": "item", "href": f"./items/{item['id']}.json", "type": "application/geo+json"})
+    (coll_dir / "collection.json").write_text(json.dumps({
+        "type": "Collection", "stac_version": "1.0.0", "id": "sentinel-2-l2a", "description": "Sentinel-2 L2A (copy)",
+        "license": "proprietary", "extent": {"spatial": {"bbox": [[-180, -90, 180, 90]]},
+                                             "temporal": {"interval": [["2015-06-27T00:00:00Z", None]]}},
+        "links": [{"rel": "root", "href": "../catalog.json"}, {"rel": "parent", "href": "../catalog.json"}] + links}))
+    (root / "catalog.json").write_text(json.dumps({
+        "type": "Catalog", "stac_version": "1.0.0", "id": "s2-copy", "description": "The same scenes, static",
+        "links": [{"rel": "root", "href": "./catalog.json"},
+                  {"rel": "child", "href": "./sentinel-2-l2a/collection.json"}]}))
+    return root / "catalog.json"
+
+
+def test_three_catalogs_search_then_coverage_then_mosaic_headless(qgis_profile_factory, pgstac_api, cog_server,
+                                                                   tmp_path):
+    """search over the tests' pgstac (the Planetary Computer items), the same items as a static
+    catalog and the loopback CDSE holding some of their products → one row per source with the
+    same scene_key → coverage picks a verified minimal set, once per scene, from the preferred
+    catalog → mosaic of those scenes."""
+    import datetime as dt
+
+    from osgeo import gdal, ogr
+    from shapely.geometry import box, mapping, shape
+
+    from eo_scene_finder.providers.coverage import CoverageCandidate, exact_minimum_cover
+    from eo_scene_finder.providers.scene_ids import parse_scene_key
+    from fixtures.cdse_servers import start_cdse_server
+
+    items = [json.loads(line) for line in S2_ITEMS.read_text().splitlines()]
+    may = [i for i in items if i["properties"]["datetime"].startswith("2024-05")]
+    aoi = box(*MULTI_AOI)
+    overlapping = [i for i in may if shape(i["geometry"]).intersects(aoi)]
+    assert len(overlapping) == 6
+    in_cdse = overlapping[1:]  # "some" of them: one scene is only in the two STAC catalogs
+    template = json.loads(CDSE_TEMPLATE.read_text())["value"][0]
+    records = tmp_path / "cdse_records.json"
+    records.write_text(json.dumps([cdse_record_for(i, template) for i in in_cdse]))
+    cdse = start_cdse_server(tmp_path / "cdse", records=records)
+    try:
+        static = write_static_copy(tmp_path / "static", may, cog_server.url)
+        ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(tmp_path / "aoi.gpkg"))
+        from osgeo import osr
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(4326)
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        layer = ds.CreateLayer("aoi", srs, ogr.wkbPolygon)
+        feat = ogr.Feature(layer.GetLayerDefn())
+        feat.SetGeometry(ogr.CreateGeometryFromWkt(aoi.wkt))
+        layer.CreateFeature(feat)
+        del layer, feat
+        ds = None
+
+        profile = qgis_profile_factory("qgis-process-multi")
+        # the static copy's host was measured fastest (what a download there would have recorded)
+        speeds = profile.root / "profiles" / "default" / "eo_scene_finder" / "host_speeds.json"
+        speeds.parent.mkdir(parents=True, exist_ok=True)
+        speeds.write_text(json.dumps({"version": 1, "hosts": {cog_server.url.split("//", 1)[1]: 5e7}}))
+        pgstac = f"earth-search?url={pgstac_api.url}"
+        cdse_conn = cdse.connection_string()
+        proc = run_command(f"qgis_process run eoscenefinder:search -- \"CONNECTION={pgstac}; static+{static}; "
+                           f"{cdse_conn}\" COLLECTIONS=sentinel-2-l2a AOI=aoi.gpkg START=2024-05-01 END=2024-05-31 "
+                           f"OUTPUT=scenes.gpkg", [], profile, tmp_path)
+        rows = read_features(tmp_path / "scenes.gpkg")
+        by_source = {}
+        for f in rows:
+            by_source.setdefault(f.GetField("connection"), set()).add(f.GetField("id"))
+            assert f.GetField("scene_key") == str(parse_scene_key(f.GetField("id")))
+        assert set(by_source) == {pgstac, f"static+{static}", cdse_conn}, proc.stdout[-2000:]
+        assert by_source[pgstac] == by_source[f"static+{static}"] == {i["id"] for i in overlapping}
+        assert by_source[cdse_conn] == {i["properties"]["s2:product_uri"][:-len(".SAFE")] for i in in_cdse}
+        assert len(rows) == 6 + 6 + 5
+        # the same tile seen by both orbits of 16 May: same scene key, two scenes
+        assert len({str(parse_scene_key(i["id"])) for i in overlapping}) < 6
+
+        proc = run_command("qgis_process run eoscenefinder:coverage -- INPUT=scenes.gpkg AOI=aoi.gpkg "
+                           "TARGET_PERCENT=98 OUTPUT=chosen.gpkg", [], profile, tmp_path)
+        chosen = read_features(tmp_path / "chosen.gpkg")
+        keys = [(f.GetField("scene_key"), f.GetField("datetime")[:16]) for f in chosen]
+        assert len(keys) == len(set(keys))  # each scene once
+        assert {f.GetField("connection") for f in chosen} == {f"static+{static}"}  # COG, free, fastest
+        candidates = [CoverageCandidate(i["id"], i["geometry"],
+                                        i["properties"]["eo:cloud_cover"],
+                                        dt.datetime.fromisoformat(i["properties"]["datetime"].replace("Z", "+00:00")))
+                      for i in overlapping]
+        optimum = exact_minimum_cover(mapping(aoi), candidates, 0.98)
+        assert len(optimum.chosen) == 3 and len(keys) == 3, proc.stdout[-2000:]
+        covered = shape(json.loads(chosen[0].GetGeometryRef().ExportToJson()))
+        for f in chosen[1:]:
+            covered = covered.union(shape(json.loads(f.GetGeometryRef().ExportToJson())))
+        assert covered.intersection(aoi).area >= 0.98 * aoi.area
+        assert "3 scenes cover" in proc.stdout and "6 distinct scenes" in proc.stdout
+
+        run_command("qgis_process run eoscenefinder:mosaic -- INPUT=chosen.gpkg ASSET=visual OUTPUT=mosaic.vrt",
+                    [], profile, tmp_path)
+        vrt = (tmp_path / "mosaic.vrt").read_text()
+        assert vrt.count(f"/vsicurl/{cog_server.url}/cogs/visual.tif") == 3 * 3  # three scenes, three bands
+        ds = gdal.Open(str(tmp_path / "mosaic.vrt"))
+        assert ds is not None and ds.RasterCount == 3
+        ds = None
+
+        # a catalog that does not answer: a warning naming it, the others' rows kept
+        cdse.proc.stop()
+        proc = run_command(f"qgis_process run eoscenefinder:search -- \"CONNECTION={pgstac}; static+{static}; "
+                           f"{cdse_conn}\" COLLECTIONS=sentinel-2-l2a AOI=aoi.gpkg START=2024-05-01 END=2024-05-31 "
+                           f"OUTPUT=without_cdse.gpkg", [], profile, tmp_path)
+        assert f"{cdse_conn} failed" in proc.stdout + proc.stderr
+        assert len(read_features(tmp_path / "without_cdse.gpkg")) == 12
+    finally:
+        cdse.proc.stop()

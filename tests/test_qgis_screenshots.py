@@ -123,6 +123,56 @@ def scenario():
     harness.screenshot(os.path.join(harness.workdir, "panel-cog.png"))
 '''
 
+MULTI_CATALOGS = COMMON + r'''
+def scenario():
+    R = harness.result
+    dock = open_dock()
+    yield (lambda: dock.search_task is None and dock.results_model.rowCount() > 0, 30000)  # the demo first
+    from eo_scene_finder.providers.base import Connection
+    from eo_scene_finder.ui.basemap import COUNTRIES
+    from eo_scene_finder.ui.results_model import CONNECTION_COLUMN
+    dock.add_basemap(COUNTRIES)
+    names = []
+    for name, kind, url in (("Planetary Computer", "stac-api", os.environ["EOSF_PGSTAC_URL"]),
+                            ("Static copy", "static", os.environ["EOSF_STATIC_URL"]),
+                            ("CDSE", "cdse", os.environ["EOSF_CDSE_URL"])):
+        dock._connections[name] = Connection(name=name, kind=kind, url=url)
+        dock.connection_combo.addItem(name, name)
+        names.append(name)
+    dock.set_checked_connections(names)
+    yield (lambda: dock.collections_model.rowCount() >= 3, 30000)
+    dock.set_selected_collections(["sentinel-2-l2a"])
+    from qgis.PyQt.QtCore import QDate
+    dock.use_dates.setChecked(True)
+    dock.start_date.setDate(QDate(2024, 5, 15))
+    dock.end_date.setDate(QDate(2024, 5, 17))
+    dock.limit_spin.setValue(0)
+    dock.start_search()
+    yield (lambda: dock.search_task is None, 90000)
+    R["rows"] = dock.results_model.rowCount()
+    R["grouped_rows"] = dock.results_proxy.rowCount()
+    R["footprints"] = dock.footprints.layer.featureCount()
+    R["catalogs"] = dock.catalogs_label.text()
+    R["status"] = dock.status_label.text()
+    dock.results_view.sortByColumn(CONNECTION_COLUMN, Qt.SortOrder.DescendingOrder)  # most sources first
+    R["sources"] = dock.results_proxy.index(0, CONNECTION_COLUMN).data()
+    R["also"] = dock.also_label.text()
+    layer = dock.footprints.layer
+    header = dock.results_view.horizontalHeader()  # the Sources column in view (a user drags it)
+    header.moveSection(header.visualIndex(CONNECTION_COLUMN), 2)
+    dock.results_view.selectRow(1)
+    extent = iface.mapCanvas().mapSettings().layerExtentToOutputExtent(layer, layer.extent())
+    extent.scale(1.3)
+    iface.mapCanvas().setExtent(extent)
+    iface.mapCanvas().refresh()
+    dock.tabs.setCurrentIndex(0)
+    yield (lambda: not iface.mapCanvas().isDrawing(), 20000)
+    yield 1500
+    iface.messageBar().clearWidgets()
+    yield 300
+    harness.screenshot(os.path.join(harness.workdir, "panel-multi.png"))
+'''
+
 
 def _run(run_qgis_window, qgis_profile_factory, body, name, env):
     profile = qgis_profile_factory(name)
@@ -197,3 +247,29 @@ def test_panel_streams_a_cog_from_nginx(qgis_profile_factory, run_qgis_window, n
     tif_requests = [q for q in server.requests() if q.uri.endswith(".tif")]
     assert tif_requests and all(q.status in (200, 206) for q in tif_requests)
     _keep(run, "panel-cog.png")
+
+
+def test_panel_searches_three_catalogs_grouped(qgis_profile_factory, run_qgis_window, pgstac_api, nginx_server,
+                                               tmp_path_factory):
+    """Planetary Computer (pgstac), the same items as a static catalog and the loopback CDSE
+    holding some of their products, searched at once: one row per scene with its sources,
+    each catalog's count."""
+    from test_multi_panel import start_cdse_with_pc_products, write_static_catalog
+
+    root = tmp_path_factory.mktemp("multi-static")
+    write_static_catalog(root)
+    static = nginx_server(root)
+    cdse, shared = start_cdse_with_pc_products(tmp_path_factory.mktemp("multi-cdse"))
+    try:
+        run = _run(run_qgis_window, qgis_profile_factory, MULTI_CATALOGS, "panel-multi",
+                   {"EOSF_PGSTAC_URL": pgstac_api.url, "EOSF_STATIC_URL": f"{static.url}/catalog.json",
+                    "EOSF_CDSE_URL": cdse.odata_url})
+    finally:
+        cdse.proc.stop()
+    r = run.result
+    assert f"CDSE {len(shared)} ✓" in r["catalogs"], r
+    assert r["rows"] > r["grouped_rows"] > 0 and r["footprints"] == r["grouped_rows"], r
+    assert "Planetary Computer 250 ✓" in r["catalogs"] and "Static copy 250 ✓" in r["catalogs"], r
+    assert "CDSE" in r["catalogs"] and r["status"].endswith("from 3 catalogs."), r
+    assert r["sources"] == "3 sources", r
+    _keep(run, "panel-multi.png")

@@ -10,6 +10,7 @@ shared with Processing), tasks are kept by ``services.tasks``.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable, Dict, List, Optional
 
 from qgis.core import Qgis, QgsCoordinateTransform, QgsProject, QgsSettings
@@ -32,9 +33,11 @@ from ..tasks.search_task import SearchTask, release_results
 from .basemap import COUNTRIES, OSM, add_basemap, should_offer_basemap
 from .downloads_widget import DownloadsWidget
 from .footprints import FootprintLayer
+from .grouped_model import GroupedFootprints, GroupedResultsModel
 from .results_model import (CLOUD_COLUMN, COLLECTION_COLUMN, DATE_COLUMN, DEFAULT_HIDDEN_COLUMNS,
                             DEFAULT_VISUAL_ORDER, ID_COLUMN, SCENE_ROLE, THUMBNAIL_COLUMN, CloudBarDelegate, ResultsFilterProxy,
                             ResultsTableModel, whole_days)
+from .scene_actions import SceneActions
 from .scene_panel import ScenePanel, pick_view_asset
 from .search_controller import SearchController
 from .search_panel import SearchPanel
@@ -51,7 +54,7 @@ SEARCH_PANEL_WIDGETS = (
     "collections_view", "aoi", "rect_tool", "poly_tool", "aoi_buttons", "aoi_label", "use_dates", "start_date",
     "end_date", "cloud_slider", "cloud_label", "filter_edit", "queryables_completer", "attributes_box",
     "attributes_form", "sort_combo", "limit_spin", "search_button", "cancel_button", "status_label",
-    "details_button", "search_progress")
+    "details_button", "search_progress", "also_button", "also_label", "group_button", "catalogs_label")
 SCENE_PANEL_WIDGETS = ("scene_title", "quicklook", "assets_tree", "asset_add_button", "asset_download_button",
                        "asset_copy_button", "properties_tree")
 
@@ -108,10 +111,13 @@ class SceneFinderDock(QDockWidget):
             setattr(self, name, getattr(self.search_panel, name))
         panel = self.search_panel
         panel.connectionChanged.connect(lambda _cid: self._connection_changed())
+        panel.alsoSearchChanged.connect(self._update_also_label)
+        panel.groupingToggled.connect(lambda _on: self._apply_grouping())
         panel.manageConnectionsRequested.connect(self._open_connection_manager)
         panel.collectionsReloadRequested.connect(lambda: self._load_collections(force=True))
         panel.collectionsSearchRequested.connect(lambda text: self._load_collections(text=text))
         panel.collectionsChecked.connect(self._queryables_later)
+        panel.collectionsChecked.connect(self._update_also_label)
         panel.searchRequested.connect(self.start_search)
         panel.cancelRequested.connect(self.cancel_search)
         panel.detailsRequested.connect(self._show_error_details)
@@ -131,13 +137,28 @@ class SceneFinderDock(QDockWidget):
         self.download_button = QPushButton(tr("Download"))
         self.download_button.setObjectName("downloadButton")
         self.download_button.clicked.connect(self.download_selected)
+        self.results_actions_button = QToolButton()
+        self.results_actions_button.setObjectName("resultsActionsButton")
+        self.results_actions_button.setText("⋯")
+        self.results_actions_button.setToolTip(tr("Best coverage of the area, source preference"))
+        self.results_actions_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         res_top.addWidget(self.results_filter, 1)
         res_top.addWidget(self.add_button)
         res_top.addWidget(self.download_button)
+        res_top.addWidget(self.results_actions_button)
         rl.addLayout(res_top)
         self.results_model = ResultsTableModel(self)
         self.results_proxy = ResultsFilterProxy(self)
         self.results_proxy.setSourceModel(self.results_model)
+        # several catalogs: one row per scene (its sources grouped) unless the user ungroups
+        self.grouped_model = GroupedResultsModel(self.results_model, parent=self)
+        self.grouped_footprints = GroupedFootprints(self.footprints, self.grouped_model)
+        self._multi_catalog_results = False  # the results come from several connections
+        self.scene_actions = SceneActions(self)
+        actions_menu = QMenu(self.results_actions_button)
+        self._add_results_actions(actions_menu)
+        self.results_actions_button.setMenu(actions_menu)
+        rl.addWidget(self.scene_actions.coverage_bar)
         self.timeline = TimelineWidget(self.results_model)
         self.timeline.rangeSelected.connect(self.set_period)
         rl.addWidget(self.timeline)
@@ -177,13 +198,15 @@ class SceneFinderDock(QDockWidget):
         splitter.addWidget(results)
         splitter.setStretchFactor(1, 1)
 
-        self.search_controller = SearchController(self.results_model, self.footprints, self.keeper, self)
+        self.search_controller = SearchController(self.results_model, self.grouped_footprints, self.keeper, self)
         ctl = self.search_controller
         ctl.statusChanged.connect(lambda text, error: self._set_status(text, error))
         ctl.failed.connect(lambda err, context: self._show_error(err, context))
         ctl.runningChanged.connect(self.search_panel.set_searching)
         ctl.scenesFound.connect(self._scenes_found)
         ctl.progressChanged.connect(self.search_panel.set_progress)
+        ctl.catalogsChanged.connect(self.search_panel.set_catalogs_text)
+        ctl.catalogFailed.connect(self._catalog_failed)
 
         # --- Scene tab -------------------------------------------------------------------
         self.scene_panel = ScenePanel(self.provider_for_scene, self.keeper)
@@ -196,7 +219,7 @@ class SceneFinderDock(QDockWidget):
         self.scene_panel.statusMessage.connect(lambda text: self._set_status(text))
 
         # --- Downloads tab -----------------------------------------------------------------
-        self.downloads_widget = DownloadsWidget(self, keeper=self.keeper)
+        self.downloads_widget = DownloadsWidget(self, keeper=self.keeper, speeds=self.scene_actions.chooser.speeds)
         self.tabs.addTab(self.downloads_widget, tr("Downloads"))
 
     # ------------------------------------------------------------------ the parts' state
@@ -359,6 +382,8 @@ class SceneFinderDock(QDockWidget):
         return self.search_panel.build_request()
 
     def start_search(self) -> Optional[SearchTask]:
+        """Search the current connection and the others checked (each in its own task);
+        returns the current connection's task."""
         cid = self.current_connection_id()
         if cid is None:
             self._set_status(tr("Choose a connection first."), error=True)
@@ -370,7 +395,88 @@ class SceneFinderDock(QDockWidget):
             return None
         self._save_settings()
         self._clear_error()
-        return self.search_controller.start(cid, self.provider_factory(cid), request)
+        searches = [(cid, self.provider_factory(cid), request)]
+        for other, collections, filters in self._other_catalogs(request.collections):
+            searches.append((other, self.provider_factory(other), dataclasses.replace(
+                request, collections=tuple(collections), provider_filters=tuple(sorted(filters.items())))))
+        tasks = self.search_controller.start_many(searches)  # clears the results first
+        self._multi_catalog_results = len(searches) > 1
+        self._apply_grouping()
+        return tasks[0]
+
+    # ------------------------------------------------------------------ several catalogs
+    def checked_connection_ids(self) -> List[str]:
+        """The connections a search runs on (the current one first)."""
+        return self.search_panel.checked_connection_ids()
+
+    def set_checked_connections(self, ids: List[str]) -> None:
+        """Search ``ids`` at once: the first becomes the current connection."""
+        if ids and self.select_connection(ids[0]):
+            self.search_panel.set_also_connections(ids[1:])
+
+    def _other_catalogs(self, collections) -> List[tuple]:
+        """``(connection id, its collections, its provider filters)`` for each other connection
+        checked: the user's collections mapped to that catalog's equivalents (CDSE: SENTINEL-2
+        narrowed by productType), ids without a known equivalent kept as they are."""
+        from ..providers.multi import equivalent_collections, equivalent_filters
+
+        out = []
+        for other in self.checked_connection_ids()[1:]:
+            conn = self._connections.get(other)
+            if conn is None:
+                continue
+            out.append((other, equivalent_collections(list(collections), conn.kind, None),
+                        equivalent_filters(list(collections), conn.kind) if collections else {}))
+        return out
+
+    def _update_also_label(self) -> None:
+        """Under the connection box: the other catalogs and the collections each is searched with."""
+        others = self._other_catalogs(self.selected_collections())
+        if not others:
+            self.search_panel.set_also_text("")
+            self._update_group_button()
+            return
+        parts = []
+        for cid, cols, filters in others:
+            narrowed = "".join(f" {k}={v}" for k, v in sorted(filters.items()))
+            parts.append(f"{cid} ({', '.join(cols) or tr('all collections')}{narrowed})")
+        self.search_panel.set_also_text(tr("Also searching: {catalogs}").format(catalogs="; ".join(parts)),
+                                        tr("Each other catalog is searched with the equivalent of the collections "
+                                           "checked here (an id it has no equivalent for is searched as it is)."))
+        self._update_group_button()
+
+    def _update_group_button(self) -> None:
+        several = len(self.checked_connection_ids()) > 1 or self._multi_catalog_results
+        self.group_button.setEnabled(several)
+        self.group_button.setToolTip(
+            tr("One row per scene with the catalogs that hold it; off: one row per catalog") if several
+            else tr("Check other catalogs (+) to search several at once: the same scene is then grouped"))
+
+    def _apply_grouping(self) -> None:
+        """Show the grouped or the per-source view (grouping applies to multi-catalog results)."""
+        grouped = self.group_button.isChecked() and self._multi_catalog_results
+        model = self.grouped_model if grouped else self.results_model
+        self.grouped_footprints.set_grouped(grouped)
+        self._update_group_button()
+        if self.results_proxy.sourceModel() is model:
+            return
+        self.results_proxy.setSourceModel(model)
+        if grouped:  # the timeline counts what the table lists
+            self.timeline.set_model(model, model.group_count, model.group_scene)
+        else:
+            self.timeline.set_model(model, model.serial_count, model.scene_by_serial)
+        header = self.results_view.horizontalHeader()
+        if header.sortIndicatorSection() >= 0 and header.sortIndicatorSection() < model.columnCount():
+            model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        self._results_selection_changed()
+
+    def _catalog_failed(self, err: EoSceneFinderError, label: str) -> None:
+        """One catalog of several failed: its error is kept for Details…, the others go on."""
+        self._last_error = err
+        self.search_panel.set_details_available(bool(err.details))
+        self.iface.messageBar().pushMessage(LOG_TAG, tr("{label}: {message}").format(
+            label=label, message=err.user_message), Qgis.Warning, 8)
+        _log(f"{label}: {err}", Qgis.Warning)
 
     def cancel_search(self) -> None:
         self.search_controller.cancel()
@@ -391,6 +497,8 @@ class SceneFinderDock(QDockWidget):
         scene = min(true_colour or scenes, key=lambda s: s.cloud_cover if s.cloud_cover is not None else 101)
         count = self.results_model.rowCount()
         task = self.add_asset_to_map(scene, pick_view_asset(scene))
+        if task is None:
+            return
         task.layerAdded.connect(self._zoom_to_layer)
         # keep the search's summary: the welcome must not replace "N scenes" by "Added …"
         task.layerAdded.connect(lambda layer: self._set_status(
@@ -424,27 +532,39 @@ class SceneFinderDock(QDockWidget):
         self.canvas.refresh()
 
     # ------------------------------------------------------------------ results
+    @property
+    def shown_model(self):
+        """The model the table shows: the results (one row per source) or their groups."""
+        return self.results_proxy.sourceModel()
+
+    @property
+    def scene_groups(self):
+        """The SceneGrouper of the current results (every source, whichever view is shown)."""
+        return self.grouped_model.grouper
+
     def _selected_source_rows(self) -> List[int]:
         rows = {self.results_proxy.mapToSource(i).row() for i in self.results_view.selectionModel().selectedRows()}
         return sorted(rows)
 
     def selected_scenes(self) -> List[Scene]:
-        return [self.results_model.scene(r) for r in self._selected_source_rows()]
+        return [self.shown_model.scene(r) for r in self._selected_source_rows()]
 
     def _results_selection_changed(self, *_args) -> None:
         rows = self._selected_source_rows()
-        self.footprints.select_rows([self.results_model.serial(r) for r in rows])
+        model = self.shown_model
+        self.footprints.select_rows([model.serial(r) for r in rows])
         if len(rows) >= 1:
-            self.show_scene(self.results_model.scene(rows[-1]))
+            self.show_scene(model.scene(rows[-1]))
 
     def _select_rows_from_map(self, serials: List[int]) -> None:
-        rows = [self.results_model.row_of(s) for s in serials]
+        model = self.shown_model
+        rows = sorted({model.row_of(s) for s in serials})
         sel = self.results_view.selectionModel()
         sel.blockSignals(True)
         try:
             sel.clearSelection()
             for r in rows:
-                proxy_index = self.results_proxy.mapFromSource(self.results_model.index(r, 0))
+                proxy_index = self.results_proxy.mapFromSource(model.index(r, 0))
                 if proxy_index.isValid():
                     sel.select(proxy_index, QItemSelectionModel.SelectionFlag.Select
                                | QItemSelectionModel.SelectionFlag.Rows)
@@ -452,7 +572,7 @@ class SceneFinderDock(QDockWidget):
             sel.blockSignals(False)
         self.results_view.viewport().update()
         if rows:
-            self.show_scene(self.results_model.scene(rows[-1]))
+            self.show_scene(model.scene(rows[-1]))
 
     def _zoom_to_index(self, proxy_index) -> None:
         scene = self.results_proxy.data(proxy_index, SCENE_ROLE)
@@ -478,43 +598,47 @@ class SceneFinderDock(QDockWidget):
         scenes = self.selected_scenes()
         if not scenes:
             return
+        menu = self.results_menu(scenes)
+        menu.exec(self.results_view.viewport().mapToGlobal(pos))
+
+    def results_menu(self, scenes: List[Scene]) -> QMenu:
+        """The right-click menu of the selected results."""
         menu = QMenu(self)
         menu.addAction(tr("Zoom to scene"), lambda: self.zoom_to_scene(scenes[-1]))
         menu.addAction(tr("Add {scenes} scene(s) to map").format(scenes=len(scenes)), self.add_selected_to_map)
         menu.addAction(tr("Download {scenes} scene(s)").format(scenes=len(scenes)), self.download_selected)
         menu.addAction(tr("Copy scene id(s)"), lambda: QGuiApplication.clipboard().setText(
             "\n".join(s.id for s in scenes)))
-        menu.exec(self.results_view.viewport().mapToGlobal(pos))
+        if len(scenes) == 1:
+            self.scene_actions.add_source_menu(menu, scenes[0])
+        menu.addSeparator()
+        self._add_results_actions(menu)
+        return menu
+
+    def _add_results_actions(self, menu: QMenu) -> None:
+        menu.addAction(tr("Best coverage…"), lambda: self.scene_actions.best_coverage()).setObjectName(
+            "bestCoverageAction")
+        menu.addAction(tr("Source preference…"), self.scene_actions.edit_preference).setObjectName(
+            "sourcePreferenceAction")
 
     # ------------------------------------------------------------------ scene details
     def show_scene(self, scene: Optional[Scene]) -> None:
-        self.scene_panel.show_scene(scene)
+        group = self.scene_groups.group_of(scene) if scene is not None and self.shown_model is self.grouped_model \
+            else None
+        if group is not None and len(group.sources) > 1:
+            self.scene_panel.show_scene(scene, union=group.union_properties(),
+                                        sources=[s.connection for s in group.sources])
+        else:
+            self.scene_panel.show_scene(scene)
+        self.scene_panel.set_source_note(self.scene_actions.explain(scene))
 
     def add_selected_to_map(self) -> List[OpenRemoteRasterTask]:
-        tasks = []
-        for scene in self.selected_scenes():
-            asset = pick_view_asset(scene)
-            if asset is None:
-                self._set_status(tr("{id} has no Cloud Optimized GeoTIFF asset to stream.").format(
-                    id=scene.id), error=True)
-                continue
-            tasks.append(self.add_asset_to_map(scene, asset))
-        return tasks
+        """Stream each selected scene's view asset from its preferred source (next on failure)."""
+        tasks = [self.scene_actions.add_to_map(scene) for scene in self.selected_scenes()]
+        return [t for t in tasks if t is not None]
 
-    def add_asset_to_map(self, scene: Scene, asset) -> OpenRemoteRasterTask:
-        cid = self._scene_connection_id(scene)
-        open_provider = self.provider_factory(cid)
-        href = asset.href
-        task = OpenRemoteRasterTask(tr("EO Scene Finder: open {id} {key}").format(id=scene.id, key=asset.key),
-                                    lambda: open_provider().gdal_path(href),
-                                    f"{scene.id} · {asset.key}", self.project,
-                                    source=(self.connection_text(cid), href))
-        task.layerAdded.connect(lambda layer: self._set_status(tr("Added {name} to the map.").format(
-            name=layer.name())))
-        task.failed.connect(lambda err: self._show_error(err, tr("Could not add {id} {key}").format(
-            id=scene.id, key=asset.key)))
-        self._run_task(task)
-        return task
+    def add_asset_to_map(self, scene: Scene, asset) -> Optional[OpenRemoteRasterTask]:
+        return self.scene_actions.add_to_map(scene, asset)
 
     # ------------------------------------------------------------------ downloads
     def download_selected(self) -> None:
@@ -532,14 +656,7 @@ class SceneFinderDock(QDockWidget):
             if not folder:
                 return None
         self.settings.setValue(SETTINGS_PREFIX + "download_folder", folder)
-        tasks = []
-        by_connection: Dict[str, List[Scene]] = {}
-        for scene in scenes:
-            cid = self._scene_connection_id(scene)
-            by_connection.setdefault(cid, []).append(scene)
-        for cid, group in by_connection.items():
-            tasks.append(self.downloads_widget.download_scenes(self.provider(cid), group, asset_keys, folder,
-                                                               connection_text=self.connection_text(cid)))
+        tasks = self.scene_actions.download(scenes, asset_keys, folder)  # preferred sources, next on failure
         self.tabs.setCurrentWidget(self.downloads_widget)
         return tasks
 
@@ -711,13 +828,14 @@ class SceneFinderDock(QDockWidget):
             self.select_connection(DEFAULT_CONNECTION)
         if self.connection_combo.currentIndex() < 0 and self.connection_combo.count():
             self.connection_combo.setCurrentIndex(0)
+        self._update_also_label()
         # search the demo at once when the dock opens on it (first run, or demo last used)
         self._first_run = first_run or self.current_connection_id() == DEFAULT_CONNECTION
 
     def search_demo_on_first_run(self) -> None:
         """When the dock opens on the bundled demo catalog (a newcomer's first run, or
         ``make demo``), search it straight away: it is local, so scenes show at once."""
-        if self._first_run and self.current_connection_id() == DEFAULT_CONNECTION and self.search_task is None:
+        if self._first_run and self.checked_connection_ids() == [DEFAULT_CONNECTION] and self.search_task is None:
             self._first_run = False
             self._showcase_demo = self.start_search() is not None
             if self._showcase_demo and should_offer_basemap(self.project):

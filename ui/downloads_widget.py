@@ -270,7 +270,9 @@ class DownloadsWidget(QWidget):
     def __init__(self, parent=None, *, max_total: int = 8, per_host: int = 4,
                  engine_factory: Optional[Callable[[HostLimiter], DownloadEngine]] = None,
                  keeper: Optional[TaskKeeper] = None, queue: Optional[DownloadQueue] = None,
-                 open_connection: Optional[Callable[[str], object]] = None):
+                 open_connection: Optional[Callable[[str], object]] = None, speeds=None):
+        """``speeds`` (a :class:`HostSpeeds`) records each transfer's throughput per host: the
+        panel ranks a scene's sources by it."""
         super().__init__(parent)
         # batches on disk until they end, so a killed QGIS can resume them (services/download_queue)
         self.queue = queue if queue is not None else DownloadQueue()
@@ -278,8 +280,9 @@ class DownloadsWidget(QWidget):
         self._batch_of: Dict[int, str] = {}  # id(task) -> batch id in the queue
         self._shutting_down = False
         self.limiter = HostLimiter(max_total, per_host)
+        self.speeds = speeds
         self.engine_factory = engine_factory or (lambda limiter: DownloadEngine(
-            max_workers=limiter.max_total, limiter=limiter))
+            max_workers=limiter.max_total, limiter=limiter, speeds=self.speeds))
         self.keeper = keeper or task_keeper()
         self.problems: List[str] = []  # scenes the last task could not download, and why
 

@@ -230,6 +230,21 @@ class FootprintLayer(QObject):
         layer.triggerRepaint()
         return len(added)
 
+    def remove_rows(self, rows: Iterable[int]) -> int:
+        """Remove the footprints of result rows ``rows`` (those drawn); returns how many."""
+        if self.layer is None:
+            return 0
+        self._resolve()
+        fids = [self._row_to_fid.pop(r) for r in rows if r in self._row_to_fid]
+        for fid in fids:
+            self._fid_to_row.pop(fid, None)
+            self._scenes.pop(fid, None)
+            self._with_record.discard(fid)
+        if fids:
+            self.layer.dataProvider().deleteFeatures(fids)
+            self.layer.triggerRepaint()
+        return len(fids)
+
     def fid_for_row(self, row: int) -> Optional[int]:
         self._resolve()
         return self._row_to_fid.get(row)

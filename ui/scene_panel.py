@@ -57,6 +57,12 @@ class ScenePanel(QWidget):
         self.scene_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.scene_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         scl.addWidget(self.scene_title)
+        self.source_label = QLabel()
+        self.source_label.setObjectName("sceneSourceLabel")
+        self.source_label.setWordWrap(True)
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.source_label.setVisible(False)
+        scl.addWidget(self.source_label)
         self.quicklook = QLabel()
         self.quicklook.setObjectName("quicklookLabel")
         self.quicklook.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -90,13 +96,16 @@ class ScenePanel(QWidget):
         pl = QVBoxLayout(prop_box)
         self.properties_tree = QTreeWidget()
         self.properties_tree.setObjectName("propertiesTree")
-        self.properties_tree.setHeaderLabels([tr("Property"), tr("Value")])
+        self.properties_tree.setHeaderLabels([tr("Property"), tr("Value"), tr("Source")])
         self.properties_tree.setRootIsDecorated(False)
         pl.addWidget(self.properties_tree)
         scl.addWidget(prop_box, 1)
 
-    def show_scene(self, scene: Optional[Scene]) -> None:
-        """Show ``scene`` (None: nothing selected) and load its quicklook in the background."""
+    def show_scene(self, scene: Optional[Scene], union: Optional[dict] = None,
+                   sources: Optional[list] = None) -> None:
+        """Show ``scene`` (None: nothing selected) and load its quicklook in the background.
+        A scene found in several catalogs: ``union`` (name -> (value, connection)) is shown
+        as its properties, each with its source, and ``sources`` names the catalogs."""
         self.current_scene = scene
         self.assets_tree.clear()
         self.properties_tree.clear()
@@ -122,12 +131,24 @@ class ScenePanel(QWidget):
             else:
                 self.assets_tree.setCurrentItem(self.assets_tree.topLevelItem(0))
         self.assets_tree.resizeColumnToContents(0)
-        for name in sorted(scene.properties):
-            value = scene.properties[name]
+        self.properties_tree.setColumnCount(3 if union else 2)
+        if union:
+            self.scene_title.setText(self.scene_title.text() + "<br>" + tr("Sources: {names}").format(
+                names=", ".join(sources or [])))
+            rows = sorted(union.items())
+        else:
+            rows = [(name, (scene.properties[name], None)) for name in sorted(scene.properties)]
+        for name, (value, source) in rows:
             text = value if isinstance(value, str) else json.dumps(value, default=str)
-            self.properties_tree.addTopLevelItem(QTreeWidgetItem([name, text[:500]]))
+            item = QTreeWidgetItem([name, text[:500]] + ([source or ""] if union else []))
+            self.properties_tree.addTopLevelItem(item)
         self.properties_tree.resizeColumnToContents(0)
         self._load_quicklook(scene)
+
+    def set_source_note(self, text: str) -> None:
+        """Which of the scene's sources Add to map and Download use, and why (empty: one source)."""
+        self.source_label.setText(text)
+        self.source_label.setVisible(bool(text))
 
     def _load_quicklook(self, scene: Scene) -> None:
         href = scene.thumbnail

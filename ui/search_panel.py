@@ -14,7 +14,7 @@ from qgis.core import QgsVectorLayer
 from qgis.PyQt.QtCore import QDate, QStringListModel, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QStandardItem, QStandardItemModel
 from qgis.PyQt.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDateEdit, QFormLayout, QGroupBox,
-                                 QHBoxLayout, QLabel, QLineEdit, QListView, QProgressBar, QPushButton,
+                                 QHBoxLayout, QLabel, QLineEdit, QListView, QMenu, QProgressBar, QPushButton,
                                  QSizePolicy, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from ..providers.model import SearchRequest
@@ -33,6 +33,8 @@ class SearchPanel(QWidget):
     """What to search: the form at the top of the dock's Search tab."""
 
     connectionChanged = pyqtSignal(str)        # the connection id now chosen
+    alsoSearchChanged = pyqtSignal()           # the other connections searched too changed
+    groupingToggled = pyqtSignal(bool)         # "Group same scenes" switched
     manageConnectionsRequested = pyqtSignal()
     collectionsReloadRequested = pyqtSignal()
     collectionsSearchRequested = pyqtSignal(str)  # free text to search collections on the server
@@ -46,6 +48,7 @@ class SearchPanel(QWidget):
         self.iface = iface
         self.canvas = canvas
         self.pending_collections: List[str] = []  # to check once the collections are listed
+        self.also_connections: List[str] = []  # other connection ids searched with the current one
         self.aoi = AoiManager(canvas, project, self)
         self.aoi.aoiChanged.connect(self._update_aoi_label)
         self.rect_tool = RectangleAoiTool(canvas)
@@ -69,9 +72,26 @@ class SearchPanel(QWidget):
         self.manage_button.setText("…")
         self.manage_button.setToolTip(tr("Manage connections"))
         self.manage_button.clicked.connect(self.manageConnectionsRequested)
+        # the other catalogs to search at the same time, checked in a popup list
+        self.also_button = QToolButton()
+        self.also_button.setObjectName("alsoSearchButton")
+        self.also_button.setText("+")
+        self.also_button.setToolTip(tr("Search other catalogs at the same time"))
+        self.also_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.also_menu = QMenu(self.also_button)
+        self.also_menu.aboutToShow.connect(self._fill_also_menu)
+        self.also_button.setMenu(self.also_menu)
         conn_row.addWidget(self.connection_combo)
+        conn_row.addWidget(self.also_button)
         conn_row.addWidget(self.manage_button)
-        form.addRow(tr("Connection"), conn_row)
+        conn_col = QVBoxLayout()
+        conn_col.addLayout(conn_row)
+        self.also_label = QLabel("")
+        self.also_label.setObjectName("alsoSearchLabel")
+        self.also_label.setWordWrap(True)
+        self.also_label.setVisible(False)
+        conn_col.addWidget(self.also_label)
+        form.addRow(tr("Connection"), conn_col)
 
         coll_box = QVBoxLayout()
         coll_top = QHBoxLayout()
@@ -198,8 +218,16 @@ class SearchPanel(QWidget):
         self.cancel_button.setObjectName("cancelButton")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancelRequested)
+        self.group_button = QToolButton()
+        self.group_button.setObjectName("groupScenesButton")
+        self.group_button.setText(tr("Group same scenes"))
+        self.group_button.setToolTip(tr("One row per scene with the catalogs that hold it; off: one row per catalog"))
+        self.group_button.setCheckable(True)
+        self.group_button.setChecked(True)
+        self.group_button.toggled.connect(self.groupingToggled)
         btn_row.addWidget(self.search_button, 2)
         btn_row.addWidget(self.cancel_button, 1)
+        btn_row.addWidget(self.group_button)
         form.addRow(btn_row)
 
         self.status_label = QLabel("")
@@ -213,6 +241,12 @@ class SearchPanel(QWidget):
         st_row.addWidget(self.status_label, 1)
         st_row.addWidget(self.details_button)
         form.addRow(st_row)
+        # a search over several catalogs: how each one is doing
+        self.catalogs_label = QLabel("")
+        self.catalogs_label.setObjectName("catalogsLabel")
+        self.catalogs_label.setWordWrap(True)
+        self.catalogs_label.setVisible(False)
+        form.addRow(self.catalogs_label)
         # how far the search is, when that is known (a match count, date slices)
         self.search_progress = QProgressBar()
         self.search_progress.setObjectName("searchProgress")
@@ -254,6 +288,54 @@ class SearchPanel(QWidget):
         cid = self.current_connection_id()
         if cid is not None:
             self.connectionChanged.emit(cid)
+            self.alsoSearchChanged.emit()
+
+    def connection_ids(self) -> List[str]:
+        return [self.connection_combo.itemData(i) for i in range(self.connection_combo.count())]
+
+    def checked_connection_ids(self) -> List[str]:
+        """The connections a search runs on: the current one first, then the others checked."""
+        current = self.current_connection_id()
+        if current is None:
+            return []
+        known = set(self.connection_ids())
+        return [current] + [c for c in self.also_connections if c != current and c in known]
+
+    def set_also_connections(self, ids: Iterable[str]) -> None:
+        """Search ``ids`` too (besides the current connection)."""
+        self.also_connections = list(dict.fromkeys(ids))
+        self.alsoSearchChanged.emit()
+
+    def _fill_also_menu(self) -> None:
+        self.also_menu.clear()
+        title = self.also_menu.addAction(tr("Also search:"))
+        title.setEnabled(False)
+        current = self.current_connection_id()
+        for i in range(self.connection_combo.count()):
+            cid = self.connection_combo.itemData(i)
+            if cid == current:
+                continue
+            action = self.also_menu.addAction(self.connection_combo.itemText(i))
+            action.setCheckable(True)
+            action.setChecked(cid in self.also_connections)
+            action.toggled.connect(lambda on, c=cid: self._toggle_also(c, on))
+
+    def _toggle_also(self, cid: str, on: bool) -> None:
+        ids = [c for c in self.also_connections if c != cid] + ([cid] if on else [])
+        self.set_also_connections(ids)
+
+    def set_also_text(self, text: str, tooltip: str = "") -> None:
+        """Say which collections each other catalog will be searched with."""
+        self.also_label.setText(text)
+        self.also_label.setToolTip(tooltip)
+        self.also_label.setVisible(bool(text))
+        self.also_button.setText("+" if not text else tr("+{count}").format(
+            count=len(self.checked_connection_ids()) - 1))
+
+    def set_catalogs_text(self, text: str) -> None:
+        """How each catalog of a multi-catalog search is doing (empty: one catalog)."""
+        self.catalogs_label.setText(text)
+        self.catalogs_label.setVisible(bool(text))
 
     # ------------------------------------------------------------------ collections
     def set_collections(self, infos) -> None:
@@ -292,6 +374,8 @@ class SearchPanel(QWidget):
     def save_settings(self, s, prefix: str) -> None:
         """Remember the connection and the form under ``prefix`` in QgsSettings ``s``."""
         s.setValue(prefix + "connection", self.current_connection_id() or "")
+        s.setValue(prefix + "also_connections", json.dumps(self.checked_connection_ids()[1:]))
+        s.setValue(prefix + "group_scenes", self.group_button.isChecked())
         s.setValue(prefix + "collections", json.dumps(self.selected_collections()))
         s.setValue(prefix + "use_dates", self.use_dates.isChecked())
         s.setValue(prefix + "start", self.start_date.date().toString("yyyy-MM-dd"))
@@ -307,6 +391,12 @@ class SearchPanel(QWidget):
             self.pending_collections = json.loads(s.value(prefix + "collections", "[]", type=str) or "[]")
         except ValueError:
             self.pending_collections = []
+        try:
+            self.also_connections = [str(c) for c in json.loads(
+                s.value(prefix + "also_connections", "[]", type=str) or "[]")]
+        except ValueError:
+            self.also_connections = []
+        self.group_button.setChecked(s.value(prefix + "group_scenes", True, type=bool))
         if first_run:
             self.use_dates.setChecked(False)
             return

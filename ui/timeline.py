@@ -73,6 +73,8 @@ class TimelineWidget(QWidget):
         super().__init__(parent)
         self.setObjectName("timeline")
         self.model = model
+        self._count = model.serial_count  # how many scenes; the scene of each, in arrival order
+        self._scene_at = model.scene_by_serial
         self.setMinimumHeight(48 + self.fontMetrics().height())
         self.setMaximumHeight(64 + self.fontMetrics().height())
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -100,10 +102,24 @@ class TimelineWidget(QWidget):
             self.clear_selection()
         self.update()
 
+    def set_model(self, model, count, scene_at) -> None:
+        """Count the scenes of ``model`` from now on (``count()`` of them, ``scene_at(i)`` in
+        arrival order: the results, or one scene per group); the chosen period stays."""
+        if model is self.model:
+            return
+        self.model.rowsInserted.disconnect(self._rows_inserted)
+        self.model.modelReset.disconnect(self._reset)
+        self.model, self._count, self._scene_at = model, count, scene_at
+        model.rowsInserted.connect(self._rows_inserted)
+        model.modelReset.connect(self._reset)
+        self._points = []
+        self._rows_inserted(QModelIndex(), 0, 0)
+        self._rebin_timer.stop()
+        self.rebin()
+
     def _rows_inserted(self, _parent: QModelIndex, _first: int, _last: int) -> None:
-        model = self.model
-        for serial in range(len(self._points), model.serial_count()):
-            scene = model.scene_by_serial(serial)
+        for serial in range(len(self._points), self._count()):
+            scene = self._scene_at(serial)
             ts = scene.datetime.timestamp() if scene is not None and scene.datetime else math.nan
             self._points.append((ts, cloud_class(scene.cloud_cover if scene is not None else None)))
         if not self._rebin_timer.isActive():

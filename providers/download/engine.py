@@ -44,6 +44,7 @@ from .jobs import credentials_may_follow
 from .jobs import NOT_READY
 from .jobs import CANCELLED, DONE, DOWNLOADING, DownloadJob, DownloadResult, FAILED, FINAL_STATES, OFFLINE, ProgressCallback, ProgressEvent, QUEUED, SKIPPED, VERIFYING, WHAT, _MAX_REDIRECTS, _MIN_READ, _REDIRECTS
 from .manifest import Manifest
+from .speeds import HostSpeeds
 from .transfer import _Transfer, _remove, _unpack
 
 LOG = logging.getLogger(__name__)
@@ -228,7 +229,9 @@ class DownloadEngine:
     ``chunk_size`` is the largest read (and the most a killed process re-transfers); 1 MiB
     measured fastest here (the buffer stays in the CPU cache between socket and file);
     ``retries`` the consecutive transient failures tolerated per job (a failure after
-    progress starts the count again); ``retry_after_cap`` the longest Retry-After honoured.
+    progress starts the count again); ``retry_after_cap`` the longest Retry-After honoured;
+    ``speeds``, when given, records each finished transfer's throughput per host (saved after
+    each batch).
     """
 
     def __init__(self, max_workers: int = 8, per_host: int = 4, chunk_size: int = 1 << 20,
@@ -236,7 +239,7 @@ class DownloadEngine:
                  retry_after_cap: float = 60.0, timeout: Optional[Tuple[float, float]] = None,
                  session_factory: Callable[[], requests.Session] = eohttp.new_session,
                  limiter: Optional[HostLimiter] = None, min_free_bytes: int = 0,
-                 progress_interval: float = 0.2):
+                 progress_interval: float = 0.2, speeds: Optional[HostSpeeds] = None):
         self.max_workers = max(1, int(max_workers))
         self.chunk_size = max(_MIN_READ, int(chunk_size))
         self.retries = max(0, int(retries))
@@ -248,6 +251,7 @@ class DownloadEngine:
         self.limiter = limiter or HostLimiter(self.max_workers, per_host)
         self.min_free_bytes = min_free_bytes
         self.progress_interval = progress_interval
+        self.speeds = speeds
         self._refresh_lock = threading.Lock()
         self._refresh_generation: Dict[int, int] = {}
 
@@ -278,6 +282,11 @@ class DownloadEngine:
         for w in workers:
             w.join()
         self._finish_groups(jobs, results)
+        if self.speeds is not None and self.speeds.path:
+            try:
+                self.speeds.save()
+            except OSError as err:  # remembering speeds is a nicety: never fail the batch for it
+                LOG.info("the measured download speeds could not be saved: %s", err)
         return [r for r in results]  # type: ignore[misc]
 
     @staticmethod
@@ -415,7 +424,10 @@ class DownloadEngine:
             if checksum is None and job.checksum_url:
                 checksum, note = self._sidecar_checksum(job, session)
             try:
+                began = time.monotonic()
                 result = _Transfer(self, job, session, buffer, run, checksum, manifest).run()
+                if self.speeds is not None and result.state == DONE and result.bytes_transferred:
+                    self.speeds.record(job.host, result.bytes_transferred, time.monotonic() - began)
             except OSError as err:  # the output folder: permissions, missing drive, full disk
                 if err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
                     raise DiskFullError(f"The disk is full: {job.label} stopped; the partial file is kept.") from err

@@ -335,18 +335,27 @@ def _recorded_products() -> List[Product]:
     for path in files:
         if not path.exists():
             continue
-        for rec in json.loads(path.read_text())["value"]:
-            attrs = [(a["Name"], a["ValueType"], a["Value"]) for a in rec.get("Attributes", [])]
-            platform = next((v for n, _t, v in attrs if n == "platformShortName"), None)
-            collection = platform or ("SENTINEL-1" if rec["Name"].startswith("S1") else "SENTINEL-2")
-            out.append(Product(
-                id=rec["Id"], name=rec["Name"], collection=collection,
-                start_us=parse_datetime_us(rec["ContentDate"]["Start"]),
-                end_us=parse_datetime_us(rec["ContentDate"]["End"]),
-                origin=rec["OriginDate"], publication=rec["PublicationDate"],
-                modification=rec["ModificationDate"], online=rec["Online"],
-                eviction=rec["EvictionDate"], s3path=rec["S3Path"], attributes=attrs,
-                recorded=rec))
+        out.extend(products_from_records(json.loads(path.read_text())["value"]))
+    return out
+
+
+def products_from_records(records: List[dict]) -> List[Product]:
+    """Products served verbatim from records shaped like the service's (``--records``: a test
+    adds products of its own, built from a recorded record, e.g. the same acquisitions another
+    test catalog holds)."""
+    out: List[Product] = []
+    for rec in records:
+        attrs = [(a["Name"], a["ValueType"], a["Value"]) for a in rec.get("Attributes", [])]
+        platform = next((v for n, _t, v in attrs if n == "platformShortName"), None)
+        collection = platform or ("SENTINEL-1" if rec["Name"].startswith("S1") else "SENTINEL-2")
+        out.append(Product(
+            id=rec["Id"], name=rec["Name"], collection=collection,
+            start_us=parse_datetime_us(rec["ContentDate"]["Start"]),
+            end_us=parse_datetime_us(rec["ContentDate"]["End"]),
+            origin=rec["OriginDate"], publication=rec["PublicationDate"],
+            modification=rec["ModificationDate"], online=rec["Online"],
+            eviction=rec["EvictionDate"], s3path=rec["S3Path"], attributes=attrs,
+            recorded=rec))
     return out
 
 
@@ -1927,9 +1936,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--config", default="{}", help="JSON merged into the default configuration")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--year", type=int, default=2023)
+    parser.add_argument("--records", help="JSON file: a list of product records (shaped like the service's) to add")
     args = parser.parse_args(argv)
     t0 = time.monotonic()
     products = build_dataset(seed=args.seed, year=args.year)
+    if args.records:
+        with open(args.records, encoding="utf-8") as fh:
+            products.extend(products_from_records(json.load(fh)))
     state = State(products, json.loads(args.config))
     if args.fd is not None:
         sock = socket.socket(fileno=args.fd)
