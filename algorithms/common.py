@@ -3,9 +3,10 @@ scene layer (``eoscenefinder:search`` output or the panel's footprints; the sche
 reading live in services/scene_layer.py)."""
 from __future__ import annotations
 
+import json
 import queue
 import threading
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Optional
 
 from qgis.core import QgsFeatureRequest, QgsProcessingException, QgsProcessingFeatureSource
 
@@ -78,6 +79,41 @@ def scenes_from_source(source: QgsProcessingFeatureSource, feedback=None):
         scene = providers[conn].scene_from_record(record)
         out.append((conn, scene))
     return out, providers
+
+
+def area_of_interest(alg, parameters, context, extent_name: str, layer_name: str, *, no_polygon: str,
+                     no_overlap: str) -> Optional[dict]:
+    """The AOI of an algorithm as GeoJSON in EPSG:4326: the union of the polygons of its layer
+    parameter, intersected with its extent parameter; None when neither is given."""
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsGeometry
+
+    wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
+    geoms = []
+    if parameters.get(extent_name):
+        extent_geom = alg.parameterAsExtentGeometry(parameters, extent_name, context, wgs84)
+        if extent_geom is not None and not extent_geom.isEmpty():
+            geoms.append(extent_geom)
+    source = alg.parameterAsSource(parameters, layer_name, context)
+    if source is not None:
+        xform = QgsCoordinateTransform(source.sourceCrs(), wgs84, context.transformContext())
+        parts = []
+        for feat in source.getFeatures():
+            g = QgsGeometry(feat.geometry())
+            if g.isEmpty():
+                continue
+            g.transform(xform)
+            parts.append(g)
+        if not parts:
+            raise QgsProcessingException(no_polygon)
+        geoms.append(QgsGeometry.unaryUnion(parts))
+    if not geoms:
+        return None
+    aoi = geoms[0]
+    for g in geoms[1:]:
+        aoi = aoi.intersection(g)
+    if aoi.isEmpty():
+        raise QgsProcessingException(no_overlap)
+    return json.loads(aoi.asJson(7))
 
 
 def raise_processing(err: EoSceneFinderError) -> None:

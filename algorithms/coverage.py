@@ -16,7 +16,7 @@ from ..providers.errors import EoSceneFinderError
 from ..providers.model import Asset, Scene, parse_instant
 from ..providers.multi import SourcePreference, connection_facts, describe_source, same_acquisition
 from ..services import scene_layer
-from .common import check_scene_source
+from .common import area_of_interest, check_scene_source
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 
@@ -78,32 +78,12 @@ class CoverageAlgorithm(QgsProcessingAlgorithm):
 
     # ------------------------------------------------------------------ inputs
     def _aoi(self, parameters, context) -> dict:
-        geoms = []
-        if parameters.get(self.EXTENT):
-            extent = self.parameterAsExtentGeometry(parameters, self.EXTENT, context, WGS84)
-            if extent is not None and not extent.isEmpty():
-                geoms.append(extent)
-        source = self.parameterAsSource(parameters, self.AOI, context)
-        if source is not None:
-            xform = QgsCoordinateTransform(source.sourceCrs(), WGS84, context.transformContext())
-            parts = []
-            for feat in source.getFeatures():
-                g = QgsGeometry(feat.geometry())
-                if g.isEmpty():
-                    continue
-                g.transform(xform)
-                parts.append(g)
-            if not parts:
-                raise QgsProcessingException(tr("The AOI layer has no polygon: nothing to cover."))
-            geoms.append(QgsGeometry.unaryUnion(parts))
-        if not geoms:
+        aoi = area_of_interest(self, parameters, context, self.EXTENT, self.AOI,
+                               no_polygon=tr("The AOI layer has no polygon: nothing to cover."),
+                               no_overlap=tr("The extent and the AOI layer do not overlap: nothing to cover."))
+        if aoi is None:
             raise QgsProcessingException(tr("Give the area to cover: an AOI layer or an extent."))
-        aoi = geoms[0]
-        for g in geoms[1:]:
-            aoi = aoi.intersection(g)
-        if aoi.isEmpty():
-            raise QgsProcessingException(tr("The extent and the AOI layer do not overlap: nothing to cover."))
-        return json.loads(aoi.asJson(7))
+        return aoi
 
     def _rows(self, source, context, feedback) -> List[_Row]:
         xform = QgsCoordinateTransform(source.sourceCrs(), WGS84, context.transformContext())

@@ -2,11 +2,10 @@
 catalog in EPSG:4326."""
 from __future__ import annotations
 
-import json
 import threading
 
-from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature, QgsFeatureSink,
-                       QgsGeometry, QgsProcessing, QgsProcessingAlgorithm, QgsProcessingException,
+from qgis.core import (QgsCoordinateReferenceSystem, QgsFeature, QgsFeatureSink,
+                       QgsProcessing, QgsProcessingAlgorithm, QgsProcessingException,
                        QgsProcessingParameterExtent, QgsProcessingParameterFeatureSink,
                        QgsProcessingParameterFeatureSource, QgsProcessingParameterNumber,
                        QgsProcessingParameterString, QgsProcessingOutputNumber, QgsWkbTypes)
@@ -16,7 +15,7 @@ from ..providers.model import SearchRequest
 from ..providers.multi import equivalent_collections, equivalent_filters, split_connections
 from ..providers.net import jsonstream
 from ..services.scene_layer import geometry_from_geojson, output_format_problem, scene_attributes, scene_fields
-from .common import open_connection, run_reporting_here
+from .common import area_of_interest, open_connection, run_reporting_here
 from ..i18n import tr
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
@@ -74,32 +73,9 @@ class SearchAlgorithm(QgsProcessingAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("COUNT", tr("Number of scenes")))
 
     def _aoi(self, parameters, context, feedback):
-        geoms = []
-        if parameters.get(self.EXTENT):
-            extent_geom = self.parameterAsExtentGeometry(parameters, self.EXTENT, context, WGS84)
-            if extent_geom is not None and not extent_geom.isEmpty():
-                geoms.append(extent_geom)
-        source = self.parameterAsSource(parameters, self.AOI, context)
-        if source is not None:
-            xform = QgsCoordinateTransform(source.sourceCrs(), WGS84, context.transformContext())
-            parts = []
-            for feat in source.getFeatures():
-                g = QgsGeometry(feat.geometry())
-                if g.isEmpty():
-                    continue
-                g.transform(xform)
-                parts.append(g)
-            if not parts:
-                raise QgsProcessingException(tr("The AOI layer has no polygon: nothing to search in."))
-            geoms.append(QgsGeometry.unaryUnion(parts))
-        if not geoms:
-            return None
-        aoi = geoms[0]
-        for g in geoms[1:]:
-            aoi = aoi.intersection(g)
-        if aoi.isEmpty():
-            raise QgsProcessingException(tr("The extent and the AOI layer do not overlap: nothing to search in."))
-        return json.loads(aoi.asJson(7))
+        return area_of_interest(self, parameters, context, self.EXTENT, self.AOI,
+                                no_polygon=tr("The AOI layer has no polygon: nothing to search in."),
+                                no_overlap=tr("The extent and the AOI layer do not overlap: nothing to search in."))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         conn_text = (self.parameterAsString(parameters, self.CONNECTION, context) or "").strip()

@@ -4,12 +4,12 @@
     <context>
         <name>EoSceneFinder</name>
         <message>
-            <location filename="../algorithms/common.py" line="31" />
+            <location filename="../algorithms/common.py" line="32" />
             <source>QGIS's network settings could not be applied: {err}</source>
             <translation>Les paramètres réseau de QGIS n'ont pas pu être appliqués : {err}</translation>
         </message>
         <message>
-            <location filename="../algorithms/common.py" line="50" />
+            <location filename="../algorithms/common.py" line="51" />
             <source>The input layer has no “{missing}” field: use a layer made by “EO Scene Finder › Search scenes” or the panel's “Scene footprints” layer (with “Selected features only”).</source>
             <translation>La couche en entrée n'a pas de champ « {missing} » : utilisez une couche produite par « EO Scene Finder › Rechercher des scènes » ou la couche « Emprises des scènes » du panneau (avec « Entités sélectionnées uniquement »).</translation>
         </message>
@@ -33,7 +33,7 @@
         </message>
         <message>
             <location filename="../algorithms/coverage.py" line="63" />
-            <location filename="../algorithms/search.py" line="61" />
+            <location filename="../algorithms/search.py" line="60" />
             <source>Area of interest (union of its polygons)</source>
             <translation>Zone d'intérêt (union de ses polygones)</translation>
         </message>
@@ -73,22 +73,22 @@
             <translation>Ce qui a été choisi, en clair</translation>
         </message>
         <message>
-            <location filename="../algorithms/coverage.py" line="97" />
+            <location filename="../algorithms/coverage.py" line="82" />
             <source>The AOI layer has no polygon: nothing to cover.</source>
             <translation>La couche de zone d'intérêt n'a aucun polygone : rien à couvrir.</translation>
         </message>
         <message>
-            <location filename="../algorithms/coverage.py" line="100" />
-            <source>Give the area to cover: an AOI layer or an extent.</source>
-            <translation>Indiquez la zone à couvrir : une couche de zone d'intérêt ou une emprise.</translation>
-        </message>
-        <message>
-            <location filename="../algorithms/coverage.py" line="105" />
+            <location filename="../algorithms/coverage.py" line="83" />
             <source>The extent and the AOI layer do not overlap: nothing to cover.</source>
             <translation>L'emprise et la couche de zone d'intérêt ne se recouvrent pas : rien à couvrir.</translation>
         </message>
         <message>
-            <location filename="../algorithms/coverage.py" line="138" />
+            <location filename="../algorithms/coverage.py" line="85" />
+            <source>Give the area to cover: an AOI layer or an extent.</source>
+            <translation>Indiquez la zone à couvrir : une couche de zone d'intérêt ou une emprise.</translation>
+        </message>
+        <message>
+            <location filename="../algorithms/coverage.py" line="118" />
             <location filename="../algorithms/download.py" line="69" />
             <location filename="../algorithms/export.py" line="73" />
             <location filename="../algorithms/mosaic.py" line="52" />
@@ -96,28 +96,28 @@
             <translation>INPUT n'est pas une couche lisible.</translation>
         </message>
         <message>
-            <location filename="../algorithms/coverage.py" line="164" />
+            <location filename="../algorithms/coverage.py" line="144" />
             <source>{rows} rows, {scenes} distinct scenes.</source>
             <translation>{rows} lignes, {scenes} scènes distinctes.</translation>
         </message>
         <message>
-            <location filename="../algorithms/coverage.py" line="171" />
+            <location filename="../algorithms/coverage.py" line="151" />
             <source>Cancelled.</source>
             <translation>Annulé.</translation>
         </message>
         <message>
-            <location filename="../algorithms/coverage.py" line="177" />
-            <location filename="../algorithms/search.py" line="137" />
+            <location filename="../algorithms/coverage.py" line="157" />
+            <location filename="../algorithms/search.py" line="113" />
             <source>Could not create the output layer.</source>
             <translation>Impossible de créer la couche de sortie.</translation>
         </message>
         <message>
-            <location filename="../algorithms/coverage.py" line="185" />
+            <location filename="../algorithms/coverage.py" line="165" />
             <source>{scene} (+{added} % of the area, cloud {cloud})</source>
             <translation>{scene} (+{added} % de la zone, nuages {cloud})</translation>
         </message>
         <message>
-            <location filename="../algorithms/coverage.py" line="189" />
+            <location filename="../algorithms/coverage.py" line="169" />
             <source> from {connection}, also in {others}</source>
             <translation> depuis {connection}, aussi dans {others}</translation>
         </message>
@@ -322,138 +322,138 @@ ASSETS : clés des ressources séparées par des virgules ; vide = le produit en
             <translation>EO Scene Finder — recherche et téléchargement de scènes satellitaires</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="35" />
+            <location filename="../algorithms/search.py" line="34" />
             <source>Search scenes</source>
             <translation>Rechercher des scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="39" />
+            <location filename="../algorithms/search.py" line="38" />
             <source>Searches one or several catalogs and writes one polygon per scene and catalog (EPSG:4326) with its id, collection, date, cloud cover, platform, connection, scene_key, assets and full record, so Download, Mosaic, Export and Best coverage can work from the layer alone.
 
 CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Several catalogs: separate them with ';' (or ',' when each piece is a catalog on its own); they are searched at the same time, and the same scene found in several of them gives one row per catalog with the same scene_key. A catalog that fails is reported as a warning and the others' rows are kept. Well-known collections are renamed for each catalog (sentinel-2-l2a is SENTINEL-2, product type S2MSI2A, on the Copernicus Data Space). Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results (per catalog). IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
-            <translation>Cherche dans un ou plusieurs catalogues et écrit un polygone par scène et par catalogue (EPSG:4326) avec son identifiant, sa collection, sa date, sa couverture nuageuse, sa plateforme, sa connexion, sa scene_key, ses ressources et son enregistrement complet, pour que Télécharger, Mosaïque, Exporter et Meilleure couverture puissent travailler à partir de la seule couche.
+            <translation>Interroge un ou plusieurs catalogues et écrit un polygone par scène et par catalogue (EPSG:4326) avec son identifiant, sa collection, sa date, sa couverture nuageuse, sa plateforme, sa connexion, sa scene_key, ses ressources et son enregistrement complet, pour que Télécharger, Mosaïque, Exporter et Meilleure couverture puissent travailler à partir de la seule couche.
 
-CONNECTION : le nom d'une connexion enregistrée, un identifiant de préréglage (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), l'URL ou le chemin d'une API STAC ou d'un catalogue statique, ou KIND+URL?option=… . Plusieurs catalogues : séparez-les par ';' (ou ',' quand chaque morceau est un catalogue à lui seul) ; ils sont interrogés en même temps, et la même scène trouvée dans plusieurs d'entre eux donne une ligne par catalogue avec la même scene_key. Un catalogue en échec est signalé par un avertissement et les lignes des autres sont conservées. Les collections connues sont renommées pour chaque catalogue (sentinel-2-l2a est SENTINEL-2, type de produit S2MSI2A, sur le Copernicus Data Space). Les dates sont des jours entiers inclus (UTC) ou des dates-heures ISO. SORTBY : champs séparés par des virgules, '-' pour l'ordre décroissant (par ex. -datetime,eo:cloud_cover). LIMIT 0 = tous les résultats (par catalogue). IDS : identifiants de scènes ou de produits, séparés par des virgules (le seul moyen d'entrer dans un bucket sans zone).</translation>
+CONNECTION : le nom d'une connexion enregistrée, un identifiant de préréglage (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), l'URL ou le chemin d'une API STAC ou d'un catalogue statique, ou TYPE+URL?option=… . Plusieurs catalogues : séparez-les par ';' (ou ',' quand chaque morceau est un catalogue à lui seul) ; ils sont interrogés en même temps, et la même scène trouvée dans plusieurs d'entre eux donne une ligne par catalogue avec la même scene_key. Un catalogue en échec est signalé par un avertissement et les lignes des autres sont conservées. Les collections connues sont renommées pour chaque catalogue (sentinel-2-l2a est SENTINEL-2, type de produit S2MSI2A, sur le Copernicus Data Space). Les dates sont des jours entiers inclus (UTC) ou des dates-heures ISO. SORTBY : champs séparés par des virgules, « - » pour l'ordre décroissant (par ex. -datetime,eo:cloud_cover). LIMIT 0 = tous les résultats (par catalogue). IDS : identifiants de scènes ou de produits, séparés par des virgules (le seul moyen d'entrer dans un bucket sans emprise).</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="56" />
+            <location filename="../algorithms/search.py" line="55" />
             <location filename="../ui/results_model.py" line="59" />
             <location filename="../ui/search_panel.py" line="94" />
             <source>Connection</source>
             <translation>Connexion</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="57" />
+            <location filename="../algorithms/search.py" line="56" />
             <source>Collections (comma-separated)</source>
             <translation>Collections (séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="59" />
+            <location filename="../algorithms/search.py" line="58" />
             <source>Extent</source>
             <translation>Emprise</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="62" />
+            <location filename="../algorithms/search.py" line="61" />
             <source>Start (date or ISO datetime)</source>
             <translation>Début (date ou date-heure ISO)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="63" />
+            <location filename="../algorithms/search.py" line="62" />
             <source>End (inclusive)</source>
             <translation>Fin (incluse)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="65" />
+            <location filename="../algorithms/search.py" line="64" />
             <source>Maximum cloud cover (%)</source>
             <translation>Couverture nuageuse maximale (%)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="67" />
+            <location filename="../algorithms/search.py" line="66" />
             <source>CQL2 filter</source>
             <translation>Filtre CQL2</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="68" />
+            <location filename="../algorithms/search.py" line="67" />
             <source>Sort by</source>
             <translation>Trier par</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="69" />
+            <location filename="../algorithms/search.py" line="68" />
             <source>Scene ids (comma-separated)</source>
             <translation>Identifiants des scènes (séparés par des virgules)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="70" />
+            <location filename="../algorithms/search.py" line="69" />
             <source>Maximum number of scenes (0 = all)</source>
             <translation>Nombre maximal de scènes (0 = toutes)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="73" />
+            <location filename="../algorithms/search.py" line="72" />
             <source>Scenes</source>
             <translation>Scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="74" />
+            <location filename="../algorithms/search.py" line="73" />
             <source>Number of scenes</source>
             <translation>Nombre de scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="93" />
+            <location filename="../algorithms/search.py" line="77" />
             <source>The AOI layer has no polygon: nothing to search in.</source>
             <translation>La couche de zone d'intérêt n'a aucun polygone : rien à rechercher.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="101" />
+            <location filename="../algorithms/search.py" line="78" />
             <source>The extent and the AOI layer do not overlap: nothing to search in.</source>
             <translation>L'emprise et la couche de zone d'intérêt ne se recouvrent pas : rien à rechercher.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="107" />
+            <location filename="../algorithms/search.py" line="83" />
             <source>CONNECTION is empty: give a preset id, a saved connection or a URL.</source>
             <translation>CONNECTION est vide : indiquez l'identifiant d'un préréglage, une connexion enregistrée ou une URL.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="149" />
+            <location filename="../algorithms/search.py" line="125" />
             <source>{connection}: {error}</source>
             <translation>{connection} : {error}</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="172" />
+            <location filename="../algorithms/search.py" line="148" />
             <source>{count} scenes so far (more pages follow)</source>
             <translation>{count} scènes pour l'instant (d'autres pages suivent)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="173" />
+            <location filename="../algorithms/search.py" line="149" />
             <source>{count} scenes so far</source>
             <translation>{count} scènes pour l'instant</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="177" />
+            <location filename="../algorithms/search.py" line="153" />
             <source>Stopped at LIMIT={limit}; the catalog has more scenes.</source>
             <translation>Arrêt à LIMIT={limit} ; le catalogue contient d'autres scènes.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="184" />
+            <location filename="../algorithms/search.py" line="160" />
             <source>{connection} failed: {error} (the other catalogs' scenes are kept)</source>
             <translation>{connection} a échoué : {error} (les scènes des autres catalogues sont conservées)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="193" />
+            <location filename="../algorithms/search.py" line="169" />
             <source>Every catalog failed: {errors}</source>
             <translation>Tous les catalogues ont échoué : {errors}</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="197" />
+            <location filename="../algorithms/search.py" line="173" />
             <source>Cancelled after {count} scenes.</source>
             <translation>Annulé après {count} scènes.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="199" />
+            <location filename="../algorithms/search.py" line="175" />
             <source>Scenes per catalog: {counts}</source>
             <translation>Scènes par catalogue : {counts}</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="201" />
+            <location filename="../algorithms/search.py" line="177" />
             <source>Found {count} scenes.</source>
             <translation>{count} scènes trouvées.</translation>
         </message>

@@ -297,6 +297,6 @@ def test_qgis_process_shows_the_algorithm_in_french(qgis_profile_factory):
     assert proc.returncode == 0, out
     assert "Rechercher des scènes" in out, out
     assert "Couverture nuageuse maximale (%)" in out
-    assert "Interroge un catalogue" in out  # the help text
+    assert "Interroge un ou plusieurs catalogues" in out  # the help text
     # parameter names are the public contract: never translated
     assert "MAX_CLOUD" in out and "CONNECTION" in out
