@@ -93,6 +93,7 @@ def main() -> int:
     parser.add_argument("--catalogs", type=int, default=1,
                         help="search this many catalogs at once, grouped (with --replay: the same pages "
                              "served by that many servers)")
+    parser.add_argument("--ungrouped", action="store_true", help="several catalogs: one row per catalog")
     args = parser.parse_args()
     if args.catalogs > 1 and not args.replay:
         parser.error("--catalogs needs --replay")
@@ -168,6 +169,7 @@ def main() -> int:
                                                          options={"page_size": args.page_size})
             dock.connection_combo.addItem(f"{name}{i}", f"{name}{i}")
         dock.set_checked_connections([name] + [f"{name}{i}" for i in range(2, args.catalogs + 1)])
+        dock.group_button.setChecked(not args.ungrouped)
         deadline = time.monotonic() + 60
         while dock.collections_model.rowCount() == 0 and time.monotonic() < deadline:
             QCoreApplication.processEvents()
@@ -296,7 +298,8 @@ def main() -> int:
         print()
         source = "pages replayed from memory" if args.replay else "stac-fastapi-pgstac"
         if args.catalogs > 1:
-            source += f" by {args.catalogs} catalogs at once, shown as {dock.shown_model.rowCount()} grouped rows"
+            view = "one per catalog" if args.ungrouped else "grouped by scene"
+            source += f" by {args.catalogs} catalogs at once, shown as {dock.shown_model.rowCount()} rows ({view})"
         print(f"Dock benchmark: {rows} scenes from {source}, page size {args.page_size}")
         print("| measure                            |        value |     target | met  |")
         print("|------------------------------------|--------------|------------|------|")
