@@ -300,3 +300,47 @@ def test_a_copernicus_token_never_follows_hostile_links(cdse, tmp_path):
     # the client pages with its own $skip/date windows on the connection's URL
     assert elsewhere.requests and all(picked[1]["Id"] in r["path"] for r in elsewhere.requests)
     assert elsewhere.leaks([t.split(" ", 1)[1] for t in tokens] + [CDSE_PASSWORD]) == []
+
+
+def test_dinamis_signing_keys_and_signatures_never_follow_hostile_links(auth_server, tmp_path):
+    """A STAC API whose assets are signed by a DINAMIS-shaped service (API keys → signed URLs
+    of the storage domain): an asset and a ``next`` link on another host get neither the keys
+    nor a signature; the storage host's own files are signed."""
+    from eo_scene_finder.providers.auth.credentials import CredentialStore, MemorySecretStore
+    from eo_scene_finder.providers.auth.tokens import TokenManager
+    from eo_scene_finder.providers.download.engine import DownloadEngine
+    from eo_scene_finder.providers.download.jobs import asset_jobs
+    from fixtures import token_servers as ts
+
+    state = auth_server.state
+    state.protect_stac = False
+    port = urlsplit(auth_server.url).port
+    with RecordingServer() as elsewhere:
+        evil = (b'"assets": {"evil": {"href": "' + elsewhere.base.encode()
+                + b'/evil.tif", "type": "image/tiff; application=geotiff", "roles": ["data"]}, ')
+        with ChaosProxy(("127.0.0.1", port), rate=0, rewrite=[
+                # the storage host's files as "localhost" (the storage domain below: signed)
+                (rb"http://127\.0\.0\.1:\d+/files/", b"http://localhost:%d/public/" % port),
+                (rb'"assets": \{', evil),
+                (rb'"links": \[\], "numberMatched"',
+                 b'"links": [{"rel": "next", "href": "' + elsewhere.base.encode() + b'/stac/search?page=2"}], '
+                 b'"numberMatched"')]) as catalog:
+            connection = Connection("hostile dinamis", "stac-api", catalog.url + "/stac/",
+                                    {"signing": "dinamis", "signing_url": auth_server.signing_url,
+                                     "storage_domain": "localhost"})
+            store = CredentialStore(MemorySecretStore(), environ={})
+            store.save(connection.name, {"access_key": ts.DINAMIS_ACCESS_KEY, "secret_key": ts.DINAMIS_SECRET_KEY})
+            manager = TokenManager(store)
+            provider = open_provider(connection, credentials=manager.provider_credentials(connection))
+            scenes = _quietly(lambda: provider.search(SearchRequest.create(collections=["loopback-s2"])).all())
+            assert isinstance(scenes, list) and scenes, scenes
+            assert "X-Amz-Signature" in scenes[0].assets["visual"].href                 # signed: storage host
+            assert scenes[0].assets["evil"].href == elsewhere.base + "/evil.tif"        # not signed
+            results = DownloadEngine(max_workers=2, per_host=2, backoff=0.05, backoff_max=0.1, retries=1).run(
+                asset_jobs(scenes[0], ["visual", "evil"], str(tmp_path), provider))
+    assert results[0].state == "done", results[0].reason
+    assert state.counts["sign"] >= 1
+    assert any(r["path"].startswith("/evil.tif") for r in elsewhere.requests)
+    assert any("page=2" in r["path"] for r in elsewhere.requests)                        # the next link
+    assert elsewhere.leaks([ts.DINAMIS_ACCESS_KEY, ts.DINAMIS_SECRET_KEY, state.signature]
+                           + list(state.issued_secrets)) == []
