@@ -155,6 +155,10 @@ class GoogleBucketsProvider(Provider):
                         f"The bucket {bucket} does not allow anonymous listings (HTTP {err.status}).",
                         status=err.status, details=err.server_message or "") from err
                 raise
+            except errors.EoSceneFinderError:
+                raise
+            except Exception as err:  # noqa: BLE001 - e.g. a page token that cannot be sent
+                raise http.map_transport_error(err, url, self.what) from err
             try:
                 page = http.response_json(response, self.what)
             finally:
