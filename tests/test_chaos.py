@@ -208,3 +208,44 @@ def test_google_bucket_listings_through_faults(gcs):
         outcomes = searches_through_faults("google-buckets", proxy, truth, lambda run: sorted(
             s.id for s in open_provider(resolve_connection(f"google?url={proxy.url}")).search(request).all()))
     assert outcomes["exact"] >= 5
+
+
+def test_requester_pays_bucket_downloads_through_faults(aws_s1_catalog, s1_bucket, tmp_path):
+    """Sentinel-1 products rebuilt from the requester-pays bucket (listings and objects, signed
+    with the account's keys) through faults: each product is complete with the bucket's bytes,
+    or failed with a plain reason and no final folder."""
+    from eo_scene_finder.providers.download.jobs import asset_jobs
+    from fixtures.bucket_servers import REAL_PRODUCT
+
+    stac_url, _items = aws_s1_catalog
+    keys = {"access_key": s1_bucket.account["access_key"], "secret_key": s1_bucket.account["secret_key"]}
+    direct = open_provider(resolve_connection(f"aws-s1?stac_url={stac_url}&s3_endpoint={s1_bucket.endpoint}"),
+                           credentials=keys)
+    scene = direct.search(SearchRequest.create(ids=[REAL_PRODUCT])).all()[0]
+    assert {r.state for r in DownloadEngine().run(asset_jobs(scene, None, str(tmp_path / "direct"), direct))} == {DONE}
+    reference = tmp_path / "direct" / "sentinel-1-grd" / f"{REAL_PRODUCT}.SAFE"
+    truth = {p.relative_to(reference): _sha256(p) for p in reference.rglob("*") if p.is_file()}
+    assert len(truth) > 5
+    with ChaosProxy(_upstream(s1_bucket.endpoint), rate=0.1, seed=23, stall_seconds=0.3,
+                    faults=("reset", "truncate", "error", "stall", "latency")) as proxy:
+        outcomes = {}
+        for run in range(4):
+            provider = open_provider(resolve_connection(
+                f"aws-s1?stac_url={stac_url}&s3_endpoint={proxy.url}"), credentials=keys)
+            scene = provider.search(SearchRequest.create(ids=[REAL_PRODUCT])).all()[0]
+            out = tmp_path / f"run{run}"
+            results = DownloadEngine().run(asset_jobs(scene, None, str(out), provider))
+            safe = out / "sentinel-1-grd" / f"{REAL_PRODUCT}.SAFE"
+            for result in results:
+                outcomes[result.state] = outcomes.get(result.state, 0) + 1
+                if result.state != DONE:
+                    assert result.state == FAILED and result.reason, result
+                    print(f"\nrun {run}: {result.reason}")
+            if all(r.state == DONE for r in results):
+                assert {p.relative_to(safe): _sha256(p) for p in safe.rglob("*") if p.is_file()} == truth
+            else:
+                assert not safe.exists(), "a product that failed left its folder"
+        stats = dict(proxy.stats)
+    print(f"\nchaos requester-pays downloads: {outcomes}, proxy {stats}")
+    assert sum(v for k, v in stats.items() if k.startswith("fault:")) > 0, "no fault was injected"
+    assert outcomes.get(DONE, 0) >= 0.9 * sum(outcomes.values())
