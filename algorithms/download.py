@@ -61,7 +61,7 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, name.title()))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..providers.download.engine import DownloadEngine
+        from ..providers.download.engine import DownloadEngine, shared_limiter
         from ..providers.download.jobs import asset_jobs
 
         source = self.parameterAsSource(parameters, self.INPUT, context)
@@ -127,7 +127,9 @@ class DownloadAlgorithm(QgsProcessingAlgorithm):
                     feedback.pushInfo(line)
 
         # the engine's threads only queue their events; this thread reports them (issue 11)
-        results = run_reporting_here(lambda post: DownloadEngine(speeds=shared_host_speeds()).run(jobs, post, cancel), progress,
+        # one limiter for every download run in this QGIS: runs at once keep the per-host limit
+        engine = DownloadEngine(limiter=shared_limiter(), speeds=shared_host_speeds())
+        results = run_reporting_here(lambda post: engine.run(jobs, post, cancel), progress,
                                      feedback, cancel, name="eosf-download-run")
         rows = []
         for r in results:

@@ -222,9 +222,9 @@ def resolve_connection(text: str, saved: Optional[Mapping[str, Connection]] = No
         kind = detect_kind(raw, session) if probe else (
             "static" if urlsplit(raw).path.lower().endswith(".json") else "stac-api")
         return Connection(name=_name_for(raw), kind=kind, url=raw)
-    # 5. local path
-    path = Path(os.path.expanduser(raw))
-    if path.exists():
+    # 5. local path (a NUL character cannot be in one: os.stat refuses it with a ValueError)
+    path = Path(os.path.expanduser(raw)) if "\x00" not in raw else None
+    if path is not None and path.exists():
         return Connection(name=path.name if path.is_file() else str(path), kind="static", url=str(path.resolve()))
     raise errors.InvalidRequestError(
         f"{_where(raw)} is not a saved connection, a preset ({', '.join(PRESETS)}), an http(s) URL or an "

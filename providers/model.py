@@ -136,9 +136,11 @@ def normalize_aoi(aoi: Any):
     except InvalidRequestError:
         raise
     except Exception as err:  # noqa: BLE001 - shapely/GEOS errors on broken coordinates
+        from .net.redact import redact_text
+
         raise InvalidRequestError(
             "The area of interest is not a valid geometry (broken or missing coordinates).",
-            details=f"{type(err).__name__}: {str(err)[:200]}") from err
+            details=f"{type(err).__name__}: {redact_text(str(err)[:200])}") from err
 
 
 def _normalize_aoi(aoi: Any):

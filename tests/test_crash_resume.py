@@ -54,7 +54,10 @@ def scenario():
     R["interrupted"] = len(widget.interrupted)
     R["label"] = widget.interrupted_label.text()
     widget.resume_interrupted()
-    done = lambda: widget.model.rows and all(r.state in ("done", "failed", "cancelled") for r in widget.model.rows)
+    # the rows show "done" from the progress events; the batch leaves the on-disk queue when its
+    # task ends, a moment later: wait for both (a timeout leaves the batch counted below)
+    done = lambda: widget.model.rows and all(r.state in ("done", "failed", "cancelled") for r in widget.model.rows) \
+        and not widget.queue.batches()
     yield (done, 90000)
     R["states"] = [r.state for r in widget.model.rows]
     R["left_in_queue"] = len(widget.queue.batches())

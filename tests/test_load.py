@@ -91,3 +91,107 @@ def test_ten_searches_and_two_hundred_downloads_at_once(qgis_app, pgstac_api, do
     # a frozen QGIS fails; the figure itself (0.6-0.9 s on this 2-core machine, at the ends of
     # the searches) is reported in the README, not yet where it should be
     assert longest[0] < 2.0, f"the GUI stopped for {longest[0] * 1000:.0f} ms"
+
+
+def _static_catalog(root, servers, sources, digests, items=40, assets=5):
+    """A local static STAC catalog: one collection of ``items`` items, each with ``assets``
+    data assets on the two file servers (``file:checksum`` as sha2-256 multihashes)."""
+    import json
+
+    root.mkdir(parents=True)
+    links = [{"rel": "root", "href": "./catalog.json"}]
+    for i in range(items):
+        item_id = f"LOAD-{i:03d}"
+        data = {}
+        for a in range(assets):
+            n = i * assets + a
+            server, src = servers[n % 2], sources[n % len(sources)]
+            data[f"a{a}"] = {"href": f"{server.url}/many/{src.name}", "type": "application/octet-stream",
+                             "roles": ["data"], "file:checksum": "1220" + digests[src.name]}
+        (root / f"{item_id}.json").write_text(json.dumps({
+            "type": "Feature", "stac_version": "1.0.0", "id": item_id, "collection": "load",
+            "stac_extensions": ["https://stac-extensions.github.io/file/v2.1.0/schema.json"],
+            "geometry": {"type": "Polygon", "coordinates": [[[i, 0], [i + 1, 0], [i + 1, 1], [i, 1], [i, 0]]]},
+            "bbox": [i, 0, i + 1, 1], "properties": {"datetime": f"2023-01-{1 + i % 28:02d}T00:00:00Z"},
+            "links": [], "assets": data}))
+        links.append({"rel": "item", "href": f"./{item_id}.json"})
+    (root / "catalog.json").write_text(json.dumps({"type": "Catalog", "stac_version": "1.0.0", "id": "load",
+                                                   "description": "load test", "links": links}))
+    return root / "catalog.json"
+
+
+def test_ten_searches_and_two_hundred_downloads_through_processing_at_once(processing_ready, pgstac_api,
+                                                                           download_files, tmp_path):
+    """The same load through the Processing algorithms, as a model or a batch runs them: 10
+    ``eoscenefinder:search`` and 4 ``eoscenefinder:download`` runs (200 files) queued at once in
+    one QGIS. Runs at once share the limits (the per-host peak is measured on each server)."""
+    import processing
+    from qgis.core import QgsProcessingAlgRunnerTask, QgsProcessingContext, QgsProcessingFeedback, QgsVectorLayer
+
+    from eo_scene_finder.providers.download.engine import shared_limiter
+
+    gauge = Gauge()
+    servers = [ScriptedFileServer(download_files, host, gauge=gauge).start() for host in ("127.0.0.1", "127.0.0.2")]
+    limiter = shared_limiter()
+    beats, gaps = [time.monotonic()], []
+
+    def beat():
+        now = time.monotonic()
+        gaps.append((now - beats[-1], now))
+        beats.append(now)
+
+    heartbeat = QTimer()
+    heartbeat.setInterval(10)
+    heartbeat.timeout.connect(beat)
+    registry = QgsApplication.processingRegistry()
+    tasks, done, keep = [], {}, []
+    try:
+        sources = sorted((download_files / "many").glob("*.bin"))
+        digests = {s.name: hashlib.sha256(s.read_bytes()).hexdigest() for s in sources}
+        for server in servers:
+            for src in sources:
+                server.set_behaviour(f"/many/{src.name}", FileBehaviour(rate=2 * 1024 * 1024))
+        catalog = _static_catalog(tmp_path / "catalog", servers, sources, digests)
+        layer = processing.run("eoscenefinder:search", {"CONNECTION": str(catalog),
+                                                        "OUTPUT": str(tmp_path / "load.gpkg")})["OUTPUT"]
+        assert QgsVectorLayer(layer, "load", "ogr").featureCount() == 40
+        runs = [("download", {"INPUT": layer, "ASSETS": keys, "OUTPUT_FOLDER": str(tmp_path / f"out{n}")})
+                for n, keys in enumerate(("a0", "a1", "a2", "a3,a4"))]                     # 40+40+40+80 files
+        runs += [("search", {"CONNECTION": pgstac_api.url, "COLLECTIONS": "sentinel-2-l2a",
+                             "OUTPUT": str(tmp_path / f"search{n}.gpkg")}) for n in range(10)]
+        # two downloads first (QGIS runs two tasks at a time here: they overlap), then the rest mixed
+        runs = [runs[i] for i in (0, 1, 4, 5, 2, 6, 7, 3, 8, 9, 10, 11, 12, 13)]
+        for n, (alg, params) in enumerate(runs):
+            context, feedback = QgsProcessingContext(), QgsProcessingFeedback()
+            task = QgsProcessingAlgRunnerTask(registry.algorithmById(f"eoscenefinder:{alg}"), params,
+                                              context, feedback)
+            task.executed.connect(lambda ok, results, n=n, alg=alg: done.__setitem__(n, (alg, ok, results)))
+            keep.append((context, feedback))
+            tasks.append(task)
+        started = time.monotonic()
+        heartbeat.start()
+        for task in tasks:
+            QgsApplication.taskManager().addTask(task)
+        deadline = time.monotonic() + 600
+        while len(done) < len(tasks) and time.monotonic() < deadline:
+            QCoreApplication.processEvents()
+            time.sleep(0.002)
+        elapsed = time.monotonic() - started
+        heartbeat.stop()
+    finally:
+        for server in servers:
+            server.close()
+    worst = sorted(gaps, reverse=True)[:5]
+    longest = worst[0][0] if worst else 0.0
+    searches = [r for alg, ok, r in done.values() if alg == "search"]
+    downloads = [r for alg, ok, r in done.values() if alg == "download"]
+    print("\nworst gaps (ms, at s):", [(round(g * 1000), round(t - started, 2)) for g, t in worst])
+    print(f"\nprocessing load: 10 searches + 200 downloads in {elapsed:.1f} s; per-host peak "
+          f"{max(s.max_active for s in servers)} (limit {limiter.per_host}), total peak {gauge.peak} "
+          f"(limit {limiter.max_total}); longest GUI stall {longest * 1000:.0f} ms over {len(beats)} heartbeats")
+    assert len(done) == len(tasks), f"{len(tasks) - len(done)} runs did not finish"
+    assert all(ok for _alg, ok, _r in done.values())
+    assert [QgsVectorLayer(r["OUTPUT"], "s", "ogr").featureCount() for r in searches] == [283] * 10
+    assert sum(r["DOWNLOADED"] for r in downloads) == 200 and sum(r["FAILED"] for r in downloads) == 0
+    assert max(s.max_active for s in servers) <= limiter.per_host and gauge.peak <= limiter.max_total
+    assert longest < 2.0, f"the GUI stopped for {longest * 1000:.0f} ms"

@@ -214,7 +214,19 @@ class _Run:
                        if j_id != id(job) and s.dev == dev and s.state == DOWNLOADING)
 
 
+_shared_limiter: Optional[HostLimiter] = None
+_shared_limiter_lock = threading.Lock()
 
+
+def shared_limiter() -> HostLimiter:
+    """The limiter every download run started by a Processing algorithm shares: several
+    ``eoscenefinder:download`` runs at once in one QGIS (a model, a batch, the toolbox twice)
+    together keep the engine's total (8) and per-host (4) limits, as the panel's runs do."""
+    global _shared_limiter
+    with _shared_limiter_lock:
+        if _shared_limiter is None:
+            _shared_limiter = HostLimiter()
+        return _shared_limiter
 
 
 # ----------------------------------------------------------------------------- engine

@@ -113,7 +113,19 @@ def new_session() -> requests.Session:
     adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=16)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    session.hooks["response"].append(enforce_content_length)
     return session
+
+
+def enforce_content_length(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+    """Response hook: a body that ends before its ``Content-Length`` raises while it is read
+    (requests' ``ChunkedEncodingError``, retried as a cut answer) instead of looking whole.
+    urllib3 2 does this by default; urllib3 1.26 (Debian's, some QGIS installers') does not.
+    Every session of :func:`new_session` has it, so every kind's reads are checked."""
+    raw = getattr(response, "raw", None)
+    if raw is not None and hasattr(raw, "enforce_content_length"):
+        raw.enforce_content_length = True
+    return response
 
 
 def parse_retry_after(value: Optional[str]) -> Optional[float]:
@@ -207,7 +219,7 @@ def map_transport_error(err: Exception, url: str, what: str = "The service") -> 
     if isinstance(err, requests.exceptions.ProxyError):
         return errors.UnreachableError(f"The proxy refused or failed the connection to {safe}.",
                                        url=safe, details=redact_text(str(err)))
-    if isinstance(err, TruncatedBodyError):
+    if isinstance(err, requests.exceptions.ChunkedEncodingError):  # TruncatedBodyError included
         return errors.ServiceError(f"{what}'s answer was cut short ({safe}); try again.", url=safe,
                                    details=redact_text(str(err)))
     if isinstance(err, (requests.exceptions.ConnectionError,)):

@@ -8,6 +8,7 @@ import hmac
 import os
 import re
 import threading
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Mapping, Optional, Tuple
@@ -23,6 +24,8 @@ from .untrusted import parse_xml
 
 _S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+LISTING_ATTEMPTS = 4        # a listing is a read: tried again after a drop, a cut answer or a 5xx
+LISTING_PAUSE = 0.5         # doubled after each failure
 _ACCOUNT_ERROR_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "ExpiredToken",
                         "InvalidToken", "AuthorizationHeaderMalformed", "AccountProblem", "SlowDown",
                         "ServiceUnavailable", "InternalError", "RequestTimeTooSkewed"}
@@ -189,17 +192,12 @@ class S3Client:
                 query.append(("delimiter", delimiter))
             if token:
                 query.append(("continuation-token", token))
-            response = self._send("GET", self._url(bucket, "", query))
+            body = self._listing_page(self._url(bucket, "", query), f"Listing {prefix}")
             try:
-                if response.status_code != 200:
-                    self._raise(response, f"Listing {prefix}")
-                try:
-                    root = parse_xml(response.content)
-                except ET.ParseError as err:
-                    raise _AccountError(errors.MalformedResponseError(
-                        "The S3 endpoint answered a listing that is not XML.")) from err
-            finally:
-                response.close()
+                root = parse_xml(body)
+            except ET.ParseError as err:
+                raise _AccountError(errors.MalformedResponseError(
+                    "The S3 endpoint answered a listing that is not XML.")) from err
             for item in root.iter(_S3_NS + "Contents"):
                 key = item.findtext(_S3_NS + "Key") or ""
                 try:
@@ -220,6 +218,31 @@ class S3Client:
             else:
                 break
         return out, folders
+
+    def _listing_page(self, url: str, what: str) -> bytes:
+        """The body of one listing page (signed anew for each try); a dropped connection, a
+        cut answer or a 5xx is tried again, :data:`LISTING_ATTEMPTS` times in all."""
+        for attempt in range(1, LISTING_ATTEMPTS + 1):
+            last = attempt == LISTING_ATTEMPTS
+            try:
+                response = self._send("GET", url)
+            except _AccountError:
+                if last:
+                    raise
+            else:
+                try:
+                    if response.status_code == 200:
+                        try:
+                            return response.content
+                        except requests.exceptions.RequestException as err:
+                            if last:
+                                raise _AccountError(eohttp.map_transport_error(err, url, "The S3 endpoint")) from err
+                    elif response.status_code < 500 or last:
+                        self._raise(response, what)
+                finally:
+                    response.close()
+            time.sleep(LISTING_PAUSE * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def get_object(self, bucket: str, key: str, dest: str, expected: S3Object,
                    on_bytes: Callable[[int], None], cancel: threading.Event, chunk_size: int) -> int:

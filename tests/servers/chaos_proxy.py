@@ -15,10 +15,16 @@ client gets:
 Range requests, chunked bodies and any method pass through unchanged (the body is relayed
 byte for byte when no fault applies). ``stats`` counts requests, faults by kind and bytes.
 The choice of fault is drawn from a seeded random generator, so a run can be replayed.
+
+The same proxy makes an honest server hostile (the untrusted-catalog tests): ``rewrite``
+(regular expression → replacement, on response bodies and ``Location`` headers) points hrefs
+and ``next`` links elsewhere, ``redirect`` (path expression → base URL) answers matching
+requests with a 302 to that base. ``seen`` keeps every request's head (method, path, headers).
 """
 from __future__ import annotations
 
 import random
+import re
 import socket
 import struct
 import threading
@@ -32,7 +38,8 @@ FAULTS = ("reset", "truncate", "error", "stall", "drip", "latency")
 class ChaosProxy:
     def __init__(self, upstream: Tuple[str, int], rate: float = 0.08, faults: Sequence[str] = FAULTS,
                  seed: int = 1, host: str = "127.0.0.1", stall_seconds: float = 1.0,
-                 latency_seconds: float = 0.3, spare_paths: Sequence[str] = ()):
+                 latency_seconds: float = 0.3, spare_paths: Sequence[str] = (),
+                 rewrite: Sequence[Tuple[bytes, bytes]] = (), redirect: Sequence[Tuple[str, str]] = ()):
         self.upstream = upstream
         self.rate = rate
         self.faults = tuple(faults)
@@ -40,6 +47,9 @@ class ChaosProxy:
         self.stall_seconds = stall_seconds
         self.latency_seconds = latency_seconds
         self.spare_paths = tuple(spare_paths)  # never faulted (e.g. a health check)
+        self.rewrite = [(re.compile(pattern), repl) for pattern, repl in rewrite]
+        self.redirect = [(re.compile(pattern), base.rstrip("/")) for pattern, base in redirect]
+        self.seen: list = []
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self.stats: Counter = Counter()
@@ -111,6 +121,14 @@ class ChaosProxy:
                 head, body = request
                 self._count("requests")
                 path = head.split(b" ", 2)[1].decode("latin-1", "replace")
+                with self._lock:
+                    self.seen.append(_head_record(head))
+                target = next((base for pattern, base in self.redirect if pattern.search(path)), None)
+                if target is not None:
+                    client.sendall(b"HTTP/1.1 302 Found\r\nLocation: " + (target + path).encode("latin-1")
+                                   + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    client.close()
+                    return
                 fault = self._draw(path)
                 if fault:
                     self._count(f"fault:{fault}")
@@ -132,6 +150,8 @@ class ChaosProxy:
                     client.close()
                     return
                 resp_head, resp_body = response
+                if self.rewrite:
+                    resp_head, resp_body = self._rewritten(resp_head, resp_body)
                 if fault == "latency":
                     time.sleep(self.latency_seconds)
                 client.sendall(resp_head)
@@ -163,10 +183,32 @@ class ChaosProxy:
             except OSError:
                 pass
 
+    def _rewritten(self, head: bytes, body: bytes):
+        """``head`` and ``body`` with the ``rewrite`` replacements (a chunked body is joined
+        first; the length is set anew)."""
+        lines = head.rstrip(b"\r\n").split(b"\r\n")
+        chunked = any(line.lower().startswith(b"transfer-encoding:") and b"chunked" in line.lower()
+                      for line in lines[1:])
+        if chunked:
+            body = _dechunk(body)
+        for pattern, repl in self.rewrite:
+            body = pattern.sub(repl, body)
+        kept = [lines[0]]
+        for line in lines[1:]:
+            name = line.split(b":", 1)[0].strip().lower()
+            if name in (b"content-length", b"transfer-encoding"):
+                continue
+            if name == b"location":
+                for pattern, repl in self.rewrite:
+                    line = pattern.sub(repl, line)
+            kept.append(line)
+        kept.append(b"Content-Length: " + str(len(body)).encode())
+        return b"\r\n".join(kept) + b"\r\n\r\n", body
+
     def _forward(self, head: bytes, body: bytes):
         lines = head.split(b"\r\n")
-        kept = [lines[0]] + [line for line in lines[1:] if line and not line.lower().startswith(
-            (b"connection:", b"keep-alive:", b"proxy-connection:"))]
+        dropped = (b"connection:", b"keep-alive:", b"proxy-connection:") + ((b"accept-encoding:",) if self.rewrite else ())
+        kept = [lines[0]] + [line for line in lines[1:] if line and not line.lower().startswith(dropped)]
         upstream_head = b"\r\n".join(kept + [b"Connection: close", b"", b""])
         try:
             with socket.create_connection(self.upstream, timeout=60) as up:
@@ -187,6 +229,30 @@ class ChaosProxy:
         resp_lines = [resp_lines[0]] + [line for line in resp_lines[1:] if not line.lower().startswith(
             (b"connection:", b"keep-alive:"))] + [b"Connection: close"]
         return b"\r\n".join(resp_lines) + b"\r\n\r\n", raw[split + 4:]
+
+
+def _head_record(head: bytes) -> dict:
+    lines = head.decode("latin-1").rstrip("\r\n").split("\r\n")
+    method, path = (lines[0].split(" ") + ["", ""])[:2]
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip()] = value.strip()
+    return {"method": method, "path": path, "headers": headers}
+
+
+def _dechunk(body: bytes) -> bytes:
+    out, pos = [], 0
+    while True:
+        end = body.find(b"\r\n", pos)
+        if end < 0:
+            break
+        size = int(body[pos:end].split(b";")[0] or b"0", 16)
+        if size == 0:
+            break
+        out.append(body[end + 2:end + 2 + size])
+        pos = end + 2 + size + 2
+    return b"".join(out)
 
 
 def _read_request(sock: socket.socket):

@@ -146,15 +146,20 @@ class GoogleBucketsProvider(Provider):
             if token:
                 params["pageToken"] = token
             try:
-                response = self.session.get(url, params=params, timeout=http.default_timeout())
-            except Exception as err:  # noqa: BLE001 - mapped to a plain error
+                # a listing is a read: sent again after a dropped connection, a cut answer or
+                # a gateway's 502/503/504
+                response = http.request_retrying(self.session, "GET", url, what=self.what, params=params)
+            except errors.AuthenticationError as err:
+                if err.status in (401, 403):
+                    raise ListingRefused(
+                        f"The bucket {bucket} does not allow anonymous listings (HTTP {err.status}).",
+                        status=err.status, details=err.server_message or "") from err
+                raise
+            except errors.EoSceneFinderError:
+                raise
+            except Exception as err:  # noqa: BLE001 - e.g. a page token that cannot be sent
                 raise http.map_transport_error(err, url, self.what) from err
             try:
-                if response.status_code in (401, 403):
-                    raise ListingRefused(
-                        f"The bucket {bucket} does not allow anonymous listings (HTTP {response.status_code}).",
-                        status=response.status_code, details=http.server_message(response) or "")
-                http.raise_for_status(response, self.what)
                 page = http.response_json(response, self.what)
             finally:
                 response.close()

@@ -163,8 +163,8 @@ class CdseODataProvider(Provider):
                 raise _Cancelled()
             count("request")
             try:
+                # a page cut short raises here (the session's response hook) and is tried again
                 response = session.get(url, timeout=eohttp.default_timeout())
-                eohttp.check_body_complete(response)  # a page cut short is tried again
             except requests.exceptions.RequestException as err:
                 failures += 1
                 if failures > 3:

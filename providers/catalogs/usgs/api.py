@@ -9,6 +9,10 @@
   and usgsxplore do).
 - ``AUTH_EXPIRED`` / ``AUTH_KEY_INVALID``: log in again once (the stale key is dropped, never
   sent again, not even to ``logout``), then "Credentials rejected for <connection>".
+- A dropped connection, a cut answer or a gateway's 502/503/504 on a read-only call
+  (:data:`READ_ONLY`, ``scene-search`` included) is tried again, up to
+  :data:`TRANSIENT_ATTEMPTS` times, with the key the manager holds *now* (another task may
+  have logged in meanwhile); calls that change state are not replayed.
 - ``RATE_LIMIT_USER_DL`` ("an user/IP address can request 15,000 maximum downloads within a
   15 minutes period", M2M docs quoted in ernstste/landsatlinks #3): :class:`DownloadLimitError`
   saying when to try again.
@@ -38,6 +42,12 @@ WHAT = "USGS M2M"
 DEFAULT_URL = "https://m2m.cr.usgs.gov/api/api/json/stable/"
 RATE_LIMIT_PAUSE = 3.0              # landsatxplore / usgsxplore: one retry after 3 s
 DOWNLOAD_LIMIT_WINDOW = 15 * 60.0   # "15,000 maximum downloads within a 15 minutes period"
+# calls that only read: sent again when the connection drops, the answer is cut short or a
+# gateway answers 502/503/504 (download-request and logout change state: never replayed)
+READ_ONLY = frozenset({"scene-search", "scene-metadata", "dataset-search", "dataset-filters", "dataset",
+                       "download-options", "download-retrieve", "permissions", "grid2ll"})
+TRANSIENT_ATTEMPTS = 4
+TRANSIENT_PAUSE = 0.5               # doubled after each failure
 _AUTH_RENEW = frozenset({"AUTH_EXPIRED", "AUTH_KEY_INVALID", "AUTH_UNAUTHORIZED", "AUTH_UNAUTHROIZED"})
 
 # Collection 1 dataset -> its Collection 2 successor (eodag usgs.yml names the C2 datasets)
@@ -78,6 +88,15 @@ def key_lock(api_url: str, username: str) -> threading.Lock:
         return _locks.setdefault(name, threading.Lock())
 
 
+class _Transient(Exception):
+    """A failure of the transport or of a gateway (not M2M's own answer): ``error`` is the
+    plugin error to raise when no more attempts are left."""
+
+    def __init__(self, error: errors.EoSceneFinderError):
+        super().__init__(error.user_message)
+        self.error = error
+
+
 class M2MClient:
     """Calls on one connection's API key, one at a time; see the module docstring.
 
@@ -109,8 +128,19 @@ class M2MClient:
         with self.lock:
             headers = self.manager.headers(self.connection)
             renewed = rate_retried = False
+            failures = 0
             while True:
-                body, status = self._post(endpoint, payload, headers)
+                try:
+                    body, status = self._post(endpoint, payload, headers)
+                except _Transient as transient:
+                    failures += 1
+                    if endpoint not in READ_ONLY or failures >= TRANSIENT_ATTEMPTS:
+                        raise transient.error from transient.error.__cause__
+                    LOG.info("USGS M2M %s failed (%s); trying again", endpoint, transient.error.user_message)
+                    if self._wait(TRANSIENT_PAUSE * 2 ** (failures - 1)):
+                        raise transient.error from transient.error.__cause__
+                    headers = self.manager.headers(self.connection)  # the current key, never a refused one
+                    continue
                 code = body.get("errorCode")
                 if not code:
                     if status >= 400:
@@ -136,12 +166,24 @@ class M2MClient:
         try:
             response = self._session().post(url, data=json.dumps(payload), timeout=http.default_timeout(),
                                             headers={"Content-Type": "application/json", **headers})
+        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError) as err:
+            mapped = http.map_transport_error(err, url, WHAT)
+            if isinstance(err, (requests.exceptions.SSLError, requests.exceptions.ProxyError)):
+                raise mapped from err
+            mapped.__cause__ = err
+            raise _Transient(mapped) from err
         except requests.exceptions.RequestException as err:
             raise http.map_transport_error(err, url, WHAT) from err
         self._last_response = response
         try:
             body = response.json()
         except ValueError:
+            if response.status_code in (502, 503, 504):  # a gateway's page, not M2M's envelope
+                try:
+                    http.raise_for_status(response, WHAT)
+                except errors.EoSceneFinderError as err:
+                    raise _Transient(err) from None
             http.raise_for_status(response, WHAT)
             raise errors.MalformedResponseError(f"{WHAT} answered {endpoint} with something that is not JSON.",
                                                 url=redact_url(url), status=response.status_code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import weakref
 from typing import Any, Dict, Optional
 
@@ -19,6 +20,8 @@ from ...auth.tokens import DEFAULT_MARGIN, AuthSession, CredentialsRejectedError
 LOG = logging.getLogger(__name__)
 
 USGS_KEY_LIFETIME = 2 * 3600.0
+LOGIN_ATTEMPTS = 4
+LOGIN_PAUSE = 0.5
 
 USGS_SCHEME = AuthScheme(
     "usgs", "USGS M2M account (username + application token)", "EOSF_USGS_",
@@ -52,11 +55,25 @@ class UsgsSession(AuthSession):
     def _call(self, endpoint: str, payload: dict, headers: Optional[dict] = None) -> Any:
         url = self.api_url + endpoint
         session = self.manager.http_session()
-        try:
-            response = session.post(url, data=json.dumps(payload), timeout=http.default_timeout(),
-                                    headers=dict({"Content-Type": "application/json"}, **(headers or {})))
-        except requests.exceptions.RequestException as err:
-            raise http.map_transport_error(err, url, "USGS M2M") from err
+        # login-token is sent again when the connection drops, the answer is cut short or a
+        # gateway answers 502/503/504: it carries the application token, never an API key,
+        # and a key lost in a cut answer is simply never used. logout is not replayed.
+        attempts = LOGIN_ATTEMPTS if endpoint == "login-token" else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                response = session.post(url, data=json.dumps(payload), timeout=http.default_timeout(),
+                                        headers=dict({"Content-Type": "application/json"}, **(headers or {})))
+            except (requests.exceptions.SSLError, requests.exceptions.ProxyError) as err:
+                raise http.map_transport_error(err, url, "USGS M2M") from err
+            except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as err:
+                if attempt >= attempts:
+                    raise http.map_transport_error(err, url, "USGS M2M") from err
+            except requests.exceptions.RequestException as err:
+                raise http.map_transport_error(err, url, "USGS M2M") from err
+            else:
+                if response.status_code not in (502, 503, 504) or attempt >= attempts:
+                    break
+            time.sleep(LOGIN_PAUSE * 2 ** (attempt - 1))
         body = None
         try:
             body = response.json()
