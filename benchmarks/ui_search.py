@@ -166,6 +166,7 @@ def main() -> int:
         beat = {"last": time.perf_counter(), "max": 0.0}
 
         gaps = []
+        cpu_gaps = []  # (at s, GUI-thread CPU ms since the last beat) over 8 ms
 
         def tick():
             now = time.perf_counter()
@@ -174,6 +175,8 @@ def main() -> int:
             # waited for the interpreter lock or for a core (what a busy machine adds)
             cpu = time.thread_time()
             beat["cpu_max"] = max(beat.get("cpu_max", 0.0), cpu - beat.get("cpu", cpu))
+            if cpu - beat.get("cpu", cpu) > 0.008:
+                cpu_gaps.append((round(now - t0, 3), round(1000 * (cpu - beat["cpu"]), 1)))
             beat["cpu"] = cpu
             if now - beat["last"] > float(os.environ.get("BENCH_GAP_MS", "50")) / 1000:
                 gaps.append((round(now - t0, 3), round(1000 * (now - beat["last"]))))
@@ -208,6 +211,7 @@ def main() -> int:
         timer.stop()
         idle_stall_ms, beat["max"] = beat["max"] * 1000, 0.0
         gaps.clear()
+        cpu_gaps.clear()
 
         samples = {}
         if os.environ.get("BENCH_TRACE") == "2":  # where the threads are during a long gap
@@ -283,6 +287,7 @@ def main() -> int:
         if os.environ.get("BENCH_TRACE"):
             print("GUI gaps (at s, ms):", gaps)
             print("events:", locals().get("events", [])[-12:])
+            print("GUI-thread CPU over 8 ms between beats (at s, ms):", cpu_gaps)
             for key, n in (samples.most_common(8) if samples else []):
                 print(n, "\n   ".join(key))
             print("slowest slices (at s, what, ms):", sorted(slices, key=lambda x: -x[2])[:12])
