@@ -25,3 +25,36 @@ def test_errors_like_json_loads(bad):
         json.loads(padded)
     with pytest.raises(ValueError):
         jsonstream.loads(padded)
+
+
+def test_a_search_worker_holds_back_while_the_gui_thread_adds_rows():
+    """While the GUI thread does a turn of work for a search (gui_turn), a worker sharing the
+    interpreter with it waits at its next breathe() instead of taking the lock back after
+    every call the GUI thread makes into QGIS."""
+    import threading
+    import time
+
+    worker_ready, breathed = threading.Event(), threading.Event()
+    events = []
+
+    def worker():
+        with jsonstream.sharing_with_gui():
+            worker_ready.wait(5)
+            jsonstream.breathe()
+            events.append(("worker breathed", time.monotonic()))
+            breathed.set()
+
+    thread = threading.Thread(target=worker)
+    with jsonstream.gui_turn():
+        thread.start()
+        worker_ready.set()
+        assert not breathed.wait(0.02)  # held back for the whole turn
+        events.append(("turn ends", time.monotonic()))
+    assert breathed.wait(5)
+    thread.join(5)
+    assert [name for name, _ in events] == ["turn ends", "worker breathed"]
+    # outside a turn breathe() does not wait
+    start = time.monotonic()
+    with jsonstream.sharing_with_gui():
+        jsonstream.breathe()
+    assert time.monotonic() - start < jsonstream.GUI_TURN_WAIT

@@ -125,3 +125,29 @@ def test_jsonstream_keeps_each_feature_text(n, indent):
         scene = item_to_lazy_scene(features[i], (text, start, end))
         assert scene.record == page["features"][i] and scene.raw == features.raw(i)
     assert not isinstance(jsonstream.loads(text)["features"], jsonstream.ElementList)
+
+
+def test_a_lazy_catalogue_product_is_the_eager_one_on_every_field():
+    """CDSE/CREODIAS products (real recorded pages): the scenes a search keeps (the product's
+    text, decoded when read) show the same details, assets, checksum, quicklook, online flag
+    and record as products converted at once."""
+    from eo_scene_finder.providers.catalogs.odata.records import (modification_date, product_name,
+                                                                    record_to_scene)
+
+    cdse = Path(__file__).parent / "data/cdse"
+    seen = 0
+    for page in sorted(cdse.glob("odata_page_*.json")):
+        text = page.read_text()
+        values = jsonstream.loads(text, raw_arrays=("value",))["value"]
+        for i, rec in enumerate(values):
+            eager = record_to_scene(json.loads(values.raw(i)), connection="c", s3_bucket="eodata")
+            lazy = record_to_scene(rec, connection="c", s3_bucket="eodata", raw=values.raw(i))
+            assert isinstance(lazy, LazyScene) and not isinstance(eager, LazyScene)
+            for name in FIELDS:
+                assert getattr(lazy, name) == getattr(eager, name), (rec.get("Name"), name)
+            assert lazy.assets["product"].checksum is not None or not rec.get("Checksum")
+            assert product_name(lazy) == product_name(eager) == rec["Name"]
+            assert modification_date(lazy) == modification_date(eager) == rec.get("ModificationDate", "")
+            assert json.loads(lazy.published_record_text()) == rec
+            seen += 1
+    assert seen >= 20

@@ -14,6 +14,7 @@ from qgis.core import QgsApplication, QgsFeature, QgsFields, QgsFillSymbol, QgsM
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from ..providers.model import Scene
+from ..providers.net import jsonstream
 from ..services.scene_layer import geometry_from_geojson, json_attributes, scene_attributes, scene_fields
 from ..i18n import tr, tr_noop
 
@@ -193,7 +194,9 @@ class FootprintLayer(QObject):
         fields = _scene_fields()
         texts = connection_texts or {}
         out: List[Optional[QgsFeature]] = []
-        for scene in scenes:
+        for n, scene in enumerate(scenes):
+            if n % 16 == 15:
+                jsonstream.breathe()  # in a search task: the GUI thread first (see gui_turn)
             geom = geometry_from_geojson(scene.geometry, scene.bbox)
             if geom.isNull():
                 out.append(None)

@@ -14,14 +14,19 @@ from qgis.PyQt.QtCore import QObject, QTimer, pyqtSignal
 
 from ..providers.errors import EoSceneFinderError
 from ..providers.model import SearchRequest
+from ..providers.net import jsonstream
 from ..services.log import log_message
 from ..services.tasks import TaskKeeper
 from ..tasks.search_task import SearchTask, release_results
 from ..i18n import tr
 
 _BUILD_HERE = object()  # a page without prepared footprints (built on the GUI thread)
-ROWS_PER_BATCH = 100  # rows added to the table at once
-SLICE_SECONDS = 0.003  # batches added per event-loop turn while they take less than this
+# GUI-thread work per event-loop turn while rows pour in (a frame at 60 Hz is 16 ms): batches
+# are sized from what the last ones cost per row, so a turn stays within it whatever a row
+# costs here (a slow machine, a sorted table, many footprints) and fills fast where rows are cheap
+TURN_SECONDS = 0.004
+ROWS_PER_BATCH = 100  # at most, rows added to the table at once
+MIN_ROWS_PER_BATCH = 5
 
 
 @dataclass
@@ -80,6 +85,7 @@ class SearchController(QObject):
         self._pending_more = False
         self._progress_text = ""
         self._finish_after_rows: Optional[SearchOutcome] = None
+        self._row_cost = 0.0  # seconds per row of the last batches (0: not measured yet)
         self._row_pump = QTimer(self)
         self._row_pump.setInterval(0)
         self._row_pump.timeout.connect(self._pump_rows)
@@ -96,8 +102,8 @@ class SearchController(QObject):
         self._drop_pending_rows()
         self._progress_text = ""
         self.results_model.clear()
-        release_results()
         self.footprints.clear()
+        release_results()  # after the old scenes are gone: see release_results
         self.runs = []
         for label, open_provider, request in searches:
             # footprints are built in the task; the connection's name for Processing is read here
@@ -150,20 +156,27 @@ class SearchController(QObject):
             self._row_pump.start(0)
 
     def _pump_rows(self) -> None:
-        # a few batches per event-loop turn, while they fit in a fraction of a frame: the
-        # GUI thread stays responsive on a slow or busy machine and fills fast on a quick one
+        # batches while the turn stays within TURN_SECONDS; the search task holds back
+        # meanwhile (gui_turn), so calls into QGIS do not wait for the interpreter lock
         started = time.perf_counter()
-        while self._pending_scenes:
-            n = min(ROWS_PER_BATCH, len(self._pending_scenes))
-            batch = [self._pending_scenes.popleft() for _ in range(n)]
-            features = [self._pending_features.popleft() for _ in range(n)]
-            rows = self.results_model.append_scenes(batch)
-            if any(f is _BUILD_HERE for f in features):
-                self.footprints.add_scenes(rows.start, batch)
-            else:
-                self.footprints.add_scenes(rows.start, batch, features=features)
-            if time.perf_counter() - started > SLICE_SECONDS:
-                break
+        with jsonstream.gui_turn():
+            first = True
+            while self._pending_scenes:
+                n = min(self._batch_rows(), len(self._pending_scenes))
+                if not first and time.perf_counter() - started + n * self._row_cost > TURN_SECONDS:
+                    break
+                first = False
+                t = time.perf_counter()
+                batch = [self._pending_scenes.popleft() for _ in range(n)]
+                features = [self._pending_features.popleft() for _ in range(n)]
+                rows = self.results_model.append_scenes(batch)
+                if any(f is _BUILD_HERE for f in features):
+                    self.footprints.add_scenes(rows.start, batch)
+                else:
+                    self.footprints.add_scenes(rows.start, batch, features=features)
+                cost = (time.perf_counter() - t) / n
+                # a smoothed cost: one batch stalled by the machine does not shrink the next ones to nothing
+                self._row_cost = cost if not self._row_cost else 0.5 * (self._row_cost + cost)
         if self._pending_scenes:
             return
         self._row_pump.stop()
@@ -175,6 +188,12 @@ class SearchController(QObject):
         progress = f" ({self._progress_text})" if self._progress_text else ""
         self.statusChanged.emit(tr("{count} scenes{details}").format(count=self.results_model.rowCount(),
                                                                       details=more + progress), False)
+
+    def _batch_rows(self) -> int:
+        """Rows of the next batch: half a turn's worth at the measured cost per row."""
+        if not self._row_cost:
+            return MIN_ROWS_PER_BATCH * 4  # the first batch of a search also makes the layer
+        return max(MIN_ROWS_PER_BATCH, min(ROWS_PER_BATCH, int(TURN_SECONDS / 2 / self._row_cost)))
 
     def _announce_progress(self, page) -> None:
         """The bar: date slices done (sliced searches), else scenes received of the match

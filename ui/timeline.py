@@ -85,6 +85,7 @@ class TimelineWidget(QWidget):
         self.selection: Optional[Tuple[float, float]] = None
         self._drag: Optional[Tuple[float, float]] = None  # pixels
         self._dirty = False
+        self._forget_counts()
         self._rebin_timer = QTimer(self)
         self._rebin_timer.setSingleShot(True)
         self._rebin_timer.setInterval(120)  # coalesce the slices of a streaming search
@@ -98,6 +99,7 @@ class TimelineWidget(QWidget):
     def _reset(self) -> None:
         self._points = []
         self.bins = []
+        self._forget_counts()
         if self.selection is not None:
             self.clear_selection()
         self.update()
@@ -125,31 +127,53 @@ class TimelineWidget(QWidget):
         if not self._rebin_timer.isActive():
             self._rebin_timer.start()
 
-    def rebin(self) -> None:
-        """Count the scenes per bin (a pass over the dates: ~10 ms for 10,000 scenes)."""
-        stamps = [ts for ts, _c in self._points if not math.isnan(ts)]
-        if not stamps:
+    def rebin(self, full: bool = False) -> None:
+        """Count the scenes per bin. Only the scenes added since the last count are counted
+        while the bins stay the same (a streaming search): a whole pass takes ~10 ms per
+        10,000 scenes on the GUI thread, 30 ms for 30,000 rows — more than a frame.
+        ``full``: count everything again."""
+        points = self._points
+        if full or self._counted > len(points):
+            self._forget_counts()
+        fresh = [ts for ts, _c in points[self._counted:] if not math.isnan(ts)]
+        if fresh:
+            self._low = min(self._low, min(fresh))
+            self._high = max(self._high, max(fresh))
+        if self._low > self._high:  # no dated scene
             self.bins = []
             self.update()
             return
-        low, high = min(stamps), max(stamps)
-        self.unit = unit = bin_unit(high - low)
+        low, high = self._low, self._high
+        unit = bin_unit(high - low)
         first = bin_start(low, unit)
-        edges = [first]
+        edges, counts = self._edges, self._counts
+        if unit != self.unit or not edges or edges[0] != first:
+            self.unit = unit
+            edges[:] = [first]
+            counts.clear()
+            self._counted = 0
         while edges[-1] <= high:
             edges.append(next_bin(edges[-1], unit))
-        counts = [[0] * len(CLASS_COLOURS) for _ in range(len(edges) - 1)]
+            counts.append([0] * len(CLASS_COLOURS))
+        todo = points[self._counted:]
         if unit == "day":
-            for ts, cls in self._points:
+            for ts, cls in todo:
                 if not math.isnan(ts):
                     counts[int((ts - first) // DAY)][cls] += 1
         else:
             import bisect
-            for ts, cls in self._points:
+            for ts, cls in todo:
                 if not math.isnan(ts):
                     counts[bisect.bisect_right(edges, ts) - 1][cls] += 1
+        self._counted = len(points)
         self.bins = [(edges[i], edges[i + 1], counts[i]) for i in range(len(counts))]
         self.update()
+
+    def _forget_counts(self) -> None:
+        self._counted = 0  # points counted into _counts
+        self._edges: List[float] = []
+        self._counts: List[List[int]] = []
+        self._low, self._high = math.inf, -math.inf
 
     # ------------------------------------------------------------------ geometry
     def _label_height(self) -> int:

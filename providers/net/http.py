@@ -12,6 +12,8 @@ from typing import Any, Dict, Optional
 from urllib.parse import urlsplit
 
 import requests
+
+from .jsonstream import breathe
 import urllib3
 
 from .. import errors
@@ -284,6 +286,7 @@ def _read_capped(response: requests.Response, max_bytes: int, what: str) -> None
         raise too_big
     chunks, total = [], 0
     for chunk in response.iter_content(1 << 20):
+        breathe()  # a search task reading a page: QGIS's GUI thread first (see jsonstream.gui_turn)
         total += len(chunk)
         if total > max_bytes:
             response.close()

@@ -41,6 +41,7 @@ from ...auth.headers import HeadersProvider
 from ...auth.tokens import TokenManager
 from ...base import Connection, Provider, SearchResults
 from ...model import CollectionInfo, Page, Scene, SearchRequest
+from ...net import jsonstream
 from ...net.jsonstream import collections_paused
 from ...net.redact import redact_text, redact_url
 from ...net.response_cache import ResponseCache
@@ -56,6 +57,17 @@ LOG = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------------------ provider
+def _answer_json(response: requests.Response) -> Any:
+    """The answer's JSON; a product list (``value``) comes with each product's text (a
+    :class:`~...net.jsonstream.ElementList`), which the scenes keep instead of its dicts.
+    Parsed element by element, handing the interpreter to QGIS's GUI thread meanwhile."""
+    try:
+        text = jsonstream.decode_utf8(response.content)
+        return jsonstream.loads(text, raw_arrays=("value",) if '"value"' in text else ())
+    except ValueError:
+        return eohttp.response_json(response, WHAT)  # the same error as any other answer
+
+
 class CdseODataProvider(Provider):
     """The Copernicus Data Space Ecosystem OData catalogue (kind ``cdse``).
 
@@ -203,7 +215,7 @@ class CdseODataProvider(Provider):
                 raise self._rejected(response)
             eohttp.raise_for_status(response, WHAT)
             with collections_paused():  # a page's short-lived containers: see collections_paused
-                data = eohttp.response_json(response, WHAT)
+                data = _answer_json(response)
             if limiter is not None:
                 limiter.success()
             if self.cache is not None:

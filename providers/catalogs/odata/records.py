@@ -3,11 +3,12 @@ the ``id,name`` listing CSV."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 
-from ...model import Asset, Scene
+from ...model import Asset, LazyScene, Scene
 from ...scene_ids import parse_scene_key
 from ... import errors
 from .query import CDSE_ENDPOINTS, _NAME_SUFFIXES, from_us, parse_us
@@ -78,43 +79,57 @@ def _collection_of(rec: Mapping[str, Any], attrs: Mapping[str, Any], hint: Optio
     return None
 
 
-@errors.tolerant_record("The catalogue")
-def record_to_scene(rec: Mapping[str, Any], *, connection: Optional[str] = None,
-                    download_url: str = CDSE_ENDPOINTS["download_url"], s3_bucket: str = "eodata",
-                    collection: Optional[str] = None) -> Scene:
-    """A catalogue product record as a :class:`Scene` (tolerant of missing fields)."""
-    from ...download.checksums import from_odata
-
-    pid = str(rec.get("Id") or "")
-    name = str(rec.get("Name") or pid)
-    stem = product_stem(name)
+def _attributes(rec: Mapping[str, Any]) -> Dict[str, Any]:
     attrs: Dict[str, Any] = {}
     for att in rec.get("Attributes") or ():
         if isinstance(att, dict) and att.get("Name"):
             attrs[att["Name"]] = att.get("Value")
-    content = rec.get("ContentDate") or {}
-    start, end = content.get("Start"), content.get("End")
-    start_us = parse_us(start)
-    geometry = _footprint_geojson(rec)
-    checksum = from_odata(rec.get("Checksum"))
+    return attrs
+
+
+def _quicklook(rec: Mapping[str, Any]) -> Optional[str]:
+    for asset in rec.get("Assets") or ():
+        if isinstance(asset, dict) and asset.get("Type") == "QUICKLOOK" and asset.get("DownloadLink"):
+            return asset["DownloadLink"]
+    return None
+
+
+def _size(rec: Mapping[str, Any]) -> Optional[int]:
     size = rec.get("ContentLength")
-    size = int(size) if isinstance(size, (int, float)) and size > 0 else None
-    s3path = rec.get("S3Path") or None
-    coll = _collection_of(rec, attrs, collection)
-    props: Dict[str, Any] = dict(attrs)
+    return int(size) if isinstance(size, (int, float)) and size > 0 else None
+
+
+def product_properties(rec: Mapping[str, Any]) -> Dict[str, Any]:
+    """A product's ``properties``: its attributes, its main fields, start/end and checksum."""
+    from ...download.checksums import from_odata
+
+    props: Dict[str, Any] = _attributes(rec)
     for key in ("Id", "Name", "ContentType", "ContentLength", "OriginDate", "PublicationDate",
                 "ModificationDate", "Online", "EvictionDate", "S3Path"):
         if key in rec:
             props[key] = rec[key]
+    content = rec.get("ContentDate") or {}
+    start, end = content.get("Start"), content.get("End")
     if start:
         props["start_datetime"] = start
     if end:
         props["end_datetime"] = end
+    checksum = from_odata(rec.get("Checksum"))
     if checksum is not None:
         props["checksum"] = f"{checksum.algorithm}:{checksum.hexdigest}"
-    cloud = attrs.get("cloudCover")
+    return props
+
+
+def product_assets(rec: Mapping[str, Any], download_url: str, s3_bucket: str) -> Dict[str, Asset]:
+    """A product's assets: the zipped product (with size, checksum and S3 alternate) and
+    its quicklook."""
+    from ...download.checksums import from_odata
+
+    pid = str(rec.get("Id") or "")
+    stem = product_stem(str(rec.get("Name") or pid))
     assets: Dict[str, Asset] = {}
     extra: Dict[str, Any] = {"product_id": pid, "file_name": f"{stem}.zip"}
+    s3path = rec.get("S3Path") or None
     if s3path:
         key = s3path.lstrip("/")
         if key.startswith(s3_bucket + "/"):
@@ -125,28 +140,95 @@ def record_to_scene(rec: Mapping[str, Any], *, connection: Optional[str] = None,
         assets["product"] = Asset(
             key="product", href=f"{download_url.rstrip('/')}/Products({pid})/$value",
             media_type="application/zip", roles=("data", "archive"), title=f"{stem}.zip",
-            size=size, checksum=checksum, extra=extra)
-    thumbnail = None
-    for asset in rec.get("Assets") or ():
-        if isinstance(asset, dict) and asset.get("Type") == "QUICKLOOK" and asset.get("DownloadLink"):
-            thumbnail = asset["DownloadLink"]
-            assets["quicklook"] = Asset(key="quicklook", href=thumbnail, media_type="image/jpeg",
-                                        roles=("thumbnail", "overview"), title="Quicklook")
-            break
+            size=_size(rec), checksum=from_odata(rec.get("Checksum")), extra=extra)
+    thumbnail = _quicklook(rec)
+    if thumbnail:
+        assets["quicklook"] = Asset(key="quicklook", href=thumbnail, media_type="image/jpeg",
+                                    roles=("thumbnail", "overview"), title="Quicklook")
+    return assets
+
+
+class _ProductCodec:
+    """Decodes a lazy catalogue scene's product record (see :class:`~...model.LazyScene`)."""
+
+    def __init__(self, download_url: str, s3_bucket: str):
+        self.download_url = download_url
+        self.s3_bucket = s3_bucket
+
+    @staticmethod
+    def decode(scene: LazyScene) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+        text, start, end = scene.raw_span()
+        rec, stop = _DECODER.raw_decode(text, start)
+        if stop != end and text[stop:end].strip():
+            raise ValueError("the product's text is not one JSON document")
+        return rec, product_properties(rec)
+
+    def assets(self, scene: LazyScene, rec: Dict[str, Any]) -> Dict[str, Asset]:
+        return product_assets(rec, self.download_url, self.s3_bucket)
+
+
+_DECODER = json.JSONDecoder()
+_codecs: Dict[Tuple[str, str], _ProductCodec] = {}
+
+
+def _codec(download_url: str, s3_bucket: str) -> _ProductCodec:
+    codec = _codecs.get((download_url, s3_bucket))
+    if codec is None:
+        codec = _codecs.setdefault((download_url, s3_bucket), _ProductCodec(download_url, s3_bucket))
+    return codec
+
+
+@errors.tolerant_record("The catalogue")
+def record_to_scene(rec: Mapping[str, Any], *, connection: Optional[str] = None,
+                    download_url: str = CDSE_ENDPOINTS["download_url"], s3_bucket: str = "eodata",
+                    collection: Optional[str] = None, raw: Optional[str] = None) -> Scene:
+    """A catalogue product record as a :class:`Scene` (tolerant of missing fields).
+
+    With ``raw``, the record's JSON text as the catalogue sent it, the scene is a
+    :class:`LazyScene`: the table's fields are read now, ``properties``, ``assets`` and
+    ``record`` are decoded from ``raw`` when read (the record's dicts are not kept)."""
+    pid = str(rec.get("Id") or "")
+    name = str(rec.get("Name") or pid)
+    stem = product_stem(name)
+    attrs = _attributes(rec)
+    content = rec.get("ContentDate") or {}
+    start_us = parse_us(content.get("Start"))
+    geometry = _footprint_geojson(rec)
+    coll = _collection_of(rec, attrs, collection)
+    cloud = attrs.get("cloudCover")
     platform = None
     short = attrs.get("platformShortName")
     if isinstance(short, str) and short:
         serial = attrs.get("platformSerialIdentifier") or ""
         platform = (short + (str(serial) if serial else "")).lower()
-    dt = from_us(start_us) if start_us is not None else None
-    bbox = _bbox_of(geometry)
-    return Scene(
-        id=stem, collection=coll, datetime=dt, geometry=geometry, bbox=bbox,
+    fields = dict(
+        id=stem, collection=coll, datetime=from_us(start_us) if start_us is not None else None,
+        geometry=geometry, bbox=_bbox_of(geometry),
         cloud_cover=float(cloud) if isinstance(cloud, (int, float)) else None, platform=platform,
-        thumbnail=thumbnail, assets=assets, properties=props, connection=connection,
-        scene_key=parse_scene_key(name), record=dict(rec),
-        online=rec.get("Online") if isinstance(rec.get("Online"), bool) else None,
-        self_href=None)
+        thumbnail=_quicklook(rec), connection=connection, scene_key=parse_scene_key(name),
+        online=rec.get("Online") if isinstance(rec.get("Online"), bool) else None, self_href=None)
+    if raw is not None:
+        scene = LazyScene(**fields, raw=raw, codec=_codec(download_url, s3_bucket))
+        # what deduplication reads, kept plain (see product_name)
+        scene.product_name = name if rec.get("Name") else None
+        scene.modified = rec.get("ModificationDate") or ""
+        return scene
+    return Scene(**fields, assets=product_assets(rec, download_url, s3_bucket),
+                 properties=product_properties(rec), record=dict(rec))
+
+
+def product_name(scene: Scene) -> str:
+    """The product's full name (``....SAFE``), else the scene id, without decoding a lazy scene."""
+    if isinstance(scene, LazyScene) and hasattr(scene, "product_name"):
+        return scene.product_name or scene.id
+    return scene.properties.get("Name") or scene.id
+
+
+def modification_date(scene: Scene) -> str:
+    """The product's ``ModificationDate`` text ("" when unknown), without decoding a lazy scene."""
+    if isinstance(scene, LazyScene) and hasattr(scene, "modified"):
+        return scene.modified
+    return scene.properties.get("ModificationDate") or ""
 
 
 def listing_csv_rows(scenes: Iterable[Scene]) -> List[Tuple[str, str]]:

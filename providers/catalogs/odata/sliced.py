@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import datetime as _dt
+import json
 import math
 import threading
 import time
@@ -16,11 +17,12 @@ from urllib.parse import quote, urlencode
 
 from ... import errors
 from ...model import Page, Scene, SearchRequest
+from ...net import jsonstream
 from ...net.jsonstream import collections_paused
 from ...net.redact import redact_url
 import logging
 from .query import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_SKIP, MAX_TOP, UTC, WHAT, _URL_SAFE, from_us, odata_instant, parse_us, to_us
-from .records import product_stem, record_to_scene
+from .records import modification_date, product_name, product_stem, record_to_scene
 from ...net.ratelimit import _Cancelled
 
 if TYPE_CHECKING:
@@ -165,10 +167,11 @@ class _SlicedSearch:
             top = min(top, max(1, self.limit))
         data = self.fetch(self.url_for(seg.lo, seg.hi, top))
         records = data["value"]
+        texts = record_texts(records)
         if len(records) < top:
-            return _SegmentResult(self.to_scenes(records))
+            return _SegmentResult(self.to_scenes(records, texts))
         if seg.first and self.limit and self.stream:
-            scenes = self.to_scenes(records)
+            scenes = self.to_scenes(records, texts)
             if len(scenes) >= self.limit:  # the first `limit` products in order: done
                 return _SegmentResult(scenes)
         starts = [parse_us((r.get("ContentDate") or {}).get("Start")) for r in records]
@@ -184,20 +187,22 @@ class _SlicedSearch:
             remainder = (cut, seg.hi)
             covered = cut - seg.lo
         if not keep:  # a whole page at one instant: page through that instant with $skip
-            keep = self.fetch_instant(cut)
+            keep = self.fetch_instant(cut, texts)
             remainder = (seg.lo, cut) if self.descending else (cut + 1, seg.hi)
             covered = 1
         if remainder[0] >= remainder[1]:
             remainder = None
-        return _SegmentResult(self.to_scenes(keep), remainder, len(keep) / max(1, covered))
+        return _SegmentResult(self.to_scenes(keep, texts), remainder, len(keep) / max(1, covered))
 
-    def fetch_instant(self, instant: int) -> List[dict]:
-        """Every product at one instant, paged with $skip (the service allows 10,000)."""
+    def fetch_instant(self, instant: int, texts: Dict[int, tuple]) -> List[dict]:
+        """Every product at one instant, paged with $skip (the service allows 10,000); where
+        each record's text is goes into ``texts`` (see record_texts)."""
         out: List[dict] = []
         skip = 0
         while True:
             data = self.fetch(self.url_for(instant, instant + 1, self.page_size, skip))
             out.extend(data["value"])
+            texts.update(record_texts(data["value"]))
             if len(data["value"]) < self.page_size:
                 return out
             skip += self.page_size
@@ -209,12 +214,14 @@ class _SlicedSearch:
                         "search (collection, product type, area).")
                 return out
 
-    def to_scenes(self, records: List[dict]) -> List[Scene]:
-        """Client-side steps: exact AOI, CQL2 leftovers, ids; duplicates within the slice."""
+    def to_scenes(self, records: List[dict], texts: Optional[Dict[int, tuple]] = None) -> List[Scene]:
+        """Client-side steps: exact AOI, CQL2 leftovers, ids; duplicates within the slice.
+        ``texts`` (see record_texts) says where each record's text is: the scenes keep
+        that text, not the record's dicts (see LazyScene)."""
         with collections_paused():  # thousands of short-lived containers: see collections_paused
-            return self._to_scenes(records)
+            return self._to_scenes(records, texts or {})
 
-    def _to_scenes(self, records: List[dict]) -> List[Scene]:
+    def _to_scenes(self, records: List[dict], texts: Dict[int, tuple]) -> List[Scene]:
         from ... import filtering
         best: Dict[str, dict] = {}
         order: List[str] = []
@@ -232,11 +239,18 @@ class _SlicedSearch:
             with self.lock:
                 self.progress.duplicates += dups
         scenes = []
-        for name in order:
+        for n, name in enumerate(order):
+            if n % 16 == 15:
+                jsonstream.breathe()  # let the GUI thread run between records
+            rec = best[name]
+            where = texts.get(id(rec))
+            # the record's own piece of the page (the page is not held for it); a cached
+            # answer has no text: the record is written again
+            raw = where[0][where[1]:where[2]] if where else json.dumps(rec, separators=(",", ":"))
             try:
-                scene = record_to_scene(best[name], connection=self.p.connection.name,
+                scene = record_to_scene(rec, connection=self.p.connection.name,
                                         download_url=self.p.download_url, s3_bucket=self.p.s3_bucket,
-                                        collection=self.collection_hint)
+                                        collection=self.collection_hint, raw=raw)
             except errors.MalformedResponseError as err:  # one bad record, not the slice
                 with self.lock:
                     self.progress.warnings.append(err.user_message)
@@ -376,8 +390,8 @@ class _SlicedSearch:
         out = []
         dups = 0
         for scene in scenes:
-            name = scene.properties.get("Name") or scene.id
-            mod = scene.properties.get("ModificationDate") or ""
+            name = product_name(scene)
+            mod = modification_date(scene)
             if name in self.seen:
                 dups += 1
                 continue
@@ -395,3 +409,13 @@ class _SlicedSearch:
         return scenes
 
 
+
+
+def record_texts(records: List[dict]) -> Dict[int, tuple]:
+    """``id(record) -> (page text, start, end)`` for a product list parsed with its text
+    (a :class:`~...net.jsonstream.ElementList`); empty for any other list. The records must
+    stay alive while the map is used (ids are reused once they are freed)."""
+    if not isinstance(records, jsonstream.ElementList):
+        return {}
+    text, spans = records.text, records.spans
+    return {id(rec): (text, spans[2 * i], spans[2 * i + 1]) for i, rec in enumerate(records)}
