@@ -35,6 +35,8 @@ EXACT_LIMIT = 22
 SEEDS = 4
 # ... when there are at most this many candidates (a large search has many near-equal starts)
 SEEDED_UP_TO = 300
+# clearer replacements tried for each chosen scene after the greedy cover
+SWAP_TRIES = 40
 
 
 @dataclass
@@ -193,7 +195,43 @@ def _greedy(pieces: List[_Piece], aoi_geom, aoi_area: float, target: float, max_
         rank = (not reached, -found[1] if not reached else 0.0, _cost(found[0]))
         if best is None or rank < best[0]:
             best = (rank, found)
-    return best[1]
+    chosen, coverage, added = best[1]
+    if coverage >= target - TOLERANCE:
+        clearer = _swap_for_clearer(chosen, pieces, aoi_area, target, cancel)
+        if clearer is not chosen:
+            from shapely.ops import unary_union
+
+            coverage = unary_union([p.geom for p in clearer]).area / aoi_area
+            chosen, added = clearer, _added(clearer, aoi_area)
+    return chosen, coverage, added
+
+
+def _swap_for_clearer(chosen: List[_Piece], pieces: List[_Piece], aoi_area: float, target: float,
+                      cancel: Optional[Callable[[], bool]]) -> List[_Piece]:
+    """The same number of scenes, each replaced (cloudiest first) by the clearest other scene
+    overlapping it that keeps the target: greedy picks by new area, so a scene chosen early can
+    be a cloudier twin of one that would do as well."""
+    from shapely.ops import unary_union
+
+    goal = (target - TOLERANCE) * aoi_area
+    current = list(chosen)
+    in_use = {id(p) for p in current}
+    for piece in sorted(chosen, key=lambda p: -p.cloud):
+        if cancel is not None and cancel():
+            raise _Cancelled()
+        x0, y0, x1, y1 = piece.bounds
+        rivals = sorted((q for q in pieces if id(q) not in in_use and q.cloud < piece.cloud
+                         and q.bounds[0] <= x1 and q.bounds[2] >= x0 and q.bounds[1] <= y1 and q.bounds[3] >= y0),
+                        key=lambda q: (q.cloud, -q.area))[:SWAP_TRIES]
+        rest = [p for p in current if p is not piece]
+        for rival in rivals:
+            swapped = [rival if p is piece else p for p in current]
+            if _cost(swapped) < _cost(current) and unary_union([p.geom for p in rest] + [rival.geom]).area >= goal:
+                current = swapped
+                in_use.discard(id(piece))
+                in_use.add(id(rival))
+                break
+    return current if any(a is not b for a, b in zip(current, chosen)) else chosen
 
 
 def _greedy_once(pieces: List[_Piece], aoi_area: float, target: float, max_scenes: Optional[int],

@@ -166,3 +166,21 @@ def test_greedy_close_to_optimum_on_random_cases():
             assert len(greedy.chosen) <= len(exact.chosen) + 1
             worse += len(greedy.chosen) > len(exact.chosen)
     assert worse <= 5
+
+
+def test_a_chosen_scene_gives_way_to_a_clearer_one_covering_as_much():
+    from eo_scene_finder.providers.coverage import _prepare, _swap_for_clearer
+
+    aoi = box(0, 0, 2, 1)
+    pieces, area = _prepare(aoi, [
+        CoverageCandidate("left-cloudy", mapping(box(0, 0, 1.1, 1)), 40.0),
+        CoverageCandidate("right", mapping(box(0.9, 0, 2, 1)), 3.0),
+        CoverageCandidate("left-clear", mapping(box(-0.1, 0, 1.05, 1)), 2.0),
+        CoverageCandidate("left-half", mapping(box(0, 0, 0.5, 1)), 0.0),     # clearest, but leaves a gap
+    ])
+    by_id = {p.id: p for p in pieces}
+    swapped = _swap_for_clearer([by_id["left-cloudy"], by_id["right"]], pieces, area, 0.98, None)
+    assert [p.id for p in swapped] == ["left-clear", "right"]
+    # nothing clearer covers enough: the choice stays
+    kept = _swap_for_clearer([by_id["left-clear"], by_id["right"]], pieces, area, 0.98, None)
+    assert [p.id for p in kept] == ["left-clear", "right"]
