@@ -102,8 +102,8 @@
         </message>
         <message>
             <location filename="../algorithms/coverage.py" line="151" />
-            <location filename="../ui/scene_actions.py" line="359" />
-            <location filename="../ui/scene_actions.py" line="362" />
+            <location filename="../ui/scene_actions.py" line="364" />
+            <location filename="../ui/scene_actions.py" line="367" />
             <source>Cancelled.</source>
             <translation>Annulé.</translation>
         </message>
@@ -193,22 +193,22 @@ ASSETS : clés des ressources séparées par des virgules ; vide = le produit en
             <translation>{count} fichier(s) à récupérer dans {folder}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="137" />
+            <location filename="../algorithms/download.py" line="139" />
             <source>Cancelled: partial files stay as .part and resume on the next run.</source>
             <translation>Annulé : les fichiers partiels restent en .part et reprennent à la prochaine exécution.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="151" />
+            <location filename="../algorithms/download.py" line="153" />
             <source>TRANSFER=S3 works with {kinds} connections; {id} comes from “{conn}”.</source>
             <translation>TRANSFER=S3 fonctionne avec les connexions {kinds} ; {id} provient de « {conn} ».</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="188" />
+            <location filename="../algorithms/download.py" line="190" />
             <source>Downloaded {done}, skipped {skipped} (already present), failed {failed}.</source>
             <translation>Téléchargés : {done}, ignorés : {skipped} (déjà présents), en échec : {failed}.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="191" />
+            <location filename="../algorithms/download.py" line="193" />
             <source>Not verified: {unverified} (kept as .unverified: the file never matched its published checksum).</source>
             <translation>Non vérifiés : {unverified} (gardés en .unverified : le fichier n'a jamais correspondu à sa somme de contrôle publiée).</translation>
         </message>
@@ -468,7 +468,7 @@ CONNECTION : le nom d'une connexion enregistrée, un identifiant de préréglage
         </message>
         <message>
             <location filename="../plugin.py" line="66" />
-            <location filename="../ui/dock.py" line="682" />
+            <location filename="../ui/dock.py" line="683" />
             <source>EO Scene Finder</source>
             <translation>EO Scene Finder</translation>
         </message>
@@ -808,7 +808,7 @@ CONNECTION : le nom d'une connexion enregistrée, un identifiant de préréglage
             <translation>EO Scene Finder : signature de {name}</translation>
         </message>
         <message>
-            <location filename="../tasks/search_task.py" line="82" />
+            <location filename="../tasks/search_task.py" line="91" />
             <source>The search failed unexpectedly.</source>
             <translation>La recherche a échoué de manière inattendue.</translation>
         </message>
@@ -1182,7 +1182,7 @@ Le type « {kind} » n'est pas disponible dans cette version : la connexion est 
         </message>
         <message>
             <location filename="../ui/coverage_widget.py" line="86" />
-            <location filename="../ui/dock.py" line="136" />
+            <location filename="../ui/dock.py" line="137" />
             <location filename="../ui/scene_panel.py" line="85" />
             <source>Download</source>
             <translation>Télécharger</translation>
@@ -1250,197 +1250,197 @@ Enter the 6-digit code of your authenticator app to log in again:</source>
 Saisissez le code à 6 chiffres de votre application d'authentification pour vous reconnecter :</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="100" />
+            <location filename="../ui/dock.py" line="101" />
             <location filename="../ui/search_panel.py" line="213" />
             <source>Search</source>
             <translation>Rechercher</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="131" />
+            <location filename="../ui/dock.py" line="132" />
             <source>Filter results by text</source>
             <translation>Filtrer les résultats par texte</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="132" />
+            <location filename="../ui/dock.py" line="133" />
             <location filename="../ui/scene_panel.py" line="82" />
             <source>Add to map</source>
             <translation>Ajouter à la carte</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="134" />
+            <location filename="../ui/dock.py" line="135" />
             <source>Stream the selected scenes' imagery (COG) without downloading</source>
             <translation>Afficher en flux l'imagerie (COG) des scènes sélectionnées, sans téléchargement</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="142" />
+            <location filename="../ui/dock.py" line="143" />
             <source>Best coverage of the area, source preference</source>
             <translation>Meilleure couverture de la zone, préférence de source</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="213" />
+            <location filename="../ui/dock.py" line="214" />
             <source>Scene</source>
             <translation>Scène</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="222" />
+            <location filename="../ui/dock.py" line="223" />
             <source>Downloads</source>
             <translation>Téléchargements</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="255" />
-            <location filename="../ui/dock.py" line="291" />
+            <location filename="../ui/dock.py" line="256" />
+            <location filename="../ui/dock.py" line="292" />
             <source>Could not read saved connections: {err}</source>
             <translation>Impossible de lire les connexions enregistrées : {err}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="327" />
+            <location filename="../ui/dock.py" line="328" />
             <source>Loading collections of {cid}…</source>
             <translation>Chargement des collections de {cid}…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="334" />
+            <location filename="../ui/dock.py" line="335" />
             <source>EO Scene Finder: collections of {cid}</source>
             <translation>EO Scene Finder : collections de {cid}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="342" />
+            <location filename="../ui/dock.py" line="343" />
             <source>Loading collections failed</source>
             <translation>Le chargement des collections a échoué</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="346" />
+            <location filename="../ui/dock.py" line="347" />
             <source>{count} collections on {cid}.</source>
             <translation>{count} collections sur {cid}.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="365" />
+            <location filename="../ui/dock.py" line="366" />
             <source>EO Scene Finder: queryables of {cid}</source>
             <translation>EO Scene Finder : attributs interrogeables de {cid}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="388" />
+            <location filename="../ui/dock.py" line="389" />
             <source>Choose a connection first.</source>
             <translation>Choisissez d'abord une connexion.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="441" />
+            <location filename="../ui/dock.py" line="442" />
             <source>all collections</source>
             <translation>toutes les collections</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="442" />
+            <location filename="../ui/dock.py" line="443" />
             <source>Also searching: {catalogs}</source>
             <translation>Recherche aussi : {catalogs}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="443" />
+            <location filename="../ui/dock.py" line="444" />
             <source>Each other catalog is searched with the equivalent of the collections checked here (an id it has no equivalent for is searched as it is).</source>
             <translation>Chaque autre catalogue est interrogé avec l’équivalent des collections cochées ici (un identifiant sans équivalent connu est cherché tel quel).</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="451" />
+            <location filename="../ui/dock.py" line="452" />
             <location filename="../ui/search_panel.py" line="224" />
             <source>One row per scene with the catalogs that hold it; off: one row per catalog</source>
             <translation>Une ligne par scène avec les catalogues qui la contiennent ; désactivé : une ligne par catalogue</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="452" />
+            <location filename="../ui/dock.py" line="453" />
             <source>Check other catalogs (+) to search several at once: the same scene is then grouped</source>
             <translation>Cochez d’autres catalogues (+) pour en interroger plusieurs à la fois : la même scène est alors regroupée</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="476" />
+            <location filename="../ui/dock.py" line="477" />
             <source>{label}: {message}</source>
             <translation>{label} : {message}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="504" />
+            <location filename="../ui/dock.py" line="505" />
             <source>{count} scenes; {name} is on the map.</source>
             <translation>{count} scènes ; {name} est sur la carte.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="606" />
+            <location filename="../ui/dock.py" line="607" />
             <source>Zoom to scene</source>
             <translation>Zoomer sur la scène</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="607" />
+            <location filename="../ui/dock.py" line="608" />
             <source>Add {scenes} scene(s) to map</source>
             <translation>Ajouter {scenes} scène(s) à la carte</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="608" />
+            <location filename="../ui/dock.py" line="609" />
             <source>Download {scenes} scene(s)</source>
             <translation>Télécharger {scenes} scène(s)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="609" />
+            <location filename="../ui/dock.py" line="610" />
             <source>Copy scene id(s)</source>
             <translation>Copier le(s) identifiant(s) de scène</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="618" />
+            <location filename="../ui/dock.py" line="619" />
             <source>Best coverage…</source>
             <translation>Meilleure couverture…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="620" />
+            <location filename="../ui/dock.py" line="621" />
             <source>Source preference…</source>
             <translation>Préférence de source…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="654" />
+            <location filename="../ui/dock.py" line="655" />
             <source>Download to folder</source>
             <translation>Télécharger dans le dossier</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="696" />
+            <location filename="../ui/dock.py" line="700" />
             <source>{count} scenes.</source>
             <translation>{count} scènes.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="702" />
+            <location filename="../ui/dock.py" line="706" />
             <source>{shown} of {count} scenes, {first} to {last} (double-click the timeline for every date).</source>
             <translation>{shown} scènes sur {count}, du {first} au {last} (double-cliquez sur la frise chronologique pour revoir toutes les dates).</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="717" />
+            <location filename="../ui/dock.py" line="721" />
             <location filename="../ui/results_model.py" line="58" />
             <source>Cloud %</source>
             <translation>Nuages %</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="740" />
+            <location filename="../ui/dock.py" line="744" />
             <source>Reset columns</source>
             <translation>Réinitialiser les colonnes</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="773" />
+            <location filename="../ui/dock.py" line="777" />
             <source>The map is empty: add a basemap?</source>
             <translation>La carte est vide : ajouter un fond de carte ?</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="777" />
+            <location filename="../ui/dock.py" line="781" />
             <source>Countries</source>
             <translation>Pays</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="777" />
+            <location filename="../ui/dock.py" line="781" />
             <source>Natural Earth country borders, bundled: works offline</source>
             <translation>Frontières des pays Natural Earth, fournies avec l'extension : fonctionne hors ligne</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="778" />
+            <location filename="../ui/dock.py" line="782" />
             <source>OpenStreetMap tiles (needs the internet)</source>
             <translation>Tuiles OpenStreetMap (nécessite Internet)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="787" />
+            <location filename="../ui/dock.py" line="791" />
             <source>Not now</source>
             <translation>Pas maintenant</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="811" />
+            <location filename="../ui/dock.py" line="815" />
             <source>The basemap could not be opened.</source>
             <translation>Le fond de carte n'a pas pu être ouvert.</translation>
         </message>
@@ -1650,17 +1650,22 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>hors ligne</translation>
         </message>
         <message>
-            <location filename="../ui/footprints.py" line="23" />
+            <location filename="../ui/footprints.py" line="24" />
             <source>Scene footprints</source>
             <translation>Emprises des scènes</translation>
         </message>
         <message>
-            <location filename="../ui/grouped_model.py" line="60" />
+            <location filename="../ui/grouped_model.py" line="62" />
             <source>Sources</source>
             <translation>Sources</translation>
         </message>
         <message>
-            <location filename="../ui/grouped_model.py" line="70" />
+            <location filename="../ui/grouped_model.py" line="74" />
+            <source>{count} sources, {name} forced</source>
+            <translation>{count} sources, {name} imposée</translation>
+        </message>
+        <message>
+            <location filename="../ui/grouped_model.py" line="75" />
             <source>{count} sources</source>
             <translation>{count} sources</translation>
         </message>
@@ -1696,112 +1701,112 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>Clé de scène : {key}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="91" />
+            <location filename="../ui/scene_actions.py" line="96" />
             <source>Source: by your preference.</source>
             <translation>Source : selon votre préférence.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="101" />
+            <location filename="../ui/scene_actions.py" line="106" />
             <source>Use source</source>
             <translation>Utiliser la source</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="103" />
+            <location filename="../ui/scene_actions.py" line="108" />
             <source>Automatic (by preference)</source>
             <translation>Automatique (selon la préférence)</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="121" />
+            <location filename="../ui/scene_actions.py" line="126" />
             <source>Sources are chosen by: {rule}.</source>
             <translation>Les sources sont choisies selon : {rule}.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="152" />
+            <location filename="../ui/scene_actions.py" line="157" />
             <source>{id} has no Cloud Optimized GeoTIFF asset to stream.</source>
             <translation>{id} n'a pas de ressource Cloud Optimized GeoTIFF à afficher en flux.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="153" />
+            <location filename="../ui/scene_actions.py" line="158" />
             <source>The chosen source of {id} has no asset “{key}”.</source>
             <translation>La source choisie pour {id} n’a pas de fichier « {key} ».</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="158" />
+            <location filename="../ui/scene_actions.py" line="163" />
             <source>EO Scene Finder: open {id} {key}</source>
             <translation>EO Scene Finder : ouverture de {id} {key}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="165" />
+            <location filename="../ui/scene_actions.py" line="170" />
             <source>Could not add {id} {key}</source>
             <translation>Impossible d'ajouter {id} {key}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="173" />
+            <location filename="../ui/scene_actions.py" line="178" />
             <source>Added {name} to the map from {source} ({first} failed).</source>
             <translation>{name} ajouté à la carte depuis {source} ({first} a échoué).</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="176" />
+            <location filename="../ui/scene_actions.py" line="181" />
             <source>Added {name} to the map.</source>
             <translation>{name} ajoutée à la carte.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="212" />
+            <location filename="../ui/scene_actions.py" line="217" />
             <source>nothing could be downloaded</source>
             <translation>rien n’a pu être téléchargé</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="213" />
+            <location filename="../ui/scene_actions.py" line="218" />
             <source>{source} failed ({reason}): trying {next}</source>
             <translation>{source} a échoué ({reason}) : essai de {next}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="251" />
+            <location filename="../ui/scene_actions.py" line="256" />
             <source>Best coverage needs an area of interest: draw one (or take the map extent) and search, then try again.</source>
             <translation>La meilleure couverture demande une zone d’intérêt : dessinez-en une (ou prenez l’emprise de la carte) et lancez la recherche, puis réessayez.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="256" />
+            <location filename="../ui/scene_actions.py" line="261" />
             <source>Best coverage needs search results with footprints: search first.</source>
             <translation>La meilleure couverture demande des résultats avec emprises : lancez d’abord une recherche.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="279" />
+            <location filename="../ui/scene_actions.py" line="284" />
             <source>EO Scene Finder: best coverage</source>
             <translation>EO Scene Finder : meilleure couverture</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="283" />
+            <location filename="../ui/scene_actions.py" line="288" />
             <source>Choosing the scenes that cover the area…</source>
             <translation>Choix des scènes qui couvrent la zone…</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="334" />
+            <location filename="../ui/scene_actions.py" line="339" />
             <source>No mosaic: {ids} has no Cloud Optimized GeoTIFF to stream.</source>
             <translation>Pas de mosaïque : {ids} n’a pas de Cloud Optimized GeoTIFF à diffuser.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="335" />
+            <location filename="../ui/scene_actions.py" line="340" />
             <source>Run Best coverage first.</source>
             <translation>Lancez d’abord Meilleure couverture.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="338" />
+            <location filename="../ui/scene_actions.py" line="343" />
             <source>Mosaic of {count} scenes · {asset}</source>
             <translation>Mosaïque de {count} scènes · {asset}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="365" />
+            <location filename="../ui/scene_actions.py" line="370" />
             <source>EO Scene Finder: mosaic of {count} scenes</source>
             <translation>EO Scene Finder : mosaïque de {count} scènes</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="369" />
+            <location filename="../ui/scene_actions.py" line="374" />
             <source>Added {name} to the map (streamed).</source>
             <translation>{name} ajouté à la carte (diffusé).</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="371" />
+            <location filename="../ui/scene_actions.py" line="376" />
             <source>Could not build the mosaic</source>
             <translation>Impossible de construire la mosaïque</translation>
         </message>
@@ -1902,123 +1907,123 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>Lien de {asset} copié (non signé ; l'affichage en flux le signe à l'usage).</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="105" />
+            <location filename="../ui/search_controller.py" line="111" />
             <source>EO Scene Finder: search {label}</source>
             <translation>EO Scene Finder : recherche sur {label}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="112" />
+            <location filename="../ui/search_controller.py" line="118" />
             <source>Searching {label}…</source>
             <translation>Recherche sur {label}…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="174" />
+            <location filename="../ui/search_controller.py" line="187" />
             <source> — more are loading…</source>
             <translation> — d'autres arrivent…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="176" />
+            <location filename="../ui/search_controller.py" line="189" />
             <source>{count} scenes{details}</source>
             <translation>{count} scènes{details}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="193" />
+            <location filename="../ui/search_controller.py" line="212" />
             <source>{received} of {total} scenes</source>
             <translation>{received} scènes sur {total}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="234" />
+            <location filename="../ui/search_controller.py" line="253" />
             <source>Search failed after {count} scenes</source>
             <translation>La recherche a échoué après {count} scènes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="235" />
+            <location filename="../ui/search_controller.py" line="254" />
             <source>Search failed</source>
             <translation>La recherche a échoué</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="239" />
+            <location filename="../ui/search_controller.py" line="258" />
             <source>Search cancelled: {count} scenes (more exist on the server)</source>
             <translation>Recherche annulée : {count} scènes (le serveur en a d'autres)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="240" />
+            <location filename="../ui/search_controller.py" line="259" />
             <source>Search cancelled: {count} scenes</source>
             <translation>Recherche annulée : {count} scènes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="244" />
+            <location filename="../ui/search_controller.py" line="263" />
             <source> (stopped at your cap of {limit}; more exist on the server)</source>
             <translation> (arrêt à votre limite de {limit} ; le serveur en a d'autres)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="246" />
+            <location filename="../ui/search_controller.py" line="265" />
             <source> of {matched} matching</source>
             <translation> sur {matched} correspondantes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="254" />
+            <location filename="../ui/search_controller.py" line="273" />
             <source> — {count} document(s) could not be read</source>
             <translation> — {count} document(s) illisible(s)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="256" />
+            <location filename="../ui/search_controller.py" line="275" />
             <source>{count} scenes{details}.</source>
             <translation>{count} scènes{details}.</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="257" />
+            <location filename="../ui/search_controller.py" line="276" />
             <source>No scene matches these filters.</source>
             <translation>Aucune scène ne correspond à ces filtres.</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="271" />
+            <location filename="../ui/search_controller.py" line="290" />
             <source>{label} {count}…</source>
             <translation>{label} {count}…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="273" />
-            <location filename="../ui/search_controller.py" line="312" />
+            <location filename="../ui/search_controller.py" line="292" />
+            <location filename="../ui/search_controller.py" line="331" />
             <source>{label} failed: {message}</source>
             <translation>{label} a échoué : {message}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="276" />
+            <location filename="../ui/search_controller.py" line="295" />
             <source>{label} {count} (cancelled)</source>
             <translation>{label} {count} (annulée)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="278" />
+            <location filename="../ui/search_controller.py" line="297" />
             <source>{label} {count} ✓</source>
             <translation>{label} {count} ✓</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="297" />
+            <location filename="../ui/search_controller.py" line="316" />
             <source>Search cancelled: {count} scenes from {catalogs} catalogs</source>
             <translation>Recherche annulée : {count} scènes de {catalogs} catalogues</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="299" />
+            <location filename="../ui/search_controller.py" line="318" />
             <source>{count} scenes from {catalogs} catalogs</source>
             <translation>{count} scènes de {catalogs} catalogues</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="301" />
+            <location filename="../ui/search_controller.py" line="320" />
             <source> ({failed} failed: {names})</source>
             <translation> ({failed} en échec : {names})</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="313" />
+            <location filename="../ui/search_controller.py" line="332" />
             <source> (cancelled)</source>
             <translation> (annulée)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="315" />
+            <location filename="../ui/search_controller.py" line="334" />
             <source> (capped)</source>
             <translation> (plafonnée)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="316" />
+            <location filename="../ui/search_controller.py" line="335" />
             <source>{label} {count} ✓{tail}</source>
             <translation>{label} {count} ✓{tail}</translation>
         </message>
@@ -2282,27 +2287,27 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>EO Scene Finder : vignette de {id}</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="94" />
+            <location filename="../ui/timeline.py" line="95" />
             <source>Scenes over time. Drag to keep one period in the table and on the map; double-click to show every date again.</source>
             <translation>Scènes dans le temps. Faites glisser pour ne garder qu'une période dans le tableau et sur la carte ; double-cliquez pour revoir toutes les dates.</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="181" />
+            <location filename="../ui/timeline.py" line="205" />
             <source>Scenes over time appear here</source>
             <translation>La répartition des scènes dans le temps s'affiche ici</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="213" />
+            <location filename="../ui/timeline.py" line="237" />
             <source>{count} scenes per month</source>
             <translation>{count} scènes par mois</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="215" />
+            <location filename="../ui/timeline.py" line="239" />
             <source>{count} scenes per week</source>
             <translation>{count} scènes par semaine</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="216" />
+            <location filename="../ui/timeline.py" line="240" />
             <source>{count} scenes per day</source>
             <translation>{count} scènes par jour</translation>
         </message>

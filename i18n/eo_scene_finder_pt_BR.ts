@@ -102,8 +102,8 @@
         </message>
         <message>
             <location filename="../algorithms/coverage.py" line="151" />
-            <location filename="../ui/scene_actions.py" line="359" />
-            <location filename="../ui/scene_actions.py" line="362" />
+            <location filename="../ui/scene_actions.py" line="364" />
+            <location filename="../ui/scene_actions.py" line="367" />
             <source>Cancelled.</source>
             <translation>Cancelado.</translation>
         </message>
@@ -193,22 +193,22 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
             <translation>{count} arquivo(s) para buscar em {folder}</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="137" />
+            <location filename="../algorithms/download.py" line="139" />
             <source>Cancelled: partial files stay as .part and resume on the next run.</source>
             <translation>Cancelado: os arquivos parciais ficam como .part e são retomados na próxima execução.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="151" />
+            <location filename="../algorithms/download.py" line="153" />
             <source>TRANSFER=S3 works with {kinds} connections; {id} comes from “{conn}”.</source>
             <translation>TRANSFER=S3 funciona com conexões {kinds}; {id} vem de “{conn}”.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="188" />
+            <location filename="../algorithms/download.py" line="190" />
             <source>Downloaded {done}, skipped {skipped} (already present), failed {failed}.</source>
             <translation>Baixados: {done}, ignorados: {skipped} (já presentes), com falha: {failed}.</translation>
         </message>
         <message>
-            <location filename="../algorithms/download.py" line="191" />
+            <location filename="../algorithms/download.py" line="193" />
             <source>Not verified: {unverified} (kept as .unverified: the file never matched its published checksum).</source>
             <translation>Não verificados: {unverified} (mantidos como .unverified: o arquivo nunca correspondeu ao checksum publicado).</translation>
         </message>
@@ -468,7 +468,7 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
         </message>
         <message>
             <location filename="../plugin.py" line="66" />
-            <location filename="../ui/dock.py" line="682" />
+            <location filename="../ui/dock.py" line="683" />
             <source>EO Scene Finder</source>
             <translation>EO Scene Finder</translation>
         </message>
@@ -808,7 +808,7 @@ CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-sear
             <translation>EO Scene Finder: assinatura de {name}</translation>
         </message>
         <message>
-            <location filename="../tasks/search_task.py" line="82" />
+            <location filename="../tasks/search_task.py" line="91" />
             <source>The search failed unexpectedly.</source>
             <translation>A busca falhou inesperadamente.</translation>
         </message>
@@ -1182,7 +1182,7 @@ O tipo “{kind}” não está disponível nesta versão: a conexão é mantida 
         </message>
         <message>
             <location filename="../ui/coverage_widget.py" line="86" />
-            <location filename="../ui/dock.py" line="136" />
+            <location filename="../ui/dock.py" line="137" />
             <location filename="../ui/scene_panel.py" line="85" />
             <source>Download</source>
             <translation>Baixar</translation>
@@ -1250,197 +1250,197 @@ Enter the 6-digit code of your authenticator app to log in again:</source>
 Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de novo:</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="100" />
+            <location filename="../ui/dock.py" line="101" />
             <location filename="../ui/search_panel.py" line="213" />
             <source>Search</source>
             <translation>Buscar</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="131" />
+            <location filename="../ui/dock.py" line="132" />
             <source>Filter results by text</source>
             <translation>Filtrar resultados por texto</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="132" />
+            <location filename="../ui/dock.py" line="133" />
             <location filename="../ui/scene_panel.py" line="82" />
             <source>Add to map</source>
             <translation>Adicionar ao mapa</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="134" />
+            <location filename="../ui/dock.py" line="135" />
             <source>Stream the selected scenes' imagery (COG) without downloading</source>
             <translation>Exibir por streaming as imagens (COG) das cenas selecionadas, sem baixar</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="142" />
+            <location filename="../ui/dock.py" line="143" />
             <source>Best coverage of the area, source preference</source>
             <translation>Melhor cobertura da área, preferência de fonte</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="213" />
+            <location filename="../ui/dock.py" line="214" />
             <source>Scene</source>
             <translation>Cena</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="222" />
+            <location filename="../ui/dock.py" line="223" />
             <source>Downloads</source>
             <translation>Downloads</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="255" />
-            <location filename="../ui/dock.py" line="291" />
+            <location filename="../ui/dock.py" line="256" />
+            <location filename="../ui/dock.py" line="292" />
             <source>Could not read saved connections: {err}</source>
             <translation>Não foi possível ler as conexões salvas: {err}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="327" />
+            <location filename="../ui/dock.py" line="328" />
             <source>Loading collections of {cid}…</source>
             <translation>Carregando as coleções de {cid}…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="334" />
+            <location filename="../ui/dock.py" line="335" />
             <source>EO Scene Finder: collections of {cid}</source>
             <translation>EO Scene Finder: coleções de {cid}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="342" />
+            <location filename="../ui/dock.py" line="343" />
             <source>Loading collections failed</source>
             <translation>Falha ao carregar as coleções</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="346" />
+            <location filename="../ui/dock.py" line="347" />
             <source>{count} collections on {cid}.</source>
             <translation>{count} coleções em {cid}.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="365" />
+            <location filename="../ui/dock.py" line="366" />
             <source>EO Scene Finder: queryables of {cid}</source>
             <translation>EO Scene Finder: atributos consultáveis de {cid}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="388" />
+            <location filename="../ui/dock.py" line="389" />
             <source>Choose a connection first.</source>
             <translation>Escolha uma conexão primeiro.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="441" />
+            <location filename="../ui/dock.py" line="442" />
             <source>all collections</source>
             <translation>todas as coleções</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="442" />
+            <location filename="../ui/dock.py" line="443" />
             <source>Also searching: {catalogs}</source>
             <translation>Buscando também: {catalogs}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="443" />
+            <location filename="../ui/dock.py" line="444" />
             <source>Each other catalog is searched with the equivalent of the collections checked here (an id it has no equivalent for is searched as it is).</source>
             <translation>Cada outro catálogo é consultado com o equivalente das coleções marcadas aqui (um id sem equivalente conhecido é buscado como está).</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="451" />
+            <location filename="../ui/dock.py" line="452" />
             <location filename="../ui/search_panel.py" line="224" />
             <source>One row per scene with the catalogs that hold it; off: one row per catalog</source>
             <translation>Uma linha por cena com os catálogos que a contêm; desligado: uma linha por catálogo</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="452" />
+            <location filename="../ui/dock.py" line="453" />
             <source>Check other catalogs (+) to search several at once: the same scene is then grouped</source>
             <translation>Marque outros catálogos (+) para buscar em vários ao mesmo tempo: a mesma cena é então agrupada</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="476" />
+            <location filename="../ui/dock.py" line="477" />
             <source>{label}: {message}</source>
             <translation>{label}: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="504" />
+            <location filename="../ui/dock.py" line="505" />
             <source>{count} scenes; {name} is on the map.</source>
             <translation>{count} cenas; {name} está no mapa.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="606" />
+            <location filename="../ui/dock.py" line="607" />
             <source>Zoom to scene</source>
             <translation>Aproximar para a cena</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="607" />
+            <location filename="../ui/dock.py" line="608" />
             <source>Add {scenes} scene(s) to map</source>
             <translation>Adicionar {scenes} cena(s) ao mapa</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="608" />
+            <location filename="../ui/dock.py" line="609" />
             <source>Download {scenes} scene(s)</source>
             <translation>Baixar {scenes} cena(s)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="609" />
+            <location filename="../ui/dock.py" line="610" />
             <source>Copy scene id(s)</source>
             <translation>Copiar id(s) da(s) cena(s)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="618" />
+            <location filename="../ui/dock.py" line="619" />
             <source>Best coverage…</source>
             <translation>Melhor cobertura…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="620" />
+            <location filename="../ui/dock.py" line="621" />
             <source>Source preference…</source>
             <translation>Preferência de fonte…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="654" />
+            <location filename="../ui/dock.py" line="655" />
             <source>Download to folder</source>
             <translation>Baixar para a pasta</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="696" />
+            <location filename="../ui/dock.py" line="700" />
             <source>{count} scenes.</source>
             <translation>{count} cenas.</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="702" />
+            <location filename="../ui/dock.py" line="706" />
             <source>{shown} of {count} scenes, {first} to {last} (double-click the timeline for every date).</source>
             <translation>{shown} de {count} cenas, de {first} a {last} (clique duas vezes na linha do tempo para ver todas as datas).</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="717" />
+            <location filename="../ui/dock.py" line="721" />
             <location filename="../ui/results_model.py" line="58" />
             <source>Cloud %</source>
             <translation>Nuvens %</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="740" />
+            <location filename="../ui/dock.py" line="744" />
             <source>Reset columns</source>
             <translation>Restaurar colunas</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="773" />
+            <location filename="../ui/dock.py" line="777" />
             <source>The map is empty: add a basemap?</source>
             <translation>O mapa está vazio: adicionar um mapa base?</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="777" />
+            <location filename="../ui/dock.py" line="781" />
             <source>Countries</source>
             <translation>Países</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="777" />
+            <location filename="../ui/dock.py" line="781" />
             <source>Natural Earth country borders, bundled: works offline</source>
             <translation>Fronteiras dos países Natural Earth, incluídas no complemento: funciona offline</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="778" />
+            <location filename="../ui/dock.py" line="782" />
             <source>OpenStreetMap tiles (needs the internet)</source>
             <translation>Tiles do OpenStreetMap (precisa de internet)</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="787" />
+            <location filename="../ui/dock.py" line="791" />
             <source>Not now</source>
             <translation>Agora não</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="811" />
+            <location filename="../ui/dock.py" line="815" />
             <source>The basemap could not be opened.</source>
             <translation>Não foi possível abrir o mapa base.</translation>
         </message>
@@ -1650,17 +1650,22 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>offline</translation>
         </message>
         <message>
-            <location filename="../ui/footprints.py" line="23" />
+            <location filename="../ui/footprints.py" line="24" />
             <source>Scene footprints</source>
             <translation>Contornos das cenas</translation>
         </message>
         <message>
-            <location filename="../ui/grouped_model.py" line="60" />
+            <location filename="../ui/grouped_model.py" line="62" />
             <source>Sources</source>
             <translation>Fontes</translation>
         </message>
         <message>
-            <location filename="../ui/grouped_model.py" line="70" />
+            <location filename="../ui/grouped_model.py" line="74" />
+            <source>{count} sources, {name} forced</source>
+            <translation>{count} fontes, {name} escolhida</translation>
+        </message>
+        <message>
+            <location filename="../ui/grouped_model.py" line="75" />
             <source>{count} sources</source>
             <translation>{count} fontes</translation>
         </message>
@@ -1696,112 +1701,112 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>Chave da cena: {key}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="91" />
+            <location filename="../ui/scene_actions.py" line="96" />
             <source>Source: by your preference.</source>
             <translation>Fonte: pela sua preferência.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="101" />
+            <location filename="../ui/scene_actions.py" line="106" />
             <source>Use source</source>
             <translation>Usar a fonte</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="103" />
+            <location filename="../ui/scene_actions.py" line="108" />
             <source>Automatic (by preference)</source>
             <translation>Automática (pela preferência)</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="121" />
+            <location filename="../ui/scene_actions.py" line="126" />
             <source>Sources are chosen by: {rule}.</source>
             <translation>As fontes são escolhidas por: {rule}.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="152" />
+            <location filename="../ui/scene_actions.py" line="157" />
             <source>{id} has no Cloud Optimized GeoTIFF asset to stream.</source>
             <translation>{id} não tem recurso Cloud Optimized GeoTIFF para exibir por streaming.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="153" />
+            <location filename="../ui/scene_actions.py" line="158" />
             <source>The chosen source of {id} has no asset “{key}”.</source>
             <translation>A fonte escolhida de {id} não tem o asset “{key}”.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="158" />
+            <location filename="../ui/scene_actions.py" line="163" />
             <source>EO Scene Finder: open {id} {key}</source>
             <translation>EO Scene Finder: abrindo {id} {key}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="165" />
+            <location filename="../ui/scene_actions.py" line="170" />
             <source>Could not add {id} {key}</source>
             <translation>Não foi possível adicionar {id} {key}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="173" />
+            <location filename="../ui/scene_actions.py" line="178" />
             <source>Added {name} to the map from {source} ({first} failed).</source>
             <translation>{name} adicionado ao mapa a partir de {source} ({first} falhou).</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="176" />
+            <location filename="../ui/scene_actions.py" line="181" />
             <source>Added {name} to the map.</source>
             <translation>{name} adicionada ao mapa.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="212" />
+            <location filename="../ui/scene_actions.py" line="217" />
             <source>nothing could be downloaded</source>
             <translation>nada pôde ser baixado</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="213" />
+            <location filename="../ui/scene_actions.py" line="218" />
             <source>{source} failed ({reason}): trying {next}</source>
             <translation>{source} falhou ({reason}): tentando {next}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="251" />
+            <location filename="../ui/scene_actions.py" line="256" />
             <source>Best coverage needs an area of interest: draw one (or take the map extent) and search, then try again.</source>
             <translation>A melhor cobertura precisa de uma área de interesse: desenhe uma (ou use a extensão do mapa) e pesquise, depois tente de novo.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="256" />
+            <location filename="../ui/scene_actions.py" line="261" />
             <source>Best coverage needs search results with footprints: search first.</source>
             <translation>A melhor cobertura precisa de resultados com footprints: pesquise primeiro.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="279" />
+            <location filename="../ui/scene_actions.py" line="284" />
             <source>EO Scene Finder: best coverage</source>
             <translation>EO Scene Finder: melhor cobertura</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="283" />
+            <location filename="../ui/scene_actions.py" line="288" />
             <source>Choosing the scenes that cover the area…</source>
             <translation>Escolhendo as cenas que cobrem a área…</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="334" />
+            <location filename="../ui/scene_actions.py" line="339" />
             <source>No mosaic: {ids} has no Cloud Optimized GeoTIFF to stream.</source>
             <translation>Sem mosaico: {ids} não tem Cloud Optimized GeoTIFF para transmitir.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="335" />
+            <location filename="../ui/scene_actions.py" line="340" />
             <source>Run Best coverage first.</source>
             <translation>Execute Melhor cobertura primeiro.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="338" />
+            <location filename="../ui/scene_actions.py" line="343" />
             <source>Mosaic of {count} scenes · {asset}</source>
             <translation>Mosaico de {count} cenas · {asset}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="365" />
+            <location filename="../ui/scene_actions.py" line="370" />
             <source>EO Scene Finder: mosaic of {count} scenes</source>
             <translation>EO Scene Finder: mosaico de {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="369" />
+            <location filename="../ui/scene_actions.py" line="374" />
             <source>Added {name} to the map (streamed).</source>
             <translation>{name} adicionado ao mapa (transmitido).</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="371" />
+            <location filename="../ui/scene_actions.py" line="376" />
             <source>Could not build the mosaic</source>
             <translation>Não foi possível montar o mosaico</translation>
         </message>
@@ -1902,123 +1907,123 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>Link de {asset} copiado (sem assinatura; o streaming o assina ao usar).</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="105" />
+            <location filename="../ui/search_controller.py" line="111" />
             <source>EO Scene Finder: search {label}</source>
             <translation>EO Scene Finder: busca em {label}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="112" />
+            <location filename="../ui/search_controller.py" line="118" />
             <source>Searching {label}…</source>
             <translation>Buscando em {label}…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="174" />
+            <location filename="../ui/search_controller.py" line="187" />
             <source> — more are loading…</source>
             <translation> — mais cenas chegando…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="176" />
+            <location filename="../ui/search_controller.py" line="189" />
             <source>{count} scenes{details}</source>
             <translation>{count} cenas{details}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="193" />
+            <location filename="../ui/search_controller.py" line="212" />
             <source>{received} of {total} scenes</source>
             <translation>{received} de {total} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="234" />
+            <location filename="../ui/search_controller.py" line="253" />
             <source>Search failed after {count} scenes</source>
             <translation>A busca falhou após {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="235" />
+            <location filename="../ui/search_controller.py" line="254" />
             <source>Search failed</source>
             <translation>A busca falhou</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="239" />
+            <location filename="../ui/search_controller.py" line="258" />
             <source>Search cancelled: {count} scenes (more exist on the server)</source>
             <translation>Busca cancelada: {count} cenas (há mais no servidor)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="240" />
+            <location filename="../ui/search_controller.py" line="259" />
             <source>Search cancelled: {count} scenes</source>
             <translation>Busca cancelada: {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="244" />
+            <location filename="../ui/search_controller.py" line="263" />
             <source> (stopped at your cap of {limit}; more exist on the server)</source>
             <translation> (parou no seu limite de {limit}; há mais no servidor)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="246" />
+            <location filename="../ui/search_controller.py" line="265" />
             <source> of {matched} matching</source>
             <translation> de {matched} correspondentes</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="254" />
+            <location filename="../ui/search_controller.py" line="273" />
             <source> — {count} document(s) could not be read</source>
             <translation> — {count} documento(s) não puderam ser lidos</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="256" />
+            <location filename="../ui/search_controller.py" line="275" />
             <source>{count} scenes{details}.</source>
             <translation>{count} cenas{details}.</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="257" />
+            <location filename="../ui/search_controller.py" line="276" />
             <source>No scene matches these filters.</source>
             <translation>Nenhuma cena corresponde a estes filtros.</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="271" />
+            <location filename="../ui/search_controller.py" line="290" />
             <source>{label} {count}…</source>
             <translation>{label} {count}…</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="273" />
-            <location filename="../ui/search_controller.py" line="312" />
+            <location filename="../ui/search_controller.py" line="292" />
+            <location filename="../ui/search_controller.py" line="331" />
             <source>{label} failed: {message}</source>
             <translation>{label} falhou: {message}</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="276" />
+            <location filename="../ui/search_controller.py" line="295" />
             <source>{label} {count} (cancelled)</source>
             <translation>{label} {count} (cancelada)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="278" />
+            <location filename="../ui/search_controller.py" line="297" />
             <source>{label} {count} ✓</source>
             <translation>{label} {count} ✓</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="297" />
+            <location filename="../ui/search_controller.py" line="316" />
             <source>Search cancelled: {count} scenes from {catalogs} catalogs</source>
             <translation>Busca cancelada: {count} cenas de {catalogs} catálogos</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="299" />
+            <location filename="../ui/search_controller.py" line="318" />
             <source>{count} scenes from {catalogs} catalogs</source>
             <translation>{count} cenas de {catalogs} catálogos</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="301" />
+            <location filename="../ui/search_controller.py" line="320" />
             <source> ({failed} failed: {names})</source>
             <translation> ({failed} com falha: {names})</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="313" />
+            <location filename="../ui/search_controller.py" line="332" />
             <source> (cancelled)</source>
             <translation> (cancelada)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="315" />
+            <location filename="../ui/search_controller.py" line="334" />
             <source> (capped)</source>
             <translation> (limitada)</translation>
         </message>
         <message>
-            <location filename="../ui/search_controller.py" line="316" />
+            <location filename="../ui/search_controller.py" line="335" />
             <source>{label} {count} ✓{tail}</source>
             <translation>{label} {count} ✓{tail}</translation>
         </message>
@@ -2282,27 +2287,27 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>EO Scene Finder: miniatura de {id}</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="94" />
+            <location filename="../ui/timeline.py" line="95" />
             <source>Scenes over time. Drag to keep one period in the table and on the map; double-click to show every date again.</source>
             <translation>Cenas ao longo do tempo. Arraste para manter um período na tabela e no mapa; clique duas vezes para mostrar todas as datas de novo.</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="181" />
+            <location filename="../ui/timeline.py" line="205" />
             <source>Scenes over time appear here</source>
             <translation>A distribuição das cenas no tempo aparece aqui</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="213" />
+            <location filename="../ui/timeline.py" line="237" />
             <source>{count} scenes per month</source>
             <translation>{count} cenas por mês</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="215" />
+            <location filename="../ui/timeline.py" line="239" />
             <source>{count} scenes per week</source>
             <translation>{count} cenas por semana</translation>
         </message>
         <message>
-            <location filename="../ui/timeline.py" line="216" />
+            <location filename="../ui/timeline.py" line="240" />
             <source>{count} scenes per day</source>
             <translation>{count} cenas por dia</translation>
         </message>

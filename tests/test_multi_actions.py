@@ -215,6 +215,11 @@ def test_forcing_a_source_from_the_row_menu_uses_it(dock, catalogs):
     assert set(entries) == {"Automatic (by preference)", PC, ES} and entries["Automatic (by preference)"].isChecked()
     entries[ES].trigger()
     assert dock.scene_panel.source_label.text() == f"Source: {ES} (you chose it for this scene)"
+    # the row says so too
+    from eo_scene_finder.ui.results_model import CONNECTION_COLUMN
+
+    row = next(r for r in range(dock.grouped_model.rowCount()) if dock.grouped_model.scene(r) is scene)
+    assert dock.grouped_model.index(row, CONNECTION_COLUMN).data() == f"2 sources, {ES} forced"
     menu = dock.results_menu([scene])
     use = next(a.menu() for a in menu.actions() if a.menu() is not None and a.text() == "Use source")
     assert [a.text() for a in use.actions() if a.isChecked()] == [ES]

@@ -39,6 +39,8 @@ class GroupedResultsModel(QAbstractTableModel):
         self._order: List[int] = []  # display row -> group index
         self._row_of: List[int] = []  # group index -> display row
         self._sort: Optional[tuple] = None
+        # the catalog the user forced for a scene ("Use source"), shown in its Sources cell
+        self.forced_source: Callable[[Scene], Optional[str]] = lambda scene: None
         source.rowsInserted.connect(self._rows_inserted)
         source.modelReset.connect(self._source_reset)
         source.dataChanged.connect(self._source_data_changed)
@@ -67,6 +69,9 @@ class GroupedResultsModel(QAbstractTableModel):
         col = index.column()
         if col == CONNECTION_COLUMN and len(members) > 1:
             if role == Qt.ItemDataRole.DisplayRole:
+                forced = self.forced_source(self.source.scene_by_serial(members[0]))
+                if forced:
+                    return tr("{count} sources, {name} forced").format(count=len(members), name=forced)
                 return tr("{count} sources").format(count=len(members))
             if role == Qt.ItemDataRole.ToolTipRole:
                 return "\n".join(self._source_lines(members))
@@ -99,6 +104,15 @@ class GroupedResultsModel(QAbstractTableModel):
 
     def row_of(self, serial: int) -> int:
         return self._row_of[self._group_of_serial[serial]]
+
+    def refresh_sources_of(self, scene: Scene) -> None:
+        """Redraw the Sources cell of ``scene``'s row (its forced source changed)."""
+        group = self.grouper.group_of(scene)
+        index = self._index_of.get(id(group)) if group is not None else None
+        if index is None:
+            return
+        cell = self.index(self._row_of[index], CONNECTION_COLUMN)
+        self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DisplayRole])
 
     def group(self, row: int):
         """The SceneGroup at display ``row``."""

@@ -50,6 +50,7 @@ class SceneActions(QObject):
         self.coverage_result = None
         self.coverage_task: Optional[FunctionTask] = None
         dock.results_model.modelReset.connect(self._results_cleared)
+        dock.grouped_model.forced_source = self._forced_connection
 
     def _results_cleared(self) -> None:
         """A new search: the last choice no longer applies."""
@@ -85,9 +86,13 @@ class SceneActions(QObject):
     def explain(self, scene: Optional[Scene]) -> str:
         return self.chooser.explain(self.sources_of(scene)) if scene is not None else ""
 
+    def _forced_connection(self, scene: Optional[Scene]) -> Optional[str]:
+        return self.chooser.forced(self.sources_of(scene)) if scene is not None else None
+
     def force_source(self, scene: Scene, connection: Optional[str]) -> None:
         """Use ``connection`` for ``scene`` for the rest of the session (None: the rule)."""
         self.chooser.force(self.sources_of(scene), connection)
+        self.dock.grouped_model.refresh_sources_of(scene)
         self.dock._set_status(self.explain(scene) or tr("Source: by your preference."))
         if self.dock.current_scene is scene:
             self.dock.show_scene(scene)
