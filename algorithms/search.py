@@ -10,7 +10,8 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsFeature, QgsFeatureSink,
                        QgsProcessingParameterFeatureSource, QgsProcessingParameterNumber,
                        QgsProcessingParameterString, QgsProcessingOutputNumber, QgsWkbTypes)
 
-from ..providers.errors import EoSceneFinderError
+from ..providers.cancellation import cancel_scope
+from ..providers.errors import CancelledError, EoSceneFinderError
 from ..providers.model import SearchRequest
 from ..providers.multi import equivalent_collections, equivalent_filters, split_connections
 from ..providers.net import jsonstream
@@ -210,15 +211,19 @@ def _search_all(catalogs, post, cancel: threading.Event) -> None:
 
     def one(text, provider, request):
         try:
-            results = provider.search(request)
-            for page in _pages_beside_the_gui(results):
-                if cancel.is_set():
-                    return
-                post(("page", text, page))
+            # Cancel also ends a wait inside a page (a 429's retry-after, a back-off)
+            with cancel_scope(cancel):
+                results = provider.search(request)
+                for page in _pages_beside_the_gui(results):
+                    if cancel.is_set():
+                        return
+                    post(("page", text, page))
             if results.truncated:
                 post(("truncated", text))
             for warning in provider.warnings:
                 post(("warning", text, warning))
+        except CancelledError:
+            return
         except EoSceneFinderError as err:
             post(("failed", text, err))
 

@@ -355,3 +355,38 @@ def test_cancel_ends_a_search_waiting_out_a_429_at_once(cmr, qgis_app):
     assert time.monotonic() - cancelled_at < 5
     assert outcome["ok"] is False and task.error is None       # a cancel, not an error to show
     assert [r["status"] for r in cmr.world.requests("cmr")] == [429]   # nothing sent after Cancel
+
+
+def test_cancel_ends_a_processing_search_waiting_out_a_429_at_once(cmr, processing_ready, tmp_path):
+    import threading
+    import time
+
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+
+    cmr.world.throttle, cmr.world.retry_after = 5, 40   # CMR asks for 40 s between tries
+    feedback = QgsProcessingFeedback()
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = processing.run(
+                "eoscenefinder:search", {"CONNECTION": cmr.connection_string(), "COLLECTIONS": "MOD09GA_061",
+                                         "START": "2021-01-01", "END": "2021-01-10",
+                                         "OUTPUT": str(tmp_path / "scenes.gpkg")},
+                context=QgsProcessingContext(), feedback=feedback)
+        except Exception as err:  # noqa: BLE001 - reported below
+            outcome["error"] = err
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    deadline = time.monotonic() + 30
+    while not cmr.world.requests("cmr") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [r["status"] for r in cmr.world.requests("cmr")] == [429]
+    cancelled_at = time.monotonic()
+    feedback.cancel()
+    worker.join(15)
+    assert not worker.is_alive(), "the algorithm kept waiting out the 429 after Cancel"
+    assert time.monotonic() - cancelled_at < 5
+    assert [r["status"] for r in cmr.world.requests("cmr")] == [429]   # nothing sent after Cancel
