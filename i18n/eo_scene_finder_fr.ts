@@ -33,7 +33,7 @@
         </message>
         <message>
             <location filename="../algorithms/coverage.py" line="63" />
-            <location filename="../algorithms/search.py" line="60" />
+            <location filename="../algorithms/search.py" line="61" />
             <source>Area of interest (union of its polygons)</source>
             <translation>Zone d'intérêt (union de ses polygones)</translation>
         </message>
@@ -102,14 +102,14 @@
         </message>
         <message>
             <location filename="../algorithms/coverage.py" line="151" />
-            <location filename="../ui/scene_actions.py" line="364" />
-            <location filename="../ui/scene_actions.py" line="367" />
+            <location filename="../ui/scene_actions.py" line="366" />
+            <location filename="../ui/scene_actions.py" line="369" />
             <source>Cancelled.</source>
             <translation>Annulé.</translation>
         </message>
         <message>
             <location filename="../algorithms/coverage.py" line="157" />
-            <location filename="../algorithms/search.py" line="113" />
+            <location filename="../algorithms/search.py" line="114" />
             <source>Could not create the output layer.</source>
             <translation>Impossible de créer la couche de sortie.</translation>
         </message>
@@ -314,12 +314,12 @@ ASSETS : clés des ressources séparées par des virgules ; vide = le produit en
             <translation>EO Scene Finder — recherche et téléchargement de scènes satellitaires</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="34" />
+            <location filename="../algorithms/search.py" line="35" />
             <source>Search scenes</source>
             <translation>Rechercher des scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="38" />
+            <location filename="../algorithms/search.py" line="39" />
             <source>Searches one or several catalogs and writes one polygon per scene and catalog (EPSG:4326) with its id, collection, date, cloud cover, platform, connection, scene_key, assets and full record, so Download, Mosaic, Export and Best coverage can work from the layer alone.
 
 CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Several catalogs: separate them with ';' (or ',' when each piece is a catalog on its own); they are searched at the same time, and the same scene found in several of them gives one row per catalog with the same scene_key. A catalog that fails is reported as a warning and the others' rows are kept. Well-known collections are renamed for each catalog (sentinel-2-l2a is SENTINEL-2, product type S2MSI2A, on the Copernicus Data Space). Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results (per catalog). IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
@@ -328,124 +328,124 @@ CONNECTION: a saved connection's name, a preset id (earth-search, planetary-comp
 CONNECTION : le nom d'une connexion enregistrée, un identifiant de préréglage (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), l'URL ou le chemin d'une API STAC ou d'un catalogue statique, ou TYPE+URL?option=… . Plusieurs catalogues : séparez-les par ';' (ou ',' quand chaque morceau est un catalogue à lui seul) ; ils sont interrogés en même temps, et la même scène trouvée dans plusieurs d'entre eux donne une ligne par catalogue avec la même scene_key. Un catalogue en échec est signalé par un avertissement et les lignes des autres sont conservées. Les collections connues sont renommées pour chaque catalogue (sentinel-2-l2a est SENTINEL-2, type de produit S2MSI2A, sur le Copernicus Data Space). Les dates sont des jours entiers inclus (UTC) ou des dates-heures ISO. SORTBY : champs séparés par des virgules, « - » pour l'ordre décroissant (par ex. -datetime,eo:cloud_cover). LIMIT 0 = tous les résultats (par catalogue). IDS : identifiants de scènes ou de produits, séparés par des virgules (le seul moyen d'entrer dans un bucket sans emprise).</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="55" />
+            <location filename="../algorithms/search.py" line="56" />
             <location filename="../ui/results_model.py" line="59" />
             <location filename="../ui/search_panel.py" line="94" />
             <source>Connection</source>
             <translation>Connexion</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="56" />
+            <location filename="../algorithms/search.py" line="57" />
             <source>Collections (comma-separated)</source>
             <translation>Collections (séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="58" />
+            <location filename="../algorithms/search.py" line="59" />
             <source>Extent</source>
             <translation>Emprise</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="61" />
+            <location filename="../algorithms/search.py" line="62" />
             <source>Start (date or ISO datetime)</source>
             <translation>Début (date ou date-heure ISO)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="62" />
+            <location filename="../algorithms/search.py" line="63" />
             <source>End (inclusive)</source>
             <translation>Fin (incluse)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="64" />
+            <location filename="../algorithms/search.py" line="65" />
             <source>Maximum cloud cover (%)</source>
             <translation>Couverture nuageuse maximale (%)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="66" />
+            <location filename="../algorithms/search.py" line="67" />
             <source>CQL2 filter</source>
             <translation>Filtre CQL2</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="67" />
+            <location filename="../algorithms/search.py" line="68" />
             <source>Sort by</source>
             <translation>Trier par</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="68" />
+            <location filename="../algorithms/search.py" line="69" />
             <source>Scene ids (comma-separated)</source>
             <translation>Identifiants des scènes (séparés par des virgules)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="69" />
+            <location filename="../algorithms/search.py" line="70" />
             <source>Maximum number of scenes (0 = all)</source>
             <translation>Nombre maximal de scènes (0 = toutes)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="72" />
+            <location filename="../algorithms/search.py" line="73" />
             <source>Scenes</source>
             <translation>Scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="73" />
+            <location filename="../algorithms/search.py" line="74" />
             <source>Number of scenes</source>
             <translation>Nombre de scènes</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="77" />
+            <location filename="../algorithms/search.py" line="78" />
             <source>The AOI layer has no polygon: nothing to search in.</source>
             <translation>La couche de zone d'intérêt n'a aucun polygone : rien à rechercher.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="78" />
+            <location filename="../algorithms/search.py" line="79" />
             <source>The extent and the AOI layer do not overlap: nothing to search in.</source>
             <translation>L'emprise et la couche de zone d'intérêt ne se recouvrent pas : rien à rechercher.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="83" />
+            <location filename="../algorithms/search.py" line="84" />
             <source>CONNECTION is empty: give a preset id, a saved connection or a URL.</source>
             <translation>CONNECTION est vide : indiquez l'identifiant d'un préréglage, une connexion enregistrée ou une URL.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="125" />
+            <location filename="../algorithms/search.py" line="126" />
             <source>{connection}: {error}</source>
             <translation>{connection} : {error}</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="148" />
+            <location filename="../algorithms/search.py" line="149" />
             <source>{count} scenes so far (more pages follow)</source>
             <translation>{count} scènes pour l'instant (d'autres pages suivent)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="149" />
+            <location filename="../algorithms/search.py" line="150" />
             <source>{count} scenes so far</source>
             <translation>{count} scènes pour l'instant</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="153" />
+            <location filename="../algorithms/search.py" line="154" />
             <source>Stopped at LIMIT={limit}; the catalog has more scenes.</source>
             <translation>Arrêt à LIMIT={limit} ; le catalogue contient d'autres scènes.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="160" />
+            <location filename="../algorithms/search.py" line="161" />
             <source>{connection} failed: {error} (the other catalogs' scenes are kept)</source>
             <translation>{connection} a échoué : {error} (les scènes des autres catalogues sont conservées)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="169" />
+            <location filename="../algorithms/search.py" line="170" />
             <source>Every catalog failed: {errors}</source>
             <translation>Tous les catalogues ont échoué : {errors}</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="173" />
+            <location filename="../algorithms/search.py" line="174" />
             <source>Cancelled after {count} scenes.</source>
             <translation>Annulé après {count} scènes.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="175" />
+            <location filename="../algorithms/search.py" line="176" />
             <source>Scenes per catalog: {counts}</source>
             <translation>Scènes par catalogue : {counts}</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="177" />
+            <location filename="../algorithms/search.py" line="178" />
             <source>Found {count} scenes.</source>
             <translation>{count} scènes trouvées.</translation>
         </message>
@@ -1781,32 +1781,37 @@ Saisissez le code à 6 chiffres de votre application d'authentification pour vou
             <translation>Choix des scènes qui couvrent la zone…</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="339" />
+            <location filename="../ui/scene_actions.py" line="312" />
+            <source>Best coverage: {count} scenes selected.</source>
+            <translation>Meilleure couverture : {count} scènes sélectionnées.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="341" />
             <source>No mosaic: {ids} has no Cloud Optimized GeoTIFF to stream.</source>
             <translation>Pas de mosaïque : {ids} n’a pas de Cloud Optimized GeoTIFF à diffuser.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="340" />
+            <location filename="../ui/scene_actions.py" line="342" />
             <source>Run Best coverage first.</source>
             <translation>Lancez d’abord Meilleure couverture.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="343" />
+            <location filename="../ui/scene_actions.py" line="345" />
             <source>Mosaic of {count} scenes · {asset}</source>
             <translation>Mosaïque de {count} scènes · {asset}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="370" />
+            <location filename="../ui/scene_actions.py" line="372" />
             <source>EO Scene Finder: mosaic of {count} scenes</source>
             <translation>EO Scene Finder : mosaïque de {count} scènes</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="374" />
+            <location filename="../ui/scene_actions.py" line="376" />
             <source>Added {name} to the map (streamed).</source>
             <translation>{name} ajouté à la carte (diffusé).</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="376" />
+            <location filename="../ui/scene_actions.py" line="378" />
             <source>Could not build the mosaic</source>
             <translation>Impossible de construire la mosaïque</translation>
         </message>

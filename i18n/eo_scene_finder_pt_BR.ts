@@ -33,7 +33,7 @@
         </message>
         <message>
             <location filename="../algorithms/coverage.py" line="63" />
-            <location filename="../algorithms/search.py" line="60" />
+            <location filename="../algorithms/search.py" line="61" />
             <source>Area of interest (union of its polygons)</source>
             <translation>Área de interesse (união dos seus polígonos)</translation>
         </message>
@@ -102,14 +102,14 @@
         </message>
         <message>
             <location filename="../algorithms/coverage.py" line="151" />
-            <location filename="../ui/scene_actions.py" line="364" />
-            <location filename="../ui/scene_actions.py" line="367" />
+            <location filename="../ui/scene_actions.py" line="366" />
+            <location filename="../ui/scene_actions.py" line="369" />
             <source>Cancelled.</source>
             <translation>Cancelado.</translation>
         </message>
         <message>
             <location filename="../algorithms/coverage.py" line="157" />
-            <location filename="../algorithms/search.py" line="113" />
+            <location filename="../algorithms/search.py" line="114" />
             <source>Could not create the output layer.</source>
             <translation>Não foi possível criar a camada de saída.</translation>
         </message>
@@ -314,12 +314,12 @@ ASSETS: chaves dos recursos separadas por vírgulas; vazio = o produto inteiro p
             <translation>EO Scene Finder — busca e download de cenas de satélite</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="34" />
+            <location filename="../algorithms/search.py" line="35" />
             <source>Search scenes</source>
             <translation>Buscar cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="38" />
+            <location filename="../algorithms/search.py" line="39" />
             <source>Searches one or several catalogs and writes one polygon per scene and catalog (EPSG:4326) with its id, collection, date, cloud cover, platform, connection, scene_key, assets and full record, so Download, Mosaic, Export and Best coverage can work from the layer alone.
 
 CONNECTION: a saved connection's name, a preset id (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a STAC API or static catalog URL/path, or KIND+URL?option=… . Several catalogs: separate them with ';' (or ',' when each piece is a catalog on its own); they are searched at the same time, and the same scene found in several of them gives one row per catalog with the same scene_key. A catalog that fails is reported as a warning and the others' rows are kept. Well-known collections are renamed for each catalog (sentinel-2-l2a is SENTINEL-2, product type S2MSI2A, on the Copernicus Data Space). Dates are inclusive whole days (UTC) or ISO datetimes. SORTBY: fields separated by commas, '-' for descending (e.g. -datetime,eo:cloud_cover). LIMIT 0 = all results (per catalog). IDS: scene or product ids, comma-separated (the only way into a bucket without an area).</source>
@@ -328,124 +328,124 @@ CONNECTION: a saved connection's name, a preset id (earth-search, planetary-comp
 CONNECTION: o nome de uma conexão salva, o id de uma predefinição (earth-search, planetary-computer, dinamis, isdeform, cdse, demo…), a URL ou o caminho de uma API STAC ou de um catálogo estático, ou KIND+URL?option=… . Vários catálogos: separe-os com ';' (ou ',' quando cada parte é um catálogo por si só); eles são pesquisados ao mesmo tempo, e a mesma cena encontrada em vários deles dá uma linha por catálogo com a mesma scene_key. Um catálogo que falha é informado num aviso e as linhas dos outros são mantidas. Coleções conhecidas são renomeadas para cada catálogo (sentinel-2-l2a é SENTINEL-2, tipo de produto S2MSI2A, no Copernicus Data Space). As datas são dias inteiros inclusivos (UTC) ou data-horas ISO. SORTBY: campos separados por vírgulas, '-' para ordem decrescente (ex.: -datetime,eo:cloud_cover). LIMIT 0 = todos os resultados (por catálogo). IDS: ids de cenas ou produtos, separados por vírgulas (a única forma de entrar num bucket sem área).</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="55" />
+            <location filename="../algorithms/search.py" line="56" />
             <location filename="../ui/results_model.py" line="59" />
             <location filename="../ui/search_panel.py" line="94" />
             <source>Connection</source>
             <translation>Conexão</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="56" />
+            <location filename="../algorithms/search.py" line="57" />
             <source>Collections (comma-separated)</source>
             <translation>Coleções (separadas por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="58" />
+            <location filename="../algorithms/search.py" line="59" />
             <source>Extent</source>
             <translation>Extensão</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="61" />
+            <location filename="../algorithms/search.py" line="62" />
             <source>Start (date or ISO datetime)</source>
             <translation>Início (data ou data-hora ISO)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="62" />
+            <location filename="../algorithms/search.py" line="63" />
             <source>End (inclusive)</source>
             <translation>Fim (inclusivo)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="64" />
+            <location filename="../algorithms/search.py" line="65" />
             <source>Maximum cloud cover (%)</source>
             <translation>Cobertura máxima de nuvens (%)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="66" />
+            <location filename="../algorithms/search.py" line="67" />
             <source>CQL2 filter</source>
             <translation>Filtro CQL2</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="67" />
+            <location filename="../algorithms/search.py" line="68" />
             <source>Sort by</source>
             <translation>Ordenar por</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="68" />
+            <location filename="../algorithms/search.py" line="69" />
             <source>Scene ids (comma-separated)</source>
             <translation>Identificadores das cenas (separados por vírgulas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="69" />
+            <location filename="../algorithms/search.py" line="70" />
             <source>Maximum number of scenes (0 = all)</source>
             <translation>Número máximo de cenas (0 = todas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="72" />
+            <location filename="../algorithms/search.py" line="73" />
             <source>Scenes</source>
             <translation>Cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="73" />
+            <location filename="../algorithms/search.py" line="74" />
             <source>Number of scenes</source>
             <translation>Número de cenas</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="77" />
+            <location filename="../algorithms/search.py" line="78" />
             <source>The AOI layer has no polygon: nothing to search in.</source>
             <translation>A camada da área de interesse não tem polígono: nada onde buscar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="78" />
+            <location filename="../algorithms/search.py" line="79" />
             <source>The extent and the AOI layer do not overlap: nothing to search in.</source>
             <translation>A extensão e a camada da área de interesse não se sobrepõem: nada onde buscar.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="83" />
+            <location filename="../algorithms/search.py" line="84" />
             <source>CONNECTION is empty: give a preset id, a saved connection or a URL.</source>
             <translation>CONNECTION está vazio: informe o id de uma predefinição, uma conexão salva ou uma URL.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="125" />
+            <location filename="../algorithms/search.py" line="126" />
             <source>{connection}: {error}</source>
             <translation>{connection}: {error}</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="148" />
+            <location filename="../algorithms/search.py" line="149" />
             <source>{count} scenes so far (more pages follow)</source>
             <translation>{count} cenas até agora (mais páginas a seguir)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="149" />
+            <location filename="../algorithms/search.py" line="150" />
             <source>{count} scenes so far</source>
             <translation>{count} cenas até agora</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="153" />
+            <location filename="../algorithms/search.py" line="154" />
             <source>Stopped at LIMIT={limit}; the catalog has more scenes.</source>
             <translation>Parou em LIMIT={limit}; o catálogo tem mais cenas.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="160" />
+            <location filename="../algorithms/search.py" line="161" />
             <source>{connection} failed: {error} (the other catalogs' scenes are kept)</source>
             <translation>{connection} falhou: {error} (as cenas dos outros catálogos são mantidas)</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="169" />
+            <location filename="../algorithms/search.py" line="170" />
             <source>Every catalog failed: {errors}</source>
             <translation>Todos os catálogos falharam: {errors}</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="173" />
+            <location filename="../algorithms/search.py" line="174" />
             <source>Cancelled after {count} scenes.</source>
             <translation>Cancelado após {count} cenas.</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="175" />
+            <location filename="../algorithms/search.py" line="176" />
             <source>Scenes per catalog: {counts}</source>
             <translation>Cenas por catálogo: {counts}</translation>
         </message>
         <message>
-            <location filename="../algorithms/search.py" line="177" />
+            <location filename="../algorithms/search.py" line="178" />
             <source>Found {count} scenes.</source>
             <translation>{count} cenas encontradas.</translation>
         </message>
@@ -1781,32 +1781,37 @@ Digite o código de 6 dígitos do seu aplicativo autenticador para entrar de nov
             <translation>Escolhendo as cenas que cobrem a área…</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="339" />
+            <location filename="../ui/scene_actions.py" line="312" />
+            <source>Best coverage: {count} scenes selected.</source>
+            <translation>Melhor cobertura: {count} cenas selecionadas.</translation>
+        </message>
+        <message>
+            <location filename="../ui/scene_actions.py" line="341" />
             <source>No mosaic: {ids} has no Cloud Optimized GeoTIFF to stream.</source>
             <translation>Sem mosaico: {ids} não tem Cloud Optimized GeoTIFF para transmitir.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="340" />
+            <location filename="../ui/scene_actions.py" line="342" />
             <source>Run Best coverage first.</source>
             <translation>Execute Melhor cobertura primeiro.</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="343" />
+            <location filename="../ui/scene_actions.py" line="345" />
             <source>Mosaic of {count} scenes · {asset}</source>
             <translation>Mosaico de {count} cenas · {asset}</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="370" />
+            <location filename="../ui/scene_actions.py" line="372" />
             <source>EO Scene Finder: mosaic of {count} scenes</source>
             <translation>EO Scene Finder: mosaico de {count} cenas</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="374" />
+            <location filename="../ui/scene_actions.py" line="376" />
             <source>Added {name} to the map (streamed).</source>
             <translation>{name} adicionado ao mapa (transmitido).</translation>
         </message>
         <message>
-            <location filename="../ui/scene_actions.py" line="376" />
+            <location filename="../ui/scene_actions.py" line="378" />
             <source>Could not build the mosaic</source>
             <translation>Não foi possível montar o mosaico</translation>
         </message>

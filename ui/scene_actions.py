@@ -308,7 +308,9 @@ class SceneActions(QObject):
         self.coverage_scenes = [groups[int(cid)][0] for cid in result.chosen]
         self.select_scenes(self.coverage_scenes)
         self.coverage_bar.show_result(result.message, len(self.coverage_scenes), error=not result.reached)
-        self.dock._set_status(result.message, error=not result.reached)
+        # the bar below says how much is covered; the status line only what happened
+        self.dock._set_status(tr("Best coverage: {count} scenes selected.").format(count=len(self.coverage_scenes)),
+                              error=not result.reached)
         log_message(result.message)
 
     def select_scenes(self, scenes: Sequence[Scene]) -> None:
