@@ -9,6 +9,7 @@ downloads' task starts after them."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import time
 
 from qgis.core import QgsApplication
@@ -155,7 +156,14 @@ def test_ten_searches_and_two_hundred_downloads_through_processing_at_once(proce
         layer = processing.run("eoscenefinder:search", {"CONNECTION": str(catalog),
                                                         "OUTPUT": str(tmp_path / "load.gpkg")})["OUTPUT"]
         assert QgsVectorLayer(layer, "load", "ogr").featureCount() == 40
-        runs = [("download", {"INPUT": layer, "ASSETS": keys, "OUTPUT_FOLDER": str(tmp_path / f"out{n}")})
+        # each download run reads its own copy of the search layer, as a batch over several
+        # search outputs does: runs opening one GeoPackage from threads at once have deadlocked
+        # inside QGIS's OGR connection pool (parameterAsSource, both threads idle) on this machine
+        copies = []
+        for n in range(4):
+            copies.append(str(tmp_path / f"load{n}.gpkg"))
+            shutil.copyfile(layer, copies[-1])
+        runs = [("download", {"INPUT": copies[n], "ASSETS": keys, "OUTPUT_FOLDER": str(tmp_path / f"out{n}")})
                 for n, keys in enumerate(("a0", "a1", "a2", "a3,a4"))]                     # 40+40+40+80 files
         runs += [("search", {"CONNECTION": pgstac_api.url, "COLLECTIONS": "sentinel-2-l2a",
                              "OUTPUT": str(tmp_path / f"search{n}.gpkg")}) for n in range(10)]
