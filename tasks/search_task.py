@@ -62,7 +62,8 @@ class SearchTask(QgsTask):
                 self.pages += 1
                 self.count += len(page.scenes)
                 if self.prepare is not None:
-                    page.prepared = self.prepare(page.scenes)
+                    with jsonstream.worker_slot():
+                        page.prepared = self.prepare(page.scenes)
                 self.more = page.more
                 if page.matched is not None:
                     self.matched = page.matched

@@ -143,6 +143,33 @@ def test_stac_pages(doc):
             check("stac page (json)", item_to_scene, feature, "fuzz")
 
 
+@given(mutated({"type": "FeatureCollection", "features": [STAC_ITEM], "links": [], "numberMatched": 1}),
+       st.integers(min_value=1, max_value=300), st.integers(min_value=1, max_value=5000))
+def test_stac_pages_read_in_pieces(doc, piece, chunk):
+    """A page parsed piece by piece (as the provider reads search pages) gives the same
+    result as one parsed whole, or the same refusal."""
+    from eo_scene_finder.providers.net import jsonstream
+
+    body = json.dumps(doc, allow_nan=True, ensure_ascii=False).encode()
+    EXAMPLES["stac page (pieces)"] += 1
+    saved, jsonstream.PIECE_BYTES = jsonstream.PIECE_BYTES, piece
+    try:
+        whole = jsonstream.loads(body.decode())
+    except ValueError:
+        whole = ValueError
+    try:
+        pieces = jsonstream.loads_pieces([body[i:i + chunk] for i in range(0, len(body), chunk)],
+                                         raw_arrays=("features",))
+    except ValueError:
+        pieces = ValueError
+    finally:
+        jsonstream.PIECE_BYTES = saved
+    if whole is ValueError or pieces is ValueError:
+        assert whole is pieces
+    else:
+        assert json.dumps(pieces, allow_nan=True) == json.dumps(whole, allow_nan=True)
+
+
 @given(st.binary(max_size=200))
 def test_stac_pages_that_are_not_utf8_json(raw):
     from eo_scene_finder.providers.net import jsonstream

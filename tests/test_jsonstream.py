@@ -58,3 +58,95 @@ def test_a_search_worker_holds_back_while_the_gui_thread_adds_rows():
     with jsonstream.sharing_with_gui():
         jsonstream.breathe()
     assert time.monotonic() - start < jsonstream.GUI_TURN_WAIT
+
+
+def _chunks(data: bytes, size: int):
+    return [data[i:i + size] for i in range(0, len(data), size)]
+
+
+@pytest.mark.parametrize("piece", [1, 3, 7, 4096, 256 * 1024])
+@pytest.mark.parametrize("chunk", [5, 65_536, None])
+def test_pieces_give_json_loads_result_wherever_the_body_is_cut(monkeypatch, piece, chunk):
+    """A page read in pieces (cut inside strings, numbers, escapes and multi-byte
+    characters) parses to json.loads's result; each item keeps its own exact text."""
+    monkeypatch.setattr(jsonstream, "PIECE_BYTES", piece)
+    page = {"type": "FeatureCollection", "features": (ITEMS * 2)[:7 if piece < 8 else 40],
+            "links": [{"rel": "next", "href": "http://x/search?token=é\u00e9\\u00e9"}],
+            "numberMatched": 12345678901234567890, "ratio": -1.5e-3, "name": "日本語 😀 \"quoted\" \\ back",
+            "empty": [], "nothing": {}, "flags": [True, False, None]}
+    body = json.dumps(page, ensure_ascii=False).encode()
+    parsed = jsonstream.loads_pieces(_chunks(body, chunk or len(body)), raw_arrays=("features",))
+    assert parsed == json.loads(body)
+    assert isinstance(parsed["features"], jsonstream.ElementList)
+    assert [json.loads(raw) for raw in parsed["features"].raws] == page["features"]
+    assert parsed["features"].span(1) == (parsed["features"].raws[1], 0, len(parsed["features"].raws[1]))
+    for scalar in ("12", "-0.5e10", '"x"', "true", "null", " [1, [2, {\"a\": 3}]] "):
+        assert jsonstream.loads_pieces(_chunks(scalar.encode(), 1)) == json.loads(scalar)
+
+
+@pytest.mark.parametrize("bad", ['{"features": [1, 2,]}', '{"a": 1} x', '{"a" 1}', '[1 2]', '{"a": [1, 2}',
+                                 '{"a": "abc', '{"a": 12', '', '  ', '{"a": tru}', '[1, 2] 3', '{"a": "\\x"}'])
+@pytest.mark.parametrize("piece", [1, 4, 4096])
+def test_pieces_refuse_what_json_loads_refuses(monkeypatch, bad, piece):
+    monkeypatch.setattr(jsonstream, "PIECE_BYTES", piece)
+    with pytest.raises(ValueError):
+        json.loads(bad)
+    with pytest.raises(ValueError):
+        jsonstream.loads_pieces([bad.encode()], raw_arrays=("features",))
+
+
+def test_pieces_refuse_text_that_is_not_utf8():
+    with pytest.raises(UnicodeDecodeError):
+        jsonstream.loads_pieces([b'{"a": "caf', b'\xc3'])  # cut at the end
+    with pytest.raises(UnicodeDecodeError):
+        jsonstream.loads_pieces([b'{"a": "\xff"}'])
+
+
+def test_a_page_in_pieces_is_never_one_text(monkeypatch):
+    """The window parsed from stays a few pieces long: no step builds the whole page's
+    text (16 MB, one call holding the interpreter lock 4-17 ms)."""
+    monkeypatch.setattr(jsonstream, "PIECE_BYTES", 64 * 1024)
+    body = json.dumps({"type": "FeatureCollection", "features": ITEMS * 40}).encode()
+    assert len(body) > 40 * 64 * 1024
+    longest = []
+    real_extend = jsonstream._Window.extend
+
+    def extend(window, pieces=1):
+        grown = real_extend(window, pieces)
+        longest.append(len(window.buf))
+        return grown
+
+    monkeypatch.setattr(jsonstream._Window, "extend", extend)
+    parsed = jsonstream.loads_pieces(_chunks(body, 1 << 20), raw_arrays=("features",))
+    assert len(parsed["features"]) == len(ITEMS) * 40
+    biggest_item = max(len(raw) for raw in parsed["features"].raws)
+    assert max(longest) <= 3 * 64 * 1024 + biggest_item
+
+
+def test_one_search_worker_computes_at_a_time_while_sharing_with_the_gui():
+    """Two workers computing at once only take turns at the interpreter lock, and each one
+    waiting for it is one more thread QGIS's GUI thread waits behind."""
+    import threading
+
+    def most_inside_at_once(wait_for_other):
+        inside, most, changed = [0], [0], threading.Condition()
+
+        def work():
+            with jsonstream.worker_slot():
+                with changed:
+                    inside[0] += 1
+                    most[0] = max(most[0], inside[0])
+                    changed.notify_all()
+                    changed.wait_for(lambda: inside[0] > 1, timeout=wait_for_other)
+                    inside[0] -= 1
+
+        threads = [threading.Thread(target=work) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        return most[0]
+
+    with jsonstream.sharing_with_gui():
+        assert most_inside_at_once(wait_for_other=0.2) == 1
+    assert most_inside_at_once(wait_for_other=5) == 2  # outside QGIS's GUI: no reason to wait

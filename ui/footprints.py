@@ -194,9 +194,8 @@ class FootprintLayer(QObject):
         fields = _scene_fields()
         texts = connection_texts or {}
         out: List[Optional[QgsFeature]] = []
-        for n, scene in enumerate(scenes):
-            if n % 16 == 15:
-                jsonstream.breathe()  # in a search task: the GUI thread first (see gui_turn)
+        for scene in scenes:
+            jsonstream.breathe()  # in a search task: the GUI thread first (see gui_turn)
             geom = geometry_from_geojson(scene.geometry, scene.bbox)
             if geom.isNull():
                 out.append(None)

@@ -246,8 +246,9 @@ def check_body_complete(response: requests.Response) -> requests.Response:
     except ValueError:
         return response
     encoding = (response.headers.get("Content-Encoding") or "identity").lower()
+    chunks = getattr(response, "body_chunks", None)
     if encoding == "identity":
-        received = len(response.content or b"")
+        received = sum(map(len, chunks)) if chunks is not None else len(response.content or b"")
     else:  # the announced length is of the encoded body: what came off the wire
         tell = getattr(response.raw, "tell", None)
         received = tell() if callable(tell) else expected
@@ -274,9 +275,16 @@ RETRY_STATUSES = (429, 502, 503, 504)
 RETRY_AFTER_CAP = 30.0
 
 
-def _read_capped(response: requests.Response, max_bytes: int, what: str) -> None:
+# pieces of a streamed body: each is a fresh allocation made while holding the interpreter
+# lock, and 1 MiB of fresh memory costs ~1 ms of page faults (see jsonstream.loads_pieces)
+READ_PIECE = 256 * 1024
+
+
+def _read_capped(response: requests.Response, max_bytes: int, what: str, keep_chunks: bool = False) -> None:
     """Read a streamed body into ``response.content``, refusing one over ``max_bytes``
-    (a page of results is megabytes; gigabytes would exhaust QGIS's memory)."""
+    (a page of results is megabytes; gigabytes would exhaust QGIS's memory). With
+    ``keep_chunks`` the body is left in pieces, as ``response.body_chunks`` (joined, a page
+    of 16 MB holds the interpreter lock 4-15 ms), and ``response.content`` is not set."""
     announced = response.headers.get("Content-Length")
     too_big = errors.MalformedResponseError(
         f"{what} sent an answer larger than {max_bytes // (1024 * 1024)} MiB; it was not read.",
@@ -285,25 +293,29 @@ def _read_capped(response: requests.Response, max_bytes: int, what: str) -> None
         response.close()
         raise too_big
     chunks, total = [], 0
-    for chunk in response.iter_content(1 << 20):
+    for chunk in response.iter_content(READ_PIECE if keep_chunks else 1 << 20):
         breathe()  # a search task reading a page: QGIS's GUI thread first (see jsonstream.gui_turn)
         total += len(chunk)
         if total > max_bytes:
             response.close()
             raise too_big
         chunks.append(chunk)
-    response._content = b"".join(chunks)
+    if keep_chunks:
+        response.body_chunks = chunks
+    else:
+        response._content = b"".join(chunks)
     response._content_consumed = True
 
 
 def request_retrying(session: requests.Session, method: str, url: str, *, what: str = "The service",
                      attempts: int = 3, backoff: float = 0.5, timeout: Optional[tuple] = None,
-                     sleep: Any = pause, max_bytes: Optional[int] = None,
+                     sleep: Any = pause, max_bytes: Optional[int] = None, keep_chunks: bool = False,
                      **kwargs: Any) -> requests.Response:
     """:func:`request` for reads (GET, or a search sent as POST): a dropped connection, a
     truncated body or a transient gateway status is tried again, ``attempts`` times in all
     with doubling pauses; what still fails is raised as :func:`request` does. ``max_bytes``
-    caps the body's size."""
+    caps the body's size; with it, ``keep_chunks`` leaves a successful body in pieces
+    (``response.body_chunks``, see :func:`_read_capped`)."""
     attempt = 0
     while True:
         attempt += 1
@@ -311,7 +323,7 @@ def request_retrying(session: requests.Session, method: str, url: str, *, what: 
             response = session.request(method, url, timeout=timeout or default_timeout(),
                                        stream=bool(max_bytes) or kwargs.pop("stream", False), **kwargs)
             if max_bytes and response.status_code < 300:
-                _read_capped(response, max_bytes, what)
+                _read_capped(response, max_bytes, what, keep_chunks)
             if response._content_consumed:
                 check_body_complete(response)
         except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,

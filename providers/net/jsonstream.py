@@ -35,21 +35,33 @@ _saved_interval: Optional[float] = None
 _gui_idle = threading.Event()
 _gui_idle.set()
 _gui_turns = 0
+_gui_ident = threading.main_thread().ident  # QGIS's GUI thread (see gui_turn)
 GUI_TURN_WAIT = 0.05  # longest a worker holds back for one GUI turn (a turn is a few ms)
 
 
+# breathe() hands the lock over at most this often: each hand-over (time.sleep(0)) costs
+# the worker ~50 µs (the kernel's timer slack), and breathe() is called for every item
+_YIELD_EVERY = 0.001
+_last_yield = 0.0
+
+
 def breathe() -> None:
-    """Hand the GIL to a waiting thread now, when a search runs for the GUI (otherwise
-    nothing: outside QGIS's GUI, handing over only costs time). A CPU-bound worker otherwise
-    keeps it for the whole switch interval each time QGIS's GUI thread comes back from C++
-    into Python, and the GUI thread, which does that many times per event loop turn, crawls.
-    While the GUI thread does a turn of work for a search (:func:`gui_turn`), wait for it
-    to end instead."""
+    """Hand the GIL to a waiting thread now (at most every millisecond), when a search runs
+    for the GUI (otherwise nothing: outside QGIS's GUI, handing over only costs time). A
+    CPU-bound worker otherwise keeps it for the whole switch interval each time QGIS's GUI
+    thread comes back from C++ into Python, and the GUI thread, which does that many times
+    per event loop turn, crawls. While the GUI thread does a turn of work for a search
+    (:func:`gui_turn`), wait for it to end instead."""
+    global _last_yield
     if _sharing:
-        if _gui_idle.is_set():
-            time.sleep(0)
-        else:
+        if not _gui_idle.is_set() and threading.get_ident() != _gui_ident:  # never waits for itself
             _gui_idle.wait(GUI_TURN_WAIT)
+            _last_yield = time.perf_counter()
+            return
+        now = time.perf_counter()
+        if now - _last_yield >= _YIELD_EVERY:
+            _last_yield = now
+            time.sleep(0)
 
 
 @contextlib.contextmanager
@@ -59,7 +71,8 @@ def gui_turn():
     until the slice ends. Each call of the GUI thread into QGIS releases the interpreter
     lock; with a worker computing meanwhile, every return waited up to the switch interval
     for it, and a slice of 1 ms took 5-20 ms. Nests; GUI thread only."""
-    global _gui_turns
+    global _gui_turns, _gui_ident
+    _gui_ident = threading.get_ident()
     _gui_turns += 1
     _gui_idle.clear()
     try:
@@ -68,6 +81,24 @@ def gui_turn():
         _gui_turns -= 1
         if not _gui_turns:
             _gui_idle.set()
+
+
+_worker_slot = threading.RLock()
+
+
+@contextlib.contextmanager
+def worker_slot():
+    """Around CPU-bound work of a search task (parsing or converting a page), while
+    searches share the interpreter with QGIS's GUI thread: one such worker computes at a
+    time. Two cannot compute at once anyway (one interpreter lock), and the lock is not
+    handed out in turn: with two workers waiting for it beside the GUI thread, each of the
+    GUI thread's calls into Python waited for both. Nothing else (no network wait) may be
+    done inside. Nests."""
+    if not _sharing:
+        yield
+        return
+    with _worker_slot:
+        yield
 
 
 @contextlib.contextmanager
@@ -140,19 +171,30 @@ def decode_utf8(data: bytes) -> str:
 
 
 class ElementList(list):
-    """A decoded JSON array that also knows where each element is in the document's text:
-    ``text[spans[2 * i]:spans[2 * i + 1]]`` decodes to ``self[i]`` (:meth:`raw`), for
-    results kept compact and decoded again on demand."""
+    """A decoded JSON array that also knows each element's text, for results kept compact
+    and decoded again on demand: ``text[spans[2 * i]:spans[2 * i + 1]]`` (parsed from one
+    text, :func:`loads`) or ``raws[i]`` (parsed piece by piece, :func:`loads_pieces`)
+    decodes to ``self[i]``."""
 
-    __slots__ = ("text", "spans")
+    __slots__ = ("text", "spans", "raws")
 
-    def __init__(self, text: str = ""):
+    def __init__(self, text: str = "", raws: Optional[list] = None):
         super().__init__()
         self.text = text
         self.spans: list = []
+        self.raws = raws
 
     def raw(self, i: int) -> str:
+        if self.raws is not None:
+            return self.raws[i]
         return self.text[self.spans[2 * i]:self.spans[2 * i + 1]]
+
+    def span(self, i: int) -> Tuple[str, int, int]:
+        """``(text, start, end)``: where element ``i`` is, without copying it."""
+        if self.raws is not None:
+            raw = self.raws[i]
+            return raw, 0, len(raw)
+        return self.text, self.spans[2 * i], self.spans[2 * i + 1]
 
 
 def loads(text: str, raw_arrays: Tuple[str, ...] = ()) -> Any:
@@ -215,8 +257,7 @@ def _array(text: str, pos: int, depth: int, keep_raw: bool = False) -> Tuple[lis
         if spans is not None:
             spans.append(pos)
             spans.append(end)
-        if len(out) % 16 == 0:
-            breathe()
+        breathe()
         pos = ws(text, end).end()
         if text.startswith(",", pos):
             pos = ws(text, pos + 1).end()
@@ -224,3 +265,156 @@ def _array(text: str, pos: int, depth: int, keep_raw: bool = False) -> Tuple[lis
         if text.startswith("]", pos):
             return out, pos + 1
         raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+
+
+# ------------------------------------------------------------------ piece by piece
+# A page of 1,000 STAC items is 16 MB. Joined into one bytes object, then decoded into one
+# str, each step is a single C call of 4-17 ms holding the interpreter lock (most of it the
+# kernel handing out and zeroing fresh memory), during which QGIS's GUI thread cannot run
+# a line of Python. loads_pieces never builds the whole text: it decodes the body by pieces
+# and parses from a small window, so no call holds the lock for more than a fraction of a
+# millisecond; each element of a raw array keeps its own text.
+PIECE_BYTES = 256 * 1024
+
+
+class _Window:
+    """The part of a document's text still being parsed, extended piece by piece."""
+
+    __slots__ = ("buf", "done", "_pieces", "_decoder")
+
+    def __init__(self, chunks):
+        self.buf = ""
+        self.done = False
+        self._pieces = self._split(chunks)
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+
+    @staticmethod
+    def _split(chunks):
+        for chunk in chunks:
+            view = memoryview(chunk)
+            for start in range(0, len(view), PIECE_BYTES):
+                yield view[start:start + PIECE_BYTES]
+
+    def extend(self, pieces: int = 1) -> bool:
+        """Append the next pieces of text; False at the end of the document."""
+        added = []
+        for _ in range(pieces):
+            piece = next(self._pieces, None)
+            if piece is None:
+                added.append(self._decoder.decode(b"", final=True))  # raises on a cut sequence
+                self.done = True
+                break
+            added.append(self._decoder.decode(piece))
+            breathe()
+        if not any(added):
+            return not self.done
+        self.buf = self.buf + "".join(added)
+        return True
+
+    def drop_before(self, pos: int) -> int:
+        """Forget the text before ``pos``; returns where ``pos`` now is (0)."""
+        self.buf = self.buf[pos:]
+        return 0
+
+    def skip_ws(self, pos: int) -> int:
+        while True:
+            end = _WS.match(self.buf, pos).end()
+            if end < len(self.buf) or self.done or not self.extend():
+                return end
+
+    def peek(self, pos: int) -> str:
+        """The character at ``pos`` ("" at the end of the document)."""
+        while pos >= len(self.buf):
+            if self.done or not self.extend():
+                return ""
+        return self.buf[pos]
+
+    def decode(self, pos: int) -> Tuple[Any, int]:
+        """One JSON value starting at ``pos`` (``raw_decode``), reading on while it may be cut."""
+        grow = 1
+        while True:
+            try:
+                value, end = _decoder.raw_decode(self.buf, pos)
+            except json.JSONDecodeError as err:
+                # an error only more text can mend: the value reached the window's end
+                # (an unterminated string reports where the string started)
+                cut = err.pos >= len(self.buf) - 8 or err.msg.startswith("Unterminated string")
+                if self.done or not cut:
+                    raise
+            else:
+                if end < len(self.buf) or self.done:  # a number at the end may go on
+                    return value, end
+            self.extend(grow)
+            grow = min(grow * 2, 64)  # a long value: fewer, larger reads (no quadratic copying)
+
+
+def loads_pieces(chunks, raw_arrays: Tuple[str, ...] = ()) -> Any:
+    """:func:`loads` of the UTF-8 document made of ``chunks`` (bytes), without joining or
+    decoding it whole: same result, ValueError (UnicodeDecodeError on bad UTF-8) on bad
+    input. The arrays named in ``raw_arrays`` come back as :class:`ElementList` objects
+    whose elements keep their own text (``raws``)."""
+    window = _Window(chunks)
+    pos = window.skip_ws(0)
+    value, pos = _piece_value(window, pos, 0, raw_arrays)
+    pos = window.skip_ws(pos)
+    if pos != len(window.buf) or not window.done:
+        raise json.JSONDecodeError("Extra data", window.buf, pos)
+    return value
+
+
+def _piece_value(window: _Window, pos: int, depth: int, raw_arrays: Tuple[str, ...], key: Any = None):
+    if depth < 2:
+        ch = window.peek(pos)
+        if ch == "{":
+            return _piece_object(window, pos, depth, raw_arrays)
+        if ch == "[":
+            return _piece_array(window, pos, depth, depth == 1 and key in raw_arrays)
+    return window.decode(pos)
+
+
+def _piece_object(window: _Window, pos: int, depth: int, raw_arrays: Tuple[str, ...]):
+    out: dict = {}
+    pos = window.skip_ws(pos + 1)
+    if window.peek(pos) == "}":
+        return out, pos + 1
+    while True:
+        if window.peek(pos) != '"':
+            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", window.buf, pos)
+        key, pos = window.decode(pos)
+        pos = window.skip_ws(pos)
+        if window.peek(pos) != ":":
+            raise json.JSONDecodeError("Expecting ':' delimiter", window.buf, pos)
+        pos = window.skip_ws(pos + 1)
+        out[key], pos = _piece_value(window, pos, depth + 1, raw_arrays, key)
+        pos = window.skip_ws(pos)
+        ch = window.peek(pos)
+        if ch == ",":
+            pos = window.skip_ws(pos + 1)
+            continue
+        if ch == "}":
+            return out, pos + 1
+        raise json.JSONDecodeError("Expecting ',' delimiter", window.buf, pos)
+
+
+def _piece_array(window: _Window, pos: int, depth: int, keep_raw: bool = False):
+    out: list = ElementList(raws=[]) if keep_raw else []
+    raws = out.raws if keep_raw else None
+    pos = window.skip_ws(pos + 1)
+    if window.peek(pos) == "]":
+        return out, pos + 1
+    while True:
+        if pos > PIECE_BYTES:  # what is parsed is not kept: the window stays small
+            pos = window.drop_before(pos)
+        item, end = _piece_value(window, pos, depth + 1, ())
+        out.append(item)
+        if raws is not None:
+            raws.append(window.buf[pos:end])
+        breathe()
+        pos = window.skip_ws(end)
+        ch = window.peek(pos)
+        if ch == ",":
+            pos = window.skip_ws(pos + 1)
+            continue
+        if ch == "]":
+            return out, pos + 1
+        raise json.JSONDecodeError("Expecting ',' delimiter", window.buf, pos)

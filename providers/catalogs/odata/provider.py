@@ -62,8 +62,9 @@ def _answer_json(response: requests.Response) -> Any:
     :class:`~...net.jsonstream.ElementList`), which the scenes keep instead of its dicts.
     Parsed element by element, handing the interpreter to QGIS's GUI thread meanwhile."""
     try:
-        text = jsonstream.decode_utf8(response.content)
-        return jsonstream.loads(text, raw_arrays=("value",) if '"value"' in text else ())
+        with jsonstream.worker_slot():
+            text = jsonstream.decode_utf8(response.content)
+            return jsonstream.loads(text, raw_arrays=("value",) if '"value"' in text else ())
     except ValueError:
         return eohttp.response_json(response, WHAT)  # the same error as any other answer
 

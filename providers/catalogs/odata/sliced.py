@@ -239,9 +239,8 @@ class _SlicedSearch:
             with self.lock:
                 self.progress.duplicates += dups
         scenes = []
-        for n, name in enumerate(order):
-            if n % 16 == 15:
-                jsonstream.breathe()  # let the GUI thread run between records
+        for name in order:
+            jsonstream.breathe()  # let the GUI thread run between records
             rec = best[name]
             where = texts.get(id(rec))
             # the record's own piece of the page (the page is not held for it); a cached

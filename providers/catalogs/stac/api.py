@@ -139,6 +139,9 @@ def _make_stac_io(session: requests.Session, what: str):
             super().__init__(max_retries=None)
             self.session = session
             self.what = what
+            # read_json asks request (through pystac-client's read_text, which resolves
+            # links, methods and bodies) for the body in pieces instead of as text
+            self._pieces = threading.local()
 
         def request(self, href: str, method: Optional[str] = None, headers: Optional[Dict[str, str]] = None,
                     parameters: Optional[Dict[str, Any]] = None) -> str:
@@ -155,9 +158,16 @@ def _make_stac_io(session: requests.Session, what: str):
             try:
                 # every STAC API request is a read (a search sent as POST too): retried, its
                 # size capped and its body checked whole
+                wanted = getattr(self._pieces, "wanted", False)
+                self._pieces.wanted = False
                 response = http.request_retrying(self.session, req.method, req.url, what=self.what,
                                                  headers=req.headers or None, params=req.params or None,
-                                                 json=req.json, data=req.data or None, max_bytes=MAX_PAGE_BYTES)
+                                                 json=req.json, data=req.data or None, max_bytes=MAX_PAGE_BYTES,
+                                                 keep_chunks=wanted)
+                chunks = getattr(response, "body_chunks", None)
+                if chunks is not None:
+                    self._pieces.got = (chunks, response.url)
+                    return ""
                 body = response.content
             except errors.EoSceneFinderError as err:
                 raise _plugin_api_error(err) from err
@@ -168,7 +178,14 @@ def _make_stac_io(session: requests.Session, what: str):
                     f"{self.what} answered with text that is not UTF-8.", url=redact_url(response.url))) from err
 
         def read_json(self, source: Any, *args: Any, **kwargs: Any) -> Dict[str, Any]:
-            text = self.read_text(source, *args, **kwargs)
+            self._pieces.wanted, self._pieces.got = True, None
+            try:
+                text = self.read_text(source, *args, **kwargs)
+            finally:
+                self._pieces.wanted = False
+            got, self._pieces.got = self._pieces.got, None
+            if got is not None:
+                return self._parse_pieces(source, *got)
             try:
                 # search pages keep each item's text: scenes hold it instead of the decoded item
                 data = jsonstream.loads(text, raw_arrays=("features",) if '"features"' in text else ())
@@ -181,6 +198,27 @@ def _make_stac_io(session: requests.Session, what: str):
                 href = getattr(source, "href", source)
                 raise _plugin_api_error(errors.MalformedResponseError(
                     f"{self.what} answered with JSON that is not a STAC document.", url=redact_url(str(href))))
+            return data
+
+        def _parse_pieces(self, source: Any, chunks: list, url: str) -> Dict[str, Any]:
+            """read_json of a body read in pieces: parsed without ever being one text
+            (see jsonstream.loads_pieces); search pages keep each item's text."""
+            try:
+                with jsonstream.worker_slot():
+                    data = jsonstream.loads_pieces(chunks, raw_arrays=("features",))
+            except UnicodeDecodeError as err:
+                raise _plugin_api_error(errors.MalformedResponseError(
+                    f"{self.what} answered with text that is not UTF-8.", url=redact_url(url))) from err
+            except ValueError as err:
+                start = bytes(chunks[0][:1200]).decode("utf-8", "replace") if chunks else ""
+                raise _plugin_api_error(errors.MalformedResponseError(
+                    f"{self.what} answered with something that is not JSON.",
+                    url=redact_url(str(getattr(source, "href", source))),
+                    details=redact_text(start[:300]))) from err
+            if not isinstance(data, dict):
+                raise _plugin_api_error(errors.MalformedResponseError(
+                    f"{self.what} answered with JSON that is not a STAC document.",
+                    url=redact_url(str(getattr(source, "href", source)))))
             return data
 
     return PluginStacIO()
@@ -588,7 +626,7 @@ class StacApiProvider(Provider):
                 grow = number == 1 and plan.page_size > plan.params["limit"]
                 if grow:
                     _set_next_limit(page, plan.page_size)
-                with jsonstream.collections_paused():
+                with jsonstream.collections_paused(), jsonstream.worker_slot():
                     converted_page = self._to_page(page, number, keep, plan.filters_locally)
                 yield converted_page
                 try:
@@ -658,9 +696,12 @@ class StacApiProvider(Provider):
         features = page.get("features") or []
         # Scenes keep each item's text and decode it when read (details, streaming, downloads,
         # exports): what the table needs is read once here, no asset object is built.
-        # Each scene points into the page's text (no copy); when scenes are filtered out here,
-        # the kept ones copy their piece instead, so the page is not held for a few of them.
-        spans = features.spans if isinstance(features, jsonstream.ElementList) else None
+        # Each scene keeps its item's own text (a page read in pieces) or points into the
+        # page's text (no copy); then, when scenes are filtered out here, the kept ones copy
+        # their piece instead, so the page is not held for a few of them.
+        elements = features if isinstance(features, jsonstream.ElementList) else None
+        raws = elements.raws if elements is not None else None
+        spans = elements.spans if elements is not None and raws is None else None
         text = features.text if spans is not None else ""
         copy = keep is not None
         any_s3 = "s3://" in text
@@ -669,15 +710,19 @@ class StacApiProvider(Provider):
         original_of = {new: old for old, new in signed.items()} if signed else None
         name, base = self.connection.name, self.connection.url
         for n, feature in enumerate(features):
-            if n % 16 == 15:
-                jsonstream.breathe()  # let the GUI thread run between items
+            jsonstream.breathe()  # let the GUI thread run between items
             # each decoded item is freed once converted: freed all at once with the page, its
             # ~1.5 million objects held the interpreter lock (and the GUI thread) for 50-100 ms
             features[n] = None
             if not isinstance(feature, dict):
                 continue
             try:
-                if spans is not None:
+                if raws is not None:
+                    raw = raws[n]
+                    raws[n] = None
+                    scene = item_to_lazy_scene(feature, raw, name, base,
+                                               signed_hrefs_of(feature, original_of) if original_of else None)
+                elif spans is not None:
                     start, end = spans[2 * n], spans[2 * n + 1]
                     scene = item_to_lazy_scene(feature, text[start:end] if copy else (text, start, end), name, base,
                                                signed_hrefs_of(feature, original_of) if original_of else None)
@@ -687,15 +732,17 @@ class StacApiProvider(Provider):
                 log.warning("%s returned an item that cannot be read (%s); skipped", self.what,
                             redact_text(str(err))[:200])
                 continue
+            lazy = raws is not None or spans is not None
             if keep is not None:
-                if spans is not None:  # the checks read the decoded item, not a second decoding
+                if lazy:  # the checks read the decoded item, not a second decoding
                     scene._decoded = [feature, scene_properties(feature), None]
                 ok = keep(scene)
-                if spans is not None:
+                if lazy:
                     scene.forget_decoded()
                 if not ok:
                     continue
-            if spans is None or (any_s3 and text.find("s3://", start, end) >= 0):
+            if not lazy or (raws is not None and "s3://" in raw) or (
+                    spans is not None and any_s3 and text.find("s3://", start, end) >= 0):
                 self._remember_alternates(scene)
             scenes.append(scene)
         more = any(isinstance(link, dict) and link.get("rel") == "next" for link in page.get("links") or [])
