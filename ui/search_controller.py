@@ -138,6 +138,7 @@ class SearchController(QObject):
         self.runs = []
 
     # ------------------------------------------------------------------ streaming
+    @jsonstream.gui_turn()  # the search's workers hold back meanwhile (see gui_turn)
     def _page_arrived(self, page) -> None:
         run = self._run_of(self.sender())
         if run is None:
@@ -221,6 +222,7 @@ class SearchController(QObject):
         self._finish_after_rows = None
 
     # ------------------------------------------------------------------ the end
+    @jsonstream.gui_turn()
     def _search_finished(self, task: SearchTask) -> None:
         run = self._run_of(task)
         if run is None:

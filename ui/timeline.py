@@ -15,6 +15,7 @@ from qgis.PyQt.QtCore import QModelIndex, QRectF, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QPainter, QPen
 from qgis.PyQt.QtWidgets import QSizePolicy, QWidget
 from ..i18n import tr
+from ..providers.net import jsonstream
 
 UTC = _dt.timezone.utc
 # the footprint style's classes: 0-10, 10-30, 30-60, 60-100 %, no cloud figure
@@ -127,6 +128,7 @@ class TimelineWidget(QWidget):
         if not self._rebin_timer.isActive():
             self._rebin_timer.start()
 
+    @jsonstream.gui_turn()  # while a search computes: its workers hold back (see gui_turn)
     def rebin(self, full: bool = False) -> None:
         """Count the scenes per bin. Only the scenes added since the last count are counted
         while the bins stay the same (a streaming search): a whole pass takes ~10 ms per
@@ -147,6 +149,15 @@ class TimelineWidget(QWidget):
         unit = bin_unit(high - low)
         first = bin_start(low, unit)
         edges, counts = self._edges, self._counts
+        if unit == self.unit and edges and first < edges[0]:
+            # earlier scenes (a search sorted newest first): bins before the first one,
+            # the scenes counted so far stay counted
+            before = [first]
+            while next_bin(before[-1], unit) < edges[0]:
+                before.append(next_bin(before[-1], unit))
+            if next_bin(before[-1], unit) == edges[0]:
+                edges[:0] = before
+                counts[:0] = [[0] * len(CLASS_COLOURS) for _ in before]
         if unit != self.unit or not edges or edges[0] != first:
             self.unit = unit
             edges[:] = [first]
