@@ -16,11 +16,13 @@ from eo_scene_finder.providers.auth.credentials import CredentialStore, MemorySe
 from eo_scene_finder.providers.auth.tokens import TokenManager
 from eo_scene_finder.providers.base import Connection
 from eo_scene_finder.providers.catalogs.odata.provider import CdseODataProvider, CreodiasODataProvider
+from eo_scene_finder.providers.catalogs.odata.query import MAX_CONCURRENCY
 from eo_scene_finder.providers.download.engine import DownloadEngine
 from eo_scene_finder.providers.download.jobs import DONE, FAILED
 from eo_scene_finder.providers.model import SearchRequest
 from eo_scene_finder.providers.net.redact import redact_text, redact_url
 from fixtures.cdse_servers import CDSE_PASSWORD, CDSE_USER, CREODIAS_TOTP_SECRET
+from servers._proc import wait_until
 from servers.odata_server import totp_now
 
 TERMS_USER = "terms@example.com"
@@ -273,9 +275,14 @@ def test_every_catalogue_request_goes_through_the_ceiling(creodias):
     scenes = provider.search(SearchRequest.create(collections=["SENTINEL-2"], start="2023-06-01",
                                                   end="2023-06-20", limit=400)).all()
     assert len(scenes) == 400
+    # slices still running when the limit was reached are abandoned: let them end first
+    wait_until(lambda: not any(t.name.startswith("eosf-cdse") for t in threading.enumerate()), 15,
+               "the abandoned slices end")
     stats = creodias.stats()
     served = sum(v for k, v in stats["counts"].items() if k in ("products", "product", "attributes"))
-    assert served >= 9 and len(acquired) == served
+    # every request the server saw went through the ceiling; a slice abandoned when the limit
+    # was reached may have taken its turn and then not sent its request (one per slice)
+    assert served >= 9 and served <= len(acquired) <= served + MAX_CONCURRENCY
     assert not any(k.endswith(":429") for k in stats["statuses"])
     assert windows_hold_at_most(acquired, 60)
 
