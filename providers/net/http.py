@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .jsonstream import breathe
+from .jsonstream import PIECE_BYTES, breathe
 import urllib3
 
 from .. import errors
@@ -275,11 +275,6 @@ RETRY_STATUSES = (429, 502, 503, 504)
 RETRY_AFTER_CAP = 30.0
 
 
-# pieces of a streamed body: each is a fresh allocation made while holding the interpreter
-# lock, and 1 MiB of fresh memory costs ~1 ms of page faults (see jsonstream.loads_pieces)
-READ_PIECE = 256 * 1024
-
-
 def _read_capped(response: requests.Response, max_bytes: int, what: str, keep_chunks: bool = False) -> None:
     """Read a streamed body into ``response.content``, refusing one over ``max_bytes``
     (a page of results is megabytes; gigabytes would exhaust QGIS's memory). With
@@ -293,7 +288,8 @@ def _read_capped(response: requests.Response, max_bytes: int, what: str, keep_ch
         response.close()
         raise too_big
     chunks, total = [], 0
-    for chunk in response.iter_content(READ_PIECE if keep_chunks else 1 << 20):
+    # pieces: each is fresh memory touched while holding the interpreter lock (1 MiB ~1 ms)
+    for chunk in response.iter_content(PIECE_BYTES if keep_chunks else 1 << 20):
         breathe()  # a search task reading a page: QGIS's GUI thread first (see jsonstream.gui_turn)
         total += len(chunk)
         if total > max_bytes:

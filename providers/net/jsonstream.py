@@ -329,6 +329,17 @@ class _Window:
                 return ""
         return self.buf[pos]
 
+    def after_element(self, pos: int, close: str) -> Tuple[int, bool]:
+        """After an element of an object or array: ``(next element's position, True)``
+        after a comma, ``(position after the container, False)`` at ``close``."""
+        pos = self.skip_ws(pos)
+        ch = self.peek(pos)
+        if ch == ",":
+            return self.skip_ws(pos + 1), True
+        if ch == close:
+            return pos + 1, False
+        raise json.JSONDecodeError("Expecting ',' delimiter", self.buf, pos)
+
     def decode(self, pos: int) -> Tuple[Any, int]:
         """One JSON value starting at ``pos`` (``raw_decode``), reading on while it may be cut."""
         grow = 1
@@ -386,14 +397,9 @@ def _piece_object(window: _Window, pos: int, depth: int, raw_arrays: Tuple[str, 
             raise json.JSONDecodeError("Expecting ':' delimiter", window.buf, pos)
         pos = window.skip_ws(pos + 1)
         out[key], pos = _piece_value(window, pos, depth + 1, raw_arrays, key)
-        pos = window.skip_ws(pos)
-        ch = window.peek(pos)
-        if ch == ",":
-            pos = window.skip_ws(pos + 1)
-            continue
-        if ch == "}":
-            return out, pos + 1
-        raise json.JSONDecodeError("Expecting ',' delimiter", window.buf, pos)
+        pos, more = window.after_element(pos, "}")
+        if not more:
+            return out, pos
 
 
 def _piece_array(window: _Window, pos: int, depth: int, keep_raw: bool = False):
@@ -410,11 +416,6 @@ def _piece_array(window: _Window, pos: int, depth: int, keep_raw: bool = False):
         if raws is not None:
             raws.append(window.buf[pos:end])
         breathe()
-        pos = window.skip_ws(end)
-        ch = window.peek(pos)
-        if ch == ",":
-            pos = window.skip_ws(pos + 1)
-            continue
-        if ch == "]":
-            return out, pos + 1
-        raise json.JSONDecodeError("Expecting ',' delimiter", window.buf, pos)
+        pos, more = window.after_element(end, "]")
+        if not more:
+            return out, pos

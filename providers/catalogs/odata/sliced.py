@@ -416,5 +416,4 @@ def record_texts(records: List[dict]) -> Dict[int, tuple]:
     stay alive while the map is used (ids are reused once they are freed)."""
     if not isinstance(records, jsonstream.ElementList):
         return {}
-    text, spans = records.text, records.spans
-    return {id(rec): (text, spans[2 * i], spans[2 * i + 1]) for i, rec in enumerate(records)}
+    return {id(rec): records.span(i) for i, rec in enumerate(records)}

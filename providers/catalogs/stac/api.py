@@ -700,11 +700,9 @@ class StacApiProvider(Provider):
         # page's text (no copy); then, when scenes are filtered out here, the kept ones copy
         # their piece instead, so the page is not held for a few of them.
         elements = features if isinstance(features, jsonstream.ElementList) else None
-        raws = elements.raws if elements is not None else None
-        spans = elements.spans if elements is not None and raws is None else None
-        text = features.text if spans is not None else ""
         copy = keep is not None
-        any_s3 = "s3://" in text
+        # one look over a page's text instead of one per item (items with their own text: per item)
+        any_s3 = elements is not None and (elements.raws is not None or "s3://" in elements.text)
         with self._alt_lock:
             signed = self._page_signatures.pop(id(page), None)
         original_of = {new: old for old, new in signed.items()} if signed else None
@@ -717,14 +715,14 @@ class StacApiProvider(Provider):
             if not isinstance(feature, dict):
                 continue
             try:
-                if raws is not None:
-                    raw = raws[n]
-                    raws[n] = None
+                if elements is not None:
+                    text, start, end = elements.span(n)
+                    if elements.raws is not None:  # the item's own text: kept as it is
+                        raw = text
+                        elements.raws[n] = None
+                    else:
+                        raw = text[start:end] if copy else (text, start, end)
                     scene = item_to_lazy_scene(feature, raw, name, base,
-                                               signed_hrefs_of(feature, original_of) if original_of else None)
-                elif spans is not None:
-                    start, end = spans[2 * n], spans[2 * n + 1]
-                    scene = item_to_lazy_scene(feature, text[start:end] if copy else (text, start, end), name, base,
                                                signed_hrefs_of(feature, original_of) if original_of else None)
                 else:
                     scene = item_to_scene(feature, name, base_href=base)
@@ -732,17 +730,15 @@ class StacApiProvider(Provider):
                 log.warning("%s returned an item that cannot be read (%s); skipped", self.what,
                             redact_text(str(err))[:200])
                 continue
-            lazy = raws is not None or spans is not None
             if keep is not None:
-                if lazy:  # the checks read the decoded item, not a second decoding
+                if elements is not None:  # the checks read the decoded item, not a second decoding
                     scene._decoded = [feature, scene_properties(feature), None]
                 ok = keep(scene)
-                if lazy:
+                if elements is not None:
                     scene.forget_decoded()
                 if not ok:
                     continue
-            if not lazy or (raws is not None and "s3://" in raw) or (
-                    spans is not None and any_s3 and text.find("s3://", start, end) >= 0):
+            if elements is None or (any_s3 and text.find("s3://", start, end) >= 0):
                 self._remember_alternates(scene)
             scenes.append(scene)
         more = any(isinstance(link, dict) and link.get("rel") == "next" for link in page.get("links") or [])
