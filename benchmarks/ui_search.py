@@ -177,6 +177,8 @@ def main() -> int:
     from eo_scene_finder.providers.net import jsonstream
     if os.environ.get("BENCH_SWITCH_INTERVAL"):
         jsonstream.GUI_SWITCH_INTERVAL = float(os.environ["BENCH_SWITCH_INTERVAL"])
+    if os.environ.get("BENCH_TURN_GRACE"):  # experiments: workers hold back this long after a GUI turn
+        jsonstream.GUI_TURN_GRACE = float(os.environ["BENCH_TURN_GRACE"])
     from eo_scene_finder.ui.dock import SceneFinderDock
     from eo_scene_finder.ui.footprints import FootprintLayer
 

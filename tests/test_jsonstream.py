@@ -150,3 +150,32 @@ def test_one_search_worker_computes_at_a_time_while_sharing_with_the_gui():
     with jsonstream.sharing_with_gui():
         assert most_inside_at_once(wait_for_other=0.2) == 1
     assert most_inside_at_once(wait_for_other=5) == 2  # outside QGIS's GUI: no reason to wait
+
+
+def test_search_workers_hold_back_during_a_gui_turn_and_just_after_it():
+    """A worker's breathe() waits while QGIS's GUI thread does a turn of work for the search,
+    and for GUI_TURN_GRACE after it, so the GUI's next event does not queue for the
+    interpreter lock behind every worker the turn's end woke; outside QGIS it never waits."""
+    import threading
+    import time
+
+    def worker_resumes_after_turn():
+        turn_started, ended, resumed = threading.Event(), [None], [None]
+
+        def worker():
+            turn_started.wait(5)
+            jsonstream.breathe()
+            resumed[0] = time.perf_counter()
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        with jsonstream.gui_turn():  # the test's thread plays QGIS's GUI thread
+            turn_started.set()
+            time.sleep(0.05)  # the worker reaches breathe() during the turn
+        ended[0] = time.perf_counter()
+        thread.join(5)
+        return resumed[0] - ended[0]
+
+    with jsonstream.sharing_with_gui():
+        assert worker_resumes_after_turn() >= jsonstream.GUI_TURN_GRACE * 0.9
+    assert worker_resumes_after_turn() < 0  # outside QGIS's GUI: no reason to wait

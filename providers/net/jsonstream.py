@@ -37,6 +37,11 @@ _gui_idle.set()
 _gui_turns = 0
 _gui_ident = threading.main_thread().ident  # QGIS's GUI thread (see gui_turn)
 GUI_TURN_WAIT = 0.05  # longest a worker holds back for one GUI turn (a turn is a few ms)
+# and how long after a turn: what follows it on the GUI thread (the next event's Python
+# slot, the table's paint calling the model) then takes the lock without queueing behind
+# every worker the turn's end woke
+GUI_TURN_GRACE = 0.002
+_gui_turn_ended = 0.0
 
 
 # breathe() hands the lock over at most this often: each hand-over (time.sleep(0)) costs
@@ -51,14 +56,17 @@ def breathe() -> None:
     CPU-bound worker otherwise keeps it for the whole switch interval each time QGIS's GUI
     thread comes back from C++ into Python, and the GUI thread, which does that many times
     per event loop turn, crawls. While the GUI thread does a turn of work for a search
-    (:func:`gui_turn`), wait for it to end instead."""
+    (:func:`gui_turn`), wait for it to end instead, and for GUI_TURN_GRACE after it."""
     global _last_yield
     if _sharing:
         if not _gui_idle.is_set() and threading.get_ident() != _gui_ident:  # never waits for itself
             _gui_idle.wait(GUI_TURN_WAIT)
+        now = time.perf_counter()
+        since_turn = now - _gui_turn_ended
+        if since_turn < GUI_TURN_GRACE and threading.get_ident() != _gui_ident:
+            time.sleep(GUI_TURN_GRACE - since_turn)
             _last_yield = time.perf_counter()
             return
-        now = time.perf_counter()
         if now - _last_yield >= _YIELD_EVERY:
             _last_yield = now
             time.sleep(0)
@@ -71,7 +79,7 @@ def gui_turn():
     until the slice ends. Each call of the GUI thread into QGIS releases the interpreter
     lock; with a worker computing meanwhile, every return waited up to the switch interval
     for it, and a slice of 1 ms took 5-20 ms. Nests; GUI thread only."""
-    global _gui_turns, _gui_ident
+    global _gui_turns, _gui_ident, _gui_turn_ended
     _gui_ident = threading.get_ident()
     _gui_turns += 1
     _gui_idle.clear()
@@ -80,6 +88,7 @@ def gui_turn():
     finally:
         _gui_turns -= 1
         if not _gui_turns:
+            _gui_turn_ended = time.perf_counter()
             _gui_idle.set()
 
 
