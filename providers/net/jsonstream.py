@@ -58,18 +58,20 @@ def breathe() -> None:
     per event loop turn, crawls. While the GUI thread does a turn of work for a search
     (:func:`gui_turn`), wait for it to end instead, and for GUI_TURN_GRACE after it."""
     global _last_yield
-    if _sharing:
-        if not _gui_idle.is_set() and threading.get_ident() != _gui_ident:  # never waits for itself
+    if not _sharing:
+        return
+    if threading.get_ident() != _gui_ident:  # the GUI thread never waits for itself
+        if not _gui_idle.is_set():  # (is_set takes no lock: breathe runs for every item)
             _gui_idle.wait(GUI_TURN_WAIT)
-        now = time.perf_counter()
-        since_turn = now - _gui_turn_ended
-        if since_turn < GUI_TURN_GRACE and threading.get_ident() != _gui_ident:
+        since_turn = time.perf_counter() - _gui_turn_ended
+        if since_turn < GUI_TURN_GRACE:
             time.sleep(GUI_TURN_GRACE - since_turn)
             _last_yield = time.perf_counter()
             return
-        if now - _last_yield >= _YIELD_EVERY:
-            _last_yield = now
-            time.sleep(0)
+    now = time.perf_counter()
+    if now - _last_yield >= _YIELD_EVERY:
+        _last_yield = now
+        time.sleep(0)
 
 
 @contextlib.contextmanager

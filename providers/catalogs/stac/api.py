@@ -184,42 +184,30 @@ def _make_stac_io(session: requests.Session, what: str):
             finally:
                 self._pieces.wanted = False
             got, self._pieces.got = self._pieces.got, None
-            if got is not None:
-                return self._parse_pieces(source, *got)
             try:
-                # search pages keep each item's text: scenes hold it instead of the decoded item
-                data = jsonstream.loads(text, raw_arrays=("features",) if '"features"' in text else ())
-            except ValueError as err:
-                href = getattr(source, "href", source)
+                if got is not None:  # a body read in pieces: parsed without ever being one text
+                    with jsonstream.worker_slot():
+                        data = jsonstream.loads_pieces(got[0], raw_arrays=("features",))
+                else:
+                    # search pages keep each item's text: scenes hold it instead of the decoded item
+                    data = jsonstream.loads(text, raw_arrays=("features",) if '"features"' in text else ())
+            except UnicodeDecodeError as err:  # pieces only: a whole text was decoded in request
                 raise _plugin_api_error(errors.MalformedResponseError(
-                    f"{self.what} answered with something that is not JSON.", url=redact_url(str(href)),
+                    f"{self.what} answered with text that is not UTF-8.", url=redact_url(got[1]))) from err
+            except ValueError as err:
+                if got is not None:
+                    text = bytes(got[0][0][:1200]).decode("utf-8", "replace") if got[0] else ""
+                raise _plugin_api_error(errors.MalformedResponseError(
+                    f"{self.what} answered with something that is not JSON.", url=self._href(source),
                     details=redact_text(text[:300]))) from err
             if not isinstance(data, dict):
-                href = getattr(source, "href", source)
                 raise _plugin_api_error(errors.MalformedResponseError(
-                    f"{self.what} answered with JSON that is not a STAC document.", url=redact_url(str(href))))
+                    f"{self.what} answered with JSON that is not a STAC document.", url=self._href(source)))
             return data
 
-        def _parse_pieces(self, source: Any, chunks: list, url: str) -> Dict[str, Any]:
-            """read_json of a body read in pieces: parsed without ever being one text
-            (see jsonstream.loads_pieces); search pages keep each item's text."""
-            try:
-                with jsonstream.worker_slot():
-                    data = jsonstream.loads_pieces(chunks, raw_arrays=("features",))
-            except UnicodeDecodeError as err:
-                raise _plugin_api_error(errors.MalformedResponseError(
-                    f"{self.what} answered with text that is not UTF-8.", url=redact_url(url))) from err
-            except ValueError as err:
-                start = bytes(chunks[0][:1200]).decode("utf-8", "replace") if chunks else ""
-                raise _plugin_api_error(errors.MalformedResponseError(
-                    f"{self.what} answered with something that is not JSON.",
-                    url=redact_url(str(getattr(source, "href", source))),
-                    details=redact_text(start[:300]))) from err
-            if not isinstance(data, dict):
-                raise _plugin_api_error(errors.MalformedResponseError(
-                    f"{self.what} answered with JSON that is not a STAC document.",
-                    url=redact_url(str(getattr(source, "href", source)))))
-            return data
+        @staticmethod
+        def _href(source: Any) -> str:
+            return redact_url(str(getattr(source, "href", source)))
 
     return PluginStacIO()
 
