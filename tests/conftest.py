@@ -35,5 +35,6 @@ pytest_plugins = [
     "fixtures.qgis_auth",
     "fixtures.secret_service",
     "fixtures.fuzz_report",
+    "fixtures.background_work",
     "fixtures.processing_algs",
 ]

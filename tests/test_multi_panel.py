@@ -273,7 +273,10 @@ def test_the_checked_catalogs_and_grouping_are_remembered(qgis_iface, qgis_new_p
     try:
         assert again.checked_connection_ids() == ["demo", "cdse", "earth-search"]
         assert not again.group_button.isChecked() and again.group_button.isEnabled()
-        wait_until(lambda: again.collections_model.rowCount() > 0, 30, "the demo's collections")
+        try:
+            wait_until(lambda: again.collections_model.rowCount() > 0, 30, "the demo's collections")
+        except AssertionError as err:
+            raise AssertionError(f"{err}\npanel status: {again.status_label.text()!r}") from None
         assert again.also_label.text().startswith("Also searching: cdse (")
         # the demo is not searched on opening when other catalogs are ticked with it
         assert again.search_task is None and again.results_model.rowCount() == 0

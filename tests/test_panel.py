@@ -9,6 +9,7 @@ from qgis.PyQt.QtCore import QCoreApplication, QDate, QPoint, Qt
 from qgis.PyQt.QtTest import QTest
 
 from eo_scene_finder.ui.dock import SETTINGS_PREFIX, SceneFinderDock
+from fixtures.background_work import describe_background_work
 from eo_scene_finder.ui.footprints import LAYER_NAME
 
 
@@ -21,7 +22,7 @@ def wait_until(predicate, timeout=60.0, what="condition"):
             return
         QgsApplication.taskManager()  # keep the manager alive
         time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}\n{describe_background_work()}")
 
 
 @pytest.fixture()
