@@ -176,12 +176,13 @@ def same_acquisition(a: Optional[_dt.datetime], b: Optional[_dt.datetime]) -> bo
 class SceneGroup:
     """One acquisition (one SceneKey) and its sources, in arrival order."""
 
-    __slots__ = ("key", "sources", "preferred")
+    __slots__ = ("key", "sources", "preferred", "order")
 
     def __init__(self, key: Optional[SceneKey], sources: Optional[List[SceneSource]] = None):
         self.key = key
         self.sources: List[SceneSource] = list(sources or [])
         self.preferred: Optional[SceneSource] = None
+        self.order = 0  # its place in the order of first arrival (SceneGrouper)
 
     def representative(self) -> Scene:
         """The scene shown for the group: the preferred source's, else the first to arrive."""
@@ -217,6 +218,31 @@ class SceneGroup:
         return f"SceneGroup({self.key}, {self.connections})"
 
 
+def _time_bin(when: Optional[_dt.datetime]) -> Optional[int]:
+    """The SAME_ACQUISITION-wide bin of a sensing time (naive times taken as UTC, as
+    :func:`same_acquisition` compares them)."""
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.timezone.utc)
+    return int(when.timestamp() // SAME_ACQUISITION.total_seconds())
+
+
+def _first_match(bins: Dict[Optional[int], List["SceneGroup"]], bin_: int,
+                 when: _dt.datetime) -> Optional["SceneGroup"]:
+    """The earliest group (arrival order) of one key sensed within SAME_ACQUISITION of
+    ``when``: only its own and the neighbouring bins can hold one, and groups without a time."""
+    best = None
+    for b in (bin_ - 1, bin_, bin_ + 1, None):
+        for candidate in bins.get(b, ()):
+            if best is not None and candidate.order >= best.order:
+                break  # a bin's groups are in arrival order
+            if same_acquisition(candidate.sources[0].scene.datetime, when):
+                best = candidate
+                break
+    return best
+
+
 class SceneGrouper:
     """Incremental grouping for streamed rows (O(1) per add: 30,000 rows stay cheap): the same
     scene key sensed within :data:`SAME_ACQUISITION` is one scene."""
@@ -226,31 +252,38 @@ class SceneGrouper:
 
     def clear(self) -> None:
         self._groups: List[SceneGroup] = []
-        self._by_key: Dict[SceneKey, List[SceneGroup]] = {}
+        # key -> the groups of that key by time bin (SAME_ACQUISITION wide; None: no time), so
+        # a scene is compared with the groups of its own and the two neighbouring bins only: a
+        # key seen at many times (a tile revisited, derived test items) stays O(1) per add
+        self._by_key: Dict[SceneKey, Dict[Optional[int], List[SceneGroup]]] = {}
+        self._first_of_key: Dict[SceneKey, SceneGroup] = {}
         self._by_source: Dict[Tuple[str, str], SceneGroup] = {}
         self._by_identity: Dict[int, SceneGroup] = {}
 
     def add(self, source: SceneSource) -> Tuple[SceneGroup, bool]:
         """Put ``source`` in its group: ``(group, is_new_group)``. The same (connection, id)
-        added again (a repeated page) is not added twice."""
+        added again (a repeated page) is not added twice. A scene joins the first group to
+        arrive with its key whose first source was sensed within SAME_ACQUISITION of it."""
         ident = (source.connection, source.scene.id)
         known = self._by_source.get(ident)
         if known is not None:
             return known, False
         key = source.scene.scene_key
         group = None
+        when = source.scene.datetime
+        bin_ = _time_bin(when)
         if key is not None:
-            when = source.scene.datetime
-            for candidate in self._by_key.get(key, ()):
-                if same_acquisition(candidate.sources[0].scene.datetime, when):
-                    group = candidate
-                    break
+            bins = self._by_key.get(key)
+            if bins is not None:
+                group = self._first_of_key[key] if bin_ is None else _first_match(bins, bin_, when)
         new = group is None
         if new:
             group = SceneGroup(key)
+            group.order = len(self._groups)
             self._groups.append(group)
             if key is not None:
-                self._by_key.setdefault(key, []).append(group)
+                self._by_key.setdefault(key, {}).setdefault(bin_, []).append(group)
+                self._first_of_key.setdefault(key, group)
         group.sources.append(source)
         self._by_source[ident] = group
         self._by_identity[id(source.scene)] = group

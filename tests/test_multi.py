@@ -141,8 +141,89 @@ def test_grouping_is_linear():
         group_scenes(sources)
         return time.perf_counter() - start
     run(1000)
-    small, big = min(run(3000) for _ in range(3)), min(run(30000) for _ in range(3))
+    small, big = min(run(3000) for _ in range(5)), min(run(30000) for _ in range(5))
     assert big < small * 50  # ten times the rows: linear is 10 times the time, quadratic 100
+
+
+def _grouped_by_scanning(sources):
+    """The grouping rule read literally: each scene joins the first group to arrive with its
+    key whose first source was sensed within SAME_ACQUISITION of it (every group compared)."""
+    from eo_scene_finder.providers.multi import same_acquisition
+
+    groups, seen = [], {}
+    for source in sources:
+        ident = (source.connection, source.scene.id)
+        if ident in seen:
+            continue
+        key = source.scene.scene_key
+        group = next((g for g in groups if key is not None and g[0].scene.scene_key == key
+                      and same_acquisition(g[0].scene.datetime, source.scene.datetime)), None)
+        if group is None:
+            group = []
+            groups.append(group)
+        group.append(source)
+        seen[ident] = group
+    return [[(s.connection, s.scene.id) for s in g] for g in groups]
+
+
+def _timed_scene(n, key_index, when):
+    scene = _scene(f"S2A_MSIL2A_20230115T103411_N0509_R108_T{31 + key_index}TFJ_20230115T1345{n % 60:02d}",
+                   f"C{n}")
+    scene.datetime = when
+    return describe_source(scene.connection, scene)
+
+
+def test_grouping_by_time_bins_is_the_grouping_rule():
+    """Scenes of few keys at times around the 30-minute limit (exactly at it, just over, no time,
+    naive and aware): the grouper gives the groups the rule gives, in the same order."""
+    import datetime as dt
+
+    from hypothesis import given, settings, strategies as st
+
+    base = dt.datetime(2023, 1, 15, 10, 0, tzinfo=dt.timezone.utc)
+    offsets = st.sampled_from([0, 1, 29 * 60, 30 * 60, 30 * 60 + 1, 45 * 60, 60 * 60, 90 * 60 + 1, 100 * 60,
+                               -30 * 60, -30 * 60 - 1, 24 * 3600])
+    when = st.one_of(st.none(), st.tuples(offsets, st.booleans()).map(
+        lambda t: (base + dt.timedelta(seconds=t[0])).replace(tzinfo=None if t[1] else dt.timezone.utc)))
+
+    @settings(deadline=None)
+    @given(st.lists(st.tuples(st.integers(0, 2), when, st.integers(0, 40)), max_size=40))
+    def check(rows):
+        sources = [_timed_scene(n, key, at) for key, at, n in rows]
+        grouper = SceneGrouper()
+        for source in sources:
+            grouper.add(source)
+        assert [[(s.connection, s.scene.id) for s in g.sources] for g in grouper.groups()] == \
+            _grouped_by_scanning(sources)
+
+    check()
+
+
+def test_a_key_seen_at_many_times_costs_a_few_comparisons_per_scene(monkeypatch):
+    """One tile revisited every 7 hours by 3 catalogs (30,000 rows): each scene is compared with
+    the groups sensed near it only, not with every earlier group of its tile."""
+    import datetime as dt
+
+    from eo_scene_finder.providers import multi
+
+    calls = [0]
+    compare = multi.same_acquisition
+
+    def counted(a, b):
+        calls[0] += 1
+        return compare(a, b)
+
+    monkeypatch.setattr(multi, "same_acquisition", counted)
+    base = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+    grouper = SceneGrouper()
+    for i in range(10000):
+        for catalog in range(3):
+            scene = _scene(f"{S2_E84}-{i}", f"C{catalog}")
+            scene.scene_key = parse_scene_key(S2_E84)  # one tile and day for all (as derived test items)
+            scene.datetime = base + dt.timedelta(hours=7 * i, minutes=catalog)
+            grouper.add(describe_source(scene.connection, scene))
+    assert len(grouper) == 10000 and all(len(g.sources) == 3 for g in grouper.groups())
+    assert calls[0] <= 3 * 30000
 
 
 # ----------------------------------------------------------------------- preference
