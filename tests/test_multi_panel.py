@@ -12,6 +12,7 @@ from eo_scene_finder.providers.base import Connection
 from eo_scene_finder.ui.grouped_model import SOURCES_ROLE
 from eo_scene_finder.ui.results_model import CONNECTION_COLUMN
 from test_panel import dock, fresh_settings, wait_until  # noqa: F401,F811 - fixtures
+from fixtures.background_work import settle
 
 STAC = Path(__file__).resolve().parent / "data" / "stac"
 FIRST, LAST = "2024-05-15", "2024-05-17"
@@ -269,6 +270,8 @@ def test_the_checked_catalogs_and_grouping_are_remembered(qgis_iface, qgis_new_p
     first.group_button.setChecked(False)
     first._save_settings()
     first.shutdown()
+    settle()  # what the first dock started has ended: the second one's tasks do not queue behind it
+    first.deleteLater()
     again = SceneFinderDock(qgis_iface)
     try:
         assert again.checked_connection_ids() == ["demo", "cdse", "earth-search"]

@@ -80,6 +80,7 @@ class SceneFinderDock(QDockWidget):
         self._collections_loaded_for: Optional[str] = None
         self._first_run = False
         self._showcase_demo = False
+        self._shut_down = False  # after shutdown(): a timer still due starts nothing
         self.footprints = FootprintLayer(self.project, self, connection_text=self.connection_text)
         self.footprints.selectionChanged.connect(self._select_rows_from_map)
 
@@ -360,7 +361,7 @@ class SceneFinderDock(QDockWidget):
     def _load_queryables(self) -> None:
         cid = self.current_connection_id()
         cols = self.selected_collections()
-        if cid is None:
+        if cid is None or self._shut_down:
             return
         open_provider = self.provider_factory(cid)
         task = FunctionTask(tr("EO Scene Finder: queryables of {cid}").format(cid=cid),
@@ -844,6 +845,7 @@ class SceneFinderDock(QDockWidget):
     # ------------------------------------------------------------------ lifecycle
     def shutdown(self) -> None:
         """Cancel running work and remove what the dock drew (called on unload)."""
+        self._shut_down = True
         self.search_controller.shutdown()  # the search stops, nothing more is reported
         self.downloads_widget.shutdown()  # cancels downloads; .part files stay for a resume
         # a cancelled task still reports when it ends: nothing of this dock may answer
