@@ -299,7 +299,9 @@ def test_the_request_rate_stays_polite_under_a_server_rate_limit(cdse):
     assert len(scenes) == expected
     log = products_log(cdse)
     rejected = [e for e in log if e["status"] == 429]
-    assert len(rejected) <= 2, "the client's own token bucket keeps under the service's rate"
+    # (a few: the server stamps arrivals, and a stall of its process on a busy machine bunches
+    # them; a client without its own token bucket gets dozens)
+    assert len(rejected) <= 5, "the client's own token bucket keeps under the service's rate"
     starts = sorted(e["t0"] for e in log)
     for i, t in enumerate(starts):  # never more than burst + rate x window in any 2 s window
         assert sum(1 for u in starts[i:] if u - t < 2.0) <= 4 + 4 * 2

@@ -142,7 +142,7 @@ DownloadEngine(chunk_size={chunk}, progress_interval=0).run(
 """
 
 
-def test_killed_process_resumes_and_retransfers_at_most_one_chunk(nginx_downloads, download_files, tmp_path):
+def test_killed_process_resumes_from_every_byte_it_reported(nginx_downloads, download_files, tmp_path):
     src = download_files / "large.bin"
     size = src.stat().st_size
     dest = tmp_path / "large.bin"
@@ -150,17 +150,21 @@ def test_killed_process_resumes_and_retransfers_at_most_one_chunk(nginx_download
     nginx_downloads.clear_log()
     code = _KILLABLE.format(pkgroot=str(PKGROOT), chunk=CHUNK, url=url, dest=str(dest))
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    reported = 0
     try:
         for line in proc.stdout:
-            if int(line) >= 3 * MiB:
+            reported = int(line)
+            if reported >= 3 * MiB:
                 break
         os.kill(proc.pid, signal.SIGKILL)  # like QGIS crashing: no clean-up at all
+        reported = max([reported] + [int(line) for line in proc.stdout])  # said before it died
     finally:
         proc.wait(10)
         proc.stdout.close()
     part = Path(str(dest) + ".part")
     kept = part.stat().st_size
     assert 3 * MiB <= kept < size and not dest.exists()
+    assert kept >= reported  # every byte reported done was on disk: the resume starts there
 
     [result] = engine(chunk_size=CHUNK).run([DownloadJob(url, str(dest), checksum=sha256(src))])
 
@@ -169,8 +173,11 @@ def test_killed_process_resumes_and_retransfers_at_most_one_chunk(nginx_download
     logged = [r for r in nginx_downloads.requests() if r.uri == "/slow/large.bin"]
     assert [r.status for r in logged] == [200, 206]
     assert logged[1].range == f"bytes={kept}-"
+    # nginx's count also holds what sat unread in the killed process's socket when it died,
+    # which grows with how late the kill came on a busy machine: one chunk plus that margin
+    # (a resume from an earlier point, or from 0, sends 3 MiB or more again)
     retransferred = logged[0].body_bytes_sent + logged[1].body_bytes_sent - size
-    assert retransferred <= CHUNK, f"{retransferred} bytes sent twice"
+    assert retransferred <= CHUNK + MiB, f"{retransferred} bytes sent twice"
 
 
 def test_server_restart_mid_transfer_resumes(nginx_server, download_files, tmp_path):
@@ -278,7 +285,7 @@ def test_persistent_429_or_503_fails_after_the_retries(nginx_downloads, tmp_path
                                                   str(tmp_path / "x.bin"))])
     assert result.state == FAILED and isinstance(result.error, error)
     assert str(status) in result.reason
-    assert len(nginx_downloads.requests()) == 3
+    assert len([r for r in nginx_downloads.requests() if r.uri.startswith(f"/always{status}/")]) == 3
     assert time.monotonic() - began >= 2.0  # waited Retry-After: 1 twice
     assert not (tmp_path / "x.bin").exists()
 
@@ -514,7 +521,7 @@ def test_one_worker_fetches_many_files_over_one_kept_alive_connection(nginx_down
                         checksum=sha256(download_files / "many" / f"part-{i}.bin")) for i in range(8)]
     results = engine(max_workers=1).run(jobs)
     assert [r.state for r in results] == [DONE] * 8
-    logged = nginx_downloads.requests()
+    logged = [r for r in nginx_downloads.requests() if r.uri.startswith("/many/")]
     assert len(logged) == 8 and len({r.connection for r in logged}) == 1
 
 
@@ -523,17 +530,20 @@ def test_cancel_all_stops_quickly_and_keeps_the_part(nginx_downloads, download_f
     cancel = threading.Event()
     dest = tmp_path / "large.bin"
 
+    cancelled_at = []
+
     def progress(event):
-        if event.done >= MiB:
+        if event.done >= MiB and not cancel.is_set():
+            cancelled_at.append(time.monotonic())
             cancel.set()
 
-    began = time.monotonic()
     results = engine().run([DownloadJob(f"{nginx_downloads.url}/slow/large.bin", str(dest)),
                             DownloadJob(f"{nginx_downloads.url}/slow/medium.bin", str(tmp_path / "m.bin"))],
                            progress_cb=progress, cancel_event=cancel)
-    assert time.monotonic() - began < 4  # the whole file would take 6 s
+    assert time.monotonic() - cancelled_at[0] < 3  # the rest of the file would take 5 s
     assert [r.state for r in results] == [CANCELLED, CANCELLED]
-    assert Path(str(dest) + ".part").stat().st_size >= MiB and not dest.exists()
+    part = Path(str(dest) + ".part").stat().st_size
+    assert MiB <= part < (download_files / "large.bin").stat().st_size and not dest.exists()
 
 
 def test_cancel_one_job_lets_the_others_finish(nginx_downloads, download_files, tmp_path):
@@ -654,13 +664,15 @@ def test_finished_transfers_are_measured_per_host_and_remembered(nginx_downloads
     assert slow < 4 * MiB
     assert HostSpeeds(str(path)).speed(host) == pytest.approx(slow)  # saved after the batch
 
-    faster = HostSpeeds()  # the location throttled to 2 MiB/s
-    [result] = engine(speeds=faster).run([DownloadJob(f"{nginx_downloads.url}/slow/small.bin",
-                                                      str(tmp_path / "fast" / "small.bin"))])
+    # the location throttled to 2 MiB/s, with a file long enough (~2 s) that a stall of the
+    # machine does not decide the comparison
+    faster = HostSpeeds()
+    [result] = engine(speeds=faster).run([DownloadJob(f"{nginx_downloads.url}/slow/medium.bin",
+                                                      str(tmp_path / "fast" / "medium.bin"))])
     assert result.state == DONE and faster.speed(host) > 1.5 * slow
 
     # a file already there transfers nothing: no measurement
     untouched = HostSpeeds()
-    [again] = engine(speeds=untouched).run([DownloadJob(f"{nginx_downloads.url}/slow/small.bin",
-                                                        str(tmp_path / "fast" / "small.bin"))])
+    [again] = engine(speeds=untouched).run([DownloadJob(f"{nginx_downloads.url}/slow/medium.bin",
+                                                        str(tmp_path / "fast" / "medium.bin"))])
     assert again.state == SKIPPED and untouched.speed(host) is None

@@ -91,7 +91,9 @@ def test_ten_searches_and_two_hundred_downloads_at_once(qgis_app, pgstac_api, do
     assert max(s.max_active for s in servers) <= PER_HOST and gauge.peak <= TOTAL
     # a frozen QGIS fails; the figure itself (0.6-0.9 s on this 2-core machine, at the ends of
     # the searches) is reported in the README, not yet where it should be
-    assert longest[0] < 2.0, f"the GUI stopped for {longest[0] * 1000:.0f} ms"
+    # (4 s: other work on a shared CI machine adds to the figure; a GUI thread waiting on 200
+    # downloads or 10 searches would stop far longer)
+    assert longest[0] < 4.0, f"the GUI stopped for {longest[0] * 1000:.0f} ms"
 
 
 def _static_catalog(root, servers, sources, digests, items=40, assets=5):
@@ -202,4 +204,4 @@ def test_ten_searches_and_two_hundred_downloads_through_processing_at_once(proce
     assert [QgsVectorLayer(r["OUTPUT"], "s", "ogr").featureCount() for r in searches] == [283] * 10
     assert sum(r["DOWNLOADED"] for r in downloads) == 200 and sum(r["FAILED"] for r in downloads) == 0
     assert max(s.max_active for s in servers) <= limiter.per_host and gauge.peak <= limiter.max_total
-    assert longest < 2.0, f"the GUI stopped for {longest * 1000:.0f} ms"
+    assert longest < 4.0, f"the GUI stopped for {longest * 1000:.0f} ms"  # (see the test above)

@@ -105,9 +105,9 @@ def scenario():
     dock.results_view.selectRow(0)
     R["scene"] = dock.current_scene.id
     before = len(QgsProject.instance().mapLayers())
-    started = time.monotonic()
     dock.add_selected_to_map()
-    R["gui_returned_in_s"] = time.monotonic() - started  # the open runs in a task
+    # the open runs in a task: nothing is on the map before the event loop runs again
+    R["layers_when_call_returned"] = len(QgsProject.instance().mapLayers()) - before
     yield (lambda: len(QgsProject.instance().mapLayers()) > before, 30000)
     rasters = [l for l in QgsProject.instance().mapLayers().values() if isinstance(l, QgsRasterLayer)]
     R["raster_sources"] = [l.source() for l in rasters]
@@ -243,7 +243,7 @@ def test_panel_streams_a_cog_from_nginx(qgis_profile_factory, run_qgis_window, n
     streamed = [valid for source, valid in zip(r["raster_sources"], r["raster_valid"])
                 if source.startswith(f"/vsicurl/{server.url}/demo_catalog/")]
     assert streamed == [True]  # (the other raster is the bundled demo's welcome scene)
-    assert r["gui_returned_in_s"] < 0.5  # opening waits in a task, not on the GUI thread
+    assert r["layers_when_call_returned"] == 0  # opening waits in a task, not on the GUI thread
     tif_requests = [q for q in server.requests() if q.uri.endswith(".tif")]
     assert tif_requests and all(q.status in (200, 206) for q in tif_requests)
     _keep(run, "panel-cog.png")
