@@ -449,8 +449,9 @@ def main() -> int:
         rows = dock.results_model.rowCount()
         stall_ms = beat["max"] * 1000
 
-        # footprints alone: 10,000 polygons into a fresh layer
-        scenes = dock.results_model.scenes()
+        # footprints alone: the ones the panel shows (10,000 scenes; grouped, one per scene,
+        # not one per catalog) as polygons into a fresh layer
+        scenes = dock.shown_model.scenes()
         fl = FootprintLayer(QgsProject.instance())
         t1 = time.perf_counter()
         fl.add_scenes(0, scenes)
