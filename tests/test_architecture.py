@@ -49,3 +49,38 @@ def test_qt_is_imported_only_through_qgis_pyqt():
                  if ".venv" not in p.parts and ".build" not in p.parts and "tests" not in p.parts
                  for name in _imports(p) if name.split(".")[0] in ("PyQt5", "PyQt6", "PySide2", "PySide6")}
     assert not offenders
+
+
+def _plugin_sources():
+    """Every Python file of the plugin and its scripts (not the tests, not the venvs)."""
+    return [p for p in REPO.glob("**/*.py")
+            if not {".venv", ".venv-stac", ".build", "tests", "dist"} & set(p.parts)]
+
+
+def test_tls_verification_is_never_switched_off():
+    """No request may skip certificate checks: ``verify=False`` (or a falsy constant) as an
+    argument or a session attribute, unverified SSL contexts, GDAL's unsafe SSL switch."""
+    offenders = []
+    for path in _plugin_sources():
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        for node in ast.walk(tree):
+            falsy = None
+            if isinstance(node, ast.keyword) and node.arg == "verify":
+                falsy = node.value
+            elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "verify"
+                                                      for t in node.targets):
+                falsy = node.value
+            if isinstance(falsy, ast.Constant) and not falsy.value:
+                offenders.append(f"{path.relative_to(REPO)}:{node.lineno} verify={falsy.value!r}")
+        for word in ("_create_unverified_context", "CERT_NONE", "GDAL_HTTP_UNSAFESSL", "check_hostname = False",
+                     "disable_warnings"):
+            if word in text:
+                offenders.append(f"{path.relative_to(REPO)}: {word}")
+    assert not offenders
+
+
+def test_every_session_verifies_tls():
+    from eo_scene_finder.providers.net import http
+
+    assert http.new_session().verify not in (False, None, 0, "")
