@@ -228,12 +228,14 @@ def _time_bin(when: Optional[_dt.datetime]) -> Optional[int]:
     return int(when.timestamp() // SAME_ACQUISITION.total_seconds())
 
 
-def _first_match(bins: Dict[Optional[int], List["SceneGroup"]], bin_: int,
-                 when: _dt.datetime) -> Optional["SceneGroup"]:
+def _first_match(bins: Dict[Optional[int], List["SceneGroup"]],
+                 when: Optional[_dt.datetime]) -> Optional["SceneGroup"]:
     """The earliest group (arrival order) of one key sensed within SAME_ACQUISITION of
-    ``when``: only its own and the neighbouring bins can hold one, and groups without a time."""
+    ``when``: only its own and the neighbouring bins can hold one, and groups without a time
+    (a scene without a time matches any: every bin is looked at)."""
+    bin_ = _time_bin(when)
     best = None
-    for b in (bin_ - 1, bin_, bin_ + 1, None):
+    for b in (bins if bin_ is None else (bin_ - 1, bin_, bin_ + 1, None)):
         for candidate in bins.get(b, ()):
             if best is not None and candidate.order >= best.order:
                 break  # a bin's groups are in arrival order
@@ -256,7 +258,6 @@ class SceneGrouper:
         # a scene is compared with the groups of its own and the two neighbouring bins only: a
         # key seen at many times (a tile revisited, derived test items) stays O(1) per add
         self._by_key: Dict[SceneKey, Dict[Optional[int], List[SceneGroup]]] = {}
-        self._first_of_key: Dict[SceneKey, SceneGroup] = {}
         self._by_source: Dict[Tuple[str, str], SceneGroup] = {}
         self._by_identity: Dict[int, SceneGroup] = {}
 
@@ -269,21 +270,15 @@ class SceneGrouper:
         if known is not None:
             return known, False
         key = source.scene.scene_key
-        group = None
-        when = source.scene.datetime
-        bin_ = _time_bin(when)
-        if key is not None:
-            bins = self._by_key.get(key)
-            if bins is not None:
-                group = self._first_of_key[key] if bin_ is None else _first_match(bins, bin_, when)
+        bins = self._by_key.get(key) if key is not None else None
+        group = _first_match(bins, source.scene.datetime) if bins else None
         new = group is None
         if new:
             group = SceneGroup(key)
             group.order = len(self._groups)
             self._groups.append(group)
             if key is not None:
-                self._by_key.setdefault(key, {}).setdefault(bin_, []).append(group)
-                self._first_of_key.setdefault(key, group)
+                self._by_key.setdefault(key, {}).setdefault(_time_bin(source.scene.datetime), []).append(group)
         group.sources.append(source)
         self._by_source[ident] = group
         self._by_identity[id(source.scene)] = group

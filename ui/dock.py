@@ -80,7 +80,7 @@ class SceneFinderDock(QDockWidget):
         self._collections_loaded_for: Optional[str] = None
         self._first_run = False
         self._showcase_demo = False
-        self._shut_down = False  # after shutdown(): a timer still due starts nothing
+        self._shut_down = False  # after shutdown(): a timer or signal still due starts no task
         self.footprints = FootprintLayer(self.project, self, connection_text=self.connection_text)
         self.footprints.selectionChanged.connect(self._select_rows_from_map)
 
@@ -361,7 +361,7 @@ class SceneFinderDock(QDockWidget):
     def _load_queryables(self) -> None:
         cid = self.current_connection_id()
         cols = self.selected_collections()
-        if cid is None or self._shut_down:
+        if cid is None:
             return
         open_provider = self.provider_factory(cid)
         task = FunctionTask(tr("EO Scene Finder: queryables of {cid}").format(cid=cid),
@@ -688,6 +688,8 @@ class SceneFinderDock(QDockWidget):
 
     # ------------------------------------------------------------------ tasks
     def _run_task(self, task):
+        if self._shut_down:  # (a timer or a late signal of a dock going away)
+            return None
         return self.keeper.start(task, owner=self)  # held until it ends, cancelled on unload
 
     def set_period(self, start: Optional[float], end: Optional[float]) -> None:
